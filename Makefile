@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test browser bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+# Index ./corpus if there is no index yet, then serve on http://$(HOST):$(PORT).
+run: $(STAMP)
+	$(BIN)/searchsvc serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the end-to-end tests (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/extract_quality.py
+	$(BIN)/python bench/index_speed.py
+	$(BIN)/python bench/ranking.py
+	$(BIN)/python bench/query_speed.py
+
+clean:
+	rm -rf $(VENV) index/gen-* index/CURRENT

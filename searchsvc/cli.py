@@ -1,0 +1,48 @@
+"""The ``searchsvc`` command: one sub-command a module in :mod:`searchsvc.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# sub-command name -> module in searchsvc.commands defining
+# ``HELP`` (str), ``add_arguments(parser)`` and ``run(args) -> int``.
+COMMANDS = {
+    "extract": "extract",
+    "reindex": "reindex",
+    "stats": "stats",
+    "search": "search",
+    "similar": "similar",
+    "serve": "serve",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="searchsvc",
+        description="Recherche plein texte dans des articles de presse en français.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
+    sub.required = True
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"searchsvc.commands.{module_name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `searchsvc search x | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``searchsvc`` CLI; each module is thin over the core."""
