@@ -11,8 +11,12 @@ PORT   ?= 8000
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(VENV)/.bench: $(VENV)/.bench
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
 
 # Index ./corpus if there is no index yet, then serve on http://$(HOST):$(PORT).
 run: $(STAMP)
@@ -27,7 +31,7 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(VENV)/.bench
 	$(BIN)/python bench/extract_quality.py
 	$(BIN)/python bench/index_speed.py
 	$(BIN)/python bench/ranking.py
