@@ -1,0 +1,135 @@
+"""The JSON API: search, documents, similar articles, health, reindex."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from searchsvc.web import get_engine, get_reindex_job
+from searchsvc.web.errors import ApiError
+from searchsvc.web.openapi import openapi_document
+from searchsvc.web.state import IndexUnavailable
+
+bp = Blueprint("api", __name__)
+
+MAX_ID_LENGTH = 512
+SIMILAR_MAX = 20
+
+
+def parse_search_args(args):
+    """``request.args`` -> ``SearchParams``, or a 400 ``ApiError``."""
+    from searchsvc.search import QueryError, parse_params
+
+    try:
+        return parse_params(args)
+    except QueryError as exc:
+        raise ApiError(400, "invalid_parameter", _message(exc),
+                       field=getattr(exc, "field", None)) from None
+
+
+def _message(exc) -> str:
+    return getattr(exc, "message", None) or getattr(exc, "message_fr", None) or str(exc)
+
+
+def _not_found(doc_id: str) -> ApiError:
+    return ApiError(404, "document_not_found", "Aucun article ne porte cet identifiant.")
+
+
+def _valid_id(doc_id: str) -> bool:
+    return 0 < len(doc_id) <= MAX_ID_LENGTH and "\x00" not in doc_id
+
+
+@bp.get("/api/search")
+def search():
+    params = parse_search_args(request.args)
+    return jsonify(get_engine().search(params))
+
+
+@bp.get("/api/documents/<path:doc_id>")
+def document(doc_id: str):
+    q = request.args.get("q") or None
+    doc = get_engine().document(doc_id, q=q) if _valid_id(doc_id) else None
+    if doc is None:
+        raise _not_found(doc_id)
+    return jsonify(doc)
+
+
+@bp.get("/api/documents/<path:doc_id>/similar")
+def similar(doc_id: str):
+    raw = request.args.get("limit", "5")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= SIMILAR_MAX:
+        raise ApiError(400, "invalid_parameter",
+                       f"« limit » doit être un entier entre 1 et {SIMILAR_MAX}.", field="limit")
+    results = get_engine().similar(doc_id, limit=int(raw)) if _valid_id(doc_id) else None
+    if results is None:
+        raise _not_found(doc_id)
+    return jsonify({"id": doc_id, "results": results})
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        info = get_engine().info()
+    except IndexUnavailable:
+        resp = jsonify({"status": "no_index", "documents": 0, "generation": None,
+                        "message": "Aucun index : lancez « searchsvc reindex »."})
+        resp.status_code = 503
+        return resp
+    return jsonify({"status": "ok", "documents": info.get("documents"),
+                    "generation": info.get("generation")})
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+# -- reindex (admin) ---------------------------------------------------------
+
+def require_admin() -> None:
+    """Bearer token check, in constant time; 403 when no token is configured."""
+    token = current_app.config.get("ADMIN_TOKEN")
+    if not token:
+        raise ApiError(
+            403, "admin_disabled",
+            "La réindexation par l'API est désactivée. Pour l'activer, définissez la "
+            "variable d'environnement SEARCHSVC_ADMIN_TOKEN avant de lancer le service, "
+            "puis envoyez l'en-tête « Authorization: Bearer <jeton> ».")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    ok = scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("latin-1", "replace"), token.encode("utf-8"))
+    if not ok:
+        raise ApiError(401, "invalid_token",
+                       "Jeton d'administration absent ou invalide "
+                       "(en-tête « Authorization: Bearer <jeton> »).",
+                       headers={"WWW-Authenticate": 'Bearer realm="searchsvc"'})
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "oui", "on")
+
+
+@bp.post("/api/reindex")
+def reindex():
+    require_admin()
+    body = request.get_json(silent=True) if request.is_json else None
+    full = request.args.get("full")
+    if full is None and isinstance(body, dict):
+        full = body.get("full")
+    status_url = url_for("api.reindex_status")
+    if not get_reindex_job().start(full=_truthy(full)):
+        raise ApiError(409, "reindex_running",
+                       f"Une réindexation est déjà en cours ; suivez-la sur {status_url}.",
+                       headers={"Location": status_url})
+    resp = jsonify({"status": "started", "full": _truthy(full), "status_url": status_url})
+    resp.status_code = 202
+    resp.headers["Location"] = status_url
+    return resp
+
+
+@bp.get("/api/reindex/status")
+def reindex_status():
+    require_admin()
+    return jsonify(get_reindex_job().status())

@@ -1,0 +1,242 @@
+"""The OpenAPI 3.1 description of the JSON API (served at ``/api/openapi.json``).
+
+Schemas are JSON Schema 2020-12, so the tests validate real responses
+against them with ``jsonschema``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+NULLABLE_STR = {"type": ["string", "null"]}
+DATE_OR_NULL = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def _error(description: str) -> dict:
+    return _json("Error", description)
+
+
+_PARAM = lambda name, description, schema, **kw: {  # noqa: E731
+    "name": name, "in": "query", "required": False, "description": description, "schema": schema, **kw}
+
+SEARCH_PARAMETERS = [
+    _PARAM("q", "Texte de la recherche : mots, \"expressions\", -exclusion, OR, title:, source:, préfixe*.",
+           {"type": "string"}),
+    _PARAM("source", "Source(s) à retenir (paramètre répétable : l'une ou l'autre).",
+           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
+    _PARAM("lang", "Langue de l'article (code ISO, ex. fr).", {"type": "string"}),
+    _PARAM("date_from", "Date de début incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
+    _PARAM("date_to", "Date de fin incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
+    _PARAM("year", "Année de publication.", {"type": "string", "pattern": r"^\d{4}$"}),
+    _PARAM("sort", "Ordre des résultats.", {"type": "string", "enum": ["relevance", "newest", "oldest"],
+                                             "default": "relevance"}),
+    _PARAM("page", "Page (à partir de 1).", {"type": "integer", "minimum": 1, "default": 1}),
+    _PARAM("per_page", "Résultats par page.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}),
+]
+
+_DOC_ID = {"name": "id", "in": "path", "required": True,
+           "description": "Identifiant de l'article (jamais un chemin de fichier).",
+           "schema": {"type": "string"}}
+
+_BEARER = [{"adminToken": []}]
+
+_DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "searchsvc",
+        "version": "0.1.0",
+        "description": "Recherche plein texte dans des articles de presse en français. "
+                       "Les erreurs ont toujours la forme {\"error\": {\"code\", \"message\"}}.",
+    },
+    "paths": {
+        "/api/search": {"get": {
+            "operationId": "search",
+            "summary": "Rechercher des articles",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {
+                "200": _json("SearchResult", "Résultats, facettes et suggestion."),
+                "400": _error("Paramètre invalide (page 0, per_page 1000, date impossible, tri inconnu…)."),
+                "503": _error("Aucun index n'est encore disponible."),
+            },
+        }},
+        "/api/documents/{id}": {"get": {
+            "operationId": "getDocument",
+            "summary": "Un article nettoyé et ses métadonnées",
+            "parameters": [_DOC_ID, _PARAM("q", "Requête dont les mots sont surlignés dans « highlighted ».",
+                                            {"type": "string"})],
+            "responses": {
+                "200": _json("Document", "L'article."),
+                "404": _error("Identifiant inconnu."),
+                "503": _error("Aucun index n'est encore disponible."),
+            },
+        }},
+        "/api/documents/{id}/similar": {"get": {
+            "operationId": "getSimilar",
+            "summary": "Articles similaires",
+            "parameters": [_DOC_ID, _PARAM("limit", "Nombre d'articles (1 à 20).",
+                                            {"type": "integer", "minimum": 1, "maximum": 20, "default": 5})],
+            "responses": {
+                "200": _json("SimilarList", "Articles proches, sans l'article lui-même."),
+                "400": _error("« limit » invalide."),
+                "404": _error("Identifiant inconnu."),
+                "503": _error("Aucun index n'est encore disponible."),
+            },
+        }},
+        "/healthz": {"get": {
+            "operationId": "health",
+            "summary": "État du service",
+            "responses": {
+                "200": _json("Health", "Le service répond et un index est chargé."),
+                "503": _json("Health", "Aucun index n'est encore disponible."),
+            },
+        }},
+        "/api/reindex": {"post": {
+            "operationId": "startReindex",
+            "summary": "Lancer une réindexation en arrière-plan",
+            "security": _BEARER,
+            "parameters": [_PARAM("full", "Reconstruction complète (nouvelle génération) si vrai.",
+                                  {"type": "boolean", "default": False})],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"full": {"type": "boolean"}}}}}},
+            "responses": {
+                "202": _json("ReindexAccepted", "Réindexation lancée ; suivez-la à « status_url »."),
+                "401": _error("Jeton absent ou invalide."),
+                "403": _error("Réindexation par l'API désactivée (SEARCHSVC_ADMIN_TOKEN non défini)."),
+                "409": _error("Une réindexation est déjà en cours."),
+            },
+        }},
+        "/api/reindex/status": {"get": {
+            "operationId": "reindexStatus",
+            "summary": "État de la dernière réindexation lancée par l'API",
+            "security": _BEARER,
+            "responses": {
+                "200": _json("ReindexStatus", "État courant."),
+                "401": _error("Jeton absent ou invalide."),
+                "403": _error("Réindexation par l'API désactivée (SEARCHSVC_ADMIN_TOKEN non défini)."),
+            },
+        }},
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi",
+            "summary": "Ce document",
+            "responses": {"200": {"description": "Document OpenAPI 3.1.",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+    },
+    "components": {
+        "securitySchemes": {"adminToken": {
+            "type": "http", "scheme": "bearer",
+            "description": "Jeton défini par SEARCHSVC_ADMIN_TOKEN au lancement du service."}},
+        "schemas": {
+            "Error": {
+                "type": "object", "required": ["error"], "additionalProperties": False,
+                "properties": {"error": {
+                    "type": "object", "required": ["code", "message"], "additionalProperties": False,
+                    "properties": {
+                        "code": {"type": "string", "minLength": 1},
+                        "message": {"type": "string", "minLength": 1},
+                        "field": {"type": "string", "description": "Paramètre en cause, s'il y en a un."},
+                    }}},
+            },
+            "Hit": {
+                "type": "object", "additionalProperties": False,
+                "required": ["id", "title", "source", "date", "url", "lang", "score", "snippet"],
+                "properties": {
+                    "id": {"type": "string", "minLength": 1},
+                    "title": NULLABLE_STR,
+                    "source": NULLABLE_STR,
+                    "date": DATE_OR_NULL,
+                    "url": NULLABLE_STR,
+                    "lang": NULLABLE_STR,
+                    "score": {"type": ["number", "null"]},
+                    "snippet": {"type": "string",
+                                "description": "Extrait HTML : texte échappé, mots trouvés dans <mark>."},
+                },
+            },
+            "FacetValue": {
+                "type": "object", "required": ["value", "count"], "additionalProperties": False,
+                "properties": {"value": NULLABLE_STR, "count": {"type": "integer", "minimum": 0}},
+            },
+            "SearchResult": {
+                "type": "object", "additionalProperties": False,
+                "required": ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"],
+                "properties": {
+                    "query": {"type": "string"},
+                    "total": {"type": "integer", "minimum": 0},
+                    "page": {"type": "integer", "minimum": 1},
+                    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+                    "took_ms": {"type": "number", "minimum": 0},
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                    "facets": {
+                        "type": "object", "required": ["source", "year", "month", "lang"],
+                        "properties": {k: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
+                                       for k in ("source", "year", "month", "lang")},
+                    },
+                    "suggestion": NULLABLE_STR,
+                },
+            },
+            "Document": {
+                "type": "object",
+                "required": ["id", "title", "source", "date", "url", "lang", "text"],
+                "properties": {
+                    "id": {"type": "string", "minLength": 1},
+                    "title": NULLABLE_STR,
+                    "source": NULLABLE_STR,
+                    "date": DATE_OR_NULL,
+                    "url": NULLABLE_STR,
+                    "lang": NULLABLE_STR,
+                    "text": {"type": "string", "description": "Texte nettoyé, paragraphes séparés par une ligne vide."},
+                    "highlighted": {"type": "array", "items": {"type": "string"},
+                                    "description": "Avec ?q= : paragraphes en HTML échappé, mots trouvés dans <mark>."},
+                },
+            },
+            "SimilarList": {
+                "type": "object", "required": ["id", "results"], "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "results": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "title"],
+                        "properties": {"id": {"type": "string", "minLength": 1}, "title": NULLABLE_STR,
+                                       "source": NULLABLE_STR, "date": DATE_OR_NULL, "url": NULLABLE_STR,
+                                       "lang": NULLABLE_STR, "score": {"type": ["number", "null"]}}}},
+                },
+            },
+            "Health": {
+                "type": "object", "required": ["status", "documents", "generation"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["ok", "no_index"]},
+                    "documents": {"type": "integer", "minimum": 0},
+                    "generation": NULLABLE_STR,
+                    "message": {"type": "string"},
+                },
+            },
+            "ReindexAccepted": {
+                "type": "object", "required": ["status", "full", "status_url"], "additionalProperties": False,
+                "properties": {"status": {"const": "started"}, "full": {"type": "boolean"},
+                               "status_url": {"type": "string"}},
+            },
+            "ReindexStatus": {
+                "type": "object",
+                "required": ["state", "full", "started_at", "finished_at", "duration_s", "report", "error"],
+                "properties": {
+                    "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
+                    "full": {"type": ["boolean", "null"]},
+                    "started_at": NULLABLE_STR,
+                    "finished_at": NULLABLE_STR,
+                    "duration_s": {"type": ["number", "null"]},
+                    "report": {"type": ["object", "null"], "description": "Bilan de searchsvc reindex."},
+                    "error": NULLABLE_STR,
+                },
+            },
+        },
+    },
+}
+
+
+def openapi_document() -> dict:
+    """A fresh copy of the document (callers may not mutate the shared one)."""
+    return copy.deepcopy(_DOCUMENT)

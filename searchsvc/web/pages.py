@@ -1,0 +1,136 @@
+"""The HTML pages: the search page and the document page (server-rendered, no JS needed)."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from searchsvc.web import get_engine
+from searchsvc.web.api import MAX_ID_LENGTH
+
+bp = Blueprint("pages", __name__)
+
+# The query-string keys of the search page; anything else is ignored.
+FILTER_KEYS = ("source", "lang", "year", "month", "date_from", "date_to")
+SORTS = (("relevance", "Pertinence"), ("newest", "Plus récents d'abord"), ("oldest", "Plus anciens d'abord"))
+PAGE_WINDOW = 2  # page links shown on each side of the current page
+
+
+def engine_args(args: MultiDict) -> MultiDict:
+    """The page's query string as the search engine's parameters.
+
+    ``month=YYYY-MM`` (the month checkboxes under a year) is a page-level
+    shortcut for ``date_from=date_to=YYYY-MM``.
+    """
+    out = MultiDict(args)
+    month = out.get("month")
+    if month:
+        out.setlist("date_from", [month])
+        out.setlist("date_to", [month])
+    out.poplist("month")
+    return out
+
+
+def _form_state(args: MultiDict) -> dict:
+    return {
+        "q": args.get("q", ""),
+        "sources": args.getlist("source"),
+        "lang": args.getlist("lang"),
+        "year": args.get("year", ""),
+        "month": args.get("month", ""),
+        "date_from": "" if args.get("month") else args.get("date_from", ""),
+        "date_to": "" if args.get("month") else args.get("date_to", ""),
+        "sort": args.get("sort", "relevance"),
+        "per_page": args.get("per_page", ""),
+    }
+
+
+def _facet_items(values: list[dict], selected: list[str]) -> list[dict]:
+    """Facet values with a ``checked`` flag; selected values with no count are kept (count 0)."""
+    items = [{"value": v["value"], "count": v["count"],
+              "key": "unknown" if v["value"] is None else v["value"],
+              "checked": ("unknown" if v["value"] is None else v["value"]) in selected}
+             for v in values]
+    present = {i["key"] for i in items}
+    items += [{"value": s, "key": s, "count": 0, "checked": True} for s in selected if s not in present]
+    return items
+
+
+def _page_links(page: int, pages: int) -> list[int | None]:
+    """Page numbers to show, ``None`` for a gap: 1 … 4 5 [6] 7 8 … 20."""
+    shown = {1, pages, *range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1)}
+    out, prev = [], 0
+    for p in sorted(shown):
+        if p - prev > 1:
+            out.append(None)
+        out.append(p)
+        prev = p
+    return out
+
+
+def url_with(**changes) -> str:
+    """The current search URL with some parameters replaced (``None`` removes one)."""
+    args = MultiDict(request.args)
+    for key, value in changes.items():
+        if value is None:
+            args.poplist(key)
+        else:
+            args.setlist(key, [value])
+    return url_for("pages.search", **args.to_dict(flat=False))
+
+
+@bp.get("/")
+def search():
+    from searchsvc.search import QueryError, parse_params
+
+    args = request.args
+    form = _form_state(args)
+    active = bool(form["q"].strip()) or any(args.get(k) for k in FILTER_KEYS)
+    result = error = info = None
+    status = 200
+    if active:
+        try:
+            params = parse_params(engine_args(args))
+        except QueryError as exc:
+            error = getattr(exc, "message", None) or str(exc)
+            status = 400
+        else:
+            result = get_engine().search(params)
+    else:
+        info = get_engine().info()
+
+    facets = None
+    pages = []
+    if result is not None:
+        f = result["facets"]
+        year = form["year"]
+        facets = {
+            "source": _facet_items(f.get("source", []), form["sources"]),
+            "lang": _facet_items(f.get("lang", []), form["lang"]),
+            "year": _facet_items(f.get("year", []), [year] if year else []),
+            "month": sorted(
+                _facet_items([m for m in f.get("month", []) if year and (m["value"] or "").startswith(year + "-")],
+                             [form["month"]] if form["month"] else []),
+                key=lambda m: m["key"]),
+        }
+        n_pages = max(1, math.ceil(result["total"] / result["per_page"]))
+        pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
+        result = dict(result, n_pages=n_pages)
+    return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
+                           error=error, info=info, sorts=SORTS, url_with=url_with), status
+
+
+@bp.get("/documents/<path:doc_id>")
+def document(doc_id: str):
+    q = request.args.get("q", "").strip() or None
+    engine = get_engine()
+    doc = engine.document(doc_id, q=q) if 0 < len(doc_id) <= MAX_ID_LENGTH and "\x00" not in doc_id else None
+    if doc is None:
+        abort(404)
+    paragraphs = [p for p in (doc.get("text") or "").split("\n\n") if p.strip()]
+    highlighted = doc.get("highlighted") if q else None
+    similar = engine.similar(doc_id, limit=5) or []
+    return render_template("document.html", doc=doc, q=q, paragraphs=paragraphs,
+                           highlighted=highlighted, similar=similar)

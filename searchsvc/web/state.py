@@ -1,0 +1,115 @@
+"""What one running app holds: the shared search engine and the reindex job."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class IndexUnavailable(Exception):
+    """No usable index yet (the service answers 503 until one is built)."""
+
+
+class EngineHolder:
+    """Creates the :class:`~searchsvc.search.SearchEngine` on first use.
+
+    The engine itself is thread-safe and follows new index generations; this
+    holder only retries creation while no index exists (for example when the
+    service was started before the first ``searchsvc reindex``).
+    """
+
+    def __init__(self, index_dir: Path, synonyms_path: Path | None = None, engine=None):
+        self.index_dir = Path(index_dir)
+        self.synonyms_path = synonyms_path
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    def get(self):
+        engine = self._engine
+        if engine is not None:
+            return engine
+        with self._lock:
+            if self._engine is None:
+                from searchsvc.indexer import NoIndexError
+                from searchsvc.search import SearchEngine
+
+                try:
+                    self._engine = SearchEngine(self.index_dir, synonyms_path=self.synonyms_path)
+                except NoIndexError as exc:
+                    raise IndexUnavailable(str(exc)) from exc
+            return self._engine
+
+
+def _jsonable(value):
+    """A ReindexReport (dataclass or plain object) as JSON-friendly data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    elif hasattr(value, "to_dict"):
+        value = value.to_dict()
+    elif hasattr(value, "__dict__") and not isinstance(value, (dict, list, tuple, str)):
+        value = {k: v for k, v in vars(value).items() if not k.startswith("_")}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class ReindexJob:
+    """One background reindex at a time, started through the API."""
+
+    def __init__(self, corpus_dir: Path, index_dir: Path):
+        self.corpus_dir = Path(corpus_dir)
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._status = {"state": "idle", "full": None, "started_at": None,
+                        "finished_at": None, "duration_s": None, "report": None, "error": None}
+
+    def status(self) -> dict:
+        with self._lock:
+            return dict(self._status)
+
+    def start(self, full: bool = False) -> bool:
+        """Start a reindex in a thread; False if one is already running."""
+        with self._lock:
+            if self._status["state"] == "running":
+                return False
+            self._status = {"state": "running", "full": full, "started_at": _now(),
+                            "finished_at": None, "duration_s": None, "report": None, "error": None}
+            self._thread = threading.Thread(target=self._run, args=(full,),
+                                            name="searchsvc-reindex", daemon=True)
+            self._thread.start()
+            return True
+
+    def join(self, timeout: float | None = None) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self, full: bool) -> None:
+        t0 = time.perf_counter()
+        report = error = None
+        try:
+            from searchsvc.indexer import reindex
+
+            report = _jsonable(reindex(self.corpus_dir, self.index_dir, full=full))
+            state = "done"
+        except Exception as exc:  # reported through /api/reindex/status, never raised
+            log.exception("reindex failed")
+            state, error = "failed", f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            self._status.update(state=state, finished_at=_now(), report=report, error=error,
+                                duration_s=round(time.perf_counter() - t0, 3))

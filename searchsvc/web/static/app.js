@@ -1,0 +1,443 @@
+/* searchsvc: progressive enhancement of the search page. No framework, no build step.
+ *
+ * Without this script the page is a plain GET form. With it, results follow
+ * the search box as the user types (debounced), facet and filter changes
+ * apply at once, and the address bar keeps a shareable URL (replaceState).
+ * Every piece of data is inserted as text (textContent); snippets, which the
+ * server sends as escaped text plus <mark>, are rebuilt node by node.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("search-form");
+  if (!form || !window.fetch || !window.URLSearchParams || !window.DOMParser ||
+      !window.history || !window.history.replaceState) {
+    return;
+  }
+  document.documentElement.classList.add("js");
+
+  var DEBOUNCE_MS = 250;
+  var MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+                "août", "septembre", "octobre", "novembre", "décembre"];
+  var LANGS = {fr: "français", en: "anglais", es: "espagnol", de: "allemand", it: "italien",
+               pt: "portugais", ru: "russe", ar: "arabe", nl: "néerlandais", uk: "ukrainien",
+               "zh-cn": "chinois", zh: "chinois", ja: "japonais", ko: "coréen", fa: "persan",
+               tr: "turc", pl: "polonais"};
+  var FILTER_KEYS = ["source", "lang", "year", "month", "date_from", "date_to"];
+  var EXCLUSIVE = {year: true, month: true, lang: true};  // one value at a time
+  var NULL_KEY = "unknown";  // checkbox value of the "unknown" facet bucket
+
+  var apiUrl = form.getAttribute("data-api");
+  var docBase = form.getAttribute("data-documents");
+  var q = document.getElementById("q");
+  var el = {
+    results: document.getElementById("results"),
+    summary: document.getElementById("summary"),
+    suggestion: document.getElementById("suggestion"),
+    error: document.getElementById("error"),
+    hits: document.getElementById("hits"),
+    empty: document.getElementById("empty"),
+    pagination: document.getElementById("pagination"),
+    facets: document.getElementById("facets")
+  };
+
+  var page = parseInt(new URLSearchParams(window.location.search).get("page") || "1", 10) || 1;
+  var seq = 0;           // id of the latest request; older answers are dropped
+  var controller = null; // aborts the request in flight when a newer one starts
+  var timer = null;
+
+  // -- small helpers ---------------------------------------------------------
+
+  function h(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) {
+          node.setAttribute(k, attrs[k] === true ? "" : String(attrs[k]));
+        }
+      });
+    }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function intFr(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f"); }
+
+  function msFr(ms) {
+    ms = Number(ms) || 0;
+    return (ms < 10 ? ms.toFixed(1).replace(".", ",") : intFr(Math.round(ms))) + "\u00a0ms";
+  }
+
+  function plural(n, one, many) { return Math.abs(n) < 2 ? one : many; }
+
+  function dateFr(value) {
+    if (!value) { return "date inconnue"; }
+    var m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
+    if (!m) { return value; }
+    if (!m[2]) { return m[1]; }
+    var mi = parseInt(m[2], 10);
+    if (mi < 1 || mi > 12) { return value; }
+    if (!m[3]) { return MONTHS[mi - 1] + " " + m[1]; }
+    var d = parseInt(m[3], 10);
+    if (d < 1 || d > 31) { return value; }
+    return (d === 1 ? "1er" : String(d)) + " " + MONTHS[mi - 1] + " " + m[1];
+  }
+
+  function monthFr(value) {
+    var m = /^\d{4}-(\d{2})$/.exec(value || "");
+    var mi = m ? parseInt(m[1], 10) : 0;
+    return mi >= 1 && mi <= 12 ? MONTHS[mi - 1] : (value || "date inconnue");
+  }
+
+  function langFr(code) {
+    if (!code || code === NULL_KEY) { return "langue inconnue"; }
+    return LANGS[code.toLowerCase()] || code;
+  }
+
+  function docUrl(id, query) {
+    var url = docBase + id.split("/").map(encodeURIComponent).join("/");
+    return query ? url + "?q=" + encodeURIComponent(query) : url;
+  }
+
+  /* A snippet is escaped text with <mark> around the matches. Parse it in an
+   * inert document and copy only text and <mark> elements, as new nodes. */
+  function appendSnippet(target, html) {
+    var body = new DOMParser().parseFromString(String(html || ""), "text/html").body;
+    Array.prototype.forEach.call(body.childNodes, function (node) {
+      if (node.nodeType === 1 && node.nodeName === "MARK") {
+        target.appendChild(h("mark", null, node.textContent));
+      } else {
+        target.appendChild(document.createTextNode(node.textContent || ""));
+      }
+    });
+  }
+
+  // -- state <-> URL ---------------------------------------------------------
+
+  function formParams() {
+    var p = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (typeof value === "string" && value.trim() !== "") { p.append(key, value); }
+    });
+    if (p.get("sort") === "relevance") { p.delete("sort"); }
+    if (page > 1) { p.set("page", String(page)); }
+    return p;
+  }
+
+  /* The page's parameters as the API's: month=YYYY-MM is date_from=date_to=YYYY-MM. */
+  function apiParams(p) {
+    var a = new URLSearchParams(p.toString());
+    var month = a.get("month");
+    if (month) {
+      a.set("date_from", month);
+      a.set("date_to", month);
+      a.delete("month");
+    }
+    return a;
+  }
+
+  function isActive(p) {
+    if ((p.get("q") || "").trim()) { return true; }
+    return FILTER_KEYS.some(function (k) { return p.has(k); });
+  }
+
+  // -- rendering -------------------------------------------------------------
+
+  function renderSummary(r) {
+    clear(el.summary);
+    var pages = Math.max(1, Math.ceil(r.total / r.per_page));
+    if (r.total) {
+      el.summary.appendChild(h("strong", null, intFr(r.total)));
+      el.summary.appendChild(document.createTextNode(
+        " " + plural(r.total, "article trouvé", "articles trouvés")));
+    } else {
+      el.summary.appendChild(document.createTextNode("Aucun article trouvé"));
+    }
+    var tail = " en " + msFr(r.took_ms);
+    if (pages > 1) { tail += " · page " + r.page + " sur " + intFr(pages); }
+    el.summary.appendChild(document.createTextNode(tail));
+  }
+
+  function renderSuggestion(r) {
+    clear(el.suggestion);
+    el.suggestion.hidden = !r.suggestion;
+    if (r.suggestion) {
+      el.suggestion.appendChild(document.createTextNode("Essayez avec : "));
+      var p = formParams();
+      p.set("q", r.suggestion);
+      p.delete("page");
+      el.suggestion.appendChild(h("a", {href: "?" + p.toString(), "data-suggestion": r.suggestion},
+                                  r.suggestion));
+    }
+  }
+
+  function renderHits(r, query) {
+    clear(el.hits);
+    el.hits.setAttribute("start", String((r.page - 1) * r.per_page + 1));
+    r.results.forEach(function (hit) {
+      var li = h("li", {"class": "hit"});
+      var title = h("h3", {"class": "hit-title"});
+      title.appendChild(h("a", {href: docUrl(hit.id, query)}, hit.title || "Sans titre"));
+      li.appendChild(title);
+      var meta = h("p", {"class": "hit-meta"});
+      meta.appendChild(h("span", {"class": "hit-source"}, hit.source || "source inconnue"));
+      meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
+      meta.appendChild(hit.date ? h("time", {datetime: hit.date}, dateFr(hit.date))
+                                : h("span", null, "date inconnue"));
+      if (hit.lang && hit.lang !== "fr") {
+        meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
+        meta.appendChild(h("span", {"class": "hit-lang"}, langFr(hit.lang)));
+      }
+      li.appendChild(meta);
+      var snippet = h("p", {"class": "hit-snippet"});
+      appendSnippet(snippet, hit.snippet);
+      li.appendChild(snippet);
+      el.hits.appendChild(li);
+    });
+  }
+
+  function renderEmpty(r, query) {
+    clear(el.empty);
+    el.empty.hidden = r.results.length > 0;
+    if (r.results.length) { return; }
+    if (r.total && r.page > 1) {
+      el.empty.appendChild(h("p", null, "Cette page est au-delà des résultats."));
+      return;
+    }
+    var p = h("p");
+    p.appendChild(h("strong", null, query ? "Aucun article ne correspond à «\u00a0" + query + "\u00a0»."
+                                          : "Aucun article ne correspond à ces filtres."));
+    el.empty.appendChild(p);
+    var ul = h("ul");
+    ["Vérifiez l'orthographe des mots, ou essayez un synonyme.",
+     "Utilisez moins de mots, ou des mots plus généraux.",
+     "Retirez des filtres (source, date, langue)."].forEach(function (t) { ul.appendChild(h("li", null, t)); });
+    el.empty.appendChild(ul);
+  }
+
+  function renderPagination(r) {
+    clear(el.pagination);
+    var pages = Math.max(1, Math.ceil(r.total / r.per_page));
+    el.pagination.hidden = pages <= 1;
+    if (pages <= 1) { return; }
+    var base = formParams();
+    function link(n, label, attrs) {
+      var p = new URLSearchParams(base.toString());
+      if (n > 1) { p.set("page", String(n)); } else { p.delete("page"); }
+      attrs = attrs || {};
+      attrs.href = "?" + p.toString();
+      attrs["data-page"] = n;
+      var li = h("li");
+      li.appendChild(h("a", attrs, label));
+      return li;
+    }
+    var ul = h("ul");
+    if (r.page > 1) { ul.appendChild(link(r.page - 1, "‹ Précédente", {rel: "prev"})); }
+    var shown = [1, pages];
+    for (var i = Math.max(1, r.page - 2); i <= Math.min(pages, r.page + 2); i++) { shown.push(i); }
+    shown = shown.filter(function (v, k, a) { return a.indexOf(v) === k; }).sort(function (a, b) { return a - b; });
+    var prev = 0;
+    shown.forEach(function (n) {
+      if (n - prev > 1) { ul.appendChild(h("li", {"class": "gap", "aria-hidden": "true"}, "…")); }
+      ul.appendChild(n === r.page ? link(n, String(n), {"aria-current": "page"})
+                                  : link(n, String(n), {"aria-label": "Page " + n}));
+      prev = n;
+    });
+    if (r.page < pages) { ul.appendChild(link(r.page + 1, "Suivante ›", {rel: "next"})); }
+    el.pagination.appendChild(ul);
+  }
+
+  function facetItems(values, selected) {
+    var items = (values || []).map(function (v) {
+      var key = v.value === null ? NULL_KEY : v.value;
+      return {value: v.value, key: key, count: v.count, checked: selected.indexOf(key) >= 0};
+    });
+    selected.forEach(function (s) {
+      if (!items.some(function (i) { return i.key === s; })) {
+        items.push({value: s, key: s, count: 0, checked: true});
+      }
+    });
+    return items;
+  }
+
+  function facetList(name, items, label, nested) {
+    var ul = h("ul", {"class": "facet-values" + (name === "month" ? " facet-months" : "")});
+    items.forEach(function (item) {
+      var li = h("li");
+      var lab = h("label", {"class": "facet-value"});
+      lab.appendChild(h("input", {type: "checkbox", name: name, value: item.key, checked: item.checked}));
+      lab.appendChild(document.createTextNode(" "));
+      lab.appendChild(h("span", {"class": "facet-label"}, label(item.value)));
+      lab.appendChild(document.createTextNode(" "));
+      lab.appendChild(h("span", {"class": "facet-count",
+                                 "aria-label": item.count + " " + plural(item.count, "article", "articles")},
+                        intFr(item.count)));
+      li.appendChild(lab);
+      if (nested) { var sub = nested(item); if (sub) { li.appendChild(sub); } }
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  function facetFieldset(id, legend, content) {
+    var fs = h("fieldset", {"class": "facet", id: id});
+    fs.appendChild(h("legend", null, legend));
+    fs.appendChild(content || h("p", {"class": "facet-none"}, "Aucune"));
+    return fs;
+  }
+
+  function renderFacets(r, p) {
+    var active = document.activeElement;
+    var focusKey = active && active.type === "checkbox" && el.facets.contains(active)
+      ? [active.name, active.value] : null;
+    var f = r.facets || {};
+    var year = p.get("year") || "";
+    var month = p.get("month") || "";
+    var months = facetItems((f.month || []).filter(function (m) {
+      return year && (m.value || "").indexOf(year + "-") === 0;
+    }), month ? [month] : []).sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
+    var sources = facetItems(f.source, p.getAll("source"));
+    var years = facetItems(f.year, year ? [year] : []);
+    var langs = facetItems(f.lang, p.getAll("lang"));
+
+    clear(el.facets);
+    el.facets.appendChild(facetFieldset("facet-source", "Source", sources.length &&
+      facetList("source", sources, function (v) { return v || "source inconnue"; })));
+    el.facets.appendChild(facetFieldset("facet-year", "Date de publication", years.length &&
+      facetList("year", years, function (v) { return v || "date inconnue"; }, function (item) {
+        return item.checked && months.length ? facetList("month", months, monthFr) : null;
+      })));
+    el.facets.appendChild(facetFieldset("facet-lang", "Langue", langs.length &&
+      facetList("lang", langs, langFr)));
+
+    if (focusKey) {
+      var boxes = el.facets.querySelectorAll("input[type=checkbox]");
+      for (var i = 0; i < boxes.length; i++) {
+        if (boxes[i].name === focusKey[0] && boxes[i].value === focusKey[1]) { boxes[i].focus(); break; }
+      }
+    }
+  }
+
+  function renderError(message) {
+    clear(el.error);
+    el.error.hidden = false;
+    el.error.appendChild(h("p", null, message || "La recherche a échoué. Réessayez dans un instant."));
+    clear(el.hits);
+    el.empty.hidden = true;
+    el.pagination.hidden = true;
+    el.suggestion.hidden = true;
+    clear(el.summary);
+  }
+
+  function renderIdle() {
+    [el.hits, el.facets, el.summary].forEach(clear);
+    el.summary.textContent = "Tapez des mots pour chercher.";
+    el.error.hidden = el.empty.hidden = el.pagination.hidden = el.suggestion.hidden = true;
+  }
+
+  function render(r, p) {
+    el.error.hidden = true;
+    clear(el.error);
+    var query = (p.get("q") || "").trim();
+    renderSummary(r);
+    renderSuggestion(r);
+    renderHits(r, query);
+    renderEmpty(r, query);
+    renderPagination(r);
+    renderFacets(r, p);
+    document.title = (query ? query + " – " : "") + "Recherche d'articles · searchsvc";
+  }
+
+  // -- fetching --------------------------------------------------------------
+
+  function busy(on) {
+    el.results.classList.toggle("loading", on);
+    el.results.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  function update() {
+    window.clearTimeout(timer);
+    var p = formParams();
+    var qs = p.toString();
+    window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
+    var mine = ++seq;
+    if (controller) { controller.abort(); }
+    controller = window.AbortController ? new AbortController() : null;
+    if (!isActive(p)) { busy(false); renderIdle(); return; }
+    busy(true);
+    fetch(apiUrl + "?" + apiParams(p).toString(), {
+      headers: {Accept: "application/json"},
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
+    }).then(function (resp) {
+      return resp.json().then(function (body) { return {status: resp.status, body: body}; });
+    }).then(function (res) {
+      if (mine !== seq) { return; }  // a newer request was sent meanwhile
+      busy(false);
+      if (res.status === 200) { render(res.body, p); }
+      else { renderError(res.body && res.body.error && res.body.error.message); }
+    }).catch(function (err) {
+      if (mine !== seq || (err && err.name === "AbortError")) { return; }
+      busy(false);
+      renderError(null);
+    });
+  }
+
+  function later() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(update, DEBOUNCE_MS);
+  }
+
+  // -- events ----------------------------------------------------------------
+
+  q.addEventListener("input", function () { page = 1; later(); });
+
+  form.addEventListener("input", function (ev) {
+    var t = ev.target;
+    if (t.id === "date_from" || t.id === "date_to") { page = 1; later(); }
+  });
+
+  form.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t === q || t.id === "date_from" || t.id === "date_to") { return; }  // handled on input
+    if (t.type === "checkbox" && t.checked && EXCLUSIVE[t.name]) {
+      form.querySelectorAll("input[type=checkbox][name=" + t.name + "]").forEach(function (box) {
+        if (box !== t) { box.checked = false; }
+      });
+    }
+    if (t.name === "year") {  // months belong to the chosen year
+      form.querySelectorAll("input[name=month]").forEach(function (box) { box.checked = false; });
+    }
+    page = 1;
+    update();
+  });
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    page = 1;
+    update();
+  });
+
+  el.pagination.addEventListener("click", function (ev) {
+    var a = ev.target.closest("a[data-page]");
+    if (!a) { return; }
+    ev.preventDefault();
+    page = parseInt(a.getAttribute("data-page"), 10) || 1;
+    update();
+    el.summary.setAttribute("tabindex", "-1");
+    el.summary.focus();
+    el.results.scrollIntoView({block: "start"});
+  });
+
+  el.suggestion.addEventListener("click", function (ev) {
+    var a = ev.target.closest("a[data-suggestion]");
+    if (!a) { return; }
+    ev.preventDefault();
+    q.value = a.getAttribute("data-suggestion");
+    page = 1;
+    update();
+    q.focus();
+  });
+})();
