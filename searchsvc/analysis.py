@@ -1,19 +1,349 @@
-"""French analysis chain. PLACEHOLDER (StandardAnalyzer) until the real chain lands."""
+"""French analysis chain: one analyzer for indexing and for queries.
 
+``french_analyzer()`` turns text into index terms:
+
+1. one compiled regular expression finds the words of the *original* text,
+   so that character offsets (used by the highlighter) point at the words
+   as written; a word is a run of letters/digits (with combining accents),
+   possibly joined by apostrophes (``aujourd'hui``); hyphens separate words
+   (``nord-coréen`` -> ``nord`` ``coréen``, ``Kim Jong-un`` -> ``kim jong un``);
+   a number written with thin, non-breaking or plain spaces as thousands
+   separators (``100 000``) is one word;
+2. apostrophes ’ ‘ ʼ ′ become ``'``; a leading elision (``l' d' qu' jusqu'``...)
+   is removed, case-insensitively (``l’Ukraine`` -> ``ukraine``, its offsets
+   then cover ``Ukraine`` only);
+3. lower case, then accent and ligature folding (``Corée`` -> ``coree``,
+   ``manœuvres`` -> ``manoeuvres``), *before* stop words and stemming, so
+   that a query typed without accents finds the accented words;
+4. the Snowball French stop list (``data/french_stopwords.txt``, accented and
+   folded forms) and one-letter words are dropped; positions are renumbered
+   over the words that remain, at index and query time alike, so a phrase
+   with stop words in it (``"Kim Jong Un"``, ``"chef de l'État"``) matches;
+5. French Snowball stemming through PyStemmer, except for the words of
+   ``data/analysis_protected.txt`` (``France`` must not become ``franc``)
+   and words with digits.
+
+Steps 2-5 depend only on the word, so their result is cached per distinct
+word form: after the first few documents almost every word is a dict hit,
+and the per-word cost is the regex match, one dict lookup and the token
+update (one reused ``Token`` object, as Whoosh's own tokenizers do).
+
+``spelling_analyzer()`` keeps the words as a French reader writes them
+(lower case, accents and ligatures kept, NFC), without stop words or
+stemming: the vocabulary for "did you mean" suggestions.
+"""
+
+from __future__ import annotations
+
+import re
 import unicodedata
+from importlib import resources
 
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+import Stemmer
+from whoosh.analysis import Token, Tokenizer
+
+__all__ = [
+    "FrenchTokenizer",
+    "analyze",
+    "fold",
+    "french_analyzer",
+    "normalize_apostrophes",
+    "normalize_query",
+    "spelling_analyzer",
+]
+
+#: Apostrophe look-alikes normalised to ASCII ``'`` (U+2019, U+2018, U+02BC, U+2032).
+APOSTROPHES = "'\u2019\u2018\u02bc\u2032"
+#: Words whose final apostrophe marks an elision removed from the next word.
+ELISIONS = frozenset("l m t qu n s j d c jusqu quoiqu lorsqu puisqu".split())
+#: Characters accepted as thousands separators inside a number.
+THOUSANDS_SEPARATORS = " \u00a0\u202f\u2009\u2007"
+#: Longer "words" (base64, hashes, garbage) are not indexed.
+MAX_WORD_LENGTH = 80
+#: The word cache is cleared when it grows past this many entries.
+MAX_CACHE_SIZE = 400_000
+
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_WORDCHAR = rf"[\w{_MARKS}]"
+_NUMBER = (
+    rf"(?<![\w{_MARKS}])\d{{1,3}}(?P<sep>[{THOUSANDS_SEPARATORS}])\d{{3}}"
+    rf"(?:(?P=sep)\d{{3}})*(?![\w{_MARKS}])"
+)
+_WORD = rf"{_WORDCHAR}+(?:[{APOSTROPHES}]{_WORDCHAR}+)*"
+#: The tokenizer: a number grouped by one kind of separator (``100 000``,
+#: ``1\u202f000\u202f000``), or a word with inner apostrophes.
+TOKEN_RE = re.compile(rf"{_NUMBER}|{_WORD}")
+_NUMBER_RE = re.compile(_NUMBER)
+_SEPARATORS_TABLE = {ord(c): None for c in THOUSANDS_SEPARATORS}
+_APOSTROPHE_TABLE = {ord(c): "'" for c in APOSTROPHES[1:]}
+
+
+def _build_fold_table() -> dict[int, str]:
+    table = {}
+    # Latin-1 Supplement, Latin Extended-A and -B: the decomposable letters.
+    for code in range(0x00C0, 0x0250):
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        if base and base != char and base.isascii():
+            table[code] = base
+    extra = {
+        "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS",
+        "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i",
+        "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+        "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+        "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+    }
+    table.update({ord(k): v for k, v in extra.items()})
+    table.update(_APOSTROPHE_TABLE)
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
 
 
 def fold(text: str) -> str:
-    """Accent and ligature folding."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """Accent and ligature folding, case kept: ``"Corée manœuvres"`` -> ``"Coree manoeuvres"``.
+
+    Latin letters go through a ``str.translate`` table; only what is still
+    non-ASCII afterwards is decomposed (NFKD), stripped of its combining
+    marks and recomposed (NFC), so other scripts are kept readable.
+    Apostrophe look-alikes become ``'``.
+    """
+    text = text.translate(_FOLD_TABLE)
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
 
 
-def french_analyzer():
-    return StemmingAnalyzer()
+def normalize_apostrophes(text: str) -> str:
+    """Replace the apostrophe look-alikes ’ ‘ ʼ ′ by ``'`` (same length)."""
+    return text.translate(_APOSTROPHE_TABLE)
 
 
-def spelling_analyzer():
-    return StandardAnalyzer(stoplist=None)
+def normalize_query(text: str) -> str:
+    """Prepare a raw query string for Whoosh's ``QueryParser``.
+
+    The parser splits a query on spaces *before* analysis, so a number typed
+    as ``100 000`` would become two words; this joins such numbers
+    (``100000``) and normalises apostrophes. Everything else is unchanged.
+    """
+    text = normalize_apostrophes(text)
+    return _NUMBER_RE.sub(lambda m: m.group().translate(_SEPARATORS_TABLE), text)
+
+
+def _read_words(name: str) -> list[str]:
+    data = resources.files("searchsvc").joinpath("data", name).read_text("utf-8")
+    words = []
+    for line in data.splitlines():
+        words.extend(line.split("|", 1)[0].split())
+    return words
+
+
+def _read_protected(name: str) -> dict[str, str]:
+    """``word [term]`` lines: the folded word is indexed as ``term`` (default: itself)."""
+    data = resources.files("searchsvc").joinpath("data", name).read_text("utf-8")
+    protected = {}
+    for line in data.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            word = fold(fields[0].lower())
+            protected[word] = fold(fields[1].lower()) if len(fields) > 1 else word
+    return protected
+
+
+STOP_WORDS = frozenset(fold(w.lower()) for w in _read_words("french_stopwords.txt"))
+PROTECTED = _read_protected("analysis_protected.txt")
+
+_stemmer = Stemmer.Stemmer("french")
+_stemmer.maxCacheSize = 0  # our own cache holds the whole word -> term mapping
+_stem_word = _stemmer.stemWord
+
+# Per-flavour caches: raw word form -> (term or None if stopped, offset of
+# the term's first character in the word, i.e. the length of the elision).
+_CACHES: dict[tuple, dict[str, tuple]] = {}
+
+
+def _split_elision(word: str) -> tuple[str, int]:
+    """``"l'Ukraine"`` -> (``"Ukraine"``, 2); words without a listed elision are unchanged.
+
+    Elisions are removed one after the other (``qu'aujourd'hui`` keeps
+    ``aujourd'hui``), so any part of a word analyses like the word does.
+    """
+    offset = 0
+    cut = word.find("'")
+    while cut > 0 and word[offset:cut].lower() in ELISIONS:
+        offset = cut + 1
+        cut = word.find("'", offset)
+    return word[offset:], offset
+
+
+def _search_term(word: str, stem: bool, stop: bool) -> tuple:
+    """The term for one raw word of the French analyzer, and its start offset."""
+    if len(word) > MAX_WORD_LENGTH:
+        return (None, 0)
+    word = normalize_apostrophes(word)
+    if word[0].isdigit() and not word.isdigit():
+        # A grouped number ("100 000") or a word starting with a digit ("2e").
+        digits = word.translate(_SEPARATORS_TABLE)
+        if digits.isdigit():
+            return (digits, 0)
+    word, offset = _split_elision(word)
+    term = fold(word.lower())
+    if stop and (term in STOP_WORDS or (len(term) < 2 and not term.isdigit())):
+        return (None, offset)
+    if stem:
+        protected = PROTECTED.get(term)
+        if protected is not None:
+            term = protected
+        elif term.isalpha() and "'" not in term:
+            term = _stem_word(term)
+    return (term or None, offset)
+
+
+def _spelling_term(word: str, stem: bool, stop: bool) -> tuple:
+    """The term for one raw word of the spelling analyzer: accents kept."""
+    if len(word) > MAX_WORD_LENGTH:
+        return (None, 0)
+    word = normalize_apostrophes(word)
+    if word[0].isdigit() and not word.isdigit():
+        digits = word.translate(_SEPARATORS_TABLE)
+        if digits.isdigit():
+            return (digits, 0)
+    word, offset = _split_elision(word)
+    term = unicodedata.normalize("NFC", word.lower())
+    if stop and len(term) < 2 and not term.isdigit():
+        return (None, offset)
+    return (term or None, offset)
+
+
+class FrenchTokenizer(Tokenizer):
+    """The whole French chain in one Whoosh tokenizer (usable as an analyzer).
+
+    ``flavour`` is ``"search"`` (folded, stop words, stemmed: the index and
+    query terms) or ``"spelling"`` (accented, unstemmed words). Instances
+    hold only these settings, so they pickle small into the index schema.
+    """
+
+    def __init__(self, flavour: str = "search", stem: bool = True, stop: bool = True):
+        if flavour not in ("search", "spelling"):
+            raise ValueError(f"unknown analysis flavour: {flavour!r}")
+        self.flavour = flavour
+        self.stem = bool(stem) and flavour == "search"
+        self.stop = bool(stop)
+        self.is_morph = self.stem
+
+    def __eq__(self, other):
+        return (
+            other is not None
+            and self.__class__ is other.__class__
+            and self.__dict__ == other.__dict__
+        )
+
+    def __hash__(self):
+        return hash((self.__class__, self.flavour, self.stem, self.stop))
+
+    def single_term(self, value: str) -> str:
+        """The term for an untokenized value (prefix, wildcard, range ends).
+
+        Normalised like a word (apostrophes, case, accents for the search
+        flavour) but neither split nor stemmed: a prefix is a word's
+        beginning, and stemming it would widen it (``coré*`` must not become
+        ``cor*``). Prefixes therefore reach the stemmed terms they begin
+        (``munit*`` finds "munitions", ``coré*`` finds "Corée").
+        """
+        value = normalize_apostrophes(value).lower()
+        if self.flavour == "spelling":
+            return unicodedata.normalize("NFC", value)
+        return fold(value)
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        no_morph=False,
+        **kwargs,
+    ):
+        if not isinstance(value, str):
+            raise TypeError(f"{value!r} is not a str")
+        token = Token(positions, chars, removestops=removestops, mode=mode)
+        if not tokenize:
+            token.text = self.single_term(value)
+            token.original = value
+            token.stopped = False
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+            return
+
+        stem = self.stem and not no_morph
+        key = (self.flavour, stem, self.stop)
+        cache = _CACHES.get(key)
+        if cache is None:
+            cache = _CACHES[key] = {}
+        make_term = _search_term if self.flavour == "search" else _spelling_term
+        stop = self.stop
+        pos = start_pos
+        token.boost = 1.0
+        token.stopped = False
+        for match in TOKEN_RE.finditer(value):
+            word = match.group()
+            entry = cache.get(word)
+            if entry is None:
+                entry = make_term(word, stem, stop)
+                if len(cache) >= MAX_CACHE_SIZE:
+                    cache.clear()
+                cache[word] = entry
+            term, offset = entry
+            if term is None:
+                if removestops:
+                    continue
+                token.stopped = True
+                token.text = ""
+                if positions:
+                    token.pos = pos
+            else:
+                token.stopped = False
+                token.text = term
+                if positions:
+                    token.pos = pos
+                    pos += 1
+            if keeporiginal:
+                token.original = word[offset:]
+            if chars:
+                token.startchar = start_char + match.start() + offset
+                token.endchar = start_char + match.end()
+            yield token
+
+
+def french_analyzer() -> FrenchTokenizer:
+    """The analyzer of every French text field, for indexing and for queries."""
+    return FrenchTokenizer("search")
+
+
+def spelling_analyzer() -> FrenchTokenizer:
+    """Lower-cased, accented, unstemmed words (one-letter words dropped): suggestions' vocabulary."""
+    return FrenchTokenizer("spelling", stem=False, stop=True)
+
+
+_DEFAULT = FrenchTokenizer("search")
+
+
+def analyze(text: str, analyzer: FrenchTokenizer | None = None) -> list[str]:
+    """The terms of ``text`` (for tests and other modules): ``analyze("l’Ukraine")`` -> ``["ukrain"]``."""
+    analyzer = analyzer or _DEFAULT
+    return [t.text for t in analyzer(text)]
