@@ -1,31 +1,374 @@
-"""The search engine (skeleton: the implementation lands in the next commits)."""
+"""The search engine: one object answers the CLI, the JSON API and the web page.
+
+Thread-safe. Everything that is expensive and constant for one index generation
+(searchers, facet arrays) is cached per (generation, Whoosh TOC generation) and
+never reused across generations. At most every :data:`CHECK_INTERVAL` seconds the
+engine looks at ``index/CURRENT`` and at Whoosh's own TOC generation, and switches
+to a new generation; searchers of the old one are closed once no request uses them.
+"""
 
 from __future__ import annotations
 
+import heapq
 import os
+import threading
+import time
+from pathlib import Path
 
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector
+
+from searchsvc import config
+from searchsvc.search import query as qmod
+from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
+from searchsvc.search.snippets import highlight_paragraphs, snippet
+from searchsvc.search.suggest import suggest
+from searchsvc.synonyms import load_synonyms
+
+CHECK_INTERVAL = 1.0
+SIMILAR_MAX = 50
+
+
+class _Stale(Exception):
+    """The generation changed under us: retry on the new one."""
+
+
+class _Generation:
+    """One opened index generation: a pool of searchers and the facet arrays."""
+
+    def __init__(self, name: str, ix):
+        self.name = name
+        self.ix = ix
+        first = ix.searcher()
+        self.toc = first.reader().generation()
+        self.schema = first.schema
+        self.facets = FacetData(first.reader())
+        self.documents = first.doc_count()
+        self._pool = [first]
+        self._lock = threading.Lock()
+        self._refs = 0
+        self.retired = False
+
+    def acquire(self):
+        with self._lock:
+            if self.retired:
+                raise _Stale()
+            self._refs += 1
+            if self._pool:
+                return self._pool.pop()
+        try:
+            s = self.ix.searcher()
+        except Exception:
+            self.release(None)
+            raise _Stale()
+        if s.reader().generation() != self.toc:
+            # the index was committed to since this generation was opened
+            s.close()
+            self.release(None)
+            raise _Stale()
+        return s
+
+    def release(self, s) -> None:
+        with self._lock:
+            self._refs -= 1
+            if s is not None:
+                if self.retired:
+                    s.close()
+                else:
+                    self._pool.append(s)
+            if self.retired and self._refs == 0:
+                self._close_pool()
+
+    def retire(self) -> None:
+        with self._lock:
+            self.retired = True
+            if self._refs == 0:
+                self._close_pool()
+
+    def _close_pool(self) -> None:
+        pool, self._pool = self._pool, []
+        for s in pool:
+            try:
+                s.close()
+            except Exception:  # pragma: no cover - closing is best effort
+                pass
+
+
+class _DateTieCollector(TopCollector):
+    """Top N by score; equal scores: newer first, then lower docnum."""
+
+    def __init__(self, limit: int, datekey: list[int]):
+        super().__init__(limit=limit)
+        self.datekey = datekey
+
+    def _collect(self, global_docnum, score):
+        items = self.items
+        self.total += 1
+        entry = (score, self.datekey[global_docnum], -global_docnum)
+        if len(items) < self.limit:
+            heapq.heappush(items, entry)
+            return -score
+        if entry > items[0]:
+            heapq.heapreplace(items, entry)
+            # strictly below, so that blocks that could tie are not skipped
+            self.minscore = items[0][0] - 1e-9
+            return -score
+        return 0
+
+    def results(self):
+        items = sorted(self.items, reverse=True)
+        return self._results([(score, -negdoc) for score, _, negdoc in items])
+
+
+def _text(v) -> str | None:
+    if v is None:
+        return None
+    v = str(v).strip()
+    return v or None
+
+
+def _meta(stored: dict) -> dict:
+    lang = _text(stored.get("lang"))
+    return {
+        "id": stored.get("id"),
+        "title": _text(stored.get("title")),
+        "source": _text(stored.get("source")),
+        "date": _text(stored.get("date")),
+        "url": _text(stored.get("url")),
+        "lang": None if lang in (None, "unknown") else lang,
+    }
 
 
 class SearchEngine:
-    """Thread-safe searcher over ``index_dir`` that follows new index generations."""
+    """Searches the index in ``index_dir`` (its live generation).
 
-    def __init__(self, index_dir: str | os.PathLike, synonyms_path: str | os.PathLike | None = None):
-        self.index_dir = index_dir
-        self.synonyms_path = synonyms_path
+    ``synonyms_path``: the user's synonyms file; by default ``SEARCHSVC_SYNONYMS``,
+    else ``corpus/synonyms.txt`` (of ``SEARCHSVC_CORPUS``) when present. The package's
+    default groups always apply.
+    """
+
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        synonyms_path: str | os.PathLike | None = None,
+        strategy: str = qmod.DEFAULT_STRATEGY,
+    ):
+        self.index_dir = Path(index_dir)
+        self.strategy = strategy
+        self._lock = threading.Lock()
+        self._gen: _Generation | None = None
+        self._checked = 0.0
+        self.synonyms_path = self._resolve_synonyms(synonyms_path)
+        self._syn_mtime = self._mtime(self.synonyms_path)
+        self.synonyms = load_synonyms(self.synonyms_path)
+
+    # -- generations ---------------------------------------------------------
+
+    @staticmethod
+    def _resolve_synonyms(path) -> Path | None:
+        if path:
+            return Path(path)
+        env = config.synonyms_file()
+        if env:
+            return env
+        default = config.corpus_dir() / "synonyms.txt"
+        return default if default.is_file() else None
+
+    @staticmethod
+    def _mtime(path) -> float | None:
+        try:
+            return os.stat(path).st_mtime if path else None
+        except OSError:
+            return None
+
+    def _current_name(self) -> str | None:
+        try:
+            return (self.index_dir / "CURRENT").read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def _current(self, force: bool = False) -> _Generation:
+        gen = self._gen
+        if gen is not None and not force and time.monotonic() - self._checked < CHECK_INTERVAL:
+            return gen
+        with self._lock:
+            gen = self._gen
+            now = time.monotonic()
+            if gen is not None and not force and now - self._checked < CHECK_INTERVAL:
+                return gen
+            self._checked = now
+            self._reload_synonyms()
+            if gen is not None:
+                name = self._current_name()
+                try:
+                    same_toc = gen.ix.latest_generation() == gen.toc
+                except Exception:
+                    same_toc = False
+                if name in (None, gen.name) and same_toc and not force:
+                    return gen
+            from searchsvc.indexer import open_index
+
+            name, ix = open_index(self.index_dir)
+            new = _Generation(name, ix)
+            self._gen = new
+            if gen is not None:
+                gen.retire()
+            return new
+
+    def _reload_synonyms(self) -> None:
+        mtime = self._mtime(self.synonyms_path)
+        if mtime != self._syn_mtime and (mtime is not None or self.synonyms_path is None):
+            try:
+                self.synonyms = load_synonyms(self.synonyms_path)
+                self._syn_mtime = mtime
+            except OSError:
+                pass  # keep the groups we have
+
+    def _run(self, fn):
+        force = False
+        for _ in range(3):
+            gen = self._current(force=force)
+            try:
+                s = gen.acquire()
+            except _Stale:
+                force = True
+                continue
+            try:
+                return fn(gen, s)
+            finally:
+                gen.release(s)
+        raise RuntimeError("index generation keeps changing")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._gen is not None:
+                self._gen.retire()
+                self._gen = None
+
+    # -- public API ----------------------------------------------------------
 
     def search(self, params: SearchParams) -> dict:
-        """The result object: query, total, page, per_page, took_ms, results, facets, suggestion."""
-        raise NotImplementedError
+        """The result object (see the module docs of :mod:`searchsvc.search`)."""
+        t0 = time.perf_counter()
+        result = self._run(lambda gen, s: self._search(gen, s, params))
+        result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        return result
+
+    def _search(self, gen: _Generation, s, params: SearchParams) -> dict:
+        data = gen.facets
+        reader = s.reader()
+        pq = qmod.parse(params.q, self.synonyms)
+        built = qmod.build(pq, gen.schema, reader, self.strategy)
+        filters = data.filters_for(params)
+
+        if built.query is None:
+            matched = data.live
+        elif built.query is wq.NullQuery:
+            matched = frozenset()
+        else:
+            matched = set(s.docs_for_query(built.query)) & data.live
+        results = intersect(matched, filters.values())
+        total = len(results)
+        facets = facet_counts(data, matched, filters)
+
+        offset = (params.page - 1) * params.per_page
+        limit = offset + params.per_page
+        hits: list[tuple[float | None, int]] = []
+        if offset < total:
+            datekey = data.datekey
+            if built.listing or params.sort != "relevance":
+                if params.sort == "oldest":
+                    top = heapq.nsmallest(limit, results, key=lambda d: (datekey[d] or 99999999, d))
+                else:
+                    top = heapq.nlargest(limit, results, key=lambda d: (datekey[d], -d))
+                hits = [(None, d) for d in top[offset:limit]]
+            else:
+                collector = _DateTieCollector(limit, datekey)
+                if filters:
+                    collector = FilterCollector(collector, allow=results)
+                s.search_with_collector(built.query, collector)
+                hits = list(collector.results().top_n)[offset:limit]
+
+        terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
+        analyzer = gen.schema["body"].analyzer
+        out = []
+        for score, docnum in hits:
+            stored = s.stored_fields(docnum)
+            item = _meta(stored)
+            item["score"] = None if score is None else round(float(score), 4)
+            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms)
+            out.append(item)
+
+        suggestion = None
+        if pq.words:
+            suggestion = suggest(reader, gen.schema, params.q, pq.words)
+        return {
+            "query": params.q,
+            "total": total,
+            "page": params.page,
+            "per_page": params.per_page,
+            "took_ms": 0.0,
+            "results": out,
+            "facets": facets,
+            "suggestion": suggestion,
+        }
+
+    def _docnum(self, s, doc_id) -> int | None:
+        if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:
+            return None
+        try:
+            doc_id.encode("utf-8")
+            return s.document_number(id=doc_id)
+        except (UnicodeError, KeyError, ValueError):
+            return None
 
     def document(self, doc_id: str, q: str | None = None) -> dict | None:
-        """id, title, text, source, date, url, lang (+ ``highlighted`` paragraphs with ``q``)."""
-        raise NotImplementedError
+        """The cleaned article (``id, title, text, source, date, url, lang``) or None;
+        with ``q``, also ``highlighted``: each paragraph escaped, the query's words in
+        ``<mark>``."""
+
+        def run(gen, s):
+            docnum = self._docnum(s, doc_id)
+            if docnum is None:
+                return None
+            stored = s.stored_fields(docnum)
+            doc = _meta(stored)
+            doc["text"] = stored.get("body") or ""
+            if q:
+                pq = qmod.parse(str(q)[:1000], self.synonyms)
+                built = qmod.build(pq, gen.schema, s.reader(), self.strategy)
+                terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
+                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms)
+            return doc
+
+        return self._run(run)
 
     def similar(self, doc_id: str, limit: int = 5) -> list[dict] | None:
-        """Articles like ``doc_id`` (never itself); None when the id is unknown."""
-        raise NotImplementedError
+        """Up to ``limit`` articles like ``doc_id`` by their body (more-like-this),
+        never the article itself; None when the id is unknown."""
+        limit = max(1, min(int(limit), SIMILAR_MAX))
+
+        def run(gen, s):
+            docnum = self._docnum(s, doc_id)
+            if docnum is None:
+                return None
+            text = s.stored_fields(docnum).get("body") or ""
+            if not text.strip():
+                return []
+            hits = s.more_like(docnum, "body", text=text, top=limit + 1, numterms=12)
+            out = []
+            for hit in hits:
+                if hit.docnum == docnum:
+                    continue
+                item = _meta(hit.fields())
+                item["score"] = round(float(hit.score), 4)
+                out.append(item)
+            return out[:limit]
+
+        return self._run(run)
 
     def info(self) -> dict:
-        """``{"documents": int, "generation": str}``."""
-        raise NotImplementedError
+        """``{"documents": int, "generation": str}`` of the live generation."""
+        gen = self._current()
+        return {"documents": gen.documents, "generation": gen.name}

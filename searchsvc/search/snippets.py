@@ -1,0 +1,137 @@
+"""Snippets and highlighted text: HTML-escaped, query words in ``<mark>``.
+
+The text is analysed with the index field's own analyzer, so a query "munition"
+marks "munitions" and "Coree" marks "Corée": a token is marked when its analysed
+form is one of the query's analysed terms. No character limit: matches anywhere in
+a long article are found (Whoosh's highlighter stops at 32K characters by default).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+SNIPPET_CHARS = 300
+MAX_FRAGMENTS = 3
+ELLIPSIS = "…"
+
+
+def matched_spans(analyzer, text: str, terms) -> list[tuple[int, int, str]]:
+    """``(start, end, term)`` of every token of ``text`` whose analysed form is in ``terms``."""
+    if not terms or not text:
+        return []
+    out = []
+    n = len(text)
+    last_end = -1
+    for t in analyzer(text, chars=True, mode="index"):
+        if t.text in terms:
+            s, e = t.startchar, t.endchar
+            if s is None or e is None or not 0 <= s < e <= n or s < last_end:
+                continue
+            out.append((s, e, t.text))
+            last_end = e
+    return out
+
+
+def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:
+    """``text[start:end]`` escaped, with ``spans`` inside it wrapped in ``<mark>``."""
+    end = len(text) if end is None else end
+    out = []
+    pos = start
+    for s, e, _ in spans:
+        if s < pos or e > end:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    return "".join(out)
+
+
+def _word_start(text: str, i: int, limit: int = 30) -> int:
+    """Move ``i`` back to the start of a word (at most ``limit`` characters)."""
+    if i <= 0:
+        return 0
+    j = i
+    while j > 0 and i - j < limit and not text[j - 1].isspace():
+        j -= 1
+    return j if (j == 0 or text[j - 1].isspace()) else i
+
+
+def _word_end(text: str, i: int, limit: int = 30) -> int:
+    n = len(text)
+    if i >= n:
+        return n
+    j = i
+    while j < n and j - i < limit and not text[j].isspace():
+        j += 1
+    return j
+
+
+def _windows(spans, width: int):
+    """Best windows of ``width`` characters: greedy on new distinct terms, then matches."""
+    chosen = []
+    covered_terms: set[str] = set()
+    remaining = list(spans)
+    while remaining and len(chosen) < MAX_FRAGMENTS:
+        best = None
+        for i, (s, _, _) in enumerate(remaining):
+            inside = [sp for sp in remaining[i:] if sp[1] <= s + width]
+            terms = {sp[2] for sp in inside}
+            key = (len(terms - covered_terms), len(terms), len(inside), -s)
+            if best is None or key > best[0]:
+                best = (key, s, inside)
+            if len(remaining) > 200 and i > 200:
+                break
+        key, s, inside = best
+        if chosen and key[0] == 0:
+            break  # nothing new to show
+        chosen.append((s, inside[-1][1]))
+        covered_terms |= {sp[2] for sp in inside}
+        remaining = [sp for sp in remaining if sp[1] <= s - width or sp[0] >= inside[-1][1] + width]
+    return sorted(chosen)
+
+
+def snippet(analyzer, text: str, terms, size: int = SNIPPET_CHARS) -> str:
+    """One to three fragments of ``text`` (about ``size`` characters in all) around the
+    matches, HTML-escaped, matches in ``<mark>``; the opening of the text when
+    nothing matches."""
+    text = text or ""
+    if not text.strip():
+        return ""
+    spans = matched_spans(analyzer, text, terms)
+    if not spans:
+        end = _word_end(text, size) if len(text) > size else len(text)
+        out = escape(text[:end].strip()) + (" " + ELLIPSIS if end < len(text) else "")
+        return " ".join(out.split())
+    windows = _windows(spans, size // 2)
+    width = max(size // len(windows), 60)
+    frags = []
+    for s, e in windows:
+        core = e - s
+        before = max((width - core) // 3, 15)
+        a = _word_start(text, max(0, s - before))
+        b = _word_end(text, max(e, a + width))
+        if frags and a <= frags[-1][1]:
+            frags[-1] = (frags[-1][0], max(b, frags[-1][1]))
+        else:
+            frags.append((a, b))
+    parts = []
+    for a, b in frags:
+        piece = mark(text, spans, a, b).strip()
+        if a > 0:
+            piece = ELLIPSIS + " " + piece
+        parts.append(piece)
+    out = " ".join(parts)
+    if frags[-1][1] < len(text):
+        out += " " + ELLIPSIS
+    return " ".join(out.split())
+
+
+def highlight_paragraphs(analyzer, text: str, terms) -> list[str]:
+    """Every paragraph of ``text`` escaped, matches in ``<mark>``."""
+    out = []
+    for para in (text or "").split("\n\n"):
+        para = para.strip()
+        if para:
+            out.append(mark(para, matched_spans(analyzer, para, terms)))
+    return out

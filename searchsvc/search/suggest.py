@@ -1,0 +1,114 @@
+"""Spelling suggestions from the index's own vocabulary.
+
+The ``spell`` field holds lower-cased, accented, unstemmed words: a stemmed field
+would turn "munitons" into "union". A word needs correcting when it is neither in
+that vocabulary nor, once analysed, in the searched fields; its correction is the
+most frequent vocabulary word at the smallest edit distance (accents kept).
+"""
+
+from __future__ import annotations
+
+import re
+
+from searchsvc.analysis import fold
+
+SPELL_FIELD = "spell"
+_ELISION_RE = re.compile(r"^((?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ‘])", re.IGNORECASE)
+_CORE_RE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
+MIN_WORD = 4
+MAX_WORD = 40
+
+
+def _known(reader, schema, word: str) -> bool:
+    try:
+        if reader.doc_frequency(SPELL_FIELD, word) > 0:
+            return True
+    except (KeyError, ValueError, UnicodeError):
+        pass
+    for fieldname in ("body", "title"):
+        if fieldname not in schema:
+            continue
+        toks = [t.text for t in schema[fieldname].analyzer(word, mode="query")]
+        if not toks:
+            return True  # a stop word
+        if all(reader.doc_frequency(fieldname, t) > 0 for t in toks):
+            return True
+    return False
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment), cut off above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2 = None
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def correct_word(reader, word: str) -> str | None:
+    """The best vocabulary word for a misspelt lower-case ``word``, or None."""
+    maxdist = 1 if len(word) < 6 else 2
+    folded = fold(word)
+    best = None
+    for dist in range(1, maxdist + 1):
+        try:
+            cands = list(reader.terms_within(SPELL_FIELD, word, dist, prefix=1))
+        except (KeyError, ValueError, UnicodeError):
+            return None
+        for c in cands:
+            c = c.decode("utf-8") if isinstance(c, bytes) else c
+            if c == word:
+                continue
+            # accent differences are cheaper than real edits
+            d = _distance(fold(c), folded, maxdist) + (0.5 if c != fold(c) and fold(c) != folded else 0)
+            key = (d, -reader.doc_frequency(SPELL_FIELD, c), c)
+            if best is None or key < best[0]:
+                best = (key, c)
+        if best is not None:
+            break
+    return best[1] if best else None
+
+
+def _restore_case(original: str, word: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return word.upper()
+    if original[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def suggest(reader, schema, text: str, words) -> str | None:
+    """``text`` with its misspelt ``words`` (clauses with spans) corrected, or None."""
+    if SPELL_FIELD not in schema:
+        return None
+    replacements = []
+    for clause in words:
+        s, e = clause.span
+        raw = text[s:e]
+        m = _ELISION_RE.match(raw)
+        lead = m.group(1) if m else ""
+        pre, core, post = _CORE_RE.match(raw[len(lead):]).groups()
+        if not (MIN_WORD <= len(core) <= MAX_WORD) or not core.isalpha():
+            continue
+        lower = core.lower()
+        if _known(reader, schema, lower):
+            continue
+        fixed = correct_word(reader, lower)
+        if fixed:
+            replacements.append((s, e, lead + pre + _restore_case(core, fixed) + post))
+    if not replacements:
+        return None
+    out = text
+    for s, e, new in sorted(replacements, reverse=True):
+        out = out[:s] + new + out[e:]
+    return out if out != text else None
