@@ -24,3 +24,39 @@ def corpus_copy(tmp_path, seed_corpus) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(seed_corpus, dst)
     return dst
+
+
+CORPUS_EXTRA = FIXTURES / "corpus_extra"
+
+
+@pytest.fixture(scope="session")
+def fixture_corpus(tmp_path_factory, seed_corpus) -> Path:
+    """Demo corpus + ``tests/fixtures/corpus_extra/`` in one session temp folder. Read-only.
+
+    The extra articles (each with a ``.meta.json`` sidecar unless noted):
+    ``script_injection`` (``<script>alert(1)</script>`` in title and body, 2023-03-12,
+    source "Le Veilleur Numérique"), ``sans_metadonnees`` (no sidecar: no date, no
+    source), ``autre_annee`` (2019-06-14, "Courrier des Alpes"), ``english_article``
+    (lang ``en``, 2021-11-03), ``chronique_longue`` (> 40,000 characters, 2022-09-22,
+    the rare word "zinzolin" only in its last paragraph).
+    """
+    dst = tmp_path_factory.mktemp("fixture") / "corpus"
+    shutil.copytree(seed_corpus, dst)
+    for f in sorted(CORPUS_EXTRA.iterdir()):
+        shutil.copy2(f, dst / f.name)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, fixture_corpus) -> Path:
+    """An index folder built by ``searchsvc.indexer.reindex`` from ``fixture_corpus``. Read-only.
+
+    Open it with ``searchsvc.indexer.open_index(built_index)`` or pass it as an
+    index_dir; tests that reindex must build their own.
+    """
+    from searchsvc.indexer import reindex
+
+    index = tmp_path_factory.mktemp("built") / "index"
+    report = reindex(fixture_corpus, index, full=True, workers=1)
+    assert not report.skipped, report.skipped
+    return index

@@ -1,14 +1,55 @@
-"""`searchsvc stats` (not implemented yet)."""
+"""`searchsvc stats`: what the live index holds."""
 
+from __future__ import annotations
+
+import json
 import sys
 
-HELP = "stats (pas encore disponible)"
+from searchsvc import config
+
+HELP = "statistiques de l'index : documents, sources, dates, langues, taille, génération"
 
 
 def add_arguments(parser):
-    pass
+    parser.add_argument("--index", metavar="DOSSIER",
+                        help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
+    parser.add_argument("--json", action="store_true", help="sortie JSON")
 
 
-def run(args):
-    print("searchsvc stats : pas encore disponible.", file=sys.stderr)
-    return 2
+def _size(n: int) -> str:
+    for unit in ("o", "Ko", "Mo", "Go"):
+        if n < 1024 or unit == "Go":
+            return f"{n:.0f} {unit}" if unit == "o" else f"{n:.1f} {unit}".replace(".", ",")
+        n /= 1024
+    return str(n)  # pragma: no cover
+
+
+def _label(value: str) -> str:
+    return "(inconnue)" if value == "unknown" else value
+
+
+def run(args) -> int:
+    from searchsvc.indexer import NoIndexError, index_stats
+
+    try:
+        st = index_stats(config.index_dir(args.index))
+    except NoIndexError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False, indent=2))
+        return 0
+    out = [
+        f"Génération : {st['generation']}",
+        f"Documents : {st['documents']}",
+        f"Période : {st['date_min'] or '—'} → {st['date_max'] or '—'} "
+        f"({st['undated']} sans date)",
+        f"Taille sur disque : {_size(st['size_bytes'])} "
+        f"(dossier entier : {_size(st['total_size_bytes'])})",
+        f"Sources ({st['source_count']}) :",
+    ]
+    out += [f"  {n:>7}  {_label(v)}" for v, n in st["sources"].items()]
+    out.append("Langues :")
+    out += [f"  {n:>7}  {_label(v)}" for v, n in st["languages"].items()]
+    print("\n".join(out))
+    return 0

@@ -1,0 +1,33 @@
+"""The index writer: schema, generations, full and incremental reindex, stats.
+
+Public API (see docs/ARCHITECTURE.md)::
+
+    build_schema() -> whoosh.fields.Schema
+    reindex(corpus_dir, index_dir, full=False, workers=None, progress=None) -> ReindexReport
+    open_index(index_dir) -> (generation, whoosh.index.Index)      # raises NoIndexError
+    index_stats(index_dir) -> dict
+    build_index_from_articles(index_dir, articles) -> generation
+"""
+
+from searchsvc.indexer.build import (ReindexError, ReindexReport, build_index_from_articles,
+                                     fingerprint, reindex)
+from searchsvc.indexer.schema import UNKNOWN, article_fields, build_schema
+from searchsvc.indexer.stats import index_stats
+from searchsvc.indexer.store import (IndexBusyError, NoIndexError, current_generation,
+                                     open_index)
+
+__all__ = [
+    "UNKNOWN",
+    "IndexBusyError",
+    "NoIndexError",
+    "ReindexError",
+    "ReindexReport",
+    "article_fields",
+    "build_index_from_articles",
+    "build_schema",
+    "current_generation",
+    "fingerprint",
+    "index_stats",
+    "open_index",
+    "reindex",
+]

@@ -1,0 +1,521 @@
+"""Full and incremental reindexing.
+
+Work is split between *workers*: each one extracts its share of the files
+(:func:`searchsvc.ingest.extract`), analyses them and writes its own Whoosh
+segment into the target generation (a ``SegmentWriter`` without the lock).
+The parent process holds the reindex lock and Whoosh's write lock, applies
+deletions, and commits the workers' segments in one atomic TOC write. With
+``workers == 1`` (or few files) the single worker runs in-process; otherwise
+the workers are ``spawn``-ed processes (safe from threaded callers such as
+the web service), killed by the kernel if the parent dies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import shutil
+import signal
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.writing import SegmentWriter
+
+from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
+from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
+                                     signature)
+from searchsvc.indexer.store import (IndexBusyError, current_generation, fsync_tree,
+                                     list_generations, reindex_lock, remove_old_generations,
+                                     switch_current)
+from searchsvc.ingest import IngestError, corpus_files, doc_id, extract, load_manifest
+
+#: Memory budget (MB) of each writer's in-memory posting pool before it spills to disk.
+LIMITMB = 192
+#: Below this many files per worker, extra worker processes cost more than they save.
+MIN_FILES_PER_WORKER = 150
+#: Files handed to a worker at a time.
+CHUNK = 16
+#: Seconds a reindex waits for Whoosh's write lock.
+LOCK_WAIT = 5.0
+
+
+class ReindexError(Exception):
+    """A reindex could not produce a usable index (the previous one is untouched)."""
+
+
+@dataclass
+class ReindexReport:
+    """What a reindex did. Counts are of corpus files; ``documents`` of articles."""
+
+    generation: str
+    full: bool
+    reason: str = ""
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    documents: int = 0
+    total_documents: int = 0
+    seconds: float = 0.0
+    docs_per_s: float = 0.0
+    removed_generations: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """False when the run found nothing to do and left the index as it was."""
+        return bool(self.full or self.added or self.updated or self.deleted)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["skipped"] = [{"path": p, "reason": r} for p, r in self.skipped]
+        d["changed"] = self.changed
+        return d
+
+
+def fingerprint() -> str:
+    """Identifies the schema and the analysis code an index was built with."""
+    import searchsvc.analysis as analysis
+
+    h = hashlib.blake2b(f"schema-{SCHEMA_VERSION}".encode(), digest_size=12)
+    src = Path(analysis.__file__)
+    files = sorted(src.parent.rglob("*.py")) if src.name == "__init__.py" else [src]
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------- workers
+
+
+class _Worker:
+    """Extracts files and writes them into a segment of its own."""
+
+    def __init__(self, gen_dir, corpus_dir, manifest, limitmb):
+        self.corpus = Path(corpus_dir)
+        self.manifest = manifest
+        ix = whoosh_index.open_dir(str(gen_dir))
+        self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+
+    def process(self, rel: str):
+        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason)``."""
+        path = self.corpus / rel
+        try:
+            entry = manifest_entry(self.manifest, rel, doc_id(path, self.corpus))
+            sig = signature(path, entry)  # before reading: a later change is seen next run
+            articles = extract(path, root=self.corpus, manifest=self.manifest)
+            digest = content_hash(path, entry)
+        except IngestError as exc:
+            return ("skip", rel, exc.reason)
+        except OSError as exc:
+            return ("skip", rel, f"illisible : {exc.strerror or exc}")
+        except Exception as exc:  # a bug in ingestion must not stop the whole corpus
+            return ("skip", rel, f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}")
+        if not articles:
+            return ("skip", rel, "aucun article dans ce fichier")
+        ids = [a.id for a in articles]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            return ("skip", rel, f"identifiant « {dup} » en double dans le fichier")
+        for art in articles:
+            fields = article_fields(art, digest)
+            fields["path"] = rel
+            try:
+                self.writer.add_document(**fields)
+            except Exception as exc:
+                raise RuntimeError(f"{rel} : échec de l'indexation ({type(exc).__name__}: {exc})") from exc
+        return ("ok", rel, FileRecord(sig, digest, ids), len(ids))
+
+    def finish(self):
+        """Closes the segment; returns it, or None when nothing was added."""
+        if self.writer._added:
+            return self.writer._finalize_segment()
+        self.writer._close_segment()
+        return None
+
+    def cancel(self):
+        try:
+            self.writer._close_segment()
+        except Exception:
+            pass
+
+
+def _die_with_parent():
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:  # pragma: no cover - not Linux
+        pass
+
+
+def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, parent):
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if os.getppid() != parent:
+        return
+    rel = None
+    try:
+        worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
+        while True:
+            chunk = tasks.get()
+            if chunk is None:
+                break
+            out = []
+            for rel in chunk:
+                out.append(worker.process(rel))
+            rel = None
+            results.put(("files", num, out))
+        results.put(("done", num, worker.finish()))
+    except BaseException:
+        results.put(("error", num, rel, traceback.format_exc()))
+
+
+def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb):
+    """Index the files ``todo``; returns (outcomes, segments)."""
+    total = len(todo)
+    n = max(1, min(workers, total // MIN_FILES_PER_WORKER))
+    if n == 1:
+        worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
+        out = []
+        try:
+            for i, rel in enumerate(todo, 1):
+                out.append(worker.process(rel))
+                if progress:
+                    progress(i, total)
+        except BaseException:
+            worker.cancel()
+            raise
+        seg = worker.finish()
+        return out, [seg] if seg is not None else []
+
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    tasks, results = ctx.Queue(), ctx.Queue()
+    for i in range(0, total, CHUNK):
+        tasks.put(todo[i:i + CHUNK])
+    for _ in range(n):
+        tasks.put(None)
+    procs = [ctx.Process(target=_worker_main, name=f"searchsvc-indexer-{k}", daemon=True,
+                         args=(k, str(gen_dir), str(corpus_dir), manifest, limitmb,
+                               tasks, results, os.getpid()))
+             for k in range(n)]
+    out, segments, finished, done = [], [], set(), 0
+    try:
+        for p in procs:
+            p.start()
+        idle_since = None
+        while len(finished) < n:
+            try:
+                msg = results.get(timeout=0.5)
+            except queue.Empty:
+                dead = [p for k, p in enumerate(procs) if k not in finished and p.exitcode is not None]
+                if dead:
+                    idle_since = idle_since or time.monotonic()
+                    if any(p.exitcode != 0 for p in dead) or time.monotonic() - idle_since > 5:
+                        codes = ", ".join(str(p.exitcode) for p in dead)
+                        raise ReindexError(f"un processus d'indexation s'est arrêté (code {codes})")
+                continue
+            kind = msg[0]
+            if kind == "files":
+                out.extend(msg[2])
+                done += len(msg[2])
+                if progress:
+                    progress(done, total)
+            elif kind == "done":
+                finished.add(msg[1])
+                if msg[2] is not None:
+                    segments.append(msg[2])
+            else:
+                where = f" sur {msg[2]}" if msg[2] else ""
+                raise ReindexError(f"échec d'un processus d'indexation{where} :\n{msg[3]}")
+    finally:
+        for p in procs:
+            if p.is_alive() and p.pid is not None and len(finished) < n:
+                p.kill()
+        for p in procs:
+            if p.pid is not None:
+                p.join(timeout=10)
+        tasks.cancel_join_thread()
+        for q in (tasks, results):
+            q.close()
+    return out, segments
+
+
+class _CombiningWriter(SegmentWriter):
+    """The parent's writer: deletions, merges, and the workers' segments in one commit."""
+
+    def commit_segments(self, segments, merge=True):
+        self._check_state()
+        final = self._merge_segments(None, None, merge)
+        final = list(final) + list(segments)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final)
+        self._finish()
+
+
+def _writer(ix, wait, limitmb, index_dir):
+    try:
+        return _CombiningWriter(ix, timeout=max(wait, LOCK_WAIT), delay=0.1, limitmb=limitmb)
+    except LockError:
+        raise IndexBusyError(index_dir) from None
+
+
+def _resolve_duplicates(ix, owners, new_records, report, index_dir, limitmb):
+    """Two files giving one document id: the file indexed first (or first by path) keeps it.
+
+    ``owners`` maps id -> path for files already in the index and unchanged;
+    ``new_records`` (path -> FileRecord, in path order) are this run's files.
+    Losers are removed from the index and reported as skipped.
+    """
+    owner = dict(owners)
+    losers = {}
+    for rel, rec in new_records.items():
+        clash = next((i for i in rec.ids if owner.get(i, rel) != rel), None)
+        if clash is not None:
+            losers[rel] = (rec, clash, owner[clash])
+        else:
+            for i in rec.ids:
+                owner[i] = rel
+    if not losers:
+        return
+    w = _writer(ix, 0, limitmb, index_dir)
+    try:
+        with w.searcher() as s:
+            for rel, (rec, _, _) in losers.items():
+                for i in rec.ids:
+                    for docnum in s.document_numbers(id=i):
+                        if s.stored_fields(docnum).get("path") == rel:
+                            w.delete_document(docnum)
+        w.commit(merge=False)
+    except BaseException:
+        w.cancel()
+        raise
+    for rel, (rec, clash, first) in losers.items():
+        del new_records[rel]
+        report.skipped.append((rel, f"identifiant « {clash} » déjà utilisé par {first}"))
+        report.documents -= len(rec.ids)
+
+
+def _tally(outcomes, report):
+    """Documents and skips from worker outcomes; returns {path: FileRecord} of indexed files."""
+    records = {}
+    for o in outcomes:
+        if o[0] == "ok":
+            records[o[1]] = o[2]
+            report.documents += o[3]
+        else:
+            report.skipped.append((o[1], o[2]))
+    return dict(sorted(records.items()))
+
+
+def _count(records, report, previous):
+    report.updated = sum(1 for rel in records if rel in previous)
+    report.added = len(records) - report.updated
+
+
+# ---------------------------------------------------------------- reindex
+
+
+def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
+            wait: float = 0.0, limitmb: int = LIMITMB) -> ReindexReport:
+    """Bring the index in ``index_dir`` up to date with ``corpus_dir``.
+
+    Incremental by default (only new, changed and deleted files are touched);
+    ``full=True`` builds a new generation and switches to it atomically. A
+    first run, a missing or unreadable state, or a change of schema/analysis
+    code also means a full build. ``progress(done, total)`` is called as files
+    are indexed. Raises :class:`IndexBusyError` when another reindex runs
+    (after ``wait`` seconds) and :class:`ReindexError` when no usable index
+    results; in both cases the live generation is untouched.
+    """
+    t0 = time.monotonic()
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    if not corpus_dir.is_dir():
+        raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
+    workers = max(1, int(workers or _default_workers()))
+    with reindex_lock(index_dir, wait):
+        live = current_generation(index_dir)
+        reason = "reconstruction complète demandée (--full)" if full else ""
+        state = None
+        if not full:
+            state = IndexState.load(index_dir / live) if live else None
+            if live is None:
+                full, reason = True, "aucun index existant"
+            elif state is None:
+                full, reason = True, f"état de {live} absent ou illisible"
+            elif state.fingerprint != fingerprint():
+                full, reason = True, "schéma ou analyse modifiés depuis la dernière indexation"
+        skipped = []
+        try:
+            manifest = load_manifest(corpus_dir)
+        except IngestError as exc:
+            manifest = {}
+            skipped.append(("manifest.jsonl", f"manifeste ignoré : {exc.reason}"))
+        files = corpus_files(corpus_dir)
+        rels = [p.relative_to(corpus_dir).as_posix() for p in files]
+        if full:
+            report = _full(corpus_dir, index_dir, live, rels, manifest, workers, progress,
+                           limitmb, reason, skipped)
+        else:
+            report = _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers,
+                                  progress, limitmb, wait, skipped)
+    report.seconds = time.monotonic() - t0
+    report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
+    return report
+
+
+def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitmb, reason, skipped):
+    number = max([n for n, _ in list_generations(index_dir)] + [0]) + 1
+    gen = f"gen-{number}"
+    gen_dir = index_dir / gen
+    report = ReindexReport(generation=gen, full=True, reason=reason, files=len(rels),
+                           skipped=skipped)
+    gen_dir.mkdir(parents=True)
+    try:
+        ix = whoosh_index.create_in(str(gen_dir), build_schema())
+        w = _writer(ix, 0, limitmb, index_dir)
+        try:
+            outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, rels, workers,
+                                              progress, limitmb)
+            records = _tally(outcomes, report)
+            w.commit_segments(segments, merge=False)
+        except BaseException:
+            w.cancel()
+            raise
+        _resolve_duplicates(ix, {}, records, report, index_dir, limitmb)
+        _count(records, report, {})
+        ix = whoosh_index.open_dir(str(gen_dir))
+        report.total_documents = ix.doc_count()
+        if report.total_documents == 0 and rels:
+            raise ReindexError(
+                "aucun document n'a pu être indexé"
+                + (f" ; l'index {live} est conservé" if live else ""))
+        IndexState(fingerprint(), str(corpus_dir.resolve()), records).save(gen_dir)
+        fsync_tree(gen_dir)
+        switch_current(index_dir, gen)
+    except BaseException:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        report.skipped = skipped
+        raise
+    keep = {gen} | ({live} if live else set())
+    report.removed_generations = remove_old_generations(index_dir, keep)
+    return report
+
+
+def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, progress,
+                 limitmb, wait, skipped):
+    gen_dir = index_dir / live
+    report = ReindexReport(generation=live, full=False, files=len(rels), skipped=skipped)
+    unchanged, todo, touched = {}, [], False
+    for rel in rels:
+        old = state.files.get(rel)
+        if old is None:
+            todo.append(rel)
+            continue
+        path = corpus_dir / rel
+        try:
+            entry = manifest_entry(manifest, rel, doc_id(path, corpus_dir))
+        except Exception:
+            entry = None
+        sig = signature(path, entry)
+        if sig is not None and sig == old.sig:
+            unchanged[rel] = old
+            continue
+        try:
+            digest = content_hash(path, entry)
+        except OSError:
+            digest = None
+        if sig is not None and digest == old.hash:  # touched, same content
+            unchanged[rel] = FileRecord(sig, digest, old.ids)
+            touched = True
+        else:
+            todo.append(rel)
+    present = set(rels)
+    gone = [rel for rel in state.files if rel not in present]
+    report.unchanged = len(unchanged)
+    report.deleted = len(gone)
+    if not todo and not gone:
+        if touched:
+            state.files = dict(sorted(unchanged.items()))
+            state.save(gen_dir)
+        report.total_documents = sum(len(r.ids) for r in unchanged.values())
+        return report
+
+    ix = whoosh_index.open_dir(str(gen_dir))
+    w = _writer(ix, wait, limitmb, index_dir)
+    try:
+        outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, todo, workers,
+                                          progress, limitmb)
+        records = _tally(outcomes, report)
+        owners = {i: rel for rel, rec in unchanged.items() for i in rec.ids}
+        stale = {i for rel in gone + todo if rel in state.files for i in state.files[rel].ids}
+        # ids of this run's files too: a run that died after Whoosh's commit but
+        # before saving the state must not leave them twice.
+        stale |= {i for rec in records.values() for i in rec.ids if i not in owners}
+        for i in sorted(stale):
+            w.delete_by_term("id", i)
+        w.commit_segments(segments, merge=True)
+    except BaseException:
+        w.cancel()
+        raise
+    _resolve_duplicates(ix, owners, records, report, index_dir, limitmb)
+    _count(records, report, state.files)
+    state.files = dict(sorted({**unchanged, **records}.items()))
+    state.save(gen_dir)
+    report.total_documents = whoosh_index.open_dir(str(gen_dir)).doc_count()
+    return report
+
+
+# ---------------------------------------------------------------- from articles
+
+
+def build_index_from_articles(index_dir, articles) -> str:
+    """A fresh generation holding exactly ``articles`` (benchmarks, tests); returns its name.
+
+    No file state is recorded, so the next incremental reindex of a corpus
+    rebuilds fully.
+    """
+    index_dir = Path(index_dir)
+    with reindex_lock(index_dir):
+        live = current_generation(index_dir)
+        number = max([n for n, _ in list_generations(index_dir)] + [0]) + 1
+        gen = f"gen-{number}"
+        gen_dir = index_dir / gen
+        gen_dir.mkdir(parents=True)
+        try:
+            ix = whoosh_index.create_in(str(gen_dir), build_schema())
+            w = ix.writer(limitmb=LIMITMB)
+            try:
+                for art in articles:
+                    w.add_document(**article_fields(art))
+                w.commit(merge=False)
+            except BaseException:
+                w.cancel()
+                raise
+            fsync_tree(gen_dir)
+            switch_current(index_dir, gen)
+        except BaseException:
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
+        remove_old_generations(index_dir, {gen} | ({live} if live else set()))
+    return gen

@@ -1,0 +1,75 @@
+"""The Whoosh schema and the mapping from an :class:`~searchsvc.article.Article` to its fields."""
+
+from __future__ import annotations
+
+import re
+
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from searchsvc.analysis import french_analyzer, spelling_analyzer
+
+#: Bump when the schema or the way articles become fields changes: an
+#: incremental reindex over an index of another version rebuilds it fully.
+SCHEMA_VERSION = 1
+
+#: Value of the facet fields (source_facet, year, month, lang) when unknown.
+UNKNOWN = "unknown"
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def build_schema() -> Schema:
+    """The index schema (see docs/ARCHITECTURE.md, "Schema").
+
+    Only ``body`` and ``title`` keep positions (phrase search); nothing stores
+    term vectors; ``spell`` keeps frequencies only.
+    """
+    return Schema(
+        id=ID(unique=True, stored=True),
+        title=TEXT(analyzer=french_analyzer(), stored=True, field_boost=2.0),
+        body=TEXT(analyzer=french_analyzer(), stored=True),
+        source=TEXT(analyzer=french_analyzer(), stored=True),
+        source_facet=ID(sortable=True),
+        date=ID(stored=True, sortable=True),
+        year=ID(sortable=True),
+        month=ID(sortable=True),
+        lang=ID(stored=True, sortable=True),
+        url=STORED(),
+        path=STORED(),
+        hash=ID(stored=True),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+    )
+
+
+def article_fields(article, content_hash: str = "") -> dict:
+    """The keyword arguments of ``writer.add_document`` for one article.
+
+    Unknown source/year/month/lang go into the facet fields as ``unknown`` so
+    that such documents stay searchable and countable; unknown stored values
+    (title, source, date, url) are left out, so readers get ``None`` for them.
+    """
+    fields = {
+        "id": article.id,
+        "body": article.text or "",
+        "hash": content_hash,
+        "lang": (article.lang or "").strip() or UNKNOWN,
+        "spell": "\n".join(x for x in (article.title, article.text) if x),
+    }
+    if article.title:
+        fields["title"] = article.title
+    source = (article.source or "").strip()
+    if source:
+        fields["source"] = source
+    fields["source_facet"] = source or UNKNOWN
+    m = _DATE.match((article.date or "").strip())
+    if m:
+        fields["date"] = m.group(0)
+        fields["year"] = m.group(1)
+        fields["month"] = f"{m.group(1)}-{m.group(2)}" if m.group(2) else UNKNOWN
+    else:
+        fields["year"] = fields["month"] = UNKNOWN
+    if article.url:
+        fields["url"] = article.url
+    if article.path:
+        fields["path"] = str(article.path)
+    return fields

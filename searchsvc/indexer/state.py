@@ -1,0 +1,134 @@
+"""What an incremental reindex needs to know about each indexed file.
+
+``gen-<n>/state.json`` maps each corpus file (path relative to the corpus
+root) to its *signature* (size and mtime of the file and of its sidecar
+metadata files, digest of its manifest entry), its *content hash* (file bytes
++ sidecar bytes + manifest entry) and the document ids it produced. A file
+whose signature is unchanged is not read at all; one whose signature changed
+is hashed, and re-extracted only when the hash differs. The state is written
+after Whoosh's commit: if a run dies in between, the next run redoes those
+files (idempotently: ids are deleted before being added again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from searchsvc.indexer.store import write_atomic
+
+STATE_NAME = "state.json"
+STATE_FORMAT = 1
+_CHUNK = 1 << 20
+
+
+def sidecars(path: Path) -> list[Path]:
+    """Sidecar metadata files that may describe ``path`` (those that exist)."""
+    cands = (path.with_name(path.stem + ".meta.json"), path.with_name(path.name + ".meta.json"))
+    return [p for p in dict.fromkeys(cands) if p.is_file()]
+
+
+def manifest_entry(manifest: dict, rel: str, doc_id: str | None = None):
+    """The manifest entry of a file, looked up by relative path, id, name or stem."""
+    if not manifest:
+        return None
+    p = Path(rel)
+    for key in (rel, doc_id, p.with_suffix("").as_posix(), p.name, p.stem):
+        if key is not None and key in manifest:
+            return manifest[key]
+    return None
+
+
+def _entry_digest(entry) -> str:
+    if entry is None:
+        return ""
+    blob = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(blob.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def signature(path: Path, entry) -> list | None:
+    """Cheap change detector: stat of the file and its sidecars, manifest digest.
+
+    None when the file cannot be stat'ed (it will be re-extracted, and
+    ingestion gives the reason).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    side = []
+    for s in sidecars(path):
+        try:
+            sst = os.stat(s)
+            side.append([s.name, sst.st_size, sst.st_mtime_ns])
+        except OSError:
+            pass
+    return [st.st_size, st.st_mtime_ns, side, _entry_digest(entry)]
+
+
+def content_hash(path: Path, entry) -> str:
+    """Hash of the file's bytes, its sidecars' bytes and its manifest entry."""
+    h = hashlib.blake2b(digest_size=16)
+    buf = bytearray(_CHUNK)
+    view = memoryview(buf)
+
+    def feed(p):
+        with open(p, "rb", buffering=0) as f:
+            while n := f.readinto(buf):
+                h.update(view[:n])
+
+    feed(path)
+    for s in sidecars(path):
+        h.update(b"\0sidecar\0" + s.name.encode("utf-8", "surrogateescape") + b"\0")
+        feed(s)
+    if entry is not None:
+        h.update(b"\0manifest\0" + _entry_digest(entry).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class FileRecord:
+    """One corpus file as last indexed."""
+
+    sig: list | None
+    hash: str
+    ids: list[str] = field(default_factory=list)
+
+    def to_json(self):
+        return [self.sig, self.hash, self.ids]
+
+    @classmethod
+    def from_json(cls, v):
+        return cls(v[0], v[1], list(v[2]))
+
+
+@dataclass
+class IndexState:
+    fingerprint: str
+    corpus: str
+    files: dict[str, FileRecord] = field(default_factory=dict)
+
+    def save(self, gen_dir) -> None:
+        data = {
+            "format": STATE_FORMAT,
+            "fingerprint": self.fingerprint,
+            "corpus": self.corpus,
+            "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
+        }
+        write_atomic(Path(gen_dir) / STATE_NAME,
+                     json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    @classmethod
+    def load(cls, gen_dir) -> "IndexState | None":
+        """The saved state, or None when missing, unreadable or of another format."""
+        try:
+            data = json.loads((Path(gen_dir) / STATE_NAME).read_bytes())
+            if data.get("format") != STATE_FORMAT:
+                return None
+            files = {rel: FileRecord.from_json(v) for rel, v in data["files"].items()}
+            return cls(data["fingerprint"], data["corpus"], files)
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None

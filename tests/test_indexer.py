@@ -1,0 +1,296 @@
+"""The index writer: schema, unknown buckets, incremental reindex, skips, stats, generations."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh.query import Term
+
+from searchsvc.article import Article
+from searchsvc.indexer import (NoIndexError, ReindexError, build_index_from_articles,
+                               build_schema, current_generation, index_stats, open_index,
+                               reindex)
+from searchsvc.ingest import corpus_files
+
+ARTICLE = "{title}\n\n{body}\n"
+
+
+def write(corpus: Path, name: str, title: str, body: str, meta: dict | None = None) -> Path:
+    path = corpus / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ARTICLE.format(title=title, body=body), encoding="utf-8")
+    if meta is not None:
+        path.with_name(path.stem + ".meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return path
+
+
+def ids_for(index_dir, field, text) -> set[str]:
+    _, ix = open_index(index_dir)
+    with ix.searcher() as s:
+        return {s.stored_fields(d)["id"] for d in s.document_numbers(**{field: text})}
+
+
+def all_ids(index_dir) -> list[str]:
+    _, ix = open_index(index_dir)
+    with ix.searcher() as s:
+        return sorted(f["id"] for f in s.all_stored_fields())
+
+
+def body_hits(index_dir, word) -> set[str]:
+    _, ix = open_index(index_dir)
+    analyzer = ix.schema["body"].analyzer
+    terms = [t.text for t in analyzer(word)]
+    assert terms, word
+    with ix.searcher() as s:
+        return {s.stored_fields(d)["id"] for d in s.docs_for_query(Term("body", terms[0]))}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    c = tmp_path / "corpus"
+    write(c, "alpha.txt", "Les vendanges commencent en Bourgogne",
+          "Les viticulteurs de la côte de Beaune ont commencé les vendanges sous le soleil.",
+          {"source": "La Gazette du Vin", "date": "2022-09-05"})
+    write(c, "beta.txt", "Un nouveau tramway pour la métropole",
+          "La métropole a inauguré une ligne de tramway qui relie la gare au campus universitaire.",
+          {"source": "Le Courrier Urbain", "date": "2021-03-17"})
+    write(c, "sub/gamma.txt", "Les apiculteurs inquiets pour leurs ruches",
+          "Les apiculteurs observent une mortalité élevée des abeilles après un hiver humide.")
+    return c
+
+
+def test_schema_matches_the_architecture():
+    schema = build_schema()
+    assert set(schema.names()) == {"id", "title", "body", "source", "source_facet", "date",
+                                   "year", "month", "lang", "url", "path", "hash", "spell"}
+    assert schema["id"].unique and schema["id"].stored
+    assert schema["title"].stored and schema["title"].format.field_boost == 2.0
+    assert schema["body"].stored and schema["body"].format.supports("positions")
+    assert not schema["spell"].stored and not schema["spell"].format.supports("positions")
+    for name in ("source_facet", "date", "year", "month", "lang"):
+        assert schema[name].column_type is not None, name
+    assert not any(schema[n].vector for n in schema.names())
+
+
+def test_full_build_indexes_every_file_with_facets(tmp_path, corpus):
+    index = tmp_path / "index"
+    report = reindex(corpus, index, workers=1)
+    assert report.full and report.reason == "aucun index existant"
+    assert (report.added, report.documents, report.total_documents) == (3, 3, 3)
+    assert current_generation(index) == report.generation == "gen-1"
+    assert all_ids(index) == ["alpha", "beta", "sub/gamma"]
+    assert ids_for(index, "source_facet", "La Gazette du Vin") == {"alpha"}
+    assert ids_for(index, "year", "2021") == {"beta"}
+    assert ids_for(index, "month", "2022-09") == {"alpha"}
+    assert body_hits(index, "tramway") == {"beta"}
+    _, ix = open_index(index)
+    with ix.searcher() as s:
+        stored = s.document(id="alpha")
+    assert stored["date"] == "2022-09-05" and stored["source"] == "La Gazette du Vin"
+    assert stored["path"] == "alpha.txt" and len(stored["hash"]) == 32
+
+
+def test_documents_without_metadata_land_in_unknown_buckets(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    unknown = "sub/gamma"
+    assert ids_for(index, "source_facet", "unknown") == {unknown}
+    assert ids_for(index, "year", "unknown") == {unknown}
+    assert ids_for(index, "month", "unknown") == {unknown}
+    assert body_hits(index, "apiculteurs") == {unknown}  # still searchable
+    _, ix = open_index(index)
+    with ix.searcher() as s:
+        stored = s.document(id=unknown)
+    assert "date" not in stored and "source" not in stored
+    st = index_stats(index)
+    assert st["sources"]["unknown"] == 1 and st["undated"] == 1
+
+
+def test_unchanged_second_run_does_nothing(tmp_path, corpus):
+    index = tmp_path / "index"
+    first = reindex(corpus, index, workers=1)
+    toc_before = sorted(os.listdir(index / first.generation))
+    second = reindex(corpus, index, workers=1)
+    assert not second.changed and not second.full
+    assert (second.added, second.updated, second.deleted, second.unchanged) == (0, 0, 0, 3)
+    assert second.documents == 0 and second.total_documents == 3
+    assert second.generation == first.generation
+    assert sorted(os.listdir(index / first.generation)) == toc_before  # no new Whoosh commit
+
+
+def test_touched_file_with_same_content_is_not_reindexed(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    p = corpus / "alpha.txt"
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    report = reindex(corpus, index, workers=1)
+    assert not report.changed and report.unchanged == 3
+
+
+def test_incremental_add_update_delete(tmp_path, corpus):
+    index = tmp_path / "index"
+    gen = reindex(corpus, index, workers=1).generation
+    write(corpus, "delta.txt", "Une régate sur le lac", "Les voiliers ont affronté un vent violent sur le lac.")
+    write(corpus, "beta.txt", "Le tramway reporté", "Finalement la ligne de funiculaire remplace le projet.",
+          {"source": "Le Courrier Urbain", "date": "2021-04-01"})
+    (corpus / "sub" / "gamma.txt").unlink()
+    report = reindex(corpus, index, workers=1)
+    assert not report.full and report.generation == gen
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (1, 1, 1, 1)
+    assert report.documents == 2 and report.total_documents == 3
+    assert all_ids(index) == ["alpha", "beta", "delta"]
+    assert body_hits(index, "funiculaire") == {"beta"}
+    assert body_hits(index, "tramway") == set()  # the old version is gone
+    assert body_hits(index, "apiculteurs") == set()
+    assert ids_for(index, "month", "2021-04") == {"beta"}
+    assert ids_for(index, "month", "2021-03") == set()
+    # and the next run is a no-op again
+    assert not reindex(corpus, index, workers=1).changed
+
+
+def test_sidecar_change_alone_updates_the_document(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    (corpus / "alpha.meta.json").write_text(
+        json.dumps({"source": "Le Journal des Caves", "date": "2022-09-05"}), encoding="utf-8")
+    report = reindex(corpus, index, workers=1)
+    assert report.updated == 1 and report.added == 0
+    assert ids_for(index, "source_facet", "Le Journal des Caves") == {"alpha"}
+    assert ids_for(index, "source_facet", "La Gazette du Vin") == set()
+
+
+def test_skipped_files_are_reported_and_the_rest_indexed(tmp_path, corpus):
+    (corpus / "vide.txt").write_bytes(b"")
+    (corpus / "binaire.txt").write_bytes(bytes(range(256)) * 40)
+    (corpus / "lien_casse.txt").symlink_to(corpus / "nulle_part.txt")
+    index = tmp_path / "index"
+    report = reindex(corpus, index, workers=1)
+    skipped = dict(report.skipped)
+    assert set(skipped) == {"vide.txt", "binaire.txt", "lien_casse.txt"}
+    assert all(reason.strip() for reason in skipped.values())
+    assert report.added == 3 and all_ids(index) == ["alpha", "beta", "sub/gamma"]
+    # a file that becomes readable is picked up by the next incremental run
+    write(corpus, "vide.txt", "Le marché de Noël ouvre", "Les chalets du marché de Noël ouvrent ce week-end.")
+    again = reindex(corpus, index, workers=1)
+    assert again.added == 1 and "vide" in all_ids(index)
+    assert {p for p, _ in again.skipped} == {"binaire.txt", "lien_casse.txt"}
+
+
+def test_file_that_turns_bad_loses_its_old_documents(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    (corpus / "beta.txt").write_bytes(b"")
+    report = reindex(corpus, index, workers=1)
+    assert dict(report.skipped).keys() == {"beta.txt"}
+    assert all_ids(index) == ["alpha", "sub/gamma"]  # same as a full rebuild would give
+    full = reindex(corpus, tmp_path / "other", full=True, workers=1)
+    assert all_ids(tmp_path / "other") == all_ids(index) and full.skipped == report.skipped
+
+
+def test_duplicate_ids_keep_the_first_file(tmp_path, corpus):
+    (corpus / "alpha.json").write_text(json.dumps(
+        {"title": "Doublon", "text": "Un texte en double sur les vendanges tardives du Jura."}),
+        encoding="utf-8")
+    index = tmp_path / "index"
+    report = reindex(corpus, index, workers=1)
+    assert all_ids(index) == ["alpha", "beta", "sub/gamma"]
+    assert len(report.skipped) == 1 and report.skipped[0][0] in {"alpha.json", "alpha.txt"}
+    assert "alpha" in report.skipped[0][1]
+
+
+def test_full_reindex_switches_generation_and_keeps_the_previous_one(tmp_path, corpus):
+    index = tmp_path / "index"
+    assert reindex(corpus, index, workers=1).generation == "gen-1"
+    _, old_ix = open_index(index)
+    old_searcher = old_ix.searcher()
+    r2 = reindex(corpus, index, full=True, workers=1)
+    assert r2.full and r2.generation == "gen-2" and current_generation(index) == "gen-2"
+    assert r2.reason and r2.removed_generations == []
+    assert (index / "gen-1").is_dir()  # kept for readers that just opened it
+    r3 = reindex(corpus, index, full=True, workers=1)
+    assert r3.generation == "gen-3" and r3.removed_generations == ["gen-1"]
+    assert sorted(p.name for p in index.glob("gen-*")) == ["gen-2", "gen-3"]
+    # a reader still holding the deleted generation keeps working
+    assert old_searcher.doc_count() == 3
+    assert len(list(old_searcher.document_numbers(year="2021"))) == 1
+    assert old_searcher.stored_fields(0)["id"]
+    old_searcher.close()
+
+
+def test_open_index_without_index_raises_a_french_error(tmp_path):
+    with pytest.raises(NoIndexError, match="Aucun index"):
+        open_index(tmp_path / "absent")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "CURRENT").write_text("gen-7\n")
+    with pytest.raises(NoIndexError, match="searchsvc reindex"):
+        open_index(tmp_path / "bad")
+    with pytest.raises(NoIndexError):
+        index_stats(tmp_path / "absent")
+
+
+def test_missing_corpus_is_an_error(tmp_path):
+    with pytest.raises(ReindexError, match="introuvable"):
+        reindex(tmp_path / "nope", tmp_path / "index")
+
+
+def test_all_files_skipped_keeps_the_previous_generation(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "vide.txt").write_bytes(b"")
+    with pytest.raises(ReindexError, match="gen-1"):
+        reindex(bad, index, full=True, workers=1)
+    assert current_generation(index) == "gen-1" and all_ids(index) == ["alpha", "beta", "sub/gamma"]
+    assert sorted(p.name for p in index.glob("gen-*")) == ["gen-1"]
+
+
+def test_missing_state_means_full_rebuild(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    (index / "gen-1" / "state.json").unlink()
+    report = reindex(corpus, index, workers=1)
+    assert report.full and report.generation == "gen-2" and "état" in report.reason
+
+
+def test_build_index_from_articles(tmp_path):
+    arts = [Article(id="a1", text="Le port de Marseille accueille un paquebot géant.",
+                    title="Paquebot", source="Le Phare", date="2020-02-29", lang="fr"),
+            Article(id="a2", text="Une tempête frappe la Bretagne.")]
+    gen = build_index_from_articles(tmp_path / "ix", arts)
+    assert gen == "gen-1" and current_generation(tmp_path / "ix") == gen
+    assert all_ids(tmp_path / "ix") == ["a1", "a2"]
+    assert ids_for(tmp_path / "ix", "lang", "unknown") == {"a2"}
+    assert ids_for(tmp_path / "ix", "month", "2020-02") == {"a1"}
+
+
+def test_stats_describe_the_fixture_index(built_index, fixture_corpus):
+    st = index_stats(built_index)
+    n_files = len(corpus_files(fixture_corpus))
+    assert st["documents"] == n_files == st["files"]
+    assert st["generation"] == current_generation(built_index)
+    assert sum(st["sources"].values()) == n_files
+    assert st["sources"]["Courrier des Alpes"] == 1 and "unknown" in st["sources"]
+    assert st["languages"]["en"] == 1 and sum(st["languages"].values()) == n_files
+    assert st["date_min"] == "2019-06-14"
+    assert st["size_bytes"] > 0 and st["total_size_bytes"] >= st["size_bytes"]
+
+
+def test_fixture_index_finds_the_rare_word_of_the_long_article(built_index):
+    _, ix = open_index(built_index)
+    with ix.searcher() as s:
+        doc = s.document(id="chronique_longue")
+    assert len(doc["body"]) > 40_000
+    assert body_hits(built_index, "zinzolin") == {"chronique_longue"}
+
+
+def test_fixture_index_stores_markup_as_plain_text(built_index):
+    _, ix = open_index(built_index)
+    with ix.searcher() as s:
+        doc = s.document(id="script_injection")
+    assert "<script>alert(1)</script>" in doc["body"] and "<script>" in doc["title"]
