@@ -1,0 +1,252 @@
+"""Find corpus files and read them as text: size limit, encodings, bad files.
+
+Every failure is an :class:`IngestError` whose ``reason`` is one line of French.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+EXTENSIONS = frozenset({".txt", ".html", ".htm", ".json", ".jsonl"})
+EXCLUDED_NAMES = frozenset({"manifest.jsonl", "synonyms.txt"})
+SIDECAR_SUFFIX = ".meta.json"
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES_ENV = "SEARCHSVC_MAX_BYTES"
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; ``reason`` is a one-line French message."""
+
+    def __init__(self, reason: str):
+        reason = " ".join(str(reason).split())
+        super().__init__(reason)
+        self.reason = reason
+
+
+def max_bytes(value: int | None = None) -> int:
+    """The size limit: explicit value, else ``SEARCHSVC_MAX_BYTES``, else 10 MB."""
+    if value is not None:
+        return int(value)
+    env = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise IngestError(f"{MAX_BYTES_ENV} invalide : {env!r} (un nombre d'octets attendu)")
+        if n > 0:
+            return n
+    return DEFAULT_MAX_BYTES
+
+
+def is_corpus_file(name: str) -> bool:
+    """True for an article file name (not a manifest, sidecar or synonyms list)."""
+    low = name.lower()
+    if low in EXCLUDED_NAMES or low.endswith(SIDECAR_SUFFIX) or name.startswith("."):
+        return False
+    return os.path.splitext(low)[1] in EXTENSIONS
+
+
+def corpus_files(root) -> list[Path]:
+    """Article files under ``root``, recursively, sorted by relative path.
+
+    Hidden files and folders are skipped and folder symlinks are not followed (no
+    cycles). Broken symlinks and unreadable files ARE listed: :func:`extract` then
+    raises an :class:`IngestError` for them, so the caller can report them as skipped.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise IngestError(f"dossier de corpus introuvable : {root}")
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in filenames:
+            if is_corpus_file(name):
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                found.append((rel.replace(os.sep, "/"), Path(dirpath, name)))
+    found.sort(key=lambda t: t[0])
+    return [p for _, p in found]
+
+
+_SEGMENT_BAD = re.compile(r"[^A-Za-z0-9._~-]+")
+
+
+def _slug(segment: str) -> str:
+    s = unicodedata.normalize("NFKD", segment)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = _SEGMENT_BAD.sub("-", s).strip("-")
+    s = re.sub(r"^\.+", "_", s)  # never "." or ".." as a segment
+    return s or "_"
+
+
+def doc_id(path, root=None) -> str:
+    """URL-safe document id: the path relative to ``root`` without its extension.
+
+    For a flat folder this is the file stem. Accents are folded and any character
+    outside ``[A-Za-z0-9._~-]`` becomes ``-`` in each path segment.
+    """
+    path = Path(path)
+    if root is not None:
+        try:
+            rel = Path(os.path.relpath(path, root))
+        except ValueError:
+            rel = Path(path.name)
+        if rel.parts and rel.parts[0] == "..":
+            rel = Path(path.name)
+    else:
+        rel = Path(path.name)
+    parts = list(rel.parts)
+    parts[-1] = os.path.splitext(parts[-1])[0] or parts[-1]
+    return "/".join(_slug(p) for p in parts)
+
+
+def sub_id(segment) -> str:
+    """A URL-safe id segment for an object inside a .json/.jsonl file."""
+    return _slug(str(segment).replace("/", "-"))
+
+
+def read_bytes(path, limit: int | None = None) -> bytes:
+    """The file's bytes, or an :class:`IngestError` (symlink, size, permission...)."""
+    path = Path(path)
+    limit = max_bytes(limit)
+    if path.is_symlink() and not path.exists():
+        raise IngestError("lien symbolique cassé (la cible n'existe pas)")
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise IngestError(f"fichier trop volumineux : {_mb(size)} (limite {_mb(limit)}, {MAX_BYTES_ENV})")
+            data = f.read(limit + 1)
+    except IngestError:
+        raise
+    except FileNotFoundError:
+        raise IngestError("fichier introuvable")
+    except IsADirectoryError:
+        raise IngestError("c'est un dossier, pas un fichier")
+    except PermissionError:
+        raise IngestError("lecture refusée (permissions insuffisantes)")
+    except OSError as exc:
+        raise IngestError(f"lecture impossible : {exc.strerror or exc}")
+    if len(data) > limit:  # grew while reading, or a special file
+        raise IngestError(f"fichier trop volumineux : plus de {_mb(limit)} ({MAX_BYTES_ENV})")
+    return data
+
+
+def _mb(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} Mo".replace(".", ",")
+    return f"{n} octets"
+
+
+_MAGIC = (
+    (b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"GIF8", "GIF"), (b"\xff\xd8\xff", "JPEG"),
+    (b"PK\x03\x04", "ZIP/Office"), (b"\x1f\x8b", "gzip"), (b"\x7fELF", "exécutable"),
+    (b"BZh", "bzip2"), (b"\xfd7zXZ", "xz"), (b"7z\xbc\xaf", "7z"), (b"RIFF", "RIFF"),
+    (b"\xd0\xcf\x11\xe0", "Office"), (b"SQLite format 3", "SQLite"),
+)
+# characters that never occur in real text: C0/C1 controls (but \t \n \r \f), U+FFFD
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_JUNK_RATIO = 0.05
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16/32 with BOM, else cp1252.
+
+    Mixed files (UTF-8 lines next to cp1252 lines) are decoded line by line and
+    never crash. Binary data and undecodable text raise :class:`IngestError`.
+    """
+    body = data
+    for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8,
+                codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if body.startswith(bom):
+            body = body[len(bom):]
+            break
+    if not body.replace(b"\x00", b"").strip():
+        raise IngestError("fichier vide")
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+                     (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            body = data[len(bom):]
+            if enc == "utf-8":
+                text = _decode_8bit(body)
+            else:
+                try:
+                    text = body.decode(enc)
+                except UnicodeDecodeError as exc:
+                    raise IngestError(f"texte indécodable : marque {enc.upper()} mais octets invalides à la position {exc.start + len(bom)}")
+            return _checked(text)
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise IngestError(f"fichier binaire ({kind}), pas du texte")
+    if b"\x00" in data:
+        enc = _utf16_without_bom(data)
+        if enc is None:
+            raise IngestError("fichier binaire (octets nuls), pas du texte")
+        try:
+            return _checked(data.decode(enc))
+        except UnicodeDecodeError:
+            raise IngestError("texte indécodable (UTF-16 sans marque, invalide)")
+    return _checked(_decode_8bit(data))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_nul = sample[0::2].count(0) / (len(sample) / 2)
+    odd_nul = sample[1::2].count(0) / (len(sample) / 2)
+    if odd_nul > 0.6 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.6 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError):
+    """Codec error handler: an invalid UTF-8 byte is read as cp1252 (latin-1 for the
+    5 bytes cp1252 leaves undefined), so mixed files keep every character."""
+    bad = exc.object[exc.start:exc.end]
+    out = []
+    for b in bad:
+        try:
+            out.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(chr(b))
+    return "".join(out), exc.end
+
+
+codecs.register_error("searchsvc-cp1252", _cp1252_fallback)
+
+
+def _decode_8bit(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Legacy or mixed: valid UTF-8 sequences stay UTF-8, every other byte is cp1252.
+    return data.decode("utf-8", errors="searchsvc-cp1252")
+
+
+def _checked(text: str) -> str:
+    if not text.strip():
+        raise IngestError("fichier vide")
+    sample = text[:20000]
+    junk = _JUNK.findall(sample)
+    if junk and len(junk) > _JUNK_RATIO * len(sample):
+        controls = sum(1 for c in junk if c < "\x80")
+        if controls > _JUNK_RATIO * len(sample):
+            raise IngestError("fichier binaire (caractères de contrôle), pas du texte")
+        raise IngestError(f"texte indécodable : {len(junk)} caractères invalides sur {len(sample)}")
+    if junk:
+        text = _JUNK.sub(" ", text)
+    return text
+
+
+def read_text(path, limit: int | None = None) -> str:
+    """Read and decode one file (see :func:`read_bytes` and :func:`decode`)."""
+    return decode(read_bytes(path, limit))
