@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    app.url_map.merge_slashes = False  # ids are looked up as given, never rewritten
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

@@ -69,9 +69,11 @@ def similar(doc_id: str):
 
 @bp.get("/healthz")
 def healthz():
+    from searchsvc.indexer import NoIndexError
+
     try:
         info = get_engine().info()
-    except IndexUnavailable:
+    except (IndexUnavailable, NoIndexError):
         resp = jsonify({"status": "no_index", "documents": 0, "generation": None,
                         "message": "Aucun index : lancez « searchsvc reindex »."})
         resp.status_code = 503

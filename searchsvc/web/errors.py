@@ -70,8 +70,11 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
+    from searchsvc.indexer import NoIndexError
+
     @app.errorhandler(IndexUnavailable)
-    def _no_index(exc: IndexUnavailable):
+    @app.errorhandler(NoIndexError)
+    def _no_index(exc: Exception):
         return error_response(
             503, "no_index",
             "Aucun index n'est encore disponible : lancez « searchsvc reindex » "

@@ -58,6 +58,12 @@ def _facet_items(values: list[dict], selected: list[str]) -> list[dict]:
     return items
 
 
+def _years_newest_first(items: list[dict]) -> list[dict]:
+    """Years newest first, the unknown bucket last."""
+    known = sorted((i for i in items if i["key"] != "unknown"), key=lambda i: i["key"], reverse=True)
+    return known + [i for i in items if i["key"] == "unknown"]
+
+
 def _page_links(page: int, pages: int) -> list[int | None]:
     """Page numbers to show, ``None`` for a gap: 1 … 4 5 [6] 7 8 … 20."""
     shown = {1, pages, *range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1)}
@@ -109,7 +115,7 @@ def search():
         facets = {
             "source": _facet_items(f.get("source", []), form["sources"]),
             "lang": _facet_items(f.get("lang", []), form["lang"]),
-            "year": _facet_items(f.get("year", []), [year] if year else []),
+            "year": _years_newest_first(_facet_items(f.get("year", []), [year] if year else [])),
             "month": sorted(
                 _facet_items([m for m in f.get("month", []) if year and (m["value"] or "").startswith(year + "-")],
                              [form["month"]] if form["month"] else []),

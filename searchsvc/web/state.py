@@ -108,8 +108,15 @@ class ReindexJob:
             report = _jsonable(reindex(self.corpus_dir, self.index_dir, full=full))
             state = "done"
         except Exception as exc:  # reported through /api/reindex/status, never raised
-            log.exception("reindex failed")
-            state, error = "failed", f"{type(exc).__name__}: {exc}"
+            from searchsvc.indexer import IndexBusyError, NoIndexError
+
+            if isinstance(exc, (IndexBusyError, NoIndexError)):  # French, for the user
+                log.warning("reindex failed: %s", exc)
+                error = str(exc)
+            else:
+                log.exception("reindex failed")
+                error = f"{type(exc).__name__}: {exc}"
+            state = "failed"
         with self._lock:
             self._status.update(state=state, finished_at=_now(), report=report, error=error,
                                 duration_s=round(time.perf_counter() - t0, 3))

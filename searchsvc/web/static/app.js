@@ -299,7 +299,10 @@
       return year && (m.value || "").indexOf(year + "-") === 0;
     }), month ? [month] : []).sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
     var sources = facetItems(f.source, p.getAll("source"));
-    var years = facetItems(f.year, year ? [year] : []);
+    var years = facetItems(f.year, year ? [year] : []).sort(function (a, b) {  // newest first, unknown last
+      if ((a.key === NULL_KEY) !== (b.key === NULL_KEY)) { return a.key === NULL_KEY ? 1 : -1; }
+      return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
+    });
     var langs = facetItems(f.lang, p.getAll("lang"));
 
     clear(el.facets);

@@ -1,0 +1,254 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against the
+real ``searchsvc serve`` (waitress) on a free loopback port, serving the fixture index.
+
+No browser is ever downloaded. Without /usr/bin/chromium these tests are skipped,
+except under CI (``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def server(built_index, fixture_corpus, tmp_path_factory):
+    """``searchsvc serve --port 0`` in a subprocess; yields its base URL."""
+    logdir = tmp_path_factory.mktemp("serve")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("SEARCHSVC_ADMIN_TOKEN", None)
+    with open(logdir / "stderr.log", "wb") as errlog:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "searchsvc.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+             "--threads", "4", "--index", str(built_index), "--corpus", str(fixture_corpus)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errlog, text=True)
+        lines: queue.Queue = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True)
+        reader.start()
+        try:
+            url = None
+            while url is None:
+                try:
+                    line = lines.get(timeout=30)
+                except queue.Empty:
+                    raise AssertionError("searchsvc serve did not start: "
+                                         + (logdir / "stderr.log").read_text(errors="replace"))
+                m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+                url = m and m.group(1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                assert proc.wait(timeout=15) == 0, "serve must stop cleanly on SIGTERM"
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                reader.join(5)
+                proc.stdout.close()
+
+
+def api(server, path, **params):
+    url = f"{server}{path}?{urllib.parse.urlencode(params, doseq=True)}"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.load(resp)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        msg = f"{CHROMIUM} is missing (install Debian's chromium: make browser)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Page:
+    """A fresh context and page that records dialogs (alert() from injected code) and
+    page errors, and saves a screenshot under the test's tmp dir if the test fails."""
+
+    def __init__(self, browser, tmp_path, **context_args):
+        self.tmp_path = tmp_path
+        self.context = browser.new_context(locale="fr-FR", **context_args)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("dialog", self._on_dialog)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _on_dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    @contextlib.contextmanager
+    def screenshot_on_failure(self):
+        try:
+            yield self.page
+        except BaseException:
+            with contextlib.suppress(Exception):
+                path = self.tmp_path / "failure.png"
+                self.page.screenshot(path=str(path), full_page=True)
+                print(f"screenshot: {path}")
+            raise
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def new_page(browser, tmp_path):
+    pages = []
+
+    def make(**context_args) -> Page:
+        p = Page(browser, tmp_path, **context_args)
+        pages.append(p)
+        return p
+
+    yield make
+    for p in pages:
+        p.close()
+
+
+def summary_total(page) -> int:
+    text = page.locator("#summary strong").inner_text()
+    return int(re.sub(r"\D", "", text))
+
+
+def test_type_filter_open_and_nothing_injected_runs(server, new_page, tmp_path):
+    from playwright.sync_api import expect
+
+    p = new_page(viewport={"width": 1280, "height": 900})
+    expected = api(server, "/api/search", q="munitions")
+    assert expected["total"] >= 2
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/")
+        page.evaluate("window.__sameDocument = true")
+        box = page.get_by_label("Rechercher dans les articles")
+        box.press_sequentially("munitions", delay=40)  # no Enter
+        expect(page.locator("#hits li.hit").first).to_be_visible()
+        expect(page.locator("#hits .hit-snippet mark").first).to_be_visible()
+        expect(page.locator("#summary strong")).to_have_text(re.compile(str(expected["total"])))
+        assert page.evaluate("window.__sameDocument") is True  # updated in place, no reload
+        expect(page).to_have_url(re.compile(r"[?&]q=munitions(&|$)"))
+        titles = page.locator("#hits .hit-title a").all_inner_texts()
+        assert titles == [r["title"] or "Sans titre" for r in expected["results"]]
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+        # tick a source facet: the list narrows to that source, focus stays on the box
+        facet = next(f for f in expected["facets"]["source"] if f["value"] and f["count"] < expected["total"])
+        checkbox = page.locator(f'#facet-source input[value="{facet["value"]}"]')
+        checkbox.focus()
+        page.keyboard.press("Space")
+        expect(page.locator("#summary strong")).to_have_text(re.compile(rf"^{facet['count']}$"))
+        expect(page.locator("#hits li.hit")).to_have_count(min(facet["count"], 10))
+        assert set(page.locator("#hits .hit-source").all_inner_texts()) == {facet["value"]}
+        expect(page.locator(f'#facet-source input[value="{facet["value"]}"]')).to_be_checked()
+        assert page.evaluate("document.activeElement.name + '=' + document.activeElement.value") \
+            == f"source={facet['value']}"
+        expect(page).to_have_url(re.compile(r"[?&]source="))
+        assert page.evaluate("window.__sameDocument") is True
+
+        # open a document from the results: its words are marked, similar articles below
+        first = page.locator("#hits .hit-title a").first
+        title = first.inner_text()
+        first.click()
+        expect(page.locator("h1")).to_have_text(title)
+        expect(page.locator("#document-body mark").first).to_be_visible()
+        expect(page.get_by_role("heading", name="Articles similaires")).to_be_visible()
+
+        # the script-injection fixture: shown literally, never run
+        page.goto(server + "/")
+        page.get_by_label("Rechercher dans les articles").press_sequentially("alert", delay=30)
+        injected = page.locator("#hits .hit-title a", has_text="<script>alert(1)</script>")
+        expect(injected.first).to_be_visible()
+        expect(page.locator("#hits .hit-snippet").first).to_contain_text("<script>")
+        assert page.locator("script").count() == 1  # only our app.js
+        injected.first.click()
+        expect(page.locator("h1")).to_contain_text("<script>alert(1)</script>")
+        expect(page.locator("#document-body")).to_contain_text("<script>alert(1)</script>")
+        assert page.locator("script").count() == 1
+        page.wait_for_timeout(300)
+    assert p.dialogs == [], "injected script ran"
+    assert p.errors == []
+
+
+def test_works_without_javascript(server, new_page):
+    from playwright.sync_api import expect
+
+    p = new_page(java_script_enabled=False)
+    expected = api(server, "/api/search", q="munitions")
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/")
+        page.get_by_label("Rechercher dans les articles").fill("munitions")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"q=munitions"))
+        assert summary_total(page) == expected["total"]
+        facet = next(f for f in expected["facets"]["source"] if f["value"] and f["count"] < expected["total"])
+        page.locator(f'#facet-source input[value="{facet["value"]}"]').check()
+        page.get_by_role("button", name="Appliquer les filtres").click()
+        page.wait_for_url(re.compile(r"source="))
+        assert summary_total(page) == facet["count"]
+        expect(page.locator("#hits .hit-source").first).to_have_text(facet["value"])
+
+
+def test_latest_query_wins_and_url_is_shareable(server, new_page):
+    from playwright.sync_api import expect
+
+    p = new_page()
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/")
+        box = page.get_by_label("Rechercher dans les articles")
+        box.press_sequentially("munitions", delay=20)
+        page.wait_for_timeout(260)  # a request for "munitions" is on its way
+        box.fill("")
+        box.press_sequentially("qwxzvbnmplk", delay=10)
+        expect(page.locator("#empty")).to_contain_text("Aucun article ne correspond")
+        page.wait_for_timeout(600)  # a late answer for "munitions" must not repaint
+        expect(page.locator("#hits li.hit")).to_have_count(0)
+        expect(page).to_have_url(re.compile(r"q=qwxzvbnmplk"))
+        shared = page.url
+        page.goto(shared)  # the same URL, server-rendered
+        expect(page.locator("#empty")).to_contain_text("qwxzvbnmplk")
+    assert p.errors == []
+
+
+def test_keyboard_focus_and_phone_layout(server, new_page):
+    p = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/?q=munitions")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineWidth")
+        assert outline not in ("", "0px")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.get_by_label("Rechercher dans les articles").focus()
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"

@@ -1,0 +1,133 @@
+"""`searchsvc serve`: the real command, waitress on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Served:
+    """``searchsvc serve --port 0`` in a subprocess, its URL read from its first line."""
+
+    def __init__(self, *args, env=None, cwd=ROOT):
+        self.stderr_path = Path(env.pop("_STDERR")) if env and "_STDERR" in env else None
+        self.errlog = open(self.stderr_path, "wb") if self.stderr_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0", *args],
+            cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=subprocess.PIPE, stderr=self.errlog, text=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.reader = threading.Thread(target=lambda: [self.lines.put(l) for l in self.proc.stdout],
+                                       daemon=True)
+        self.reader.start()
+        self.url = None
+        deadline = time.monotonic() + 120
+        while self.url is None:
+            try:
+                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                self.stop()
+                raise AssertionError("serve did not start")
+            m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+            self.url = m and m.group(1)
+
+    def get(self, path):
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code, err.headers, err.read()
+
+    def stop(self) -> int:
+        self.proc.terminate()
+        try:
+            return self.proc.wait(timeout=15)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.reader.join(5)
+            self.proc.stdout.close()
+            if self.stderr_path:
+                self.errlog.close()
+
+
+def test_serve_indexes_the_corpus_first_when_there_is_no_index(tmp_path, fixture_corpus):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, corpus)
+    index = tmp_path / "index"
+    assert not index.exists()
+    srv = Served("--threads", "2", env={"SEARCHSVC_CORPUS": str(corpus), "SEARCHSVC_INDEX": str(index),
+                                        "_STDERR": str(tmp_path / "err.log")})
+    try:
+        status, headers, body = srv.get("/healthz")
+        assert status == 200 and headers["Server"] == "searchsvc"
+        health = json.loads(body)
+        assert health["status"] == "ok" and health["documents"] > 0
+        assert (index / "CURRENT").read_text().strip() == health["generation"]
+        status, headers, body = srv.get("/api/search?q=munitions")
+        assert status == 200 and json.loads(body)["total"] > 0
+        assert headers["Content-Type"] == "application/json; charset=utf-8"
+        status, _, body = srv.get("/api/search?page=0")
+        assert status == 400 and json.loads(body)["error"]["code"] == "invalid_parameter"
+    finally:
+        assert srv.stop() == 0
+    err = (tmp_path / "err.log").read_text(encoding="utf-8")
+    assert "Aucun index" in err and "indexation" in err
+
+
+def test_serve_picks_up_a_cli_reindex_without_restart(tmp_path, fixture_corpus):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, corpus)
+    index = tmp_path / "index"
+    srv = Served("--corpus", str(corpus), "--index", str(index), env={"_STDERR": str(tmp_path / "err.log")})
+    try:
+        word = "zorglubienne"
+        assert json.loads(srv.get(f"/api/search?q={word}")[2])["total"] == 0
+        (corpus / "nouveau.txt").write_text(f"Titre {word}\n\nUne nouvelle {word} ici.\n", encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
+                               "--corpus", str(corpus), "--index", str(index)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        t0 = time.monotonic()
+        while json.loads(srv.get(f"/api/search?q={word}")[2])["total"] == 0:
+            assert time.monotonic() - t0 < 2.0, "new generation not served within 2 s"
+            time.sleep(0.05)
+    finally:
+        assert srv.stop() == 0
+
+
+def test_serve_reports_a_busy_port(tmp_path, built_index):
+    srv = Served("--index", str(built_index))
+    try:
+        port = srv.url.rsplit(":", 1)[1]
+        other = subprocess.run([sys.executable, "-m", "searchsvc.cli", "serve", "--port", port,
+                                "--index", str(built_index)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert other.returncode == 1
+        assert "Impossible d'écouter" in other.stderr
+    finally:
+        assert srv.stop() == 0
+
+
+def test_serve_without_corpus_or_index_fails_clearly(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0",
+                           "--corpus", str(tmp_path / "absent"), "--index", str(tmp_path / "index")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Échec de l'indexation" in done.stderr or "Aucun index" in done.stderr
