@@ -66,8 +66,9 @@ MAX_CACHE_SIZE = 400_000
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _WORDCHAR = rf"[\w{_MARKS}]"
 _NUMBER = (
-    rf"(?<![\w{_MARKS}])\d{{1,3}}(?P<sep>[{THOUSANDS_SEPARATORS}])\d{{3}}"
-    rf"(?:(?P=sep)\d{{3}})*(?![\w{_MARKS}])"
+    rf"(?<![\w{_MARKS}])\d{{1,3}}(?:"
+    + "|".join(rf"(?:{sep}\d{{3}})+" for sep in THOUSANDS_SEPARATORS)
+    + rf")(?![\w{_MARKS}])"
 )
 _WORD = rf"{_WORDCHAR}+(?:[{APOSTROPHES}]{_WORDCHAR}+)*"
 #: The tokenizer: a number grouped by one kind of separator (``100 000``,
@@ -163,8 +164,9 @@ _stemmer.maxCacheSize = 0  # our own cache holds the whole word -> term mapping
 _stem_word = _stemmer.stemWord
 
 # Per-flavour caches: raw word form -> (term or None if stopped, offset of
-# the term's first character in the word, i.e. the length of the elision).
-_CACHES: dict[tuple, dict[str, tuple]] = {}
+# the term's first character in the word, i.e. the length of the elision),
+# and raw word form -> term or "" if stopped (for the indexing path).
+_CACHES: dict[tuple, tuple[dict[str, tuple], dict[str, str]]] = {}
 
 
 def _split_elision(word: str) -> tuple[str, int]:
@@ -292,22 +294,42 @@ class FrenchTokenizer(Tokenizer):
 
         stem = self.stem and not no_morph
         key = (self.flavour, stem, self.stop)
-        cache = _CACHES.get(key)
-        if cache is None:
-            cache = _CACHES[key] = {}
+        caches = _CACHES.get(key)
+        if caches is None:
+            caches = _CACHES[key] = ({}, {})
+        entries, terms_cache = caches
         make_term = _search_term if self.flavour == "search" else _spelling_term
         stop = self.stop
-        pos = start_pos
         token.boost = 1.0
         token.stopped = False
+
+        if removestops and not chars and not keeporiginal:
+            # The indexing path: whole-document list operations, then only
+            # the token updates in the Python loop.
+            words = TOKEN_RE.findall(value)
+            terms = list(map(terms_cache.get, words))
+            if None in terms:
+                for i, term in enumerate(terms):
+                    if term is None:
+                        term = _lookup(words[i], entries, terms_cache, make_term, stem, stop)[0]
+                        terms[i] = term or ""
+            if positions:
+                for pos, term in enumerate(filter(None, terms), start_pos):
+                    token.text = term
+                    token.pos = pos
+                    yield token
+            else:
+                for term in filter(None, terms):
+                    token.text = term
+                    yield token
+            return
+
+        pos = start_pos
         for match in TOKEN_RE.finditer(value):
             word = match.group()
-            entry = cache.get(word)
+            entry = entries.get(word)
             if entry is None:
-                entry = make_term(word, stem, stop)
-                if len(cache) >= MAX_CACHE_SIZE:
-                    cache.clear()
-                cache[word] = entry
+                entry = _lookup(word, entries, terms_cache, make_term, stem, stop)
             term, offset = entry
             if term is None:
                 if removestops:
@@ -328,6 +350,17 @@ class FrenchTokenizer(Tokenizer):
                 token.startchar = start_char + match.start() + offset
                 token.endchar = start_char + match.end()
             yield token
+
+
+def _lookup(word, entries, terms_cache, make_term, stem, stop) -> tuple:
+    """Analyse one word form and remember it in both caches of its flavour."""
+    entry = make_term(word, stem, stop)
+    if len(entries) >= MAX_CACHE_SIZE:
+        entries.clear()
+        terms_cache.clear()
+    entries[word] = entry
+    terms_cache[word] = entry[0] or ""
+    return entry
 
 
 def french_analyzer() -> FrenchTokenizer:

@@ -274,6 +274,37 @@ def test_no_gross_over_stemming(find):
     assert analyze("franc francs") == ["franc", "franc"]
 
 
+@pytest.mark.parametrize(
+    "name, common",
+    [
+        ("Anne", "années"),
+        ("Marie", "mars"),
+        ("Marie", "mari"),
+        ("James", "jamais"),
+        ("Lee", "les"),
+        ("Peter", "petit"),
+        ("San", "sans"),
+        ("Seine", "sein"),
+        ("Ali", "alias"),
+        ("Mont", "montants"),
+        ("Parlement", "parler"),
+    ],
+)
+def test_protected_words_stay_apart_from_their_stem_mates(name, common):
+    stemmer = Stemmer.Stemmer("french")
+    # the stemmer alone would merge them ...
+    assert stemmer.stemWord(fold(name.lower())) == stemmer.stemWord(fold(common))
+    # ... the analyzer keeps them apart, and still groups each one's own forms
+    assert analyze(name) != analyze(common)
+    assert analyze(name) == analyze(name.upper())
+
+
+def test_protected_list_file_is_read():
+    assert analysis.PROTECTED["france"] == "france"
+    assert analysis.PROTECTED["annees"] == analysis.PROTECTED["annee"] == "annee"
+    assert analyze("année années Année") == ["annee"] * 3
+
+
 def test_prefix_queries_reach_stemmed_terms(find):
     assert find("munit*") == {"france"}
     assert find("MUNIT*") == {"france"}
@@ -370,6 +401,12 @@ def test_never_raises_and_index_agrees_with_query(text):
             index_run = _run(analyzer, text, mode="index", **options)
             assert index_run == _run(analyzer, text, mode="query", **options)
         list(analyzer(text, tokenize=False, mode="query", removestops=False))
+        # the list-based indexing path and the offsets path give the same terms
+        fast = [(t, p) for t, p, _, _ in _run(analyzer, text, positions=True)]
+        slow = [(t, p) for t, p, _, _ in _run(analyzer, text, positions=True, chars=True)]
+        assert fast == slow
+        assert [t for t, _, _, stopped in _run(analyzer, text, removestops=False)
+                if not stopped] == [t for t, _ in fast]
     assert isinstance(fold(text), str)
     assert isinstance(normalize_query(text), str)
 

@@ -1,0 +1,191 @@
+"""Speed and quality figures of searchsvc's French analyzer, next to Whoosh's own.
+
+Reads articles from ../shared/datasets/news-fr/news_fr.jsonl.gz (relative to the
+repository; never copied into it) and prints, in one run (the machine is shared:
+compare the ratios, not the absolute figures):
+
+1. analysis speed: tokens/s and ms per 3 KB of text for ``french_analyzer()``
+   (first pass with an empty word cache, then steady state) and for Whoosh's
+   ``LanguageAnalyzer("fr")`` on the same texts;
+2. Whoosh indexing speed (docs/s, in a temp dir) with each analyzer;
+3. agreement of PyStemmer's French stemmer with Whoosh's pure-Python
+   ``StemFilter(lang="fr")`` stemmer on the sample's vocabulary, and their speeds;
+4. the "un" choice: phrase "Kim Jong Un" precision and index size with "un" as a
+   stop word (renumbered positions) and without (our choice).
+
+Usage: .venv/bin/python bench/analysis_speed.py [--docs 3000] [--index-docs 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "datasets" / "news-fr" / "news_fr.jsonl.gz"
+sys.path.insert(0, str(ROOT))
+
+from whoosh import fields, index  # noqa: E402
+from whoosh.analysis import LanguageAnalyzer  # noqa: E402
+from whoosh.lang.snowball.french import FrenchStemmer  # noqa: E402
+from whoosh.qparser import QueryParser  # noqa: E402
+
+from searchsvc import analysis  # noqa: E402
+
+
+def load(limit: int | None, keep=None) -> list[str]:
+    texts = []
+    with gzip.open(DATA, "rt", encoding="utf-8") as stream:
+        for line in stream:
+            art = json.loads(line)
+            text = "\n\n".join([art["title"], art.get("lead") or ""] + art["paragraphs"])
+            if keep is None or keep(text):
+                texts.append(text)
+            if limit and len(texts) >= limit:
+                break
+    return texts
+
+
+def time_analyzer(analyzer, texts, **kwargs) -> tuple[float, int]:
+    start = time.perf_counter()
+    count = 0
+    for text in texts:
+        for _ in analyzer(text, **kwargs):
+            count += 1
+    return time.perf_counter() - start, count
+
+
+def report_speed(name, seconds, tokens, chars):
+    per_3k = seconds / (chars / 3000) * 1000
+    print(f"  {name:<38} {tokens / seconds:>12,.0f} tokens/s  {per_3k:6.3f} ms per 3 KB")
+
+
+def analysis_speed(texts):
+    chars = sum(len(t) for t in texts)
+    print(f"\n1. Analysis speed on {len(texts)} articles ({chars / len(texts):,.0f} chars each on average)")
+    analysis._CACHES.clear()
+    ours = analysis.french_analyzer()
+    theirs = LanguageAnalyzer("fr")
+    opts = {"positions": True, "mode": "index"}
+    cold, n_ours = time_analyzer(ours, texts, **opts)
+    warm, _ = time_analyzer(ours, texts, **opts)
+    chars_run, _ = time_analyzer(ours, texts, positions=True, chars=True, mode="index")
+    whoosh_first, n_whoosh = time_analyzer(theirs, texts, **opts)
+    whoosh_second, _ = time_analyzer(theirs, texts, **opts)
+    report_speed("french_analyzer (empty cache)", cold, n_ours, chars)
+    report_speed("french_analyzer (steady state)", warm, n_ours, chars)
+    report_speed("french_analyzer (chars=True)", chars_run, n_ours, chars)
+    report_speed('LanguageAnalyzer("fr") (first pass)', whoosh_first, n_whoosh, chars)
+    report_speed('LanguageAnalyzer("fr") (second pass)', whoosh_second, n_whoosh, chars)
+    print(f"  speed-up, steady state: {whoosh_second / warm:.1f}x; first pass: {whoosh_first / cold:.1f}x")
+    print(f"  word cache: {sum(len(c[0]) for c in analysis._CACHES.values()):,} word forms")
+
+
+def index_speed(texts, analyzer, name):
+    schema = fields.Schema(body=fields.TEXT(analyzer=analyzer, stored=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        ix = index.create_in(tmp, schema)
+        start = time.perf_counter()
+        with ix.writer(limitmb=256) as writer:
+            for text in texts:
+                writer.add_document(body=text)
+        seconds = time.perf_counter() - start
+        size = sum(f.stat().st_size for f in Path(tmp).iterdir())
+    print(f"  {name:<38} {len(texts) / seconds:8.1f} docs/s  index {size / 1e6:6.1f} MB")
+    return seconds
+
+
+def stemmer_agreement(texts):
+    print("\n3. PyStemmer vs Whoosh StemFilter(lang='fr') on the sample's vocabulary")
+    words = set()
+    word_re = re.compile(r"[^\W\d_]+")
+    for text in texts:
+        words.update(w.lower() for w in word_re.findall(text))
+    words = sorted(words)
+    import Stemmer
+
+    py = Stemmer.Stemmer("french")
+    py.maxCacheSize = 0
+    whoosh_stem = FrenchStemmer().stem
+    start = time.perf_counter()
+    ours = [py.stemWord(w) for w in words]
+    t_py = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = [whoosh_stem(w) for w in words]
+    t_wh = time.perf_counter() - start
+    diffs = [(w, a, b) for w, a, b in zip(words, ours, theirs) if a != b]
+    agree = 1 - len(diffs) / len(words)
+    print(f"  vocabulary {len(words):,} words; agreement {agree:.2%} ({len(diffs)} differ)")
+    print(f"  PyStemmer {len(words) / t_py:,.0f} words/s, Whoosh {len(words) / t_wh:,.0f} words/s "
+          f"({t_wh / t_py:.0f}x)")
+    for w, a, b in diffs[:8]:
+        print(f"    {w!r}: PyStemmer {a!r}, Whoosh {b!r}")
+
+
+def un_choice(sample, kim_texts):
+    print(f"\n4. 'un' as a stop word or not: {len(kim_texts)} articles naming 'Kim Jong', "
+          f"+ {len(sample)} others")
+    truth = re.compile(r"\bKim\s+Jong[\s-]+un\b", re.I)
+    docs = kim_texts + sample
+    relevant = {i for i, t in enumerate(docs) if truth.search(t)}
+    original = analysis.STOP_WORDS
+    for label, stops in [("'un' a stop word (renumbered)", original | {"un"}),
+                         ("'un' indexed (our choice)", original - {"un"})]:
+        analysis.STOP_WORDS = frozenset(stops)
+        analysis._CACHES.clear()
+        schema = fields.Schema(id=fields.NUMERIC(stored=True),
+                               body=fields.TEXT(analyzer=analysis.french_analyzer()))
+        with tempfile.TemporaryDirectory() as tmp:
+            ix = index.create_in(tmp, schema)
+            start = time.perf_counter()
+            with ix.writer(limitmb=256) as writer:
+                for i, text in enumerate(docs):
+                    writer.add_document(id=i, body=text)
+            seconds = time.perf_counter() - start
+            size = sum(f.stat().st_size for f in Path(tmp).iterdir())
+            with ix.searcher() as searcher:
+                q = QueryParser("body", schema).parse('"Kim Jong Un"')
+                hits = {h["id"] for h in searcher.search(q, limit=None)}
+        good = len(hits & relevant)
+        precision = good / len(hits) if hits else 1.0
+        print(f"  {label:<32} phrase hits {len(hits):3d}, precision {precision:.2f}, "
+              f"recall {good}/{len(relevant)}; index {size / 1e6:.1f} MB, {seconds:.1f} s")
+    analysis.STOP_WORDS = original
+    analysis._CACHES.clear()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=3000)
+    parser.add_argument("--index-docs", type=int, default=2000)
+    args = parser.parse_args()
+    if not DATA.exists():
+        print(f"missing data: {DATA}", file=sys.stderr)
+        return 1
+    print(f"news-fr sample from {DATA} (CC-BY-SA-4.0, OrangeSum); "
+          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    texts = load(args.docs)
+    analysis_speed(texts)
+    print(f"\n2. Whoosh indexing speed, {args.index_docs} articles, one writer")
+    analysis._CACHES.clear()
+    a = index_speed(texts[: args.index_docs], analysis.french_analyzer(), "french_analyzer")
+    b = index_speed(texts[: args.index_docs], LanguageAnalyzer("fr"), 'LanguageAnalyzer("fr")')
+    print(f"  indexing speed-up: {b / a:.2f}x")
+    stemmer_agreement(texts)
+    kim = load(None, keep=lambda t: "kim jong" in t.lower())
+    random.seed(7)
+    others = [t for t in texts if "kim jong" not in t.lower()]
+    un_choice(random.sample(others, min(len(others), args.index_docs)), kim)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
