@@ -23,7 +23,7 @@ from pathlib import Path
 from searchsvc.article import Article
 
 from .meta import load_manifest, merge, sidecar
-from .reader import (EXTENSIONS, IngestError, corpus_files, decode, doc_id, read_bytes,
+from .reader import (EXTENSIONS, IngestError, corpus_files, decode, decode_html, doc_id, read_bytes,
                      read_text, sub_id)
 from .text import Cleaned, clean_text
 
@@ -60,7 +60,7 @@ def extract(path, root=None, manifest=None, *, max_bytes: int | None = None) -> 
     if ext not in EXTENSIONS:
         raise IngestError(f"extension non prise en charge : {ext or '(aucune)'}")
     raw = read_bytes(path, max_bytes)
-    text = decode(raw)
+    text = decode_html(raw) if ext in (".html", ".htm") else decode(raw)
     side = sidecar(path)
 
     if ext == ".txt":

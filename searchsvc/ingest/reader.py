@@ -247,6 +247,31 @@ def _checked(text: str) -> str:
     return text
 
 
+_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
+
+
+def decode_html(data: bytes) -> str:
+    """Like :func:`decode`, but a page that is not UTF-8 is read in the charset its
+    ``<meta>`` declares (e.g. ISO-8859-15, where 0xA4 is "€") when Python knows it."""
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        return decode(data)
+    try:
+        return _checked(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    m = _CHARSET.search(data[:8192])
+    if m:
+        try:
+            enc = codecs.lookup(m.group(1).decode("ascii")).name
+        except LookupError:
+            enc = None
+        if enc and enc not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+            if enc in ("latin-1", "iso8859-1", "ascii"):
+                enc = "cp1252"  # what browsers do for both
+            return _checked(data.decode(enc, errors="replace"))
+    return decode(data)
+
+
 def read_text(path, limit: int | None = None) -> str:
     """Read and decode one file (see :func:`read_bytes` and :func:`decode`)."""
     return decode(read_bytes(path, limit))
