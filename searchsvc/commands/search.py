@@ -1,14 +1,159 @@
-"""`searchsvc search` (not implemented yet)."""
+"""`searchsvc search`: the same result object as the JSON API, in a terminal."""
 
+from __future__ import annotations
+
+import html
+import json
+import re
 import sys
 
-HELP = "search (pas encore disponible)"
+from searchsvc import config
+
+HELP = "chercher dans l'index (mots, \"phrases\", -exclusion, OR, title:, source:, préfixe*)"
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 
 def add_arguments(parser):
-    pass
+    parser.add_argument("query", nargs="*", metavar="REQUÊTE",
+                        help="la requête (vide : liste les documents filtrés, du plus récent au plus ancien)")
+    parser.add_argument("--source", action="append", default=[], metavar="S",
+                        help="seulement cette source (répétable : l'une ou l'autre)")
+    parser.add_argument("--lang", metavar="L", help="langue (fr, en, …)")
+    parser.add_argument("--from", dest="date_from", metavar="D", help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
+    parser.add_argument("--to", dest="date_to", metavar="D", help="jusqu'à cette date (incluse)")
+    parser.add_argument("--year", metavar="AAAA", help="seulement cette année")
+    parser.add_argument("--sort", default="relevance", metavar="S",
+                        help="relevance (défaut), newest ou oldest")
+    parser.add_argument("--page", default="1", metavar="N", help="page (à partir de 1)")
+    parser.add_argument("--per-page", default="10", metavar="N", help="résultats par page (1 à 100)")
+    parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
+    parser.add_argument("--synonyms", metavar="FICHIER",
+                        help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
+    parser.add_argument("--json", action="store_true", help="affiche l'objet résultat en JSON")
 
 
-def run(args):
-    print("searchsvc search : pas encore disponible.", file=sys.stderr)
-    return 2
+def french_date(iso: str | None) -> str:
+    """``2022-09-22`` -> ``22 septembre 2022`` (``1er`` for the first day)."""
+    if not iso:
+        return "date inconnue"
+    parts = iso.split("-")
+    try:
+        if len(parts) == 3:
+            day = int(parts[2])
+            return f"{'1er' if day == 1 else day} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    except (ValueError, IndexError):
+        pass
+    return iso
+
+
+def terminal_text(fragment_html: str, tty: bool) -> str:
+    """A snippet for a terminal: marks in bold (terminal) or [brackets], entities decoded."""
+    if tty:
+        marked = _MARK_RE.sub(lambda m: "\x00B" + m.group(1) + "\x00E", fragment_html)
+    else:
+        marked = _MARK_RE.sub(lambda m: "[" + m.group(1) + "]", fragment_html)
+    text = html.unescape(marked)
+    # nothing from a document may drive the terminal: drop control characters
+    text = "".join(c for c in text if c == "\x00" or c >= " " or c == "\t")
+    return text.replace("\x00B", "\033[1m").replace("\x00E", "\033[0m")
+
+
+def _plain(value) -> str:
+    return terminal_text(html.escape(str(value)), False) if value is not None else ""
+
+
+def open_engine(args):
+    """A SearchEngine, or an error message and exit code 1."""
+    from searchsvc.indexer import NoIndexError
+    from searchsvc.search import SearchEngine
+
+    index = config.index_dir(getattr(args, "index", None))
+    try:
+        engine = SearchEngine(index, synonyms_path=getattr(args, "synonyms", None))
+        engine.info()
+    except NoIndexError:
+        print(f"Aucun index dans « {index} » : lancez d'abord « searchsvc reindex ».", file=sys.stderr)
+        return None
+    except OSError as exc:
+        print(f"Fichier illisible : {exc}", file=sys.stderr)
+        return None
+    return engine
+
+
+def _facet_line(label: str, entries: list[dict], limit: int = 12) -> str:
+    shown = [f"{e['value'] if e['value'] is not None else '(inconnu)'} ({e['count']})" for e in entries[:limit]]
+    more = f", … (+{len(entries) - limit})" if len(entries) > limit else ""
+    return f"{label} : " + (", ".join(_plain(s) for s in shown) + more if shown else "—")
+
+
+def render(result: dict, tty: bool) -> str:
+    total = result["total"]
+    pages = max(1, -(-total // result["per_page"]))
+    noun = "résultat" if total <= 1 else "résultats"
+    q = result["query"]
+    head = f"« {_plain(q)} » : " if q else ""
+    ms = f"{result['took_ms']:.1f}".replace(".", ",")
+    out = [f"{head}{total} {noun} ({ms} ms) — page {result['page']}/{pages}"]
+    if result.get("suggestion"):
+        out.append(f"Essayez avec : {_plain(result['suggestion'])}")
+    out.append("")
+    start = (result["page"] - 1) * result["per_page"]
+    if not result["results"]:
+        if total and start >= total:
+            out.append("Cette page est au-delà du dernier résultat.")
+        else:
+            out.append("Aucun document ne correspond. Vérifiez l'orthographe, retirez un filtre "
+                       "ou essayez des mots plus généraux.")
+        out.append("")
+    for i, r in enumerate(result["results"], start + 1):
+        title = _plain(r["title"]) or "(sans titre)"
+        out.append(f"{i:>3}. {title}")
+        meta = [_plain(r["source"]) or "source inconnue", french_date(r["date"]), _plain(r["id"])]
+        out.append("     " + " · ".join(meta))
+        if r.get("snippet"):
+            out.append("     " + terminal_text(r["snippet"], tty))
+        out.append("")
+    f = result["facets"]
+    out.append(_facet_line("Sources", f["source"]))
+    out.append(_facet_line("Années", f["year"]))
+    out.append(_facet_line("Mois", f["month"]))
+    out.append(_facet_line("Langues", f["lang"]))
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    from searchsvc.search import QueryError, parse_params
+
+    raw = {
+        "q": " ".join(args.query),
+        "source": args.source,
+        "lang": args.lang,
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "year": args.year,
+        "sort": args.sort,
+        "page": args.page,
+        "per_page": args.per_page,
+    }
+    try:
+        params = parse_params({k: v for k, v in raw.items() if v is not None})
+    except QueryError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return 2
+    engine = open_engine(args)
+    if engine is None:
+        return 1
+    try:
+        result = engine.search(params)
+    finally:
+        engine.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(render(result, sys.stdout.isatty()))
+    return 0

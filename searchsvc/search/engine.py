@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import heapq
 import os
+from collections import Counter
+from itertools import chain
 import threading
 import time
 from pathlib import Path
@@ -22,6 +24,7 @@ from searchsvc import config
 from searchsvc.search import query as qmod
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
+from searchsvc.search.ranking import FrenchBM25F, coord_table
 from searchsvc.search.snippets import highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
@@ -40,7 +43,7 @@ class _Generation:
     def __init__(self, name: str, ix):
         self.name = name
         self.ix = ix
-        first = ix.searcher()
+        first = ix.searcher(weighting=FrenchBM25F())
         self.toc = first.reader().generation()
         self.schema = first.schema
         self.facets = FacetData(first.reader())
@@ -58,7 +61,7 @@ class _Generation:
             if self._pool:
                 return self._pool.pop()
         try:
-            s = self.ix.searcher()
+            s = self.ix.searcher(weighting=FrenchBM25F())
         except Exception:
             self.release(None)
             raise _Stale()
@@ -98,11 +101,15 @@ class _Generation:
 class _DateTieCollector(TopCollector):
     """Top N by score; equal scores: newer first, then lower docnum."""
 
-    def __init__(self, limit: int, datekey: list[int]):
+    def __init__(self, limit: int, datekey: list[int], counts=None, table=None):
         super().__init__(limit=limit)
         self.datekey = datekey
+        self.counts = counts  # docnum -> number of query units it matches
+        self.table = table    # number of matched units -> score factor (<= 1)
 
     def _collect(self, global_docnum, score):
+        if self.counts is not None:
+            score *= self.table[self.counts[global_docnum]]
         items = self.items
         self.total += 1
         entry = (score, self.datekey[global_docnum], -global_docnum)
@@ -262,12 +269,14 @@ class SearchEngine:
         built = qmod.build(pq, gen.schema, reader, self.strategy)
         filters = data.filters_for(params)
 
+        counts = None
         if built.query is None:
             matched = data.live
         elif built.query is wq.NullQuery:
             matched = frozenset()
         else:
-            matched = set(s.docs_for_query(built.query)) & data.live
+            matched, counts = self._matching(s, built)
+            matched &= data.live
         results = intersect(matched, filters.values())
         total = len(results)
         facets = facet_counts(data, matched, filters)
@@ -284,7 +293,8 @@ class SearchEngine:
                     top = heapq.nlargest(limit, results, key=lambda d: (datekey[d], -d))
                 hits = [(None, d) for d in top[offset:limit]]
             else:
-                collector = _DateTieCollector(limit, datekey)
+                table = coord_table(len(built.units)) if counts is not None else None
+                collector = _DateTieCollector(limit, datekey, counts, table)
                 if filters:
                     collector = FilterCollector(collector, allow=results)
                 s.search_with_collector(built.query, collector)
@@ -313,6 +323,21 @@ class SearchEngine:
             "facets": facets,
             "suggestion": suggestion,
         }
+
+    def _matching(self, s, built):
+        """All matching docnums, and (for the coordination factor) how many query
+        units each one matches: one pass over each unit's postings, then C-speed
+        set union and counting."""
+        counts = None
+        if len(built.units) > 1 and self.strategy == "coord":
+            unit_sets = [set(s.docs_for_query(u)) for u in built.units]
+            matched = set().union(*unit_sets)
+            counts = Counter(chain.from_iterable(unit_sets))
+            if built.negative is not None:
+                matched -= set(s.docs_for_query(built.negative))
+        else:
+            matched = set(s.docs_for_query(built.query))
+        return matched, counts
 
     def _docnum(self, s, doc_id) -> int | None:
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:

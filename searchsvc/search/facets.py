@@ -27,16 +27,18 @@ def _text(v) -> str:
 
 
 def _column(reader, fieldname: str, n: int) -> list[str]:
-    """Every document's value of a sortable field ('' when missing)."""
-    if reader.has_column(fieldname):
-        col = reader.column_reader(fieldname)
-        return [_text(col[d]) for d in range(n)]
-    # not sortable: fall back to stored fields, then to the inverted index
+    """Every document's value of a sortable field ('' when missing), segment by
+    segment (Whoosh's MultiColumnReader does not index across segments)."""
     values = [""] * n
-    for d in range(n):
-        if reader.is_deleted(d):
-            continue
-        values[d] = _text(reader.stored_fields(d).get(fieldname))
+    for leaf, offset in reader.leaf_readers():
+        m = leaf.doc_count_all()
+        if leaf.has_column(fieldname):
+            col = leaf.column_reader(fieldname)
+            values[offset : offset + m] = [_text(col[d]) for d in range(m)]
+        else:  # not sortable: stored value
+            for d in range(m):
+                if not leaf.is_deleted(d):
+                    values[offset + d] = _text(leaf.stored_fields(d).get(fieldname))
     return values
 
 

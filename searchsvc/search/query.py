@@ -34,10 +34,10 @@ MAX_PREFIX_SCAN = 5000    # index terms looked at for one prefix
 MIN_PREFIX_CHARS = 2
 MAX_TERMS = 400           # expanded terms in one query
 MAX_PHRASE_WORDS = 16
-#: How plain words combine: "coord" (OR with a coordination bonus, measured best by
-#: bench/ranking.py), "andboost" (OR plus a boosted AND), "or" (plain OR).
+#: How plain words combine: "coord" (OR, scores times a coordination factor, see
+#: searchsvc.search.ranking; measured best by bench/ranking.py), "andboost" (OR plus
+#: a boosted AND), "or" (plain OR).
 DEFAULT_STRATEGY = "coord"
-COORD_SCALE = 0.9
 AND_BOOST = 2.0
 
 _FIELD_RE = re.compile(r"(\w+):(?=[^\s:])")
@@ -231,6 +231,8 @@ class Built:
     query: wq.Query | None
     highlight: dict[str, set[str]] = field(default_factory=dict)
     listing: bool = False  # no positive clause: list documents (newest first)
+    units: list[wq.Query] = field(default_factory=list)  # positive units (for coordination)
+    negative: wq.Query | None = None  # what is excluded
 
 
 def _analyze(schema, fieldname: str, text: str) -> list[tuple[str, int]]:
@@ -310,22 +312,20 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> 
         if alts:
             units.append(alts[0] if len(alts) == 1 else wq.Or(alts))
     negs = [q for q in (clause_query(c, schema, reader, budget, {}) for c in pq.negatives) if q]
+    negative = (wq.Or(negs) if len(negs) > 1 else negs[0]) if negs else None
     if not units:
         if pq.units:
             # words were given but none is searchable (only stop words): no match
             return Built(wq.NullQuery, highlight)
-        q = wq.Every()
-        if negs:
-            q = wq.AndNot(q, wq.Or(negs) if len(negs) > 1 else negs[0])
-        return Built(q if negs else None, highlight, listing=True)
+        if negative is None:
+            return Built(None, highlight, listing=True)
+        return Built(wq.AndNot(wq.Every(), negative), highlight, listing=True, negative=negative)
     if len(units) == 1:
         q = units[0]
     elif strategy == "andboost":
         q = wq.Or([wq.And(units, boost=AND_BOOST), wq.Or(units)])
-    elif strategy == "coord":
-        q = wq.Or(units, scale=COORD_SCALE)
-    else:
+    else:  # "coord" (factor applied by the collector) and "or"
         q = wq.Or(units)
-    if negs:
-        q = wq.AndNot(q, wq.Or(negs) if len(negs) > 1 else negs[0])
-    return Built(q, highlight)
+    if negative is not None:
+        q = wq.AndNot(q, negative)
+    return Built(q, highlight, units=units, negative=negative)
