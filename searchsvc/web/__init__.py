@@ -8,6 +8,9 @@ optional; the environment gives the defaults through :mod:`searchsvc.config`):
 ``ADMIN_TOKEN``
     the bearer token of the reindex endpoints (``SEARCHSVC_ADMIN_TOKEN``);
     unset or empty disables them;
+``REINDEX_NICE``
+    CPU niceness of the reindex child process started by ``POST /api/reindex``
+    (default 10: searches stay fast while it runs);
 ``ENGINE``
     a ready :class:`~searchsvc.search.SearchEngine` to share (tests, benches).
 """
@@ -54,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         SYNONYMS_PATH=sconfig.synonyms_file(),
         ADMIN_TOKEN=token or None,
         ENGINE=None,
+        REINDEX_NICE=10,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
@@ -65,7 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["searchsvc.engine"] = EngineHolder(
         app.config["INDEX_DIR"], app.config["SYNONYMS_PATH"], engine=app.config["ENGINE"])
-    app.extensions["searchsvc.reindex"] = ReindexJob(app.config["CORPUS_DIR"], app.config["INDEX_DIR"])
+    app.extensions["searchsvc.reindex"] = ReindexJob(
+        app.config["CORPUS_DIR"], app.config["INDEX_DIR"], nice=app.config["REINDEX_NICE"])
 
     from searchsvc.web import api, pages
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -46,7 +49,7 @@ class EngineHolder:
             return self._engine
 
 
-def _jsonable(value):
+def jsonable(value):
     """A ReindexReport (dataclass or plain object) as JSON-friendly data."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
@@ -55,9 +58,9 @@ def _jsonable(value):
     elif hasattr(value, "__dict__") and not isinstance(value, (dict, list, tuple, str)):
         value = {k: v for k, v in vars(value).items() if not k.startswith("_")}
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -68,11 +71,16 @@ def _now() -> str:
 
 
 class ReindexJob:
-    """One background reindex at a time, started through the API."""
+    """One background reindex at a time, started through the API.
 
-    def __init__(self, corpus_dir: Path, index_dir: Path):
+    The reindex itself runs in a child process (:mod:`searchsvc.web.reindex_worker`)
+    at a lower CPU priority; a thread of the server only waits for it.
+    """
+
+    def __init__(self, corpus_dir: Path, index_dir: Path, nice: int = 10):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
+        self.nice = nice
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._status = {"state": "idle", "full": None, "started_at": None,
@@ -83,7 +91,7 @@ class ReindexJob:
             return dict(self._status)
 
     def start(self, full: bool = False) -> bool:
-        """Start a reindex in a thread; False if one is already running."""
+        """Start a reindex; False if one started here is still running."""
         with self._lock:
             if self._status["state"] == "running":
                 return False
@@ -102,21 +110,24 @@ class ReindexJob:
     def _run(self, full: bool) -> None:
         t0 = time.perf_counter()
         report = error = None
+        cmd = [sys.executable, "-m", "searchsvc.web.reindex_worker",
+               str(self.corpus_dir), str(self.index_dir), "--nice", str(self.nice)]
+        if full:
+            cmd.append("--full")
         try:
-            from searchsvc.indexer import reindex
-
-            report = _jsonable(reindex(self.corpus_dir, self.index_dir, full=full))
-            state = "done"
-        except Exception as exc:  # reported through /api/reindex/status, never raised
-            from searchsvc.indexer import IndexBusyError, NoIndexError
-
-            if isinstance(exc, (IndexBusyError, NoIndexError)):  # French, for the user
-                log.warning("reindex failed: %s", exc)
-                error = str(exc)
+            done = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8",
+                                  errors="replace", stdin=subprocess.DEVNULL)
+            if done.returncode == 0:
+                report = json.loads(done.stdout.strip().splitlines()[-1])
+                state = "done"
             else:
-                log.exception("reindex failed")
-                error = f"{type(exc).__name__}: {exc}"
-            state = "failed"
+                lines = [l for l in done.stderr.strip().splitlines() if l.strip()]
+                error = lines[-1] if lines else f"code de sortie {done.returncode}"
+                log.warning("reindex failed: %s", done.stderr.strip())
+                state = "failed"
+        except (OSError, ValueError, IndexError) as exc:
+            log.exception("reindex could not run")
+            state, error = "failed", f"{type(exc).__name__}: {exc}"
         with self._lock:
             self._status.update(state=state, finished_at=_now(), report=report, error=error,
                                 duration_s=round(time.perf_counter() - t0, 3))

@@ -1,0 +1,266 @@
+"""HTTP load check: N concurrent clients against ``searchsvc serve`` while ``reindex --full`` runs.
+
+Builds (once, cached under bench/out/http_load/) a corpus of news-fr articles
+from ../shared/datasets/news-fr (never copied into the project) and its index,
+starts the real server (waitress) on a free loopback port, then runs two phases
+in the same run so their figures can be compared on this shared machine:
+
+1. baseline: clients only, for ``--baseline`` seconds;
+2. reindex: the same clients while ``searchsvc reindex --full`` builds and
+   switches to a new generation (the phase lasts until the reindex is done,
+   plus 3 s, bounded by ``--max-seconds``).
+
+Each client is a thread with its own keep-alive ``http.client`` connection,
+cycling through a fixed, seeded mix: 80 % /api/search (words, phrases,
+filters, sorts, page 2), 10 % the HTML page, 10 % /api/documents/<id>.
+A failure is any exception or any status other than 200. Prints requests/s,
+p50/p95/p99/max latency and failures per phase. Target: zero failures,
+p95 <= 300 ms with 8 clients.
+
+    python bench/http_load.py [--clients 8] [-n 33930] [--baseline 10] [--max-seconds 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import _newsfr  # noqa: E402
+
+WORDS_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒ'-]{4,}")
+
+
+def prepare(workdir: Path, n: int, workers: int | None) -> tuple[Path, Path]:
+    corpus, index = workdir / "corpus", workdir / "index"
+    stamp = workdir / "corpus.count"
+    if not (stamp.exists() and stamp.read_text().strip() == str(n) and (index / "CURRENT").exists()):
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        t0 = time.perf_counter()
+        written = _newsfr.write_corpus(corpus, n)
+        print(f"corpus: {written} articles written in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
+               "--corpus", str(corpus), "--index", str(index)]
+        if workers:
+            cmd += ["--workers", str(workers)]
+        subprocess.run(cmd, cwd=ROOT, check=True)
+        print(f"index: built in {time.perf_counter() - t0:.1f} s")
+        stamp.write_text(str(written))
+    return corpus, index
+
+
+def request_mix(n_records: int, seed: int = 42) -> list[str]:
+    """A fixed list of request paths drawn from the dataset's own titles."""
+    rng = random.Random(seed)
+    titles, sources, years, ids = [], set(), set(), []
+    for rec in _newsfr.iter_records(min(n_records, 3000)):
+        titles.append(rec.get("title") or "")
+        ids.append(rec["id"])
+        if rec.get("source"):
+            sources.add(rec["source"])
+        if rec.get("date"):
+            years.add(rec["date"][:4])
+    sources, years = sorted(sources), sorted(years)
+    paths = []
+    for _ in range(400):
+        words = WORDS_RE.findall(rng.choice(titles)) or ["France"]
+        k = min(len(words), rng.choice([1, 1, 2, 2, 3, 4]))
+        start = rng.randrange(len(words) - k + 1)
+        q = " ".join(words[start:start + k])
+        params = {"q": q}
+        r = rng.random()
+        if r < 0.08:
+            params["q"] = f'"{q}"'
+        elif r < 0.16 and years:
+            params["year"] = rng.choice(years)
+        elif r < 0.22 and sources:
+            params["source"] = rng.choice(sources)
+        elif r < 0.28:
+            params["sort"] = rng.choice(["newest", "oldest"])
+        elif r < 0.32:
+            params["page"] = "2"
+        elif r < 0.36:
+            params["q"] = rng.choice(["Macron", "France", "gouvernement", "Paris", "police"])
+        kind = rng.random()
+        qs = urllib.parse.urlencode(params)
+        if kind < 0.8:
+            paths.append("/api/search?" + qs)
+        elif kind < 0.9:
+            paths.append("/?" + qs)
+        else:
+            paths.append("/api/documents/" + urllib.parse.quote(rng.choice(ids)))
+    return paths
+
+
+class Server:
+    def __init__(self, corpus: Path, index: Path, threads: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0", "--threads", str(threads),
+             "--corpus", str(corpus), "--index", str(index)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout], daemon=True).start()
+        m = None
+        while m is None:
+            m = re.search(r"http://(127\.0\.0\.1):(\d+)/", lines.get(timeout=600))
+        self.host, self.port = m.group(1), int(m.group(2))
+
+    def health(self) -> dict:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request("GET", "/healthz")
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+        self.proc.stdout.close()
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.samples: list[tuple[float, float, str | None]] = []  # (t_end, seconds, error)
+
+    def add(self, t_end: float, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.samples.append((t_end, seconds, error))
+
+
+def client(host: str, port: int, paths: list[str], offset: int, stop: threading.Event, rec: Recorder):
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    i = offset
+    try:
+        while not stop.is_set():
+            path = paths[i % len(paths)]
+            i += 1
+            t0 = time.perf_counter()
+            error = None
+            try:
+                conn.request("GET", path, headers={"Accept": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    error = f"HTTP {resp.status} {path}"
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                error = f"{type(exc).__name__}: {exc} {path}"
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+            t1 = time.perf_counter()
+            rec.add(t1, t1 - t0, error)
+    finally:
+        conn.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))
+    return values[k]
+
+
+def report(name: str, samples, t_start: float, t_end: float) -> None:
+    sel = [s for s in samples if t_start <= s[0] < t_end]
+    lat = [s[1] * 1000 for s in sel]
+    errors = [s[2] for s in sel if s[2]]
+    secs = t_end - t_start
+    print(f"{name:<10} {secs:7.1f} s {len(sel):8d} req {len(sel) / secs:8.1f} req/s   "
+          f"p50 {pct(lat, 50):7.1f}  p95 {pct(lat, 95):7.1f}  p99 {pct(lat, 99):7.1f}  "
+          f"max {max(lat) if lat else float('nan'):7.1f} ms   failures {len(errors)}")
+    for e in sorted(set(errors))[:5]:
+        print(f"           e.g. {e}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("-n", type=int, default=_newsfr.TOTAL, help="articles in the corpus (default: all)")
+    ap.add_argument("--baseline", type=float, default=10.0, help="seconds of load before the reindex")
+    ap.add_argument("--max-seconds", type=float, default=600.0, help="bound of the reindex phase")
+    ap.add_argument("--threads", type=int, default=8, help="server threads (serve --threads)")
+    ap.add_argument("--workers", type=int, default=None, help="reindex --workers")
+    ap.add_argument("--workdir", type=Path, default=HERE / "out" / "http_load")
+    a = ap.parse_args(argv)
+
+    corpus, index = prepare(a.workdir / f"n{a.n}", a.n, a.workers)
+    paths = request_mix(a.n)
+    server = Server(corpus, index, a.threads)
+    try:
+        before = server.health()
+        print(f"server: http://{server.host}:{server.port}/  {before['documents']} documents, "
+              f"{before['generation']}; {a.clients} clients, {a.threads} server threads, "
+              f"{os.cpu_count()} cores")
+        rec, stop = Recorder(), threading.Event()
+        threads = [threading.Thread(target=client, args=(server.host, server.port, paths, i * 37, stop, rec))
+                   for i in range(a.clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        time.sleep(a.baseline)
+        t_re0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
+               "--corpus", str(corpus), "--index", str(index)]
+        if a.workers:
+            cmd += ["--workers", str(a.workers)]
+        reindexer = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            reindexer.wait(timeout=a.max_seconds)
+        except subprocess.TimeoutExpired:
+            print(f"reindex still running after {a.max_seconds:.0f} s: stopped", file=sys.stderr)
+            reindexer.kill()
+            reindexer.wait()
+        t_re1 = time.perf_counter()
+        time.sleep(3.0)  # requests right after the switch of generation
+        stop.set()
+        for t in threads:
+            t.join()
+        t_end = time.perf_counter()
+        err = reindexer.stderr.read()
+        reindexer.stderr.close()
+        after = server.health()
+    finally:
+        server.stop()
+
+    print(f"reindex --full: exit {reindexer.returncode} in {t_re1 - t_re0:.1f} s; generation "
+          f"{before['generation']} -> {after['generation']}, documents {after['documents']}")
+    if reindexer.returncode:
+        print(err.strip()[-500:])
+    samples = rec.samples
+    report("baseline", samples, t0, t_re0)
+    report("reindex", samples, t_re0, t_re1)
+    report("after", samples, t_re1, t_end)
+    report("all", samples, t0, t_end)
+    failures = sum(1 for s in samples if s[2])
+    lat = [s[1] * 1000 for s in samples if t_re0 <= s[0] < t_re1]
+    ok = failures == 0 and after["generation"] != before["generation"] and pct(lat, 95) <= 300
+    print(f"target (0 failures, new generation served, p95 <= 300 ms during reindex): "
+          f"{'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
