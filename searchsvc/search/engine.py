@@ -19,6 +19,7 @@ from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.reading import TermNotFound
 
 from searchsvc import config
 from searchsvc.search import query as qmod
@@ -31,6 +32,9 @@ from searchsvc.synonyms import load_synonyms
 
 CHECK_INTERVAL = 1.0
 SIMILAR_MAX = 50
+#: Docnum sets of frequent terms kept per generation (a set of 30k docnums is ~1 MB).
+TERM_CACHE_MIN_DF = 1000
+TERM_CACHE_SIZE = 48
 
 
 class _Stale(Exception):
@@ -52,6 +56,38 @@ class _Generation:
         self._lock = threading.Lock()
         self._refs = 0
         self.retired = False
+        self._term_sets: dict[tuple[str, str], frozenset[int]] = {}
+
+    def docset(self, s, q) -> frozenset[int] | set[int]:
+        """The docnums matching ``q`` (deleted documents may remain: intersect
+        with ``facets.live``). Terms read their postings directly; Or/And/AndNot
+        combine sets; anything else (phrases...) goes through Whoosh's matchers."""
+        if isinstance(q, wq.Term):
+            key = (q.fieldname, q.text)
+            got = self._term_sets.get(key)
+            if got is not None:
+                return got
+            reader = s.reader()
+            try:
+                df = reader.doc_frequency(q.fieldname, q.text)
+                got = frozenset(reader.postings(q.fieldname, q.text).all_ids()) if df else frozenset()
+            except (KeyError, TermNotFound):
+                got = frozenset()
+            if df >= TERM_CACHE_MIN_DF:
+                with self._lock:
+                    self._term_sets[key] = got
+                    while len(self._term_sets) > TERM_CACHE_SIZE:
+                        self._term_sets.pop(next(iter(self._term_sets)))
+            return got
+        if isinstance(q, wq.Or):
+            parts = [self.docset(s, sub) for sub in q.subqueries]
+            return frozenset().union(*parts) if parts else frozenset()
+        if isinstance(q, wq.And):
+            parts = sorted((self.docset(s, sub) for sub in q.subqueries), key=len)
+            return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
+        if isinstance(q, wq.AndNot):
+            return self.docset(s, q.a) - self.docset(s, q.b)
+        return set(s.docs_for_query(q))
 
     def acquire(self):
         with self._lock:
@@ -275,11 +311,14 @@ class SearchEngine:
         elif built.query is wq.NullQuery:
             matched = frozenset()
         else:
-            matched, counts = self._matching(s, built)
+            matched, counts = self._matching(gen, s, built)
             matched &= data.live
         results = intersect(matched, filters.values())
         total = len(results)
-        facets = facet_counts(data, matched, filters)
+        if built.query is None:
+            facets = data.listing_facets(params)
+        else:
+            facets = facet_counts(data, matched, filters)
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
@@ -324,17 +363,18 @@ class SearchEngine:
             "suggestion": suggestion,
         }
 
-    def _matching(self, s, built):
+    def _matching(self, gen, s, built):
         """All matching docnums, and (for the coordination factor) how many query
-        units each one matches: one pass over each unit's postings, then C-speed
-        set union and counting."""
+        units each one matches: term postings read once into sets (cached per
+        generation for frequent terms), then C-speed set algebra and counting."""
         counts = None
-        if len(built.units) > 1 and self.strategy == "coord":
-            unit_sets = [set(s.docs_for_query(u)) for u in built.units]
-            matched = set().union(*unit_sets)
-            counts = Counter(chain.from_iterable(unit_sets))
+        if built.units:
+            unit_sets = [gen.docset(s, u) for u in built.units]
+            matched = set().union(*unit_sets) if len(unit_sets) > 1 else set(unit_sets[0])
+            if len(unit_sets) > 1 and self.strategy == "coord":
+                counts = Counter(chain.from_iterable(unit_sets))
             if built.negative is not None:
-                matched -= set(s.docs_for_query(built.negative))
+                matched -= gen.docset(s, built.negative)
         else:
             matched = set(s.docs_for_query(built.query))
         return matched, counts

@@ -72,6 +72,7 @@ class FacetData:
         self._sorted_keys = [k for k, _ in order]
         self._sorted_docs = [d for _, d in order]
         self.filter_sets = lru_cache(maxsize=128)(self._filter_sets)
+        self._listing = lru_cache(maxsize=64)(self._listing_counts)
 
     def value_set(self, name: str, values) -> frozenset[int]:
         sets = self.docsets[name]
@@ -96,6 +97,14 @@ class FacetData:
         if date_range[0] or date_range[1]:
             f["date"] = self.date_set(*date_range)
         return f
+
+    def _listing_counts(self, sources, lang, date_range, year) -> dict:
+        return facet_counts(self, self.live, self._filter_sets(sources, lang, date_range, year))
+
+    def listing_facets(self, params: SearchParams) -> dict:
+        """Facet counts when every document matches (empty query): cached."""
+        got = self._listing(params.sources, params.lang, params.date_range, params.year)
+        return {name: [dict(e) for e in entries] for name, entries in got.items()}
 
     def filters_for(self, params: SearchParams) -> dict[str, frozenset[int]]:
         """Filter name -> allowed docnums (only the filters in use)."""

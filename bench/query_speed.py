@@ -1,0 +1,226 @@
+"""Query latency on the 33,930-article news-fr index: searchsvc vs SQLite FTS5.
+
+Builds (once, cached under bench/out/, git-ignored) an index of every article of
+../shared/datasets/news-fr/news_fr.jsonl.gz (title, lead and paragraphs; source;
+date) with our schema and analysis, then runs a fixed, seeded set of queries
+(single words common and rare, 2-4 word queries, phrases, prefixes, exclusions,
+queries with date/year filters and date sorts, empty query + filter), each with
+facets and snippets for 10 results, in-process, and prints p50 / p95 / max in ms.
+In the same run, SQLite FTS5 (unicode61 remove_diacritics 2) answers the same
+queries with bm25 + snippet() for 10 results + COUNT/GROUP BY source.
+
+    .venv/bin/python bench/query_speed.py [--rebuild] [--repeat N]
+
+Data: OrangeSum (actu.orange.fr), CC-BY-SA-4.0, Kamal Eddine, Tixier,
+Vazirgiannis, "BARThez", 2020; read from ../shared, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from _newsfr import iter_records  # noqa: E402
+
+from searchsvc.article import Article  # noqa: E402
+from searchsvc.indexer import build_index_from_articles, fingerprint  # noqa: E402
+from searchsvc.search import SearchEngine, parse_params  # noqa: E402
+
+OUT = HERE / "out"
+INDEX = OUT / "speed-index"
+
+COMMON = ["France", "Macron", "gouvernement", "Paris", "police", "président", "coronavirus",
+          "Trump", "football", "élections", "grève", "retraites", "enquête", "justice", "santé",
+          "économie", "Europe", "Chine", "manifestation", "incendie"]
+STOP = set("le la les de des du un une et en à au aux pour par sur dans avec qui que ce ces est "
+           "sont a été il elle ils on ne pas plus se sa son ses leur leurs l d qu s c n".split())
+
+
+def body(rec) -> str:
+    blocks = [rec.get("lead") or ""] + list(rec.get("paragraphs") or [])
+    return "\n\n".join(b.strip() for b in blocks if b and b.strip())
+
+
+def build_index(rebuild: bool) -> None:
+    stamp = INDEX / "FINGERPRINT"
+    want = f"{fingerprint()}-full-articles"
+    if not rebuild and stamp.exists() and stamp.read_text() == want:
+        print(f"index: cached {INDEX}")
+        return
+    shutil.rmtree(INDEX, ignore_errors=True)
+    INDEX.mkdir(parents=True)
+    t = time.perf_counter()
+    build_index_from_articles(INDEX, (
+        Article(id=r["id"], title=r.get("title"), text=body(r), source=r.get("source"),
+                date=r.get("date"), lang="fr") for r in iter_records()))
+    stamp.write_text(want)
+    print(f"index: built in {time.perf_counter() - t:.0f} s")
+
+
+def make_queries(n_each: int = 30) -> list[dict]:
+    """A fixed (seeded) list of query parameter sets."""
+    rng = random.Random(20261121)
+    titles = [r["title"] for r in iter_records(6000) if r.get("title")]
+    words = [w for t in titles for w in re.findall(r"[^\W\d_]{4,}", t) if w.lower() not in STOP]
+    vocab_count: dict[str, int] = {}
+    for w in words:
+        vocab_count[w] = vocab_count.get(w, 0) + 1
+    rare = sorted(w for w, c in vocab_count.items() if c == 1)
+    qs: list[dict] = [{"q": w} for w in COMMON]
+    qs += [{"q": w} for w in rng.sample(rare, n_each)]
+    for k in (2, 3, 4):
+        for _ in range(n_each):
+            t = rng.choice(titles)
+            ws = [w for w in re.findall(r"\w+", t) if w.lower() not in STOP]
+            if len(ws) >= k:
+                i = rng.randrange(len(ws) - k + 1)
+                qs.append({"q": " ".join(ws[i:i + k])})
+    for _ in range(n_each):
+        ws = re.findall(r"\w+", rng.choice(titles))
+        if len(ws) >= 3:
+            i = rng.randrange(len(ws) - 1)
+            qs.append({"q": '"%s"' % " ".join(ws[i:i + rng.choice((2, 3))])})
+    for _ in range(n_each // 2):
+        w = rng.choice(rare)
+        qs.append({"q": w[:4] + "*"})
+        qs.append({"q": f"{rng.choice(COMMON)} -{rng.choice(COMMON)}"})
+    for _ in range(n_each):
+        base = rng.choice(COMMON + rng.sample(rare, 3))
+        year = str(rng.choice(range(2012, 2021)))
+        qs.append(rng.choice([
+            {"q": base, "year": year},
+            {"q": base, "date_from": f"{year}-03", "date_to": f"{year}-09-15"},
+            {"q": base, "sort": "newest"},
+            {"q": base, "year": year, "sort": "oldest"},
+            {"q": "", "year": year},
+            {"q": "", "date_from": f"{year}-06-01", "date_to": f"{year}-06-30"},
+        ]))
+    return qs
+
+
+def fts5_build() -> sqlite3.Connection:
+    t = time.perf_counter()
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, source UNINDEXED, date UNINDEXED, "
+               "title, body, tokenize='unicode61 remove_diacritics 2')")
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (
+        (r["id"], r.get("source"), r.get("date") or "", r.get("title") or "", body(r))
+        for r in iter_records()))
+    db.commit()
+    print(f"fts5: built in {time.perf_counter() - t:.0f} s")
+    return db
+
+
+def fts5_match(q: str) -> str | None:
+    """Our query syntax in FTS5 terms: OR of the words, phrases, prefix, NOT."""
+    pos, neg = [], []
+    for m in re.finditer(r'(-?)"([^"]*)"|(-?)(\S+)', q):
+        if m.group(2) is not None:
+            words = re.findall(r"\w+", m.group(2))
+            if words:
+                (neg if m.group(1) else pos).append('"%s"' % " ".join(words))
+        else:
+            raw = m.group(4)
+            star = raw.endswith("*")
+            for w in re.findall(r"\w+", raw):
+                (neg if m.group(3) else pos).append('"%s"%s' % (w, "*" if star else ""))
+    if not pos:
+        return None
+    expr = "(" + " OR ".join(pos) + ")"
+    if neg:
+        expr += " NOT (" + " OR ".join(neg) + ")"
+    return expr
+
+
+def fts5_search(db, params) -> None:
+    p = params
+    where, args = [], []
+    lo, hi = p.date_range
+    if p.year:
+        lo, hi = f"{p.year}-01-01", f"{p.year}-12-31"
+    if lo:
+        where.append("date >= ?")
+        args.append(lo)
+    if hi:
+        where.append("date <= ? AND date != ''")
+        args.append(hi)
+    match = fts5_match(p.q) if p.q else None
+    if match:
+        cond = " AND ".join(["docs MATCH ?"] + where)
+        order = "date DESC" if p.sort == "newest" else "date ASC" if p.sort == "oldest" else "bm25(docs, 2.0, 1.0)"
+        db.execute(f"SELECT id, title, snippet(docs, 4, '<mark>', '</mark>', '…', 40) FROM docs "
+                   f"WHERE {cond} ORDER BY {order} LIMIT 10", [match] + args).fetchall()
+        db.execute(f"SELECT source, count(*) FROM docs WHERE {cond} GROUP BY source",
+                   [match] + args).fetchall()
+    else:
+        cond = " AND ".join(where) or "1"
+        db.execute(f"SELECT id, title, substr(body, 1, 300) FROM docs WHERE {cond} "
+                   f"ORDER BY date DESC LIMIT 10", args).fetchall()
+        db.execute(f"SELECT source, count(*) FROM docs WHERE {cond} GROUP BY source", args).fetchall()
+
+
+def pct(values, p) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def report(name, times) -> None:
+    print(f"{name:<12} n={len(times):<4} p50 {pct(times, 50):7.1f} ms   p95 {pct(times, 95):7.1f} ms   "
+          f"max {max(times):7.1f} ms   mean {statistics.mean(times):6.1f} ms")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1, help="run the query set N times")
+    ap.add_argument("--slowest", type=int, default=5, help="print the N slowest queries")
+    args = ap.parse_args(argv)
+
+    build_index(args.rebuild)
+    queries = [parse_params(q) for q in make_queries()]
+    print(f"{len(queries)} queries x {args.repeat}; facets + snippets for 10 results")
+
+    engine = SearchEngine(INDEX)
+    t = time.perf_counter()
+    info = engine.info()
+    print(f"searchsvc: {info['documents']} documents; opening the generation (searcher + facet "
+          f"arrays) took {(time.perf_counter() - t) * 1000:.0f} ms")
+    db = fts5_build()
+
+    ours, theirs, per_query = [], [], []
+    for _ in range(args.repeat):
+        for p in queries:
+            t = time.perf_counter()
+            r = engine.search(p)
+            ms = (time.perf_counter() - t) * 1000
+            ours.append(ms)
+            per_query.append((ms, p, r["total"]))
+            t = time.perf_counter()
+            fts5_search(db, p)
+            theirs.append((time.perf_counter() - t) * 1000)
+    report("searchsvc", ours)
+    report("FTS5", theirs)
+    print(f"ratio p50 {pct(ours, 50) / pct(theirs, 50):.1f}x  p95 {pct(ours, 95) / pct(theirs, 95):.1f}x "
+          "(same run; the machine is shared, compare ratios)")
+    print("targets: p50 <= 30 ms, p95 <= 150 ms:",
+          "met" if pct(ours, 50) <= 30 and pct(ours, 95) <= 150 else "MISSED")
+    for ms, p, total in sorted(per_query, key=lambda x: -x[0])[:args.slowest]:
+        print(f"  slow: {ms:7.1f} ms  total={total:<6} {p.to_dict()}")
+    engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
