@@ -12,7 +12,11 @@ article: both are in the page body) and pages per second for:
 Words are ``\\w+`` tokens, lower-cased, compared as multisets (the gold joins
 paragraphs without separators: "Pyrénées.Alors"). Micro-averaged over all words.
 
-    .venv/bin/python bench/extract_quality.py [--limit N] [--no-bs4] [--show-worst K]
+    .venv/bin/python bench/extract_quality.py [--limit N] [--no-bs4] [--show-worst K] [--text N]
+
+``--text N`` also times the plain-text path: N articles of news_fr.jsonl.gz written as
+.txt files (title, lead, paragraphs) to a temp folder, then ``extract()`` on each, and
+prints ms per document (``SEARCHSVC_LANGDETECT=langdetect`` forces pure-Python langdetect).
 
 The machine is shared: compare the two rates of one run, not across runs.
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 DATASET = HERE.parent.parent / "shared" / "datasets" / "news-fr" / "html_dev.tar.gz"
+NEWS = DATASET.with_name("news_fr.jsonl.gz")
 
 _WORD = re.compile(r"\w+")
 
@@ -81,6 +86,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages")
     ap.add_argument("--no-bs4", action="store_true", help="skip the BeautifulSoup parse timing")
     ap.add_argument("--show-worst", type=int, default=0, help="list the K pages where our F1 is lowest")
+    ap.add_argument("--text", type=int, default=0, metavar="N", help="also time extract() on N news-fr .txt articles")
     args = ap.parse_args(argv)
     if not DATASET.exists():
         print(f"jeu de données absent : {DATASET}", file=sys.stderr)
@@ -133,11 +139,43 @@ def main(argv=None) -> int:
         bs = time.perf_counter() - t0
         print(f"reference: BeautifulSoup(page, 'lxml') parse alone: {n / bs:.1f} pages/s ({bs / n * 1000:.2f} ms/page)")
 
+    if args.text:
+        text_speed(args.text)
+
     if args.show_worst:
         _, _, _, per = score(ours, golds)
         for f, (key, _) in sorted(zip(per, items))[: args.show_worst]:
             print(f"  worst: page {key} F1 {f:.3f}")
     return 0
+
+
+def text_speed(n: int) -> None:
+    import gzip
+    import tempfile
+
+    from searchsvc.ingest import extract
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = []
+        with gzip.open(NEWS, "rt", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                p = root / f"{rec['id']}.txt"
+                p.write_text("\n\n".join([rec["title"], rec["lead"], *rec["paragraphs"]]) + "\n", encoding="utf-8")
+                paths.append(p)
+                if len(paths) == n:
+                    break
+        extract(paths[0], root=root, manifest={})
+        size = sum(p.stat().st_size for p in paths)
+        t0 = time.perf_counter()
+        dropped = 0
+        for p in paths:
+            dropped += len(extract(p, root=root, manifest={})[0].dropped)
+        secs = time.perf_counter() - t0
+    print(f"plain text: {len(paths)} news-fr articles (mean {size / len(paths) / 1024:.1f} KB), "
+          f"{secs / len(paths) * 1000:.2f} ms/doc, {len(paths) / secs:.0f} docs/s on one core, "
+          f"{dropped} lines dropped")
 
 
 if __name__ == "__main__":

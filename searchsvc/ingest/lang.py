@@ -40,9 +40,31 @@ elles sont ont été était avait être avoir fait plus ne sa ses leur leurs nou
 mais où comme aussi après selon entre très tout tous toutes même deux lors dont
 à l d qu n j c jusqu lorsqu puisqu année ans contre depuis encore
 """.split())
-_WORD = re.compile(r"[a-zàâäéèêëîïôöùûüÿçœæ]+")
+_WORD = re.compile(r"[a-zàâäéèêëîïôöùûüÿçœæáíóúñãõß]+")
 FRENCH_RATIO = 0.15
 MIN_WORDS = 6
+
+
+# Function words of the languages a French news page most often mixes in. A paragraph
+# detected as one of these is dropped only if it also has their grammar words (a French
+# sentence listing English names, "Dua Lipa, Skepta, Rita Ora...", is not English).
+FUNCTION_WORDS = {
+    "en": frozenset("the of and to in is was for on that with by at from as are were be has have it this an or which who will".split()),
+    "es": frozenset("el los las del y en por con una para que es se su lo al como más pero sus fue".split()),
+    "it": frozenset("il gli della di che per con una sono non è del nel alla dei come anche".split()),
+    "de": frozenset("der die das und ist nicht mit den von zu sich auf für ein eine dem des im auch".split()),
+    "pt": frozenset("os das dos do da em para com uma não que por mais como foi são".split()),
+    "nl": frozenset("de het een van en in is dat op te zijn met voor niet aan er".split()),
+}
+FOREIGN_RATIO = 0.15
+
+
+def _function_ratio(text: str, code: str) -> float | None:
+    words = FUNCTION_WORDS.get(code)
+    if words is None:
+        return None
+    tokens = _WORD.findall(text.lower())
+    return sum(1 for w in tokens if w in words) / len(tokens) if tokens else 0.0
 
 
 def french_ratio(text: str) -> tuple[float, int]:
@@ -106,6 +128,9 @@ def foreign_language(paragraph: str, doc_lang: str | None, check_all: bool = Fal
     if doc_lang == "fr" and not check_all and looks_french(paragraph):
         return None
     lang, prob = detect_sure(paragraph)
-    if lang is not None and lang != doc_lang and prob >= MIN_PROB:
-        return lang
-    return None
+    if lang is None or lang == doc_lang or prob < MIN_PROB:
+        return None
+    ratio = _function_ratio(paragraph, lang)
+    if ratio is None:  # a language we have no word list for: be stricter
+        return lang if prob >= 0.99 else None
+    return lang if ratio >= FOREIGN_RATIO else None

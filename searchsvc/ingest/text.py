@@ -40,7 +40,7 @@ _I = re.I
 _SENTENCE_END = ('.', '!', '?', '…', '»', '"', '”', ')', ';')
 _MENU_SPLIT = re.compile(r"\s+(?:/|\||»|›|•|·|>|–)\s+")
 _SHARE = re.compile(
-    r"^\W*(?:partager|partagez|partage\s*:|suivez[- ]nous|abonnez[- ]vous|inscrivez[- ]vous|"
+    r"^\W*(?:partager|partagez(?!-vous)|partage\s*:|suivez[- ]nous|abonnez[- ]vous|inscrivez[- ]vous|"
     r"rejoignez[- ]nous|retrouvez[- ]nous|téléchargez\s+(?:notre|l['’]application)|"
     r"newsletter|cliquez\s+ici|tweeter|imprimer\s+(?:cet|l['’])|envoyer\s+par\s+e-?mail|"
     r"recevez\s+(?:notre|nos|les))\b", _I)
@@ -49,14 +49,14 @@ _SUBSCRIBE = re.compile(
     r"rejoignez[- ]nous\s+sur|notre\s+(?:chaîne|canal|compte)\s+telegram)\b", _I)
 _RELATED = re.compile(r"^\W*(?:(?:à\s+)?lire\s+aussi|(?:à\s+)?voir\s+aussi|lire\s+la\s+suite|sur\s+le\s+même\s+sujet)\b", _I)
 _CREDIT = re.compile(
-    r"^\W*(?:crédits?(?:\s+(?:photos?|images?))?|photos?|images?|illustration|source\s+(?:photo|image))"
-    r"\s*:\s*\S", _I)
+    r"^\W*(?:(?:crédits?(?:\s+(?:photos?|images?))?|photos?|images?|illustration|source\s+(?:photo|image))"
+    r"\s*:|crédits?\s+(?:photos?|images?)\b)\s*\S", _I)
 _CAPTION_MARK = re.compile(r"^\W*légendes?(?:\s+(?:des|de\s+la|de\s+l['’]|du)\s*(?:photos?|images?|vidéos?))?\s*[,:.]?\s*$", _I)
-_CAPTION_PATTERNS = (
-    re.compile(r"(?:^|\s)©\s*\w[\w .&/'’-]{0,40}\W?$"),           # "... 2022. © President.ir"
-    re.compile(r"^PHOTOS?\s*/", _I),                     # "PHOTO/Agency via AP - ..."
-    re.compile(r"\((?:[^()]{0,30}\s)?photos?(?:\s[^()]{0,30})?\)\s*$", _I),  # "(Fichier photo AP)"
-    re.compile(r"\s\((?:L|R|G|D)\)\s"),                  # "(L) ... (R)": left / right
+_CAPTION_PATTERNS = (  # (pattern, longest caption it may drop)
+    (re.compile(r"(?:^|\s)©\s*\w[\w .&/'’-]{0,40}\W?$"), 300),          # "... 2022. © President.ir"
+    (re.compile(r"^PHOTOS?\s*/", _I), 600),                                # "PHOTO/Agency via AP - ..."
+    (re.compile(r"\((?:[^()]{0,30}\s)?photos?(?:\s[^()]{0,30})?\)\s*$", _I), 600),  # "(Fichier photo AP)"
+    (re.compile(r"\((?:L|G)\).*\((?:R|D)\)|\((?:R|D)\).*\((?:L|G)\)"), 300),  # "(L) ... (R)"
 )
 _BYLINE = (
     re.compile(r"^\W*(?:publié|posté|écrit|rédigé|mis\s+en\s+ligne)e?s?\s+(?:par|le)\b", _I),
@@ -64,12 +64,17 @@ _BYLINE = (
     re.compile(r"^\W*par\s+[A-ZÉÈ][\w'’.-]+(?:\s+[A-ZÉÈ][\w'’.-]+){0,3}(?:\s*[,/–-]\s*.{0,40})?$"),
     re.compile(r"^\W*\d{1,2}[./]\d{1,2}[./]\d{4}\b.{0,40}\bpar\b", _I),
     re.compile(r"^\W*(?:coordinat(?:eur|rice)|rédact(?:eur|rice)|correspondante?|envoyée?\s+spéciale?|"
-               r"traduction|traduit\s+par|propos\s+recueillis\s+par|avec\s+(?:l['’])?(?:AFP|AP|Reuters))\b", _I),
+               r"traduction)\b[^:.!?]{0,40}:\s*(?:[\w'’.-]+\s*){1,5}$", _I),
+    re.compile(r"^\W*(?:propos\s+recueillis|traduit|textes?|reportage)\s+(?:par|de)\s+[A-ZÉ]", _I),
+    re.compile(r"^\W*(?:[Aa]vec\s+)?(?:l['’])?(?:AFP|AP|Reuters|Belga|ATS)(?:\s*[/,]\s*[\w. ]{1,30})?\W*$"),
 )
-_BULLET = re.compile(r"^[•·▪◦*-]\s*\S")
+_BULLET = re.compile(r"^[•·▪◦*-]\s*\S(?!.*-$)")
+_TRAILING_CREDIT = re.compile(
+    r"^(.{40,}?[.!?…»\"”])\s*((?:crédits?\s+(?:photos?|images?)|photos?|illustration)\s*:\s*.{1,80})$", re.I)
 _FOOTER = (
     re.compile(r"^\|.*\|$"),
-    re.compile(r"^\(?\s*cette\s+(?:histoire|dépêche|article|information)\b.{0,250}(?:édité|publié|syndiqué)", _I),
+    re.compile(r"^\(\s*cette\s+(?:histoire|dépêche|article|information)\b.{0,250}(?:édité|publié|syndiqué)|"
+               r"^\W*cette\s+(?:histoire|dépêche)\s+n['’]a\s+pas\s+été\s+éditée", _I),
     re.compile(r"^\W*source\s*:\s*\S", _I),
     re.compile(r"^\W*(?:tous\s+droits\s+réservés|copyright\b|©\s*\d{4})", _I),
 )
@@ -107,6 +112,8 @@ def split_units(text: str) -> list[str]:
             units[-1] = f"{units[-1]} {line}"
         else:
             units.append(line)
+        if len(units[-1]) > 120 and (m := _TRAILING_CREDIT.match(units[-1])):
+            units[-1:] = [m[1], m[2]]  # "... fin du paragraphe.Crédit photo : X"
         last = units[-1]
         joinable = len(line) >= 40 and not last.endswith(_SENTENCE_END + (':', ','))
     return units
@@ -134,17 +141,17 @@ def _structural(u: str, i: int, units: list[str], header: bool, prev: str | None
     """The reason to drop unit ``u`` on its own form and position, or None."""
     n_words = u.count(" ") + 1
     short = len(u) <= 300
+    if short and _CREDIT.search(u):
+        return CREDIT
     if _is_menu(u):
         return MENU
     if header and n_words <= 2 and len(u) <= 25 and not u.endswith(_SENTENCE_END) and (
             prev == MENU or (i + 1 < len(units) and _is_menu(units[i + 1]))):
         return MENU
-    if short and (_SHARE.search(u) or _SUBSCRIBE.search(u)):
+    if (len(u) <= 100 and _SHARE.search(u)) or (short and _SUBSCRIBE.search(u)):
         return SHARE
     if short and _RELATED.search(u):
         return RELATED
-    if short and _CREDIT.search(u):
-        return CREDIT
     if _CAPTION_MARK.match(u):
         return CAPTION
     if caption_next and short:
@@ -155,7 +162,7 @@ def _structural(u: str, i: int, units: list[str], header: bool, prev: str | None
         for rx in _BYLINE:
             if rx.search(u):
                 return BYLINE
-        if header and n_words <= 6 and _BULLET.match(u):
+        if header and prev == BYLINE and n_words <= 6 and _BULLET.match(u):
             return BYLINE
         if header and len(u) <= 40 and parse_date(u):
             return BYLINE
@@ -169,9 +176,8 @@ def _structural(u: str, i: int, units: list[str], header: bool, prev: str | None
 
 
 def _caption(u: str) -> bool:
-    if len(u) > 600:
-        return False
-    return any(rx.search(u) for rx in _CAPTION_PATTERNS)
+    n = len(u)
+    return any(n <= limit and rx.search(u) for rx, limit in _CAPTION_PATTERNS)
 
 
 def clean_text(text: str, known_title: str | None = None, title_in_text: bool = True,
