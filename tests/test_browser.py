@@ -252,3 +252,37 @@ def test_keyboard_focus_and_phone_layout(server, new_page):
         page.get_by_label("Rechercher dans les articles").focus()
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none"
+
+
+def test_pagination_and_suggestion_without_reload(server, new_page):
+    from playwright.sync_api import expect
+
+    p = new_page()
+    expected = api(server, "/api/search", q="munitions", per_page=2)
+    pages = -(-expected["total"] // 2)
+    assert pages >= 2
+    suggested = api(server, "/api/search", q="munitons")["suggestion"]
+    assert suggested
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/?q=munitions&per_page=2")
+        page.evaluate("window.__sameDocument = true")
+        page.get_by_role("link", name="Suivante ›").click()
+        expect(page.locator("#summary")).to_contain_text(f"page 2 sur {pages}")
+        expect(page).to_have_url(re.compile(r"page=2"))
+        second = api(server, "/api/search", q="munitions", per_page=2, page=2)
+        expect(page.locator("#hits .hit-title a")).to_have_text(
+            [r["title"] or "Sans titre" for r in second["results"]])
+        assert page.evaluate("window.__sameDocument") is True
+
+        box = page.get_by_label("Rechercher dans les articles")
+        box.fill("")
+        box.press_sequentially("munitons", delay=20)
+        link = page.locator("#suggestion a")
+        expect(link).to_have_text(suggested)
+        expect(page.locator("#suggestion")).to_contain_text("Essayez avec :")
+        link.click()
+        expect(box).to_have_value(suggested)
+        expect(page).to_have_url(re.compile(r"q=" + re.escape(urllib.parse.quote_plus(suggested))))
+        expect(page.locator("#hits .hit-snippet mark").first).to_be_visible()
+        assert page.evaluate("window.__sameDocument") is True
+    assert p.errors == []

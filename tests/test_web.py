@@ -180,6 +180,8 @@ def test_bad_input_shows_a_message_not_a_crash(client):
     text = page(client, "/?q=munitions&date_from=2022-13-45", status=400)
     assert 'role="alert"' in text and "Date invalide" in text
     assert 'value="munitions"' in text and 'value="2022-13-45"' in text
+    assert re.search(r'id="date_from"[^>]*aria-invalid="true"', text)
+    assert not re.search(r'id="date_to"[^>]*aria-invalid', text)
     text = page(client, "/?q=munitions&page=0", status=400)
     assert "page" in text and 'role="alert"' in text
 
@@ -231,8 +233,11 @@ def test_document_page(client, engine):
     text = page(client, f"/documents/{hit['id']}")
     h1 = re.search(r'<h1 id="doc-title">(.*?)</h1>', text).group(1)
     assert html.unescape(h1) == (doc["title"] or "Sans titre")
-    assert date_fr(doc["date"]) in text and lang_fr(doc["lang"]) in text
-    assert (doc["source"] or "source inconnue") in text
+    meta = {dt: html.unescape(re.sub(r"<[^>]+>", "", dd))
+            for dt, dd in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", text)}
+    assert meta["Source"] == (doc["source"] or "inconnue")
+    assert meta["Date"] == (date_fr(doc["date"]) if doc["date"] else "inconnue")
+    assert meta["Langue"] == (lang_fr(doc["lang"]) if doc["lang"] else "inconnue")
     assert "Articles similaires" in text
     for s in engine.similar(hit["id"], limit=5):
         assert f'href="/documents/{s["id"]}"' in text
@@ -268,4 +273,4 @@ def test_non_http_url_is_never_a_link(tmp_path):
     assert 'href="javascript' not in text and "javascript:alert(1)" in text
     assert "22 septembre 2022" in text
     text = page(c, "/documents/sain")
-    assert 'href="https://exemple.fr/a?x=1&amp;y=2"' in text and "date inconnue" in text
+    assert 'href="https://exemple.fr/a?x=1&amp;y=2"' in text and "<dt>Date</dt><dd>inconnue</dd>" in text

@@ -131,3 +131,13 @@ def test_serve_without_corpus_or_index_fails_clearly(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "Échec de l'indexation" in done.stderr or "Aucun index" in done.stderr
+
+
+def test_wsgi_module_exposes_the_app(built_index):
+    code = ("import wsgi, json; c = wsgi.app.test_client(); r = c.get('/healthz'); "
+            "print(json.dumps([type(wsgi.app).__name__, r.status_code, r.get_json()['documents']]))")
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "SEARCHSVC_INDEX": str(built_index)})
+    assert done.returncode == 0, done.stderr
+    name, status, documents = json.loads(done.stdout)
+    assert name == "Flask" and status == 200 and documents > 0

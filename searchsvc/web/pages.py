@@ -94,13 +94,14 @@ def search():
     args = request.args
     form = _form_state(args)
     active = bool(form["q"].strip()) or any(args.get(k) for k in FILTER_KEYS)
-    result = error = info = None
+    result = error = error_field = info = None
     status = 200
     if active:
         try:
             params = parse_params(engine_args(args))
         except QueryError as exc:
             error = getattr(exc, "message", None) or str(exc)
+            error_field = getattr(exc, "field", None)
             status = 400
         else:
             result = get_engine().search(params)
@@ -125,7 +126,7 @@ def search():
         pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
         result = dict(result, n_pages=n_pages)
     return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
-                           error=error, info=info, sorts=SORTS, url_with=url_with), status
+                           error=error, error_field=error_field, info=info, sorts=SORTS, url_with=url_with), status
 
 
 @bp.get("/documents/<path:doc_id>")
