@@ -35,9 +35,11 @@ stemming: the vocabulary for "did you mean" suggestions.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from importlib import resources
+from pathlib import Path
 
 import Stemmer
 from whoosh.analysis import Token, Tokenizer
@@ -45,6 +47,7 @@ from whoosh.analysis import Token, Tokenizer
 __all__ = [
     "FrenchTokenizer",
     "analyze",
+    "fingerprint",
     "fold",
     "french_analyzer",
     "normalize_apostrophes",
@@ -380,3 +383,22 @@ def analyze(text: str, analyzer: FrenchTokenizer | None = None) -> list[str]:
     """The terms of ``text`` (for tests and other modules): ``analyze("l’Ukraine")`` -> ``["ukrain"]``."""
     analyzer = analyzer or _DEFAULT
     return [t.text for t in analyzer(text)]
+
+
+def _digest(files) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"pystemmer-{Stemmer.version()}".encode())
+    for path in files:
+        h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint() -> str:
+    """Identifies the analysis: this module's code, its data files and PyStemmer's version.
+
+    An index built under another fingerprint has other terms: rebuild it.
+    """
+    here = Path(__file__).resolve()
+    data = here.parent / "data"
+    files = [here, data / "french_stopwords.txt", *sorted(data.glob("analysis_*"))]
+    return _digest(files)

@@ -82,6 +82,15 @@ def test_schema_pickles_with_the_analyzer(ix):
     assert len(pickle.dumps(french_analyzer())) < 300
 
 
+def test_fingerprint_follows_code_and_data(tmp_path):
+    assert analysis.fingerprint() == analysis.fingerprint()
+    data = tmp_path / "french_stopwords.txt"
+    data.write_text("le la\n", encoding="utf-8")
+    before = analysis._digest([analysis.__file__, data])
+    data.write_text("le la les\n", encoding="utf-8")
+    assert analysis._digest([analysis.__file__, data]) != before
+
+
 # Apostrophes and elision ------------------------------------------------------
 
 
