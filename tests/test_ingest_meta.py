@@ -132,6 +132,15 @@ def test_cli_json_object(tmp_path, capsys):
     assert {"text": "Publié le 3 mars 2021 par Jean Dupont", "reason": "signature"} in obj["dropped"]
 
 
+def test_cli_json_lines_for_a_multi_article_file(tmp_path, capsys):
+    lines = [json.dumps({"id": f"n{i}", "title": f"Titre {i}", "text": BODY}) for i in range(3)]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert main(["extract", str(tmp_path / "feed.jsonl"), "--json"]) == 0
+    objs = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in objs] == ["feed/n0", "feed/n1", "feed/n2"]
+    assert [o["title"] for o in objs] == ["Titre 0", "Titre 1", "Titre 2"]
+
+
 def test_cli_readable_view_in_french(tmp_path, capsys):
     assert main(["extract", str(_corpus(tmp_path, ARTICLE))]) == 0
     out = capsys.readouterr().out

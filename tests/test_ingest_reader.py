@@ -170,6 +170,19 @@ def test_unreadable_reported_even_as_root(tmp_path):
     assert "dossier" in _reason(tmp_path / "d.txt")
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="Linux /proc needed")
+def test_read_error_reported_even_as_root(tmp_path):
+    """/proc/self/mem opens but fails on read (EIO) whoever reads it: a real unreadable file."""
+    (tmp_path / "mem.txt").symlink_to("/proc/self/mem")
+    assert "lecture impossible" in _reason(tmp_path / "mem.txt")
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "tube.txt")
+    assert [p.name for p in corpus_files(tmp_path)] == ["tube.txt"]
+    assert "pas un fichier ordinaire" in _reason(tmp_path / "tube.txt")
+
+
 def test_walk_skips_bad_files_and_keeps_the_rest(tmp_path):
     _write(tmp_path / "a.txt", ARTICLE)
     _write(tmp_path / "b.txt", b"")

@@ -263,6 +263,9 @@ def _strip_inside(container, dropped: list[Dropped]) -> None:
     for el in container.iter():
         if el is container or not isinstance(el.tag, str):
             continue
+        if el.tag == "h1":  # the title: page metadata, not body
+            doomed.append((el, None))
+            continue
         words = _attr_words(el)
         reason = _CHROME_TAGS.get(el.tag)
         if reason == "encadré":
@@ -286,7 +289,7 @@ def _strip_inside(container, dropped: list[Dropped]) -> None:
             continue
         done.add(el)
         text = " ".join(_blocks(el))
-        if text:
+        if text and reason:
             dropped.append(Dropped(text[:500], reason))
         el.drop_tree()
 

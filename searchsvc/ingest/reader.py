@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -116,6 +117,11 @@ def read_bytes(path, limit: int | None = None) -> bytes:
     if path.is_symlink() and not path.exists():
         raise IngestError("lien symbolique cassé (la cible n'existe pas)")
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(path)
+            raise IngestError("pas un fichier ordinaire (tube, socket ou périphérique)")
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
