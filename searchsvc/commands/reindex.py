@@ -82,6 +82,11 @@ class Progress:
                               f"{rate:.0f} fichiers/s, reste {_duration(eta)}\n")
         self.stream.flush()
 
+    def log(self, message: str) -> None:
+        self.close()
+        self.stream.write(message + "\n")
+        self.stream.flush()
+
     def close(self):
         if self.drawn:
             self.stream.write("\n")
@@ -123,7 +128,8 @@ def run(args) -> int:
         print(f"Réindexation de « {corpus} » dans « {index} »…", file=sys.stderr, flush=True)
     try:
         report = reindex(corpus, index, full=args.full, workers=args.workers,
-                         progress=progress, wait=args.wait)
+                         progress=progress, wait=args.wait,
+                         log=progress.log if progress else None)
     except IndexBusyError as exc:
         if progress:
             progress.close()

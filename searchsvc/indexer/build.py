@@ -28,7 +28,7 @@ from whoosh.writing import SegmentWriter
 
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
-                                     signature)
+                                     signature, skip_signature)
 from searchsvc.indexer.store import (IndexBusyError, current_generation, fsync_tree,
                                      list_generations, reindex_lock, remove_old_generations,
                                      switch_current)
@@ -111,25 +111,28 @@ class _Worker:
         self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
 
     def process(self, rel: str):
-        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason)``."""
+        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason, skip signature)``."""
         path = self.corpus / rel
+        entry = sig = ssig = None
         try:
             entry = manifest_entry(self.manifest, rel, doc_id(path, self.corpus))
-            sig = signature(path, entry)  # before reading: a later change is seen next run
+            # signatures before reading: a change made meanwhile is seen next run
+            sig, ssig = signature(path, entry), skip_signature(path, entry)
             articles = extract(path, root=self.corpus, manifest=self.manifest)
             digest = content_hash(path, entry)
         except IngestError as exc:
-            return ("skip", rel, exc.reason)
+            return ("skip", rel, exc.reason, ssig)
         except OSError as exc:
-            return ("skip", rel, f"illisible : {exc.strerror or exc}")
+            return ("skip", rel, f"illisible : {exc.strerror or exc}", ssig)
         except Exception as exc:  # a bug in ingestion must not stop the whole corpus
-            return ("skip", rel, f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}")
+            return ("skip", rel,
+                    f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}", ssig)
         if not articles:
-            return ("skip", rel, "aucun article dans ce fichier")
+            return ("skip", rel, "aucun article dans ce fichier", ssig)
         ids = [a.id for a in articles]
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
-            return ("skip", rel, f"identifiant « {dup} » en double dans le fichier")
+            return ("skip", rel, f"identifiant « {dup} » en double dans le fichier", ssig)
         for art in articles:
             fields = article_fields(art, digest)
             fields["path"] = rel
@@ -186,10 +189,12 @@ def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, pa
         results.put(("error", num, rel, traceback.format_exc()))
 
 
-def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb):
+def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb, log):
     """Index the files ``todo``; returns (outcomes, segments)."""
     total = len(todo)
     n = max(1, min(workers, total // MIN_FILES_PER_WORKER))
+    log(f"extraction et indexation de {total} fichiers "
+        + (f"par {n} processus" if n > 1 else "dans ce processus"))
     if n == 1:
         worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
         out = []
@@ -201,6 +206,7 @@ def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb
         except BaseException:
             worker.cancel()
             raise
+        log("écriture du segment…")
         seg = worker.finish()
         return out, [seg] if seg is not None else []
 
@@ -238,6 +244,8 @@ def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb
                 done += len(msg[2])
                 if progress:
                     progress(done, total)
+                if done == total:
+                    log("écriture des segments…")
             elif kind == "done":
                 finished.add(msg[1])
                 if msg[2] is not None:
@@ -280,7 +288,7 @@ def _writer(ix, wait, limitmb, index_dir):
         raise IndexBusyError(index_dir) from None
 
 
-def _resolve_duplicates(ix, owners, new_records, report, index_dir, limitmb):
+def _resolve_duplicates(ix, owners, new_records, report, index_dir, limitmb, skips):
     """Two files giving one document id: the file indexed first (or first by path) keeps it.
 
     ``owners`` maps id -> path for files already in the index and unchanged;
@@ -312,12 +320,17 @@ def _resolve_duplicates(ix, owners, new_records, report, index_dir, limitmb):
         raise
     for rel, (rec, clash, first) in losers.items():
         del new_records[rel]
-        report.skipped.append((rel, f"identifiant « {clash} » déjà utilisé par {first}"))
+        reason = f"identifiant « {clash} » déjà utilisé par {first}"
+        report.skipped.append((rel, reason))
+        skips[rel] = [None, reason, "dup"]
         report.documents -= len(rec.ids)
 
 
-def _tally(outcomes, report):
-    """Documents and skips from worker outcomes; returns {path: FileRecord} of indexed files."""
+def _tally(outcomes, report, skips):
+    """Documents and skips from worker outcomes; returns {path: FileRecord} of indexed files.
+
+    Skipped files go into ``report.skipped`` and ``skips`` (path -> [sig, reason, kind]).
+    """
     records = {}
     for o in outcomes:
         if o[0] == "ok":
@@ -325,6 +338,7 @@ def _tally(outcomes, report):
             report.documents += o[3]
         else:
             report.skipped.append((o[1], o[2]))
+            skips[o[1]] = [o[3], o[2], "bad"]
     return dict(sorted(records.items()))
 
 
@@ -337,22 +351,24 @@ def _count(records, report, previous):
 
 
 def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
-            wait: float = 0.0, limitmb: int = LIMITMB) -> ReindexReport:
+            wait: float = 0.0, limitmb: int = LIMITMB, log=None) -> ReindexReport:
     """Bring the index in ``index_dir`` up to date with ``corpus_dir``.
 
     Incremental by default (only new, changed and deleted files are touched);
     ``full=True`` builds a new generation and switches to it atomically. A
     first run, a missing or unreadable state, or a change of schema/analysis
     code also means a full build. ``progress(done, total)`` is called as files
-    are indexed. Raises :class:`IndexBusyError` when another reindex runs
-    (after ``wait`` seconds) and :class:`ReindexError` when no usable index
-    results; in both cases the live generation is untouched.
+    are indexed and ``log(message)`` (French) at each phase. Raises
+    :class:`IndexBusyError` when another reindex runs (after ``wait`` seconds)
+    and :class:`ReindexError` when no usable index results; in both cases the
+    live generation is untouched.
     """
     t0 = time.monotonic()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
     workers = max(1, int(workers or _default_workers()))
+    log = log or (lambda message: None)
     with reindex_lock(index_dir, wait):
         live = current_generation(index_dir)
         reason = "reconstruction complète demandée (--full)" if full else ""
@@ -374,17 +390,19 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
         files = corpus_files(corpus_dir)
         rels = [p.relative_to(corpus_dir).as_posix() for p in files]
         if full:
+            log(f"reconstruction complète ({reason}) : {len(rels)} fichiers")
             report = _full(corpus_dir, index_dir, live, rels, manifest, workers, progress,
-                           limitmb, reason, skipped)
+                           limitmb, reason, skipped, log)
         else:
             report = _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers,
-                                  progress, limitmb, wait, skipped)
+                                  progress, limitmb, wait, skipped, log)
     report.seconds = time.monotonic() - t0
     report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
     return report
 
 
-def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitmb, reason, skipped):
+def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitmb, reason, skipped,
+          log):
     number = max([n for n, _ in list_generations(index_dir)] + [0]) + 1
     gen = f"gen-{number}"
     gen_dir = index_dir / gen
@@ -396,13 +414,15 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
         w = _writer(ix, 0, limitmb, index_dir)
         try:
             outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, rels, workers,
-                                              progress, limitmb)
-            records = _tally(outcomes, report)
+                                              progress, limitmb, log)
+            skips = {}
+            records = _tally(outcomes, report, skips)
+            log("validation de la nouvelle génération…")
             w.commit_segments(segments, merge=False)
         except BaseException:
             w.cancel()
             raise
-        _resolve_duplicates(ix, {}, records, report, index_dir, limitmb)
+        _resolve_duplicates(ix, {}, records, report, index_dir, limitmb, skips)
         _count(records, report, {})
         ix = whoosh_index.open_dir(str(gen_dir))
         report.total_documents = ix.doc_count()
@@ -410,7 +430,7 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
             raise ReindexError(
                 "aucun document n'a pu être indexé"
                 + (f" ; l'index {live} est conservé" if live else ""))
-        IndexState(fingerprint(), str(corpus_dir.resolve()), records).save(gen_dir)
+        IndexState(fingerprint(), str(corpus_dir.resolve()), records, skips).save(gen_dir)
         fsync_tree(gen_dir)
         switch_current(index_dir, gen)
     except BaseException:
@@ -423,20 +443,27 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
 
 
 def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, progress,
-                 limitmb, wait, skipped):
+                 limitmb, wait, skipped, log):
     gen_dir = index_dir / live
     report = ReindexReport(generation=live, full=False, files=len(rels), skipped=skipped)
-    unchanged, todo, touched = {}, [], False
+    unchanged, todo, touched, skips, dups = {}, [], False, {}, []
     for rel in rels:
-        old = state.files.get(rel)
-        if old is None:
-            todo.append(rel)
-            continue
         path = corpus_dir / rel
+        old = state.files.get(rel)
         try:
             entry = manifest_entry(manifest, rel, doc_id(path, corpus_dir))
         except Exception:
             entry = None
+        if old is None:
+            sk = state.skipped.get(rel)
+            if sk is not None and sk[2] == "dup":
+                dups.append(rel)
+            elif sk is not None and sk[0] == skip_signature(path, entry):
+                skips[rel] = sk  # still the same bad file: not retried
+                report.skipped.append((rel, sk[1]))
+            else:
+                todo.append(rel)
+            continue
         sig = signature(path, entry)
         if sig is not None and sig == old.sig:
             unchanged[rel] = old
@@ -452,11 +479,19 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
             todo.append(rel)
     present = set(rels)
     gone = [rel for rel in state.files if rel not in present]
+    if todo or gone:  # an id clash may be gone: retry the files that lost one
+        todo = sorted(todo + dups)
+    else:
+        for rel in dups:
+            skips[rel] = state.skipped[rel]
+            report.skipped.append((rel, skips[rel][1]))
     report.unchanged = len(unchanged)
     report.deleted = len(gone)
+    log(f"{live} : {len(rels)} fichiers, {len(todo)} nouveaux ou modifiés, {len(gone)} supprimés")
     if not todo and not gone:
-        if touched:
+        if touched or skips.keys() != state.skipped.keys():
             state.files = dict(sorted(unchanged.items()))
+            state.skipped = skips
             state.save(gen_dir)
         report.total_documents = sum(len(r.ids) for r in unchanged.values())
         return report
@@ -465,8 +500,9 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     w = _writer(ix, wait, limitmb, index_dir)
     try:
         outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, todo, workers,
-                                          progress, limitmb)
-        records = _tally(outcomes, report)
+                                          progress, limitmb, log)
+        records = _tally(outcomes, report, skips)
+        log(f"validation : {len(gone)} fichiers supprimés, {len(todo)} (ré)indexés…")
         owners = {i: rel for rel, rec in unchanged.items() for i in rec.ids}
         stale = {i for rel in gone + todo if rel in state.files for i in state.files[rel].ids}
         # ids of this run's files too: a run that died after Whoosh's commit but
@@ -478,9 +514,10 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     except BaseException:
         w.cancel()
         raise
-    _resolve_duplicates(ix, owners, records, report, index_dir, limitmb)
+    _resolve_duplicates(ix, owners, records, report, index_dir, limitmb, skips)
     _count(records, report, state.files)
     state.files = dict(sorted({**unchanged, **records}.items()))
+    state.skipped = skips
     state.save(gen_dir)
     report.total_documents = whoosh_index.open_dir(str(gen_dir)).doc_count()
     return report

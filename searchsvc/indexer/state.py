@@ -69,6 +69,17 @@ def signature(path: Path, entry) -> list | None:
     return [st.st_size, st.st_mtime_ns, side, _entry_digest(entry)]
 
 
+def skip_signature(path: Path, entry) -> list | None:
+    """Signature of a skipped file: also its ctime, so that a chmod makes it retried."""
+    sig = signature(path, entry)
+    if sig is None:
+        return None
+    try:
+        return sig + [os.stat(path).st_ctime_ns]
+    except OSError:
+        return None
+
+
 def content_hash(path: Path, entry) -> str:
     """Hash of the file's bytes, its sidecars' bytes and its manifest entry."""
     h = hashlib.blake2b(digest_size=16)
@@ -107,9 +118,15 @@ class FileRecord:
 
 @dataclass
 class IndexState:
+    """``files``: indexed files; ``skipped``: path -> [skip signature, reason, kind]
+    for files that could not be indexed (kind ``bad``, or ``dup`` for an id
+    clash), not retried until their signature changes (``dup``: until any file
+    changes)."""
+
     fingerprint: str
     corpus: str
     files: dict[str, FileRecord] = field(default_factory=dict)
+    skipped: dict[str, list] = field(default_factory=dict)
 
     def save(self, gen_dir) -> None:
         data = {
@@ -117,6 +134,7 @@ class IndexState:
             "fingerprint": self.fingerprint,
             "corpus": self.corpus,
             "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
+            "skipped": dict(sorted(self.skipped.items())),
         }
         write_atomic(Path(gen_dir) / STATE_NAME,
                      json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
@@ -129,6 +147,7 @@ class IndexState:
             if data.get("format") != STATE_FORMAT:
                 return None
             files = {rel: FileRecord.from_json(v) for rel, v in data["files"].items()}
-            return cls(data["fingerprint"], data["corpus"], files)
+            skipped = {rel: list(v) for rel, v in data.get("skipped", {}).items()}
+            return cls(data["fingerprint"], data["corpus"], files, skipped)
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None

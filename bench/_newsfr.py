@@ -1,0 +1,78 @@
+"""Write news-fr articles out as a corpus of ``.txt`` files (shared by the benchmarks).
+
+Data: ``../shared/datasets/news-fr/news_fr.jsonl.gz`` (OrangeSum, actu.orange.fr,
+CC-BY-SA-4.0, Kamal Eddine, Tixier, Vazirgiannis, "BARThez", 2020). It is read
+from ../shared and never copied into the project.
+
+Each article becomes ``<id>.txt``: the title on the first line, a blank line,
+then the lead and the paragraphs separated by blank lines. Source and date go
+into ``manifest.jsonl`` (``metadata="manifest"``, the default), into
+``<id>.meta.json`` sidecars (``"sidecar"``), or nowhere (``None``).
+
+    from _newsfr import write_corpus          # with bench/ on sys.path
+    n = write_corpus(tmp / "corpus", 1000)
+
+    python bench/_newsfr.py DEST [-n N] [--metadata manifest|sidecar|none]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+from pathlib import Path
+from typing import Iterator
+
+DATASET_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "news-fr"
+NEWS = DATASET_DIR / "news_fr.jsonl.gz"
+TOTAL = 33_930
+
+
+def iter_records(n: int | None = None) -> Iterator[dict]:
+    """The first ``n`` articles of the dataset (all when None), as dicts."""
+    with gzip.open(NEWS, "rt", encoding="utf-8") as f:
+        for line in itertools.islice(f, n):
+            yield json.loads(line)
+
+
+def article_text(rec: dict) -> str:
+    """The ``.txt`` form of one record."""
+    blocks = [rec.get("lead") or ""] + list(rec.get("paragraphs") or [])
+    blocks = [b.strip() for b in blocks if b and b.strip()]
+    return (rec.get("title") or "").strip() + "\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest") -> int:
+    """Write ``n`` articles (all when None) into folder ``dest``; returns how many."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    count = 0
+    for rec in iter_records(n):
+        name = rec["id"]
+        (dest / f"{name}.txt").write_text(article_text(rec), encoding="utf-8")
+        meta = {"source": rec.get("source"), "date": rec.get("date")}
+        if metadata == "manifest":
+            manifest.append(json.dumps({"id": name, **meta}, ensure_ascii=False))
+        elif metadata == "sidecar":
+            (dest / f"{name}.meta.json").write_text(json.dumps(meta, ensure_ascii=False),
+                                                    encoding="utf-8")
+        count += 1
+    if manifest:
+        (dest / "manifest.jsonl").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    return count
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("dest")
+    p.add_argument("-n", type=int, default=None, help="number of articles (default: all)")
+    p.add_argument("--metadata", choices=["manifest", "sidecar", "none"], default="manifest")
+    a = p.parse_args(argv)
+    n = write_corpus(a.dest, a.n, metadata=None if a.metadata == "none" else a.metadata)
+    print(f"{n} articles written to {a.dest}")
+
+
+if __name__ == "__main__":
+    main()
