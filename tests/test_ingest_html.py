@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import given, settings, strategies as st
+
 from searchsvc.ingest import IngestError, extract
+from searchsvc.ingest.html import clean_html
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 PAGES = ["page_jsonld", "page_divsoup_latin9"]
@@ -112,3 +115,30 @@ def test_xml_declaration_and_broken_markup(tmp_path):
         "sans balise fermante, pour vérifier que le texte est gardé tel quel.</div></span></body>", encoding="utf-8")
     (art,) = extract(tmp_path / "x.html")
     assert art.text.split("\n\n")[0] == body
+
+
+_TAGS = ["<p>", "</p>", "<div class='share'>", "</div>", "<article>", "</article>", "<br>", "<nav>",
+         "<script>", "</script>", "<!--", "-->", "<h1>", "</h1>", "<figure>", "<time datetime='2020-01-01'>",
+         "<meta property='og:site_name' content='X'>", "<script type='application/ld+json'>{", "&amp;", "&#0;", "<"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TAGS), st.text(max_size=40)), max_size=40))
+def test_clean_html_never_raises_anything_but_ingest_error(parts):
+    try:
+        cleaned, meta = clean_html("".join(parts))
+    except IngestError as exc:
+        assert exc.reason
+    else:
+        assert isinstance(cleaned.text, str) and set(meta) == {"title", "source", "date", "url"}
+
+
+def test_deeply_nested_page_does_not_crash(tmp_path):
+    body = "Le conseil municipal a voté lundi soir le budget, après trois heures de débats animés."
+    (tmp_path / "deep.html").write_text("<html><body>" + "<div>" * 5000 + f"<p>{body}</p>" + "</div>" * 5000, encoding="utf-8")
+    try:
+        (art,) = extract(tmp_path / "deep.html")
+    except IngestError as exc:  # libxml2 caps nesting depth: then the page is reported
+        assert exc.reason
+    else:
+        assert body in art.text

@@ -93,8 +93,9 @@ def _article(ident, rel, side, man, fields, body, kind, known_title=None) -> Art
     cues = {"title": cleaned.title, "source": cleaned.source, "date": cleaned.date,
             "lang": cleaned.lang}
     m = merge(side, man, fields, page_meta, cues)
-    if not cleaned.paragraphs and not m["title"]:
-        raise IngestError("aucun texte d'article après nettoyage")
+    if not cleaned.paragraphs and (kind == "html" or not m["title"]):
+        raise IngestError("aucun texte d'article après nettoyage"
+                          + (" (page sans article)" if kind == "html" else ""))
     return Article(id=ident, text=cleaned.text, title=m["title"], source=m["source"],
                    date=m["date"], url=m["url"], lang=m["lang"], path=rel,
                    dropped=cleaned.dropped)

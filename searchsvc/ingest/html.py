@@ -59,13 +59,14 @@ _CLASS_RULES = [
 _COMMENT_RX = _CLASS_RULES[3][0]
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                   "BlogPosting", "OpinionNewsArticle", "LiveBlogPosting", "WebPage")
 
 
 def parse(html: str):
     """An lxml document, or :class:`IngestError` when there is nothing to parse."""
-    html = _XML_DECL.sub("", html, count=1)
+    html = _XML_INVALID.sub(" ", _XML_DECL.sub("", html, count=1))
     try:
         return lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
