@@ -88,3 +88,12 @@ def test_document_language_detected_once_per_document(monkeypatch, seed_corpus):
     monkeypatch.setattr(lang._ld, "detect", lambda t: calls.append(t) or real(t))
     clean_text((seed_corpus / "002_209a75ba72bab8cf.txt").read_text(encoding="utf-8"))
     assert len(calls) == 1
+
+
+def test_wrong_document_language_does_not_drop_the_article(monkeypatch, seed_corpus):
+    """If the document detection errs, the majority of the paragraphs wins."""
+    text = (seed_corpus / "002_209a75ba72bab8cf.txt").read_text(encoding="utf-8")
+    right = clean_text(text)
+    monkeypatch.setattr(lang, "document_language", lambda paragraphs: "en")
+    wrong = clean_text(text)
+    assert (wrong.lang, wrong.paragraphs, wrong.dropped) == ("fr", right.paragraphs, right.dropped)

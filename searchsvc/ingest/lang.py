@@ -56,6 +56,7 @@ FUNCTION_WORDS = {
     "pt": frozenset("os das dos do da em para com uma não que por mais como foi são".split()),
     "nl": frozenset("de het een van en in is dat op te zijn met voor niet aan er".split()),
 }
+FUNCTION_WORDS["fr"] = FRENCH_WORDS
 FOREIGN_RATIO = 0.15
 
 

@@ -30,6 +30,7 @@ DATELINE = "lieu de rédaction"
 DUPLICATE = "doublon"
 FOOTER = "pied de page"
 SLUG = "slug d'image"
+TITLE = "__title__"  # internal: the unit is the title (metadata, neither body nor dropped)
 
 
 def foreign(code: str) -> str:
@@ -207,47 +208,21 @@ def clean_text(text: str, known_title: str | None = None, title_in_text: bool = 
             k = _key(u)
             if k in seen:
                 r = DUPLICATE
+                if known_title and title_idx is None and k == _key(known_title):
+                    r, title_idx = TITLE, i  # the known title, first time in the text
             else:
                 seen.add(k)
-                if title_idx is None and not kept_any:
-                    if (title_in_text and known_title is None and _title_like(u)):
-                        title_idx = i
-                        r = "__title__"
+                if (title_in_text and title_idx is None and not kept_any and known_title is None
+                        and _title_like(u)):
+                    r, title_idx = TITLE, i
                 kept_any = kept_any or r is None
-        if r is None and known_title and title_idx is None and _key(u) == _key(known_title):
-            title_idx = i
-            r = "__title__"
         reasons[i] = r
         prev = r
 
-    # repeated known title inside the text
-    if known_title and title_idx is None:
-        kt = _key(known_title)
-        for i, u in enumerate(units):
-            if reasons[i] == DUPLICATE and _key(u) == kt:
-                reasons[i] = "__title__"
-                title_idx = i
-                break
-
-    # language: once for the document, then only the doubtful long paragraphs
-    candidates = [u for u, r in zip(units, reasons) if r is None]
-    doc_lang = lang or _lang.document_language(candidates)
+    doc_lang = _language_pass(units, reasons, lang, check_all_languages)
     for i, u in enumerate(units):
-        if reasons[i] is None:
-            code = _lang.foreign_language(u, doc_lang, check_all_languages)
-            if code:
-                reasons[i] = foreign(code)
-            elif _caption(u):
-                reasons[i] = CAPTION
-    # short lines next to a foreign paragraph, with no French in them
-    if doc_lang == "fr":
-        for i, u in enumerate(units):
-            if reasons[i] is None and len(u) < _lang.MIN_PARAGRAPH_CHARS and u.count(" ") < 8:
-                for j in (i + 1, i - 1):
-                    if 0 <= j < len(units) and (reasons[j] or "").startswith("langue étrangère"):
-                        if _lang.french_ratio(u)[0] == 0.0:
-                            reasons[i] = reasons[j]
-                        break
+        if reasons[i] is None and _caption(u):
+            reasons[i] = CAPTION
 
     title = units[title_idx] if title_idx is not None else None
     paragraphs, dropped = [], []
@@ -256,11 +231,45 @@ def clean_text(text: str, known_title: str | None = None, title_in_text: bool = 
         if r is None:
             paragraphs.append(u)
             continue
-        if r == "__title__":
+        if r == TITLE:
             continue
         dropped.append(Dropped(u, r))
         if r in (BYLINE, FOOTER, DATELINE) or (i < body_start and r != CAPTION):
             src = src or source_cue(u)
             date = date or date_cue(u)
-    return Cleaned(title=title if title_in_text or title else None, paragraphs=paragraphs,
-                   dropped=dropped, source=src, date=date, lang=doc_lang)
+    return Cleaned(title=title, paragraphs=paragraphs, dropped=dropped, source=src, date=date,
+                   lang=doc_lang)
+
+
+def _language_pass(units: list[str], reasons: list, lang: str | None, check_all: bool) -> str | None:
+    """Detect the document language (unless given) and drop surely-foreign paragraphs.
+
+    Guard: if what would be dropped as foreign outweighs what is kept, the document
+    language was wrong (short or mixed text): the majority language is taken instead.
+    """
+    todo = [i for i, r in enumerate(reasons) if r is None]
+    doc_lang = lang or _lang.document_language([units[i] for i in todo])
+    for _attempt in range(2):
+        found = {i: _lang.foreign_language(units[i], doc_lang, check_all) for i in todo}
+        foreign_chars: dict[str, int] = {}
+        for i, code in found.items():
+            if code:
+                foreign_chars[code] = foreign_chars.get(code, 0) + len(units[i])
+        kept_chars = sum(len(units[i]) for i, code in found.items() if not code)
+        if lang or not foreign_chars or sum(foreign_chars.values()) <= kept_chars:
+            break
+        doc_lang = max(foreign_chars, key=foreign_chars.get)
+    for i, code in found.items():
+        if code:
+            reasons[i] = foreign(code)
+    # short lines next to a foreign paragraph, with no French in them
+    if doc_lang == "fr":
+        for i in todo:
+            u = units[i]
+            if reasons[i] is None and len(u) < _lang.MIN_PARAGRAPH_CHARS and u.count(" ") < 8:
+                for j in (i + 1, i - 1):
+                    if 0 <= j < len(units) and (reasons[j] or "").startswith("langue étrangère"):
+                        if _lang.french_ratio(u)[0] == 0.0:
+                            reasons[i] = reasons[j]
+                        break
+    return doc_lang
