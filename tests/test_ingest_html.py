@@ -142,3 +142,16 @@ def test_deeply_nested_page_does_not_crash(tmp_path):
         assert exc.reason
     else:
         assert body in art.text
+
+
+def test_jsonld_article_preferred_to_webpage_and_list_types(tmp_path):
+    html = """<html><head>
+    <script type="application/ld+json">{"@type": "WebPage", "headline": "Page d'accueil", "datePublished": "2001-01-01"}</script>
+    <script type="application/ld+json">[{"@type": ["NewsArticle", "Thing"], "headline": "Le vrai titre",
+      "datePublished": "2022-05-06", "publisher": [{"name": "Le Quotidien"}]}]</script>
+    <script type="application/ld+json">{ not json</script></head><body><article>
+    <p>Le conseil municipal a voté lundi soir le budget, après trois heures de débats animés en séance publique.</p>
+    </article></body></html>"""
+    (tmp_path / "ld.html").write_text(html, encoding="utf-8")
+    (art,) = extract(tmp_path / "ld.html")
+    assert (art.title, art.date, art.source) == ("Le vrai titre", "2022-05-06", "Le Quotidien")

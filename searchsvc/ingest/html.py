@@ -106,6 +106,11 @@ def _jsonld_objects(root):
                 yield obj
 
 
+def _types(obj: dict) -> list[str]:
+    t = obj.get("@type")
+    return [x for x in (t if isinstance(t, list) else [t]) if isinstance(x, str)]
+
+
 def _name(v):
     if isinstance(v, dict):
         return v.get("name")
@@ -138,12 +143,12 @@ def page_metadata(root) -> dict:
         content = m.get("content")
         if key and content and key not in meta:
             meta[key] = content.strip()
-    ld = {}
+    ld: dict = {}
     for obj in _jsonld_objects(root):
-        types = obj.get("@type")
-        types = types if isinstance(types, list) else [types]
-        if any(t in _ARTICLE_TYPES for t in types if isinstance(t, str)):
-            if not ld or "WebPage" in (ld.get("@type") or "") and "WebPage" not in types:
+        types = _types(obj)
+        if any(t in _ARTICLE_TYPES for t in types):
+            # an article object beats a WebPage one
+            if not ld or ("WebPage" in _types(ld) and "WebPage" not in types):
                 ld = obj
     canonical = None
     for link in root.iter("link"):
