@@ -22,10 +22,11 @@ from pathlib import Path
 
 from searchsvc.article import Article
 
+from .html import clean_html
 from .meta import load_manifest, merge, sidecar
 from .reader import (EXTENSIONS, IngestError, corpus_files, decode, decode_html, doc_id, read_bytes,
                      read_text, sub_id)
-from .text import Cleaned, clean_text
+from .text import clean_text
 
 __all__ = ["IngestError", "corpus_files", "load_manifest", "extract", "doc_id", "EXTENSIONS",
            "decode", "read_text"]
@@ -74,7 +75,7 @@ def _relpath(path: Path, root) -> str:
     if root is None:
         return path.name
     rel = os.path.relpath(path, root)
-    return path.name if rel.startswith("..") else rel.replace(os.sep, "/")
+    return path.name if rel == ".." or rel.startswith(".." + os.sep) else rel.replace(os.sep, "/")
 
 
 def _article(ident, rel, side, man, fields, body, kind, known_title=None) -> Article:
@@ -85,7 +86,6 @@ def _article(ident, rel, side, man, fields, body, kind, known_title=None) -> Art
             break
     page_meta: dict = {}
     if kind == "html":
-        from .html import clean_html
         cleaned, page_meta = clean_html(body, lang=forced_lang)
     else:
         cleaned = clean_text(body, known_title=known_title, title_in_text=known_title is None,
