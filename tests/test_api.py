@@ -465,3 +465,17 @@ def test_fuzz_document_ids_never_500(app, doc_id, q):
     for url in (f"/api/documents/{doc_id}", f"/api/documents/{doc_id}/similar", f"/documents/{doc_id}"):
         resp = c.get(url, query_string={"q": q})
         assert resp.status_code in (200, 301, 308, 404), (url, resp.status_code, resp.data[:300])
+
+
+def test_unexpected_exception_is_a_logged_json_500(built_index, caplog):
+    """The safety net (the fuzz tests show no input reaches it): JSON, logged, no trace leaked."""
+    app = create_app({"TESTING": True, "INDEX_DIR": str(built_index)})
+
+    @app.get("/api/_boom")
+    def _boom():
+        raise RuntimeError("secret internal detail")
+
+    resp = app.test_client().get("/api/_boom")
+    err = assert_error(resp, 500)
+    assert err["code"] == "internal_error" and "secret" not in err["message"]
+    assert "secret internal detail" in caplog.text

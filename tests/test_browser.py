@@ -237,6 +237,10 @@ def test_latest_query_wins_and_url_is_shareable(server, new_page):
         shared = page.url
         page.goto(shared)  # the same URL, server-rendered
         expect(page.locator("#empty")).to_contain_text("qwxzvbnmplk")
+        page.get_by_label("Rechercher dans les articles").fill("")  # back to the start page
+        expect(page.locator("#summary")).to_contain_text("articles indexés")
+        expect(page.locator("#empty")).to_be_hidden()
+        expect(page).to_have_url(re.compile(r"/$"))
     assert p.errors == []
 
 

@@ -105,8 +105,7 @@ def search():
             status = 400
         else:
             result = get_engine().search(params)
-    else:
-        info = get_engine().info()
+    info = get_engine().info()
 
     facets = None
     pages = []

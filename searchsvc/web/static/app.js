@@ -29,6 +29,7 @@
 
   var apiUrl = form.getAttribute("data-api");
   var docBase = form.getAttribute("data-documents");
+  var indexed = parseInt(form.getAttribute("data-indexed") || "", 10);
   var q = document.getElementById("q");
   var el = {
     results: document.getElementById("results"),
@@ -336,7 +337,8 @@
 
   function renderIdle() {
     [el.hits, el.facets, el.summary].forEach(clear);
-    el.summary.textContent = "Tapez des mots pour chercher.";
+    el.summary.textContent = (isNaN(indexed) ? "" : intFr(indexed) + " " +
+      plural(indexed, "article indexé", "articles indexés") + ". ") + "Tapez des mots pour chercher.";
     el.error.hidden = el.empty.hidden = el.pagination.hidden = el.suggestion.hidden = true;
   }
 
