@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -154,14 +158,50 @@ def test_default_size_limit_is_10_mb(tmp_path):
     assert "trop volumineux" in _reason(path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_unreadable_file(tmp_path):
-    path = _write(tmp_path / "secret.txt", ARTICLE)
-    path.chmod(0)
+@contextlib.contextmanager
+def _unprivileged():
+    """Permission checks need a non-root user: as root, the effective uid is switched to
+    "nobody" for the duration. Yields a fresh folder "nobody" can traverse."""
+    base = Path(tempfile.mkdtemp(prefix="searchsvc-perm-"))
+    base.chmod(0o755)
+    root = os.geteuid() == 0
     try:
-        assert "permission" in _reason(path)
+        yield base, (lambda: os.seteuid(65534)) if root else (lambda: None)
     finally:
-        path.chmod(0o644)
+        if root:
+            os.seteuid(0)
+        for p in [base, *base.rglob("*")]:
+            if not p.is_symlink():
+                p.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_unreadable_file():
+    with _unprivileged() as (base, drop_privileges):
+        path = _write(base / "secret.txt", ARTICLE)
+        path.chmod(0)
+        drop_privileges()
+        assert "permissions insuffisantes" in _reason(path)
+
+
+def test_unreadable_folder_listed_and_reported():
+    with _unprivileged() as (base, drop_privileges):
+        _write(base / "ok.txt", ARTICLE)
+        _write(base / "prive" / "a.txt", ARTICLE)
+        (base / "prive").chmod(0)
+        drop_privileges()
+        files = corpus_files(base)
+        assert [p.name for p in files] == ["ok.txt", "prive"]
+        assert "dossier illisible" in _reason(files[1])
+        assert extract(files[0], root=base)[0].text
+
+
+def test_file_in_untraversable_folder():
+    with _unprivileged() as (base, drop_privileges):
+        path = _write(base / "prive" / "a.txt", ARTICLE)
+        (base / "prive").chmod(0)
+        drop_privileges()
+        assert "permissions insuffisantes" in _reason(path)
 
 
 def test_unreadable_reported_even_as_root(tmp_path):
@@ -197,3 +237,14 @@ def test_walk_skips_bad_files_and_keeps_the_rest(tmp_path):
             skipped.append((p.name, exc.reason))
     assert ok == ["a", "e"]
     assert [s[0] for s in skipped] == ["b.txt", "c.txt", "d.txt"]
+
+
+def test_symlink_loop_reported(tmp_path):
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    assert [p.name for p in corpus_files(tmp_path)] == ["a.txt", "b.txt"]
+    assert "lien symbolique" in _reason(tmp_path / "a.txt")
+
+
+def test_unsupported_extension_refused(tmp_path):
+    assert "extension" in _reason(_write(tmp_path / "a.pdf", ARTICLE))

@@ -58,9 +58,9 @@ def extract(path, root=None, manifest=None, *, max_bytes: int | None = None) -> 
     ident = doc_id(path, root)
     rel = _relpath(path, root)
     ext = path.suffix.lower()
-    if ext not in EXTENSIONS:
+    if ext not in EXTENSIONS and not os.path.isdir(path):
         raise IngestError(f"extension non prise en charge : {ext or '(aucune)'}")
-    raw = read_bytes(path, max_bytes)
+    raw = read_bytes(path, max_bytes)  # a folder listed by corpus_files fails here
     text = decode_html(raw) if ext in (".html", ".htm") else decode(raw)
     side = sidecar(path)
 

@@ -6,6 +6,7 @@ Every failure is an :class:`IngestError` whose ``reason`` is one line of French.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 import stat
@@ -55,14 +56,21 @@ def corpus_files(root) -> list[Path]:
     """Article files under ``root``, recursively, sorted by relative path.
 
     Hidden files and folders are skipped and folder symlinks are not followed (no
-    cycles). Broken symlinks and unreadable files ARE listed: :func:`extract` then
-    raises an :class:`IngestError` for them, so the caller can report them as skipped.
+    cycles). Broken symlinks, unreadable files and unreadable sub-folders ARE listed:
+    :func:`extract` then raises an :class:`IngestError` for them, so the caller can
+    report them as skipped.
     """
     root = Path(root)
     if not root.is_dir():
         raise IngestError(f"dossier de corpus introuvable : {root}")
     found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(err: OSError):  # listed, so that extract() reports it
+        if err.filename and Path(err.filename) != root:
+            rel = os.path.relpath(err.filename, root).replace(os.sep, "/")
+            found.append((rel, Path(err.filename)))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         rel_dir = os.path.relpath(dirpath, root)
         for name in filenames:
@@ -114,28 +122,33 @@ def read_bytes(path, limit: int | None = None) -> bytes:
     """The file's bytes, or an :class:`IngestError` (symlink, size, permission...)."""
     path = Path(path)
     limit = max_bytes(limit)
-    if path.is_symlink() and not path.exists():
-        raise IngestError("lien symbolique cassé (la cible n'existe pas)")
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError(path)
             raise IngestError("pas un fichier ordinaire (tube, socket ou périphérique)")
+        if st.st_size > limit:
+            raise IngestError(f"fichier trop volumineux : {_mb(st.st_size)} (limite {_mb(limit)}, {MAX_BYTES_ENV})")
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > limit:
-                raise IngestError(f"fichier trop volumineux : {_mb(size)} (limite {_mb(limit)}, {MAX_BYTES_ENV})")
             data = f.read(limit + 1)
     except IngestError:
         raise
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise IngestError("lien symbolique cassé (la cible n'existe pas)")
         raise IngestError("fichier introuvable")
     except IsADirectoryError:
+        try:
+            os.listdir(path)
+        except OSError:
+            raise IngestError("dossier illisible (permissions insuffisantes) : ses articles sont ignorés")
         raise IngestError("c'est un dossier, pas un fichier")
     except PermissionError:
         raise IngestError("lecture refusée (permissions insuffisantes)")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise IngestError("lien symbolique en boucle")
         raise IngestError(f"lecture impossible : {exc.strerror or exc}")
     if len(data) > limit:  # grew while reading, or a special file
         raise IngestError(f"fichier trop volumineux : plus de {_mb(limit)} ({MAX_BYTES_ENV})")
