@@ -51,7 +51,7 @@ _CLASS_RULES = [
     (re.compile(r"(?:^|[\s_-])(?:comments?|commentaires?|reactions?|disqus|graphcomment|react)(?:$|[\s_-])"), COMMENTS),
     (re.compile(r"(?:^|[\s_-])(?:caption|legende|légende|wp-caption-text|image-caption)(?:$|[\s_-])"), CAPTION),
     (re.compile(r"(?:^|[\s_-])(?:credits?|copyright|crédit)(?:$|[\s_-])"), CREDIT),
-    (re.compile(r"(?:^|[\s_-])(?:pub|ads?|advert\w*|banner|sponsor\w*|promo|pave|teaser|marketing)(?:$|[\s_-])"), ADVERT),
+    (re.compile(r"(?:^|[\s_-])(?:pub|ads?|advert\w*|banner|sponsor\w*|promo|pave|marketing)(?:$|[\s_-])"), ADVERT),
     (re.compile(r"(?:^|[\s_-])(?:breadcrumbs?|ariane|menu|navbar|navigation|toolbar)(?:$|[\s_-])"), MENU),
     (re.compile(r"(?:^|[\s_-])(?:tags?|keywords|mots[\s_-]cles|mots[\s_-]clés|topics)(?:$|[\s_-])"), TAGS),
     (re.compile(r"(?:^|[\s_-])(?:byline|author|authors|auteur|signature|date|dateline|published|publication|meta)(?:$|[\s_-])"), BYLINE),
