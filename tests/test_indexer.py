@@ -294,3 +294,39 @@ def test_fixture_index_stores_markup_as_plain_text(built_index):
     with ix.searcher() as s:
         doc = s.document(id="script_injection")
     assert "<script>alert(1)</script>" in doc["body"] and "<script>" in doc["title"]
+
+
+def _vocab(text: str) -> set[str]:
+    analyzer = build_schema()["spell"].analyzer
+    return {t.text for t in analyzer(text)}
+
+
+def test_spell_text_keeps_the_vocabulary_of_the_full_text(fixture_corpus):
+    from searchsvc.indexer.schema import spell_text
+    from searchsvc.ingest import extract
+
+    tricky = ("Entre 100 000 et 200 000 euros, 3 500 soldats ; l'Ukraine, l’Ukraine, "
+              "aujourd'hui, Kim Jong-un et Kim Jong Un, nord-coréen, Vostok-2022, 1 000 000 "
+              "et 12\u00a0000 ou 7\u202f500. Et encore 100 000 et 100 000.")
+    texts = [tricky]
+    for path in corpus_files(fixture_corpus):
+        art = extract(path, root=fixture_corpus)[0]
+        texts.append(f"{art.title}\n{art.text}")
+    for text in texts:
+        short = spell_text(text)
+        assert len(short) <= len(text)
+        assert _vocab(short) == _vocab(text)
+
+
+def test_spell_text_property():
+    from hypothesis import given, settings, strategies as st
+
+    from searchsvc.indexer.schema import spell_text
+
+    alphabet = st.sampled_from(list("aeéèlnrstuœç0123456789 '’-\n\u00a0\u202f.,") + ["Corée ", "l'", "100 "])
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(alphabet, max_size=60).map("".join))
+    def check(text):
+        assert _vocab(spell_text(text)) == _vocab(text)
+
+    check()

@@ -16,6 +16,8 @@ SCHEMA_VERSION = 1
 UNKNOWN = "unknown"
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_WS = re.compile(r"[ \t\r\n]+")
+_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 
 
 def build_schema() -> Schema:
@@ -41,6 +43,20 @@ def build_schema() -> Schema:
     )
 
 
+def spell_text(*parts: str | None) -> str:
+    """The text given to the ``spell`` field: each distinct word once.
+
+    ``spell`` only needs the vocabulary and document frequencies, so repeated
+    words are dropped before analysis (about 40 % fewer tokens to analyse). A
+    space between digits becomes a no-break space first, so that "100 000"
+    stays one chunk, and chunks are joined by newlines, so that no two numbers
+    become adjacent: the analysed vocabulary is the same as the full text's
+    (checked in tests/test_indexer.py).
+    """
+    text = "\n".join(p for p in parts if p)
+    return "\n".join(dict.fromkeys(_WS.split(_DIGIT_SPACE.sub("\u00a0", text))))
+
+
 def article_fields(article, content_hash: str = "") -> dict:
     """The keyword arguments of ``writer.add_document`` for one article.
 
@@ -53,7 +69,7 @@ def article_fields(article, content_hash: str = "") -> dict:
         "body": article.text or "",
         "hash": content_hash,
         "lang": (article.lang or "").strip() or UNKNOWN,
-        "spell": "\n".join(x for x in (article.title, article.text) if x),
+        "spell": spell_text(article.title, article.text),
     }
     if article.title:
         fields["title"] = article.title

@@ -1,0 +1,216 @@
+"""Full and incremental reindex speed, index size and peak memory on news-fr.
+
+For each N (default 1,000 and 33,930) it writes N articles of
+../shared/datasets/news-fr/news_fr.jsonl.gz as .txt files into a temp corpus
+(bench/_newsfr.py; not timed), runs ``searchsvc reindex --full`` as a
+subprocess and prints end-to-end docs/s (reading, boilerplate removal, language
+detection, analysis, indexing, commit), the index size and peak memory: the
+sum of the RSS of the reindex process tree, sampled every 0.1 s, and the
+largest single process (ru_maxrss). Then it runs an incremental reindex on the
+unchanged largest corpus, and one after touching/changing a few files.
+``--profile N`` runs cProfile on N documents in-process (one worker) and prints
+where the time goes.
+
+The machine is shared: figures are noisy, compare ratios measured in one run.
+
+    python bench/index_speed.py [--sizes 1000,33930] [--workers W] [--profile 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from _newsfr import NEWS, TOTAL, write_corpus  # noqa: E402
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            todo += [int(x) for x in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def run_reindex(corpus: Path, index: Path, *extra) -> dict:
+    """One ``searchsvc reindex`` subprocess: seconds, peak tree RSS, ru_maxrss, output."""
+    cmd = [sys.executable, "-m", "searchsvc.cli", "reindex", "--corpus", str(corpus),
+           "--index", str(index), *extra]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    peak = [0]
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    done = threading.Event()
+
+    def sample():  # must not reap the child: wait4 below does
+        while not done.is_set():
+            peak[0] = max(peak[0], sum(_rss(q) for q in _tree(p.pid)))
+            time.sleep(0.1)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    seconds = time.perf_counter() - t0
+    done.set()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out, err = p.stdout.read(), p.stderr.read()
+    p.stdout.close(), p.stderr.close()
+    th.join()
+    if p.returncode != 0:
+        print(f"reindex exited with {p.returncode}:\n{err[-2000:]}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # wait4's rusage covers the reindex process and the workers it reaped
+    return {"seconds": seconds, "peak_tree": peak[0], "maxrss_proc": ru.ru_maxrss * 1024,
+            "maxrss_children": children.ru_maxrss * 1024, "cpu": ru.ru_utime + ru.ru_stime,
+            "stdout": out, "stderr": err}
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+def bench_full(n: int, tmp: Path, workers) -> tuple[Path, Path]:
+    corpus, index = tmp / f"corpus_{n}", tmp / f"index_{n}"
+    t = time.perf_counter()
+    written = write_corpus(corpus, n)
+    print(f"\n== N = {written:,} articles (corpus written in {time.perf_counter() - t:.1f} s, "
+          f"{mb(dir_size(corpus))})", flush=True)
+    extra = ["--full"] + (["--workers", str(workers)] if workers else [])
+    r = run_reindex(corpus, index, *extra)
+    gen = (index / "CURRENT").read_text().strip()
+    size = dir_size(index / gen)
+    summary = [l for l in r["stdout"].splitlines() if l.startswith(("ajoutés", "documents", "ignoré"))]
+    print(f"full reindex: {r['seconds']:.1f} s end to end, {written / r['seconds']:.0f} docs/s "
+          f"(target >= 190 docs/s); CPU time of the process tree {r['cpu']:.0f} s "
+          f"({1000 * r['cpu'] / written:.1f} ms/doc)")
+    print(f"index size: {mb(size)} ({size / written / 1024:.1f} KB/doc)")
+    print(f"peak memory: {mb(r['peak_tree'])} whole process tree (sampled), "
+          f"largest single process {mb(r['maxrss_children'])} (ru_maxrss); target < 1.5 GB")
+    for line in summary[:6]:
+        print("   ", line)
+    return corpus, index
+
+
+def bench_incremental(corpus: Path, index: Path, workers):
+    extra = ["--workers", str(workers)] if workers else []
+    r = run_reindex(corpus, index, *extra)
+    nothing = "Aucun changement" in r["stdout"]
+    print(f"\nincremental reindex, unchanged corpus of {len(list(corpus.glob('*.txt'))):,} files: "
+          f"{r['seconds']:.2f} s end to end (target < 10 s); says nothing changed: {nothing}")
+    files = sorted(corpus.glob("*.txt"))
+    for f in files[:100]:  # touched only: same bytes, new mtime
+        os.utime(f)
+    for f in files[100:120]:  # really changed
+        f.write_text(f.read_text(encoding="utf-8") + "\nParagraphe ajouté pour le banc d'essai.\n",
+                     encoding="utf-8")
+    for f in files[120:130]:
+        f.unlink()
+    r = run_reindex(corpus, index, *extra)
+    line = next((l for l in r["stdout"].splitlines() if l.startswith("ajoutés")), "?")
+    print(f"incremental reindex after touching 100, changing 20, deleting 10 files: "
+          f"{r['seconds']:.2f} s ({line})")
+
+
+def profile(n: int, tmp: Path):
+    from searchsvc.indexer import reindex
+
+    corpus, index = tmp / f"prof_{n}", tmp / f"prof_index_{n}"
+    write_corpus(corpus, n)
+    prof = cProfile.Profile()
+    t = time.perf_counter()
+    prof.enable()
+    reindex(corpus, index, full=True, workers=1)
+    prof.disable()
+    wall = time.perf_counter() - t
+    st = pstats.Stats(prof)
+    groups: dict[str, float] = {}
+    for (filename, _, _), (_, _, tottime, _, _) in st.stats.items():
+        if "searchsvc/ingest" in filename:
+            key = "ingest (reading, cleaning, metadata)"
+        elif "langdetect" in filename:
+            key = "language detection"
+        elif "searchsvc/analysis" in filename or "whoosh/analysis" in filename or "Stemmer" in filename:
+            key = "analysis (tokenize, fold, stem)"
+        elif "whoosh/codec" in filename or "whoosh/filedb" in filename or "externalsort" in filename \
+                or "whoosh/writing" in filename or "whoosh/columns" in filename or "whoosh/formats" in filename:
+            key = "whoosh writing (pool, postings, columns)"
+        elif "bs4" in filename or "lxml" in filename or "trafilatura" in filename:
+            key = "html parsing"
+        else:
+            key = "other (builtins, re, hashing, ...)"
+        groups[key] = groups.get(key, 0.0) + tottime
+    total = sum(groups.values())
+    print(f"\n== cProfile of a full reindex of {n:,} docs in-process, 1 worker "
+          f"({wall:.1f} s under the profiler; self time by component)")
+    for key, v in sorted(groups.items(), key=lambda kv: -kv[1]):
+        print(f"  {v:7.2f} s  {100 * v / total:5.1f} %  {key}")
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(15)
+    print("\n".join(buf.getvalue().splitlines()[6:26]))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default=f"1000,{TOTAL}", help="comma-separated N values")
+    ap.add_argument("--workers", type=int, default=None, help="reindex --workers (default: cores)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile on N docs")
+    ap.add_argument("--no-incremental", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    a = ap.parse_args(argv)
+    if not NEWS.exists():
+        sys.exit(f"dataset not found: {NEWS}")
+    print(f"index_speed: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"workers={a.workers or 'default (cores)'}; load average {os.getloadavg()[0]:.1f}")
+    tmp = Path(tempfile.mkdtemp(prefix="index_speed_"))
+    try:
+        last = None
+        for n in [int(x) for x in a.sizes.split(",") if x]:
+            last = bench_full(n, tmp, a.workers)
+        if last and not a.no_incremental:
+            bench_incremental(*last, a.workers)
+        if a.profile:
+            profile(a.profile, tmp)
+    finally:
+        if a.keep:
+            print(f"\nkept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
