@@ -82,18 +82,30 @@ def test_stopword_shortcut_changes_nothing_on_news_fr(news_sample):
     assert skipped > 0.9 * total
 
 
-def test_document_language_detected_once_per_document(monkeypatch, seed_corpus):
+def test_document_language_detected_at_most_once_per_document(monkeypatch, seed_corpus):
     calls = []
     real = lang._ld.detect
     monkeypatch.setattr(lang._ld, "detect", lambda t: calls.append(t) or real(t))
-    clean_text((seed_corpus / "002_209a75ba72bab8cf.txt").read_text(encoding="utf-8"))
+    french = (seed_corpus / "002_209a75ba72bab8cf.txt").read_text(encoding="utf-8")
+    assert clean_text(french).lang == "fr" and calls == []  # clearly French: no call
+    assert clean_text(french, check_all_languages=True).lang == "fr" and len(calls) == 1
+    calls.clear()
+    english = ("The government presented a bill on energy on Wednesday, which provides for higher "
+               "investment in the electricity networks and dams, the ministry said in a statement.")
+    assert clean_text(f"Title\n\n{english}\n\n{english.replace('Wednesday', 'Monday')}").lang == "en"
     assert len(calls) == 1
+
+
+def test_document_shortcut_agrees_with_langdetect_on_news_fr(news_sample):
+    for rec in news_sample:
+        paras = [rec["lead"], *rec["paragraphs"]]
+        assert lang.document_language(paras) == lang.document_language(paras, check_all=True) == "fr"
 
 
 def test_wrong_document_language_does_not_drop_the_article(monkeypatch, seed_corpus):
     """If the document detection errs, the majority of the paragraphs wins."""
     text = (seed_corpus / "002_209a75ba72bab8cf.txt").read_text(encoding="utf-8")
     right = clean_text(text)
-    monkeypatch.setattr(lang, "document_language", lambda paragraphs: "en")
+    monkeypatch.setattr(lang, "document_language", lambda paragraphs, check_all=False: "en")
     wrong = clean_text(text)
     assert (wrong.lang, wrong.paragraphs, wrong.dropped) == ("fr", right.paragraphs, right.dropped)

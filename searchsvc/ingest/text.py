@@ -121,7 +121,7 @@ def split_units(text: str) -> list[str]:
 
 
 def _key(s: str) -> str:
-    return _WS.sub(" ", s).strip().casefold()
+    return " ".join(s.split()).casefold()
 
 
 def _body_like(u: str) -> bool:
@@ -129,6 +129,8 @@ def _body_like(u: str) -> bool:
 
 
 def _is_menu(u: str) -> bool:
+    if len(u) > 400:
+        return False
     parts = _MENU_SPLIT.split(u)
     return len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts)
 
@@ -248,7 +250,7 @@ def _language_pass(units: list[str], reasons: list, lang: str | None, check_all:
     language was wrong (short or mixed text): the majority language is taken instead.
     """
     todo = [i for i, r in enumerate(reasons) if r is None]
-    doc_lang = lang or _lang.document_language([units[i] for i in todo])
+    doc_lang = lang or _lang.document_language([units[i] for i in todo], check_all)
     for _attempt in range(2):
         found = {i: _lang.foreign_language(units[i], doc_lang, check_all) for i in todo}
         foreign_chars: dict[str, int] = {}
