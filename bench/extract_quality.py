@@ -130,6 +130,13 @@ def main(argv=None) -> int:
         print(f"{name:<14}{p:>10.4f}{r:>9.4f}{f:>8.4f}{n / secs:>10.1f}{secs / n * 1000:>9.2f}")
     print(f"speed ratio ours/trafilatura: {traf_t / ours_t:.2f}x")
     print(f"metadata (ours): title = gold title on {titles_ok}/{n}, date = gold date on {dates_ok}/{n}")
+    t_ok = d_ok = 0
+    for i, html in enumerate(htmls):  # trafilatura's metadata (htmldate for the date), untimed
+        m = trafilatura.extract_metadata(html)
+        gold = items[i][1]["gold"]
+        t_ok += m is not None and (m.title or "").strip() == (gold.get("title") or "").strip()
+        d_ok += m is not None and (m.date or "")[:10] == gold.get("date")
+    print(f"metadata (trafilatura): title = gold title on {t_ok}/{n}, date = gold date on {d_ok}/{n}")
 
     if not args.no_bs4:
         from bs4 import BeautifulSoup
