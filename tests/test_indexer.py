@@ -324,9 +324,38 @@ def test_spell_text_property():
     from searchsvc.indexer.schema import spell_text
 
     alphabet = st.sampled_from(list("aeéèlnrstuœç0123456789 '’-\n\u00a0\u202f.,") + ["Corée ", "l'", "100 "])
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=150, deadline=None)
     @given(st.lists(alphabet, max_size=60).map("".join))
     def check(text):
         assert _vocab(spell_text(text)) == _vocab(text)
 
     check()
+
+
+def _articles(n):
+    for i in range(n):
+        yield Article(id=f"p{i:04d}", text=f"Paragraphe numéro {i} sur la pêche côtière en Bretagne.",
+                      source=f"Source {i % 3}", date=f"20{10 + i % 10}-0{1 + i % 9}-15", lang="fr")
+
+
+def test_build_index_from_articles_in_parallel_from_a_generator(tmp_path):
+    gen = build_index_from_articles(tmp_path / "ix", _articles(400), workers=2)
+    _, ix = open_index(tmp_path / "ix")
+    assert ix.doc_count() == 400 and 1 <= len(ix._segments()) <= 2
+    assert all_ids(tmp_path / "ix") == [f"p{i:04d}" for i in range(400)]
+    assert ids_for(tmp_path / "ix", "year", "2013") == {f"p{i:04d}" for i in range(3, 400, 10)}
+    assert gen == current_generation(tmp_path / "ix")
+
+
+def test_failing_article_source_leaves_the_live_generation(tmp_path):
+    build_index_from_articles(tmp_path / "ix", _articles(5))
+
+    def broken():
+        yield from _articles(350)
+        raise ValueError("source cassée")
+
+    with pytest.raises(ValueError, match="source cassée"):
+        build_index_from_articles(tmp_path / "ix", broken(), workers=2)
+    assert current_generation(tmp_path / "ix") == "gen-1"
+    assert sorted(p.name for p in (tmp_path / "ix").glob("gen-*")) == ["gen-1"]
+    assert len(all_ids(tmp_path / "ix")) == 5

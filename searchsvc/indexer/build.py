@@ -110,8 +110,15 @@ class _Worker:
         ix = whoosh_index.open_dir(str(gen_dir))
         self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
 
-    def process(self, rel: str):
-        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason, skip signature)``."""
+    def process(self, rel):
+        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason, skip signature)``.
+
+        ``rel`` may also be an :class:`~searchsvc.article.Article`, indexed as
+        it is (returns None).
+        """
+        if not isinstance(rel, str):
+            self.writer.add_document(**article_fields(rel))
+            return None
         path = self.corpus / rel
         entry = sig = ssig = None
         try:
@@ -180,8 +187,9 @@ def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, pa
             if chunk is None:
                 break
             out = []
-            for rel in chunk:
-                out.append(worker.process(rel))
+            for item in chunk:
+                rel = item if isinstance(item, str) else getattr(item, "id", None)
+                out.append(worker.process(item))
             rel = None
             results.put(("files", num, out))
         results.put(("done", num, worker.finish()))
@@ -195,14 +203,29 @@ def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb
     n = max(1, min(workers, total // MIN_FILES_PER_WORKER))
     log(f"extraction et indexation de {total} fichiers "
         + (f"par {n} processus" if n > 1 else "dans ce processus"))
+    chunks = (todo[i:i + CHUNK] for i in range(0, total, CHUNK))
+    return _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, log)
+
+
+def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, log):
+    """Run ``n`` workers over ``chunks`` (lists of corpus paths or of Articles).
+
+    One worker runs in this process; several are spawned processes fed
+    through a queue (by a thread, so ``chunks`` may be a lazy generator).
+    Returns (outcomes of the files, segments).
+    """
     if n == 1:
         worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
-        out = []
+        out, done = [], 0
         try:
-            for i, rel in enumerate(todo, 1):
-                out.append(worker.process(rel))
-                if progress:
-                    progress(i, total)
+            for chunk in chunks:
+                for item in chunk:
+                    o = worker.process(item)
+                    if o is not None:
+                        out.append(o)
+                    done += 1
+                    if progress:
+                        progress(done, total)
         except BaseException:
             worker.cancel()
             raise
@@ -211,23 +234,48 @@ def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb
         return out, [seg] if seg is not None else []
 
     import multiprocessing as mp
+    import threading
 
     ctx = mp.get_context("spawn")
-    tasks, results = ctx.Queue(), ctx.Queue()
-    for i in range(0, total, CHUNK):
-        tasks.put(todo[i:i + CHUNK])
-    for _ in range(n):
-        tasks.put(None)
+    tasks, results = ctx.Queue(4 * n), ctx.Queue()
+    stop = threading.Event()
+    feed_error = []
+
+    def feed():
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        tasks.put(chunk, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # e.g. the caller's article generator failed
+            feed_error.append(exc)
+        for _ in range(n):
+            while not stop.is_set():
+                try:
+                    tasks.put(None, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
     procs = [ctx.Process(target=_worker_main, name=f"searchsvc-indexer-{k}", daemon=True,
                          args=(k, str(gen_dir), str(corpus_dir), manifest, limitmb,
                                tasks, results, os.getpid()))
              for k in range(n)]
+    feeder = threading.Thread(target=feed, name="searchsvc-indexer-feed", daemon=True)
     out, segments, finished, done = [], [], set(), 0
     try:
         for p in procs:
             p.start()
+        feeder.start()
         idle_since = None
         while len(finished) < n:
+            if feed_error:
+                raise feed_error[0]
             try:
                 msg = results.get(timeout=0.5)
             except queue.Empty:
@@ -240,7 +288,7 @@ def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb
                 continue
             kind = msg[0]
             if kind == "files":
-                out.extend(msg[2])
+                out.extend(o for o in msg[2] if o is not None)
                 done += len(msg[2])
                 if progress:
                     progress(done, total)
@@ -253,13 +301,18 @@ def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb
             else:
                 where = f" sur {msg[2]}" if msg[2] else ""
                 raise ReindexError(f"échec d'un processus d'indexation{where} :\n{msg[3]}")
+        if feed_error:
+            raise feed_error[0]
     finally:
+        stop.set()
         for p in procs:
             if p.is_alive() and p.pid is not None and len(finished) < n:
                 p.kill()
         for p in procs:
             if p.pid is not None:
                 p.join(timeout=10)
+        if feeder.is_alive():
+            feeder.join(timeout=5)
         tasks.cancel_join_thread()
         for q in (tasks, results):
             q.close()
@@ -526,26 +579,39 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
 # ---------------------------------------------------------------- from articles
 
 
-def build_index_from_articles(index_dir, articles) -> str:
+def build_index_from_articles(index_dir, articles, *, workers: int = 1) -> str:
     """A fresh generation holding exactly ``articles`` (benchmarks, tests); returns its name.
 
-    No file state is recorded, so the next incremental reindex of a corpus
-    rebuilds fully.
+    ``articles`` may be a generator. With ``workers > 1`` and more than a few
+    hundred articles, that many processes analyse and write in parallel (one
+    segment each). No file state is recorded, so the next incremental reindex
+    of a corpus rebuilds fully.
     """
+    import itertools
+
     index_dir = Path(index_dir)
+    it = iter(articles)
+    head = list(itertools.islice(it, 2 * MIN_FILES_PER_WORKER))
+    n = max(1, int(workers or 1)) if len(head) == 2 * MIN_FILES_PER_WORKER else 1
+
+    def chunks():
+        rest = itertools.chain(head, it)
+        while chunk := list(itertools.islice(rest, CHUNK)):
+            yield chunk
+
     with reindex_lock(index_dir):
         live = current_generation(index_dir)
-        number = max([n for n, _ in list_generations(index_dir)] + [0]) + 1
+        number = max([k for k, _ in list_generations(index_dir)] + [0]) + 1
         gen = f"gen-{number}"
         gen_dir = index_dir / gen
         gen_dir.mkdir(parents=True)
         try:
             ix = whoosh_index.create_in(str(gen_dir), build_schema())
-            w = ix.writer(limitmb=LIMITMB)
+            w = _writer(ix, 0, LIMITMB, index_dir)
             try:
-                for art in articles:
-                    w.add_document(**article_fields(art))
-                w.commit(merge=False)
+                _, segments = _pool(gen_dir, gen_dir, {}, chunks(), n, 0, None, LIMITMB,
+                                    lambda message: None)
+                w.commit_segments(segments, merge=False)
             except BaseException:
                 w.cancel()
                 raise
