@@ -122,7 +122,7 @@ class _Worker:
         path = self.corpus / rel
         entry = sig = ssig = None
         try:
-            entry = manifest_entry(self.manifest, rel, doc_id(path, self.corpus))
+            entry = manifest_entry(self.manifest, rel, lambda: doc_id(path, self.corpus))
             # signatures before reading: a change made meanwhile is seen next run
             sig, ssig = signature(path, entry), skip_signature(path, entry)
             articles = extract(path, root=self.corpus, manifest=self.manifest)
@@ -441,7 +441,7 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
             manifest = {}
             skipped.append(("manifest.jsonl", f"manifeste ignoré : {exc.reason}"))
         files = corpus_files(corpus_dir)
-        rels = [p.relative_to(corpus_dir).as_posix() for p in files]
+        rels = _relative(files, corpus_dir)
         if full:
             log(f"reconstruction complète ({reason}) : {len(rels)} fichiers")
             report = _full(corpus_dir, index_dir, live, rels, manifest, workers, progress,
@@ -452,6 +452,17 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
     report.seconds = time.monotonic() - t0
     report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
     return report
+
+
+def _relative(files, root: Path) -> list[str]:
+    """Paths relative to ``root``, POSIX style (string slicing: 33,930 files in a blink)."""
+    prefix = os.path.join(os.fspath(root), "")
+    out = []
+    for p in files:
+        s = os.fspath(p)
+        out.append(s[len(prefix):] if s.startswith(prefix) and os.sep == "/"
+                   else Path(p).relative_to(root).as_posix())
+    return out
 
 
 def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitmb, reason, skipped,
@@ -500,11 +511,12 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     gen_dir = index_dir / live
     report = ReindexReport(generation=live, full=False, files=len(rels), skipped=skipped)
     unchanged, todo, touched, skips, dups = {}, [], False, {}, []
+    root = os.fspath(corpus_dir)
     for rel in rels:
-        path = corpus_dir / rel
+        path = os.path.join(root, rel)
         old = state.files.get(rel)
         try:
-            entry = manifest_entry(manifest, rel, doc_id(path, corpus_dir))
+            entry = manifest_entry(manifest, rel, lambda: doc_id(Path(path), corpus_dir))
         except Exception:
             entry = None
         if old is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,18 +26,33 @@ STATE_FORMAT = 1
 _CHUNK = 1 << 20
 
 
-def sidecars(path: Path) -> list[Path]:
+def _sidecar_names(path: str) -> tuple[str, ...]:
+    """``ARTICLE.meta.json`` and ``ARTICLE.txt.meta.json`` for ``ARTICLE.txt``."""
+    return (os.path.splitext(path)[0] + ".meta.json", path + ".meta.json")
+
+
+def sidecars(path) -> list[Path]:
     """Sidecar metadata files that may describe ``path`` (those that exist)."""
-    cands = (path.with_name(path.stem + ".meta.json"), path.with_name(path.name + ".meta.json"))
-    return [p for p in dict.fromkeys(cands) if p.is_file()]
+    return [Path(p) for p in _sidecar_names(os.fspath(path)) if os.path.isfile(p)]
 
 
-def manifest_entry(manifest: dict, rel: str, doc_id: str | None = None):
-    """The manifest entry of a file, looked up by relative path, id, name or stem."""
+def manifest_entry(manifest: dict, rel: str, doc_id=None):
+    """The manifest entry of a file (keyed by document id), or None.
+
+    Looked up by the path without extension (the usual id), the path, the id
+    computed by ``doc_id()`` (a callable, only called when needed), the file
+    name and its stem.
+    """
     if not manifest:
         return None
-    p = Path(rel)
-    for key in (rel, doc_id, p.with_suffix("").as_posix(), p.name, p.stem):
+    noext = os.path.splitext(rel)[0]
+    if noext in manifest:
+        return manifest[noext]
+    if rel in manifest:
+        return manifest[rel]
+    ident = doc_id() if callable(doc_id) else doc_id
+    name = rel.rsplit("/", 1)[-1]
+    for key in (ident, name, os.path.splitext(name)[0]):
         if key is not None and key in manifest:
             return manifest[key]
     return None
@@ -55,17 +71,19 @@ def signature(path: Path, entry) -> list | None:
     None when the file cannot be stat'ed (it will be re-extracted, and
     ingestion gives the reason).
     """
+    path = os.fspath(path)
     try:
         st = os.stat(path)
     except OSError:
         return None
     side = []
-    for s in sidecars(path):
+    for name in _sidecar_names(path):
         try:
-            sst = os.stat(s)
-            side.append([s.name, sst.st_size, sst.st_mtime_ns])
+            sst = os.stat(name)
         except OSError:
-            pass
+            continue
+        if stat.S_ISREG(sst.st_mode):
+            side.append([os.path.basename(name), sst.st_size, sst.st_mtime_ns])
     return [st.st_size, st.st_mtime_ns, side, _entry_digest(entry)]
 
 
