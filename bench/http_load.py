@@ -111,10 +111,10 @@ def request_mix(n_records: int, seed: int = 42) -> list[str]:
 
 
 class Server:
-    def __init__(self, corpus: Path, index: Path, threads: int):
+    def __init__(self, corpus: Path, index: Path, threads: int, workers: int = 1):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0", "--threads", str(threads),
-             "--corpus", str(corpus), "--index", str(index)],
+             "--workers", str(workers), "--corpus", str(corpus), "--index", str(index)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         lines: queue.Queue = queue.Queue()
@@ -202,17 +202,20 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", type=float, default=10.0, help="seconds of load before the reindex")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="bound of the reindex phase")
     ap.add_argument("--threads", type=int, default=8, help="server threads (serve --threads)")
+    ap.add_argument("--server-workers", type=int, default=1, help="serve --workers (processes)")
     ap.add_argument("--workers", type=int, default=None, help="reindex --workers")
+    ap.add_argument("--no-reindex", action="store_true", help="baseline phase only")
     ap.add_argument("--workdir", type=Path, default=HERE / "out" / "http_load")
     a = ap.parse_args(argv)
 
     corpus, index = prepare(a.workdir / f"n{a.n}", a.n, a.workers)
     paths = request_mix(a.n)
-    server = Server(corpus, index, a.threads)
+    server = Server(corpus, index, a.threads, a.server_workers)
     try:
         before = server.health()
         print(f"server: http://{server.host}:{server.port}/  {before['documents']} documents, "
-              f"{before['generation']}; {a.clients} clients, {a.threads} server threads, "
+              f"{before['generation']}; {a.clients} clients, {a.server_workers} server process(es) "
+              f"x {a.threads} threads, "
               f"{os.cpu_count()} cores")
         rec, stop = Recorder(), threading.Event()
         threads = [threading.Thread(target=client, args=(server.host, server.port, paths, i * 37, stop, rec))
@@ -222,6 +225,13 @@ def main(argv=None) -> int:
             t.start()
         time.sleep(a.baseline)
         t_re0 = time.perf_counter()
+        if a.no_reindex:
+            stop.set()
+            for t in threads:
+                t.join()
+            report("baseline", rec.samples, t0, time.perf_counter())
+            failures = sum(1 for s in rec.samples if s[2])
+            return 0 if failures == 0 else 1
         cmd = [sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
                "--corpus", str(corpus), "--index", str(index)]
         if a.workers:

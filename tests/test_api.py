@@ -6,6 +6,7 @@ import json
 import shutil
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -462,7 +463,8 @@ def test_fuzz_search_parameters_never_500(app, pairs):
 @given(st.text(min_size=1, max_size=80), st.text(max_size=30))
 def test_fuzz_document_ids_never_500(app, doc_id, q):
     c = app.test_client()
-    for url in (f"/api/documents/{doc_id}", f"/api/documents/{doc_id}/similar", f"/documents/{doc_id}"):
+    quoted = urllib.parse.quote(doc_id, safe="/")
+    for url in (f"/api/documents/{quoted}", f"/api/documents/{quoted}/similar", f"/documents/{quoted}"):
         resp = c.get(url, query_string={"q": q})
         assert resp.status_code in (200, 301, 308, 404), (url, resp.status_code, resp.data[:300])
 

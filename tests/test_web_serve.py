@@ -141,3 +141,50 @@ def test_wsgi_module_exposes_the_app(built_index):
     assert done.returncode == 0, done.stderr
     name, status, documents = json.loads(done.stdout)
     assert name == "Flask" and status == 200 and documents > 0
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_serve_with_several_worker_processes_shares_the_reindex_status(tmp_path, fixture_corpus):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, corpus)
+    index = tmp_path / "index"
+    srv = Served("--workers", "2", "--threads", "2", "--corpus", str(corpus), "--index", str(index),
+                 env={"SEARCHSVC_ADMIN_TOKEN": "jeton-42", "_STDERR": str(tmp_path / "err.log")})
+    try:
+        deadline = time.monotonic() + 10
+        while len(_children(srv.proc.pid)) < 2:
+            assert time.monotonic() < deadline, "two worker processes expected"
+            time.sleep(0.05)
+        workers = _children(srv.proc.pid)
+        for _ in range(20):  # new connection each time: both processes answer
+            assert srv.get("/healthz")[0] == 200
+        req = urllib.request.Request(srv.url + "/api/reindex?full=1", method="POST",
+                                     headers={"Authorization": "Bearer jeton-42"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 202
+        states = []
+        deadline = time.monotonic() + 120
+        while not states or states[-1] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            req = urllib.request.Request(srv.url + "/api/reindex/status",
+                                         headers={"Authorization": "Bearer jeton-42"})
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                states.append(json.load(resp)["state"])
+            time.sleep(0.05)
+        assert states[-1] == "done" and "idle" not in states  # every process sees the same job
+    finally:
+        assert srv.stop() == 0
+    assert not any(Path(f"/proc/{pid}").exists() and (Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z")
+                   for pid in workers)

@@ -11,6 +11,9 @@ optional; the environment gives the defaults through :mod:`searchsvc.config`):
 ``REINDEX_NICE``
     CPU niceness of the reindex child process started by ``POST /api/reindex``
     (default 10: searches stay fast while it runs);
+``REINDEX_STATUS_FILE``
+    a JSON file through which several server processes share the reindex
+    status (``searchsvc serve --workers N`` sets it); None keeps it in memory;
 ``ENGINE``
     a ready :class:`~searchsvc.search.SearchEngine` to share (tests, benches).
 """
@@ -58,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         ADMIN_TOKEN=token or None,
         ENGINE=None,
         REINDEX_NICE=10,
+        REINDEX_STATUS_FILE=None,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
@@ -70,7 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["searchsvc.engine"] = EngineHolder(
         app.config["INDEX_DIR"], app.config["SYNONYMS_PATH"], engine=app.config["ENGINE"])
     app.extensions["searchsvc.reindex"] = ReindexJob(
-        app.config["CORPUS_DIR"], app.config["INDEX_DIR"], nice=app.config["REINDEX_NICE"])
+        app.config["CORPUS_DIR"], app.config["INDEX_DIR"], nice=app.config["REINDEX_NICE"],
+        status_file=app.config["REINDEX_STATUS_FILE"])
 
     from searchsvc.web import api, pages
 

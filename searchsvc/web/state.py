@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -70,33 +73,84 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_IDLE = {"state": "idle", "full": None, "started_at": None, "finished_at": None,
+         "duration_s": None, "report": None, "error": None}
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
 class ReindexJob:
     """One background reindex at a time, started through the API.
 
     The reindex itself runs in a child process (:mod:`searchsvc.web.reindex_worker`)
-    at a lower CPU priority; a thread of the server only waits for it.
+    at a lower CPU priority; a thread of the server only waits for it. With
+    *status_file* (set by ``searchsvc serve --workers N``), the status is shared
+    by all the service's processes through that JSON file, under a file lock.
     """
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, nice: int = 10):
+    def __init__(self, corpus_dir: Path, index_dir: Path, nice: int = 10,
+                 status_file: str | os.PathLike | None = None):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.nice = nice
+        self.status_file = Path(status_file) if status_file else None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._status = {"state": "idle", "full": None, "started_at": None,
-                        "finished_at": None, "duration_s": None, "report": None, "error": None}
+        self._status = dict(_IDLE)
+
+    # -- shared status -------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self):
+        with self._lock:
+            if self.status_file is None:
+                yield
+                return
+            fd = os.open(self.status_file.with_name(self.status_file.name + ".lock"),
+                         os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)
+
+    def _read(self) -> dict:
+        if self.status_file is None:
+            return dict(self._status)
+        try:
+            st = json.loads(self.status_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return dict(_IDLE)
+        pid = st.pop("pid", None)
+        if st.get("state") == "running" and not _alive(pid):
+            st.update(state="failed", error="Réindexation interrompue (processus du service arrêté).")
+        return st
+
+    def _write(self, st: dict) -> None:
+        self._status = dict(st)
+        if self.status_file is not None:
+            tmp = self.status_file.with_name(f"{self.status_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({**st, "pid": os.getpid()}), encoding="utf-8")
+            os.replace(tmp, self.status_file)
 
     def status(self) -> dict:
-        with self._lock:
-            return dict(self._status)
+        with self._locked():
+            return self._read()
+
+    # -- running -------------------------------------------------------------
 
     def start(self, full: bool = False) -> bool:
-        """Start a reindex; False if one started here is still running."""
-        with self._lock:
-            if self._status["state"] == "running":
+        """Start a reindex; False if one started through the API is still running."""
+        with self._locked():
+            if self._read()["state"] == "running":
                 return False
-            self._status = {"state": "running", "full": full, "started_at": _now(),
-                            "finished_at": None, "duration_s": None, "report": None, "error": None}
+            self._write({**_IDLE, "state": "running", "full": full, "started_at": _now()})
             self._thread = threading.Thread(target=self._run, args=(full,),
                                             name="searchsvc-reindex", daemon=True)
             self._thread.start()
@@ -128,6 +182,8 @@ class ReindexJob:
         except (OSError, ValueError, IndexError) as exc:
             log.exception("reindex could not run")
             state, error = "failed", f"{type(exc).__name__}: {exc}"
-        with self._lock:
-            self._status.update(state=state, finished_at=_now(), report=report, error=error,
-                                duration_s=round(time.perf_counter() - t0, 3))
+        with self._locked():
+            st = self._read()
+            st.update(state=state, finished_at=_now(), report=report, error=error,
+                      duration_s=round(time.perf_counter() - t0, 3))
+            self._write(st)
