@@ -205,6 +205,8 @@ def main(argv=None) -> int:
     ap.add_argument("--server-workers", type=int, default=1, help="serve --workers (processes)")
     ap.add_argument("--workers", type=int, default=None, help="reindex --workers")
     ap.add_argument("--no-reindex", action="store_true", help="baseline phase only")
+    ap.add_argument("--reindex-nice", type=int, default=0,
+                    help="run the reindex under `nice -n N` (what POST /api/reindex does with 10)")
     ap.add_argument("--workdir", type=Path, default=HERE / "out" / "http_load")
     a = ap.parse_args(argv)
 
@@ -236,6 +238,9 @@ def main(argv=None) -> int:
                "--corpus", str(corpus), "--index", str(index)]
         if a.workers:
             cmd += ["--workers", str(a.workers)]
+        if a.reindex_nice:
+            cmd = ["nice", "-n", str(a.reindex_nice)] + cmd
+        print(f"reindex: {' '.join(cmd[cmd.index('reindex'):])}" + (f" (nice {a.reindex_nice})" if a.reindex_nice else ""))
         reindexer = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             reindexer.wait(timeout=a.max_seconds)
