@@ -359,3 +359,16 @@ def test_failing_article_source_leaves_the_live_generation(tmp_path):
     assert current_generation(tmp_path / "ix") == "gen-1"
     assert sorted(p.name for p in (tmp_path / "ix").glob("gen-*")) == ["gen-1"]
     assert len(all_ids(tmp_path / "ix")) == 5
+
+
+def test_workers_roll_segments_instead_of_spilling(tmp_path):
+    corpus = tmp_path / "corpus"
+    for i in range(12):
+        write(corpus, f"n{i:02d}.txt", f"Dépêche {i} sur la météo",
+              " ".join(f"mot{i}x{j} orage pluie vent" for j in range(150)))
+    report = reindex(corpus, tmp_path / "index", workers=1, limitmb=0.05)
+    _, ix = open_index(tmp_path / "index")
+    assert report.added == 12 and ix.doc_count() == 12
+    assert len(ix._segments()) > 3  # one segment per ~50 KB of postings
+    assert body_hits(tmp_path / "index", "orage") == {f"n{i:02d}" for i in range(12)}
+    assert body_hits(tmp_path / "index", "mot7x149") == {"n07"}
