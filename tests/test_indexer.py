@@ -372,3 +372,17 @@ def test_workers_roll_segments_instead_of_spilling(tmp_path):
     assert len(ix._segments()) > 3  # one segment per ~50 KB of postings
     assert body_hits(tmp_path / "index", "orage") == {f"n{i:02d}" for i in range(12)}
     assert body_hits(tmp_path / "index", "mot7x149") == {"n07"}
+
+
+def test_repeated_incremental_runs_keep_few_segments(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    for k in range(6):
+        write(corpus, f"inc{k}.txt", f"Brève {k}", f"Une brève numéro {k} sur le trafic ferroviaire.")
+        write(corpus, "alpha.txt", f"Vendanges, version {k}", f"Les vendanges, épisode {k}.")
+        assert reindex(corpus, index, workers=1).changed
+    _, ix = open_index(index)
+    assert len(ix._segments()) <= 2
+    assert ix.doc_count() == 3 + 6
+    assert all_ids(index) == sorted(["alpha", "beta", "sub/gamma"] + [f"inc{k}" for k in range(6)])
+    assert body_hits(index, "épisode") == {"alpha"} and len(body_hits(index, "ferroviaire")) == 6

@@ -44,6 +44,8 @@ LIMITMB = 192
 MIN_FILES_PER_WORKER = 150
 #: Files handed to a worker at a time.
 CHUNK = 16
+#: Segments with fewer documents are merged together by incremental commits.
+SMALL_SEGMENT_DOCS = 500
 #: Seconds a reindex waits for Whoosh's write lock.
 LOCK_WAIT = 5.0
 
@@ -340,12 +342,35 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
     return out, segments
 
 
+def _merge_small_segments(writer, segments):
+    """Merge policy of incremental commits: every segment under SMALL_SEGMENT_DOCS
+    documents is merged into the new one once there are two or more of them.
+
+    Whoosh's MERGE_SMALL almost never fires for segments of a few dozen
+    documents, so each incremental run would otherwise leave one more segment
+    behind; this keeps their number bounded at a cost proportional to the
+    small segments only.
+    """
+    from whoosh.reading import SegmentReader
+
+    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) < 2:
+        return segments
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return [seg for seg in segments if seg not in small]
+
+
 class _CombiningWriter(SegmentWriter):
     """The parent's writer: deletions, merges, and the workers' segments in one commit."""
 
     def commit_segments(self, segments, merge=True):
         self._check_state()
-        final = self._merge_segments(None, None, merge)
+        final = _merge_small_segments(self, self.segments) if merge else list(self.segments)
         final = list(final) + list(segments)
         if self._added:
             final.append(self._finalize_segment())
