@@ -386,3 +386,13 @@ def test_repeated_incremental_runs_keep_few_segments(tmp_path, corpus):
     assert ix.doc_count() == 3 + 6
     assert all_ids(index) == sorted(["alpha", "beta", "sub/gamma"] + [f"inc{k}" for k in range(6)])
     assert body_hits(index, "épisode") == {"alpha"} and len(body_hits(index, "ferroviaire")) == 6
+
+
+def test_unreadable_live_index_is_rebuilt(tmp_path, corpus):
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    for toc in (index / "gen-1").glob("_MAIN_*.toc"):
+        toc.unlink()
+    report = reindex(corpus, index, workers=1)
+    assert report.full and "illisible" in report.reason and report.generation == "gen-2"
+    assert all_ids(index) == ["alpha", "beta", "sub/gamma"]

@@ -480,13 +480,18 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                 full, reason = True, f"état de {live} absent ou illisible"
             elif state.fingerprint != fingerprint():
                 full, reason = True, "schéma ou analyse modifiés depuis la dernière indexation"
+            elif not whoosh_index.exists_in(str(index_dir / live)):
+                full, reason = True, f"index {live} illisible"
         skipped = []
         try:
             manifest = load_manifest(corpus_dir)
         except IngestError as exc:
             manifest = {}
             skipped.append(("manifest.jsonl", f"manifeste ignoré : {exc.reason}"))
-        files = corpus_files(corpus_dir)
+        try:
+            files = corpus_files(corpus_dir)
+        except IngestError as exc:
+            raise ReindexError(exc.reason) from None
         rels = _relative(files, corpus_dir)
         if full:
             log(f"reconstruction complète ({reason}) : {len(rels)} fichiers")
@@ -545,7 +550,6 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
         switch_current(index_dir, gen)
     except BaseException:
         shutil.rmtree(gen_dir, ignore_errors=True)
-        report.skipped = skipped
         raise
     keep = {gen} | ({live} if live else set())
     report.removed_generations = remove_old_generations(index_dir, keep)
