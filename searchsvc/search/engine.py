@@ -25,7 +25,7 @@ from searchsvc import config
 from searchsvc.search import query as qmod
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
-from searchsvc.search.ranking import FrenchBM25F, coord_table
+from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.search.snippets import highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
@@ -47,7 +47,7 @@ class _Generation:
     def __init__(self, name: str, ix):
         self.name = name
         self.ix = ix
-        first = ix.searcher(weighting=FrenchBM25F())
+        first = ix.searcher(weighting=EarlyBM25F())
         self.toc = first.reader().generation()
         self.schema = first.schema
         self.facets = FacetData(first.reader())
@@ -97,7 +97,7 @@ class _Generation:
             if self._pool:
                 return self._pool.pop()
         try:
-            s = self.ix.searcher(weighting=FrenchBM25F())
+            s = self.ix.searcher(weighting=EarlyBM25F())
         except Exception:
             self.release(None)
             raise _Stale()

@@ -4,6 +4,10 @@ Whoosh's stock idf, ``log(N / (df + 1)) + 1``, never drops below 1, so the most
 common words of a long query ("plus", "fait") weigh a lot against its rare ones;
 the BM25 (Lucene) idf ``log(1 + (N - df + 0.5) / (df + 0.5))`` tends to 0 for them.
 
+Occurrences among the first :data:`EARLY_WORDS` words of the body (the opening
+paragraph, where a news article restates its headline) count
+``1 + EARLY_BONUS`` times.
+
 "Documents containing all the words rank first, documents containing most of them
 below": each document's BM25F score is multiplied by ``(m / n) ** COORD_POWER``
 where ``m`` of the ``n`` query units (words, phrases, OR groups) occur in it. The
@@ -14,9 +18,9 @@ from __future__ import annotations
 
 from math import log
 
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, BM25FScorer
 
-COORD_POWER = 2.0
+COORD_POWER = 1.0
 
 
 class FrenchBM25F(BM25F):
@@ -36,3 +40,57 @@ def coord_table(n: int, power: float | None = None) -> list[float]:
     if n <= 1:
         return [1.0, 1.0]
     return [(m / n) ** power for m in range(n + 1)]
+
+
+#: Words counted as "early" (the opening of the article, where a news text
+#: restates its headline) and the extra term frequency each early occurrence adds.
+EARLY_WORDS = 50
+EARLY_BONUS = 1.5
+K1 = 1.5
+B = 0.75
+
+
+class _EarlyScorer(BM25FScorer):
+    def __init__(self, searcher, fieldname, text, *args, early_words, early_bonus, **kwargs):
+        self.early_words = early_words
+        self.early_bonus = early_bonus
+        super().__init__(searcher, fieldname, text, *args, **kwargs)
+        # early occurrences are at most all of them: weight * (1 + bonus) bounds the
+        # boosted weight, so Whoosh's block-max skipping stays exact
+        ti = searcher.term_info(fieldname, text)
+        self._maxquality = self._score(ti.max_weight() * (1 + early_bonus), ti.min_length())
+
+    def block_quality(self, matcher):
+        return self._score(matcher.block_max_weight() * (1 + self.early_bonus), matcher.block_min_length())
+
+    def score(self, matcher):
+        w = matcher.weight()
+        try:
+            positions = matcher.value_as("positions")
+        except Exception:
+            positions = ()
+        limit = self.early_words
+        early = 0
+        for p in positions:
+            if p >= limit:
+                break
+            early += 1
+        return self._score(w + self.early_bonus * early, self.dfl(matcher.id()))
+
+
+class EarlyBM25F(FrenchBM25F):
+    """FrenchBM25F where occurrences among the first words of the body count more."""
+
+    def __init__(self, early_words=None, early_bonus=None, **kwargs):
+        kwargs.setdefault("K1", K1)
+        kwargs.setdefault("B", B)
+        super().__init__(**kwargs)
+        self.early_words = EARLY_WORDS if early_words is None else early_words
+        self.early_bonus = EARLY_BONUS if early_bonus is None else early_bonus
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if fieldname != "body" or not self.early_words:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        B = self._field_B.get(fieldname, self.B)
+        return _EarlyScorer(searcher, fieldname, text, B, self.K1, qf=qf,
+                            early_words=self.early_words, early_bonus=self.early_bonus)
