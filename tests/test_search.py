@@ -99,6 +99,9 @@ def test_phrase_exclusion_or_prefix_and_fields(engine, articles):
     with_coree = set(all_ids(engine, q="Corée"))
     assert {"iran", "coree"} <= with_coree
     assert set(all_ids(engine, q="Corée -Iran")) == with_coree - {"iran"}
+    # only exclusions: every document but those
+    everything = {a["id"] for a in articles}
+    assert set(all_ids(engine, q="-Iran -Corée")) == everything - with_coree - set(all_ids(engine, q="Iran"))
     assert set(all_ids(engine, q='Corée -"Corée du Sud"')) == with_coree - {"coree"}
     assert set(all_ids(engine, q="Raqqa OR Donetsk")) == {"daech", "rang-tous", "rang-un"}
     assert set(all_ids(engine, q="munit*")) == {"iran", "munition"}
@@ -446,3 +449,25 @@ def test_parse_params_accepts_multidict_and_lists():
     assert p.sources == ("A",) and p.per_page == 100
     assert p.date_range == (None, "2024-02-29")
     assert parse_params({}) == SearchParams()
+
+
+def test_fast_phrase_matching_agrees_with_whoosh(built_index):
+    from whoosh import query as wq
+
+    from searchsvc.indexer import open_index
+    from searchsvc.search.scoring import phrase_docs, read_postings
+
+    _, ix = open_index(built_index)
+    with ix.searcher() as s:
+        reader = s.reader()
+        checked = 0
+        analyzer = s.schema["body"].analyzer
+        for text, slop in [("Corée du Nord", 1), ("Kim Jong Un", 1), ("Russie Corée", 3), ("Nord Corée", 1),
+                           ("Vladimir Poutine", 1), ("guerre en Ukraine", 2), ("Ukraine guerre", 1)]:
+            words = [t.text for t in analyzer(text, mode="query")]
+            q = wq.Phrase("body", words, slop=slop)
+            want = set(s.docs_for_query(q))
+            cands = set.intersection(*(set(read_postings(reader, "body", w)[0]) for w in words))
+            assert phrase_docs(reader, "body", words, slop, cands) == want
+            checked += bool(want)
+        assert checked >= 3

@@ -26,6 +26,7 @@ from searchsvc.search import query as qmod
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
+from searchsvc.search.scoring import Scorer, phrase_docs
 from searchsvc.search.snippets import highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
@@ -51,6 +52,10 @@ class _Generation:
         self.toc = first.reader().generation()
         self.schema = first.schema
         self.facets = FacetData(first.reader())
+        self.scorer = Scorer(first.reader())
+        for fieldname in ("title", "body", "spell"):
+            if fieldname in self.schema:
+                self.scorer.norms(first.reader(), fieldname)
         self.documents = first.doc_count()
         self._pool = [first]
         self._lock = threading.Lock()
@@ -87,6 +92,19 @@ class _Generation:
             return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
         if isinstance(q, wq.AndNot):
             return self.docset(s, q.a) - self.docset(s, q.b)
+        if isinstance(q, wq.Phrase) and len(q.words) > 1:
+            key = ("\x00phrase", q.fieldname, tuple(q.words), q.slop)
+            got = self._term_sets.get(key)
+            if got is None:
+                words = list(q.words)
+                sets = sorted((self.docset(s, wq.Term(q.fieldname, w)) for w in words), key=len)
+                candidates = sets[0].intersection(*sets[1:])
+                got = frozenset(phrase_docs(s.reader(), q.fieldname, words, q.slop, candidates))
+                with self._lock:
+                    self._term_sets[key] = got
+                    while len(self._term_sets) > TERM_CACHE_SIZE:
+                        self._term_sets.pop(next(iter(self._term_sets)))
+            return got
         return set(s.docs_for_query(q))
 
     def acquire(self):
@@ -333,11 +351,9 @@ class SearchEngine:
                 hits = [(None, d) for d in top[offset:limit]]
             else:
                 table = coord_table(len(built.units)) if counts is not None else None
-                collector = _DateTieCollector(limit, datekey, counts, table)
-                if filters:
-                    collector = FilterCollector(collector, allow=results)
-                s.search_with_collector(built.query, collector)
-                hits = list(collector.results().top_n)[offset:limit]
+                top = gen.scorer.top(reader, built.units, lambda q: gen.docset(s, q), results,
+                                     limit, datekey, table)
+                hits = top[offset:limit]
 
         terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
         analyzer = gen.schema["body"].analyzer
@@ -375,6 +391,8 @@ class SearchEngine:
                 counts = Counter(chain.from_iterable(unit_sets))
             if built.negative is not None:
                 matched -= gen.docset(s, built.negative)
+        elif built.listing and built.negative is not None:
+            matched = set(gen.facets.live - gen.docset(s, built.negative))
         else:
             matched = set(s.docs_for_query(built.query))
         return matched, counts

@@ -141,7 +141,7 @@ def _first(mapping, *keys) -> str | None:
     return None
 
 
-def _int(mapping, key, default, lo, hi, label) -> int:
+def _int(mapping, key, default, lo, hi) -> int:
     v = _first(mapping, key)
     if v is None:
         return default
@@ -196,8 +196,8 @@ def parse_params(mapping) -> SearchParams:
             f"Tri inconnu : « {sort[:40]} » (valeurs possibles : relevance, newest, oldest).", "sort"
         )
 
-    page = _int(mapping, "page", 1, 1, MAX_PAGE, "page")
-    per_page = _int(mapping, "per_page", 10, 1, MAX_PER_PAGE, "per_page")
+    page = _int(mapping, "page", 1, 1, MAX_PAGE)
+    per_page = _int(mapping, "per_page", 10, 1, MAX_PER_PAGE)
     return SearchParams(
         q=q,
         sources=tuple(sources),

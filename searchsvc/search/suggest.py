@@ -17,6 +17,7 @@ _ELISION_RE = re.compile(r"^((?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ
 _CORE_RE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
 MIN_WORD = 4
 MAX_WORD = 40
+MAX_WORDS_CORRECTED = 8
 
 
 def _known(reader, schema, word: str) -> bool:
@@ -92,7 +93,7 @@ def suggest(reader, schema, text: str, words) -> str | None:
     if SPELL_FIELD not in schema:
         return None
     replacements = []
-    for clause in words:
+    for clause in words[:MAX_WORDS_CORRECTED]:
         s, e = clause.span
         raw = text[s:e]
         m = _ELISION_RE.match(raw)
