@@ -471,3 +471,13 @@ def test_fast_phrase_matching_agrees_with_whoosh(built_index):
             assert phrase_docs(reader, "body", words, slop, cands) == want
             checked += bool(want)
         assert checked >= 3
+
+
+def test_months_in_date_order(engine):
+    from searchsvc.search import in_date_order
+
+    months = search(engine)["facets"]["month"]
+    ordered = in_date_order(months)
+    values = [e["value"] for e in ordered]
+    assert values[:-1] == sorted(values[:-1]) and values[-1] is None
+    assert sorted(map(str, values)) == sorted(str(e["value"]) for e in months)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import heapq
 import os
-from collections import Counter
-from itertools import chain
 import threading
 import time
+from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.reading import TermNotFound
 
 from searchsvc import config
@@ -150,36 +149,6 @@ class _Generation:
                 s.close()
             except Exception:  # pragma: no cover - closing is best effort
                 pass
-
-
-class _DateTieCollector(TopCollector):
-    """Top N by score; equal scores: newer first, then lower docnum."""
-
-    def __init__(self, limit: int, datekey: list[int], counts=None, table=None):
-        super().__init__(limit=limit)
-        self.datekey = datekey
-        self.counts = counts  # docnum -> number of query units it matches
-        self.table = table    # number of matched units -> score factor (<= 1)
-
-    def _collect(self, global_docnum, score):
-        if self.counts is not None:
-            score *= self.table[self.counts[global_docnum]]
-        items = self.items
-        self.total += 1
-        entry = (score, self.datekey[global_docnum], -global_docnum)
-        if len(items) < self.limit:
-            heapq.heappush(items, entry)
-            return -score
-        if entry > items[0]:
-            heapq.heapreplace(items, entry)
-            # strictly below, so that blocks that could tie are not skipped
-            self.minscore = items[0][0] - 1e-9
-            return -score
-        return 0
-
-    def results(self):
-        items = sorted(self.items, reverse=True)
-        return self._results([(score, -negdoc) for score, _, negdoc in items])
 
 
 def _text(v) -> str | None:
