@@ -81,7 +81,7 @@ class _Generation:
                 with self._lock:
                     self._term_sets[key] = got
                     while len(self._term_sets) > TERM_CACHE_SIZE:
-                        self._term_sets.pop(next(iter(self._term_sets)))
+                        self._term_sets.pop(next(iter(self._term_sets)), None)
             return got
         if isinstance(q, wq.Or):
             parts = [self.docset(s, sub) for sub in q.subqueries]
@@ -102,7 +102,7 @@ class _Generation:
                 with self._lock:
                     self._term_sets[key] = got
                     while len(self._term_sets) > TERM_CACHE_SIZE:
-                        self._term_sets.pop(next(iter(self._term_sets)))
+                        self._term_sets.pop(next(iter(self._term_sets)), None)
             return got
         return set(s.docs_for_query(q))
 

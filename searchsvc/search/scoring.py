@@ -14,6 +14,7 @@ BM25 idf of :mod:`searchsvc.search.ranking`.
 from __future__ import annotations
 
 import heapq
+import threading
 from bisect import bisect_right
 from math import log
 
@@ -70,6 +71,7 @@ class Scorer:
         self.k1 = ranking.K1 if k1 is None else k1
         self.b = ranking.B if b is None else b
         self._norms: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], dict[int, float]] = {}
 
     def norms(self, reader, fieldname: str) -> list[float]:
@@ -100,9 +102,10 @@ class Scorer:
         k = self.idf(reader, fieldname, text) * (self.k1 + 1)
         got = {d: k * w / (w + norms[d]) for d, w in zip(ids, weights)}
         if len(ids) >= 1000:
-            self._cache[key] = got
-            while len(self._cache) > 48:
-                self._cache.pop(next(iter(self._cache)))
+            with self._lock:
+                self._cache[key] = got
+                while len(self._cache) > 48:
+                    self._cache.pop(next(iter(self._cache)), None)
         return got
 
     # -- query trees --------------------------------------------------------------
