@@ -25,7 +25,7 @@ from searchsvc.search import query as qmod
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
-from searchsvc.search.scoring import Scorer, phrase_docs
+from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
 from searchsvc.search.snippets import highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
@@ -84,7 +84,9 @@ class _Generation:
                         self._term_sets.pop(next(iter(self._term_sets)), None)
             return got
         if isinstance(q, wq.Or):
-            parts = [self.docset(s, sub) for sub in q.subqueries]
+            # an exact-form term never matches alone: it only adds to the score
+            parts = [self.docset(s, sub) for sub in q.subqueries
+                     if not (isinstance(sub, wq.Term) and sub.fieldname == EXACT_FIELD)]
             return frozenset().union(*parts) if parts else frozenset()
         if isinstance(q, wq.And):
             parts = sorted((self.docset(s, sub) for sub in q.subqueries), key=len)

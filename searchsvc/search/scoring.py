@@ -5,8 +5,9 @@ too slow for "France" (12,000 matching articles). Here each query term's posting
 are read block by block into plain lists (docnums, weights) and scored with one
 dict comprehension, using per-generation arrays of length norms; units (words,
 phrases, OR groups) are summed, multiplied by the coordination factor, and the
-top documents re-ranked with the early-position bonus (which needs positions, so
-it is computed for the top candidates only). Same formula as Whoosh's BM25F
+top documents re-ranked with the early-position bonus (which needs positions) and
+the exact-form bonus (the spell field's postings are as long as the body's): both
+are computed for the top candidates only. Same formula as Whoosh's BM25F
 (per-field BM25 on index-time boosted weights, quantised field lengths), with the
 BM25 idf of :mod:`searchsvc.search.ranking`.
 """
@@ -23,7 +24,8 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from searchsvc.search import ranking
 
-RERANK = 50  # candidates re-scored with the early-position bonus
+RERANK = 50  # candidates re-scored with the early-position and exact-form bonuses
+EXACT_FIELD = "spell"  # unstemmed accented words: the exact-form bonus
 
 
 def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
@@ -113,6 +115,8 @@ class Scorer:
     def unit(self, reader, q, docset) -> dict[int, float]:
         """docnum -> score of one query unit (Term, Phrase, Or of them)."""
         if isinstance(q, wq.Term):
+            if q.fieldname == EXACT_FIELD:
+                return {}  # scored for the top candidates only (exact_bonus)
             s = self.term(reader, q.fieldname, q.text)
             return _scaled(s, q.boost)
         if isinstance(q, wq.Or):
@@ -170,6 +174,27 @@ class Scorer:
                     extra[d] += k * (w2 / (w2 + norms[d]) - w / (w + norms[d]))
         return extra
 
+    def exact_bonus(self, reader, exact_terms, candidates: list[int]) -> dict[int, float]:
+        """Score of the candidates for the query words exactly as written (the
+        unstemmed, accented spell field), read for these documents only."""
+        extra = dict.fromkeys(candidates, 0.0)
+        norms = self.norms(reader, EXACT_FIELD)
+        wanted = sorted(candidates)
+        for text, boost in exact_terms:
+            try:
+                m = reader.postings(EXACT_FIELD, text)
+            except Exception:
+                continue
+            k = self.idf(reader, EXACT_FIELD, text) * (self.k1 + 1) * boost
+            for d in wanted:
+                if not m.is_active():
+                    break
+                m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    w = m.weight()
+                    extra[d] += k * w / (w + norms[d])
+        return extra
+
     def top(self, reader, units, docset, pool, limit, datekey, coord_table=None):
         """The best ``limit`` documents of ``pool`` (the filtered matches):
         ``[(score, docnum)]``, equal scores newest first."""
@@ -186,9 +211,13 @@ class Scorer:
             total = {d: s * coord_table[counts[d]] for d, s in total.items()}
         window = max(RERANK, limit)
         best = heapq.nlargest(window, pool, key=lambda d: (total.get(d, 0.0), datekey[d], -d))
-        body_terms = sorted(_body_terms(units))
-        if body_terms and best:
+        body_terms = sorted(_field_terms(units, "body"))
+        exact_terms = sorted(_field_terms(units, EXACT_FIELD))
+        if (body_terms or exact_terms) and best:
             extra = self.early_bonus(reader, body_terms, best)
+            if exact_terms:
+                for d, x in self.exact_bonus(reader, exact_terms, best).items():
+                    extra[d] += x
             factor = (lambda d: coord_table[counts.get(d, 0)]) if coord_table is not None else (lambda d: 1.0)
             best.sort(key=lambda d: (total.get(d, 0.0) + extra[d] * factor(d), datekey[d], -d), reverse=True)
             return [(total.get(d, 0.0) + extra[d] * factor(d), d) for d in best[:limit]]
@@ -201,15 +230,16 @@ def _scaled(scores: dict[int, float], boost: float) -> dict[int, float]:
     return {d: s * boost for d, s in scores.items()}
 
 
-def _body_terms(units) -> set[tuple[str, float]]:
+def _field_terms(units, fieldname: str) -> set[tuple[str, float]]:
+    """(term, boost) of the query's terms on one field."""
     out: set[tuple[str, float]] = set()
 
     def walk(q, boost):
         if isinstance(q, wq.Term):
-            if q.fieldname == "body":
+            if q.fieldname == fieldname:
                 out.add((q.text, boost * q.boost))
         elif isinstance(q, wq.Phrase):
-            if q.fieldname == "body":
+            if q.fieldname == fieldname:
                 out.update((w, boost * q.boost) for w in q.words)
         elif isinstance(q, wq.Or):
             for sub in q.subqueries:
