@@ -13,8 +13,6 @@ import heapq
 import os
 import threading
 import time
-from collections import Counter
-from itertools import chain
 from pathlib import Path
 
 from whoosh import query as wq
@@ -294,13 +292,12 @@ class SearchEngine:
         built = qmod.build(pq, gen.schema, reader, self.strategy)
         filters = data.filters_for(params)
 
-        counts = None
         if built.query is None:
             matched = data.live
         elif built.query is wq.NullQuery:
             matched = frozenset()
         else:
-            matched, counts = self._matching(gen, s, built)
+            matched = self._matching(gen, s, built)
             matched &= data.live
         results = intersect(matched, filters.values())
         total = len(results)
@@ -321,7 +318,8 @@ class SearchEngine:
                     top = heapq.nlargest(limit, results, key=lambda d: (datekey[d], -d))
                 hits = [(None, d) for d in top[offset:limit]]
             else:
-                table = coord_table(len(built.units)) if counts is not None else None
+                coord = self.strategy == "coord" and len(built.units) > 1
+                table = coord_table(len(built.units)) if coord else None
                 top = gen.scorer.top(reader, built.units, lambda q: gen.docset(s, q), results,
                                      limit, datekey, table)
                 hits = top[offset:limit]
@@ -350,23 +348,18 @@ class SearchEngine:
             "suggestion": suggestion,
         }
 
-    def _matching(self, gen, s, built):
-        """All matching docnums, and (for the coordination factor) how many query
-        units each one matches: term postings read once into sets (cached per
-        generation for frequent terms), then C-speed set algebra and counting."""
-        counts = None
+    def _matching(self, gen, s, built) -> set[int]:
+        """All matching docnums: term postings read once into sets (cached per
+        generation for frequent terms), then C-speed set algebra."""
         if built.units:
             unit_sets = [gen.docset(s, u) for u in built.units]
             matched = set().union(*unit_sets) if len(unit_sets) > 1 else set(unit_sets[0])
-            if len(unit_sets) > 1 and self.strategy == "coord":
-                counts = Counter(chain.from_iterable(unit_sets))
             if built.negative is not None:
                 matched -= gen.docset(s, built.negative)
-        elif built.listing and built.negative is not None:
-            matched = set(gen.facets.live - gen.docset(s, built.negative))
-        else:
-            matched = set(s.docs_for_query(built.query))
-        return matched, counts
+            return matched
+        if built.listing and built.negative is not None:
+            return set(gen.facets.live - gen.docset(s, built.negative))
+        return set(s.docs_for_query(built.query))
 
     def _docnum(self, s, doc_id) -> int | None:
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:
