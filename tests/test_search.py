@@ -112,6 +112,46 @@ def test_phrase_exclusion_or_prefix_and_fields(engine, articles):
     assert set(all_ids(engine, q='source:"Le Monde"')) == monde
 
 
+def test_prefix_of_a_full_word_finds_it(engine):
+    # the index holds stems ("munit"): a prefix typed as a whole word must still match
+    assert set(all_ids(engine, q="munitions*")) == set(all_ids(engine, q="munit*")) == {"iran", "munition"}
+    assert set(all_ids(engine, q="Munitions*")) == {"iran", "munition"}
+    assert "iran" in all_ids(engine, q="title:Pyongyang*")
+    # longer than the stem and not a word itself: "mobilisation" is indexed as "mobilis"
+    assert set(all_ids(engine, q="mobilisatio*")) == {"poutine-fr"}
+    assert set(all_ids(engine, q="fédératio*")) == {"munition"}
+    # accents or none, as for plain words
+    assert set(all_ids(engine, q="rôdeuse*")) == set(all_ids(engine, q="rodeuse*")) == {"munition"}
+    assert set(all_ids(engine, q="-munitions*")).isdisjoint({"iran", "munition"})
+    s = {x["id"]: x["snippet"] for x in search(engine, q="munitions*")["results"]}
+    assert "<mark>munitions</mark>" in s["iran"] and "<mark>munition</mark>" in s["munition"]
+    s = {x["id"]: x["snippet"] for x in search(engine, q="mobilisatio*")["results"]}
+    assert "<mark>mobilisation</mark>" in s["poutine-fr"]
+
+
+def test_prefix_expansion_is_bounded(tmp_path):
+    from searchsvc.search.query import MAX_PREFIX_TERMS, prefix_terms
+
+    letters = "bcdfghjklmnpqrstvwxz"
+    words = [f"zorglub{a}{b}ations" for a in letters for b in letters[:4]]  # 80 words
+    arts = [Article(id=f"d{i}", text=f"Le mot {w}.") for i, w in enumerate(words)]
+    arts.append(Article(id="often", text=f"Encore {words[0]}, {words[0]}."))
+    arts.append(Article(id="again", text=f"Et {words[0]} aussi."))
+    build_index_from_articles(tmp_path / "index", arts)
+    e = SearchEngine(tmp_path / "index")
+    try:
+        ix = e._current().ix
+        with ix.searcher() as s:
+            for field in ("body", "title"):
+                terms = prefix_terms(ix.schema, s.reader(), field, "zorglub")
+                assert len(terms) <= MAX_PREFIX_TERMS
+        r = e.search(parse_params({"q": "zorglub*", "per_page": "100"}))
+        assert 0 < r["total"] <= MAX_PREFIX_TERMS + 2
+        assert {"often", "again", "d0"} <= set(ids(r))  # the most frequent word is kept
+    finally:
+        e.close()
+
+
 def test_analysis_applies_to_queries(engine):
     # accents, elision, stemming and hyphenated names follow the index's analysis
     assert "coree" in all_ids(engine, q="Coree")

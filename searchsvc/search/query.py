@@ -279,6 +279,49 @@ def _expand_prefix(reader, fieldname: str, prefix: str) -> list[str]:
     return terms
 
 
+def prefix_terms(schema, reader, fieldname: str, text: str) -> list[str]:
+    """The index terms of ``fieldname`` that a prefix query ``text*`` searches.
+
+    The field holds stems ("munit") while users type the start of words
+    ("munitions*", "mobilisatio*"), so two sources are merged: the field's terms
+    that start with the folded prefix ("munit*", "coré*"), and the analysed forms
+    of the unstemmed, accented words of the ``spell`` vocabulary that start with
+    the prefix ("munitions" -> "munit", "mobilisatio" -> "mobilisation" ->
+    "mobilis"; like any word query, the stem also matches the word's other forms).
+    At most :data:`MAX_PREFIX_TERMS` terms, the most frequent first when there are
+    more; when neither finds a term, the prefix's own analysed form.
+    """
+    found: dict[str, None] = {}
+    prefix = _PREFIX_CLEAN_RE.sub("", fold(text).lower())
+    found.update(dict.fromkeys(_expand_prefix(reader, fieldname, prefix)))
+    if fieldname in DEFAULT_FIELDS and "spell" in schema:
+        word = [t for t, _ in _analyze(schema, "spell", text)]
+        if len(word) == 1 and len(word[0]) >= MIN_PREFIX_CHARS:
+            for w in _expand_prefix(reader, "spell", word[0]):
+                forms = _analyze(schema, fieldname, w)
+                if len(forms) == 1:
+                    found[forms[0][0]] = None
+    terms = [t for t in found if _doc_frequency(reader, fieldname, t) > 0]
+    if not terms:
+        # no word starts with it as typed (e.g. "nucleaire*", accents left out, where
+        # the vocabulary has "nucléaire"): search the prefix as a word. Only as a
+        # fallback: the stem of a partial word can be shorter ("mobilis" -> "mobil").
+        own = [t for t, _ in _analyze(schema, fieldname, text)]
+        if len(own) == 1 and _doc_frequency(reader, fieldname, own[0]) > 0:
+            terms = own
+    if len(terms) > MAX_PREFIX_TERMS:
+        terms.sort(key=lambda t: -_doc_frequency(reader, fieldname, t))
+        terms = terms[:MAX_PREFIX_TERMS]
+    return terms
+
+
+def _doc_frequency(reader, fieldname: str, text: str) -> int:
+    try:
+        return reader.doc_frequency(fieldname, text)
+    except (KeyError, ValueError, UnicodeError):
+        return 0
+
+
 def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> wq.Query | None:
     fields = [clause.field] if clause.field else list(DEFAULT_FIELDS)
     subs = []
@@ -286,8 +329,7 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> 
         if fieldname not in schema:
             continue
         if clause.kind == "prefix":
-            prefix = _PREFIX_CLEAN_RE.sub("", fold(clause.text).lower())
-            terms = _expand_prefix(reader, fieldname, prefix)
+            terms = prefix_terms(schema, reader, fieldname, clause.text)
             for t in terms:
                 if not budget.take():
                     break
