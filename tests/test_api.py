@@ -481,3 +481,16 @@ def test_unexpected_exception_is_a_logged_json_500(built_index, caplog):
     err = assert_error(resp, 500)
     assert err["code"] == "internal_error" and "secret" not in err["message"]
     assert "secret internal detail" in caplog.text
+
+
+def test_reindex_worker_reports_an_unusable_corpus_in_one_line(tmp_path, capsys):
+    """A corpus where every file is skipped gives a French one-line error, not a traceback."""
+    from searchsvc.web import reindex_worker
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "vide.txt").write_bytes(b"")
+    code = reindex_worker.main([str(corpus), str(tmp_path / "index")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err and err.strip()

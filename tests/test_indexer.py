@@ -257,6 +257,19 @@ def test_missing_state_means_full_rebuild(tmp_path, corpus):
     assert report.full and report.generation == "gen-2" and "état" in report.reason
 
 
+def test_changed_analysis_data_means_full_rebuild(tmp_path, corpus, monkeypatch):
+    """A new stop or protected list changes the terms: the next run rebuilds in full."""
+    from searchsvc import analysis
+
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    assert not reindex(corpus, index, workers=1).full
+    real = analysis.fingerprint()
+    monkeypatch.setattr(analysis, "fingerprint", lambda: real + "-new-stop-list")
+    report = reindex(corpus, index, workers=1)
+    assert report.full and report.generation == "gen-2" and "analyse" in report.reason
+
+
 def test_build_index_from_articles(tmp_path):
     arts = [Article(id="a1", text="Le port de Marseille accueille un paquebot géant.",
                     title="Paquebot", source="Le Phare", date="2020-02-29", lang="fr"),

@@ -12,7 +12,6 @@ the web service), killed by the kernel if the parent dies.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import shutil
@@ -86,15 +85,11 @@ class ReindexReport:
 
 
 def fingerprint() -> str:
-    """Identifies the schema and the analysis code an index was built with."""
-    import searchsvc.analysis as analysis
+    """Identifies the schema and the analysis (code, stop/protected lists, stemmer) an index
+    was built with; an index built under another fingerprint is rebuilt in full."""
+    from searchsvc import analysis
 
-    h = hashlib.blake2b(f"schema-{SCHEMA_VERSION}".encode(), digest_size=12)
-    src = Path(analysis.__file__)
-    files = sorted(src.parent.rglob("*.py")) if src.name == "__init__.py" else [src]
-    for f in files:
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    return f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}"
 
 
 def _default_workers() -> int:

@@ -30,12 +30,12 @@ def main(argv=None) -> int:
             os.nice(a.nice)
         except OSError:
             pass
-    from searchsvc.indexer import IndexBusyError, NoIndexError, reindex
+    from searchsvc.indexer import IndexBusyError, NoIndexError, ReindexError, reindex
     from searchsvc.web.state import jsonable
 
     try:
         report = reindex(a.corpus, a.index, full=a.full)
-    except (IndexBusyError, NoIndexError, OSError, ValueError) as exc:
+    except (IndexBusyError, NoIndexError, ReindexError, OSError, ValueError) as exc:
         print(str(exc).replace("\n", " "), file=sys.stderr)
         return 1
     print(json.dumps(jsonable(report), ensure_ascii=False))
