@@ -188,17 +188,27 @@ def _split_elision(word: str) -> tuple[str, int]:
     return word[offset:], offset
 
 
-def _search_term(word: str, stem: bool, stop: bool) -> tuple:
-    """The term for one raw word of the French analyzer, and its start offset."""
+def _word_start(word: str) -> tuple[str | None, str | None, int]:
+    """The steps both flavours share: ``(number, None, 0)`` for a grouped number
+    ("100 000" -> "100000"), else ``(None, word without its elision, offset)``;
+    ``(None, None, 0)`` for an over-long word."""
     if len(word) > MAX_WORD_LENGTH:
-        return (None, 0)
+        return (None, None, 0)
     word = normalize_apostrophes(word)
     if word[0].isdigit() and not word.isdigit():
         # A grouped number ("100 000") or a word starting with a digit ("2e").
         digits = word.translate(_SEPARATORS_TABLE)
         if digits.isdigit():
-            return (digits, 0)
+            return (digits, None, 0)
     word, offset = _split_elision(word)
+    return (None, word, offset)
+
+
+def _search_term(word: str, stem: bool, stop: bool) -> tuple:
+    """The term for one raw word of the French analyzer, and its start offset."""
+    number, word, offset = _word_start(word)
+    if word is None:
+        return (number, offset)
     term = fold(word.lower())
     if stop and (term in STOP_WORDS or (len(term) < 2 and not term.isdigit())):
         return (None, offset)
@@ -213,14 +223,9 @@ def _search_term(word: str, stem: bool, stop: bool) -> tuple:
 
 def _spelling_term(word: str, stem: bool, stop: bool) -> tuple:
     """The term for one raw word of the spelling analyzer: accents kept."""
-    if len(word) > MAX_WORD_LENGTH:
-        return (None, 0)
-    word = normalize_apostrophes(word)
-    if word[0].isdigit() and not word.isdigit():
-        digits = word.translate(_SEPARATORS_TABLE)
-        if digits.isdigit():
-            return (digits, 0)
-    word, offset = _split_elision(word)
+    number, word, offset = _word_start(word)
+    if word is None:
+        return (number, offset)
     term = unicodedata.normalize("NFC", word.lower())
     if stop and len(term) < 2 and not term.isdigit():
         return (None, offset)

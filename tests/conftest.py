@@ -60,3 +60,20 @@ def built_index(tmp_path_factory, fixture_corpus) -> Path:
     report = reindex(fixture_corpus, index, full=True, workers=1)
     assert not report.skipped, report.skipped
     return index
+
+
+@pytest.fixture(scope="module")
+def engine(built_index):
+    """A search engine over ``built_index``."""
+    from searchsvc.search import SearchEngine
+
+    return SearchEngine(built_index)
+
+
+@pytest.fixture(scope="module")
+def app(built_index, fixture_corpus, engine):
+    """The Flask app over ``built_index``, reindex API disabled (no admin token)."""
+    from searchsvc.web import create_app
+
+    return create_app({"TESTING": True, "INDEX_DIR": str(built_index),
+                       "CORPUS_DIR": str(fixture_corpus), "ENGINE": engine, "ADMIN_TOKEN": None})

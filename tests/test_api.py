@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from searchsvc.search import SearchEngine, parse_params
+from searchsvc.search import parse_params
 from searchsvc.web import create_app
 from searchsvc.web.openapi import openapi_document
 
@@ -51,17 +51,6 @@ def assert_error(resp, status: int, field: str | None = None) -> dict:
     if field:
         assert err.get("field") == field
     return err
-
-
-@pytest.fixture(scope="module")
-def engine(built_index):
-    return SearchEngine(built_index)
-
-
-@pytest.fixture(scope="module")
-def app(built_index, fixture_corpus, engine):
-    return create_app({"TESTING": True, "INDEX_DIR": str(built_index),
-                       "CORPUS_DIR": str(fixture_corpus), "ENGINE": engine, "ADMIN_TOKEN": None})
 
 
 @pytest.fixture

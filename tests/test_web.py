@@ -8,20 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from searchsvc.search import SearchEngine, parse_params
+from searchsvc.search import parse_params
 from searchsvc.web import create_app
 from searchsvc.web.formatting import date_fr, int_fr, lang_fr, month_name_fr, ms_fr, safe_http_url
-
-
-@pytest.fixture(scope="module")
-def engine(built_index):
-    return SearchEngine(built_index)
-
-
-@pytest.fixture(scope="module")
-def app(built_index, fixture_corpus, engine):
-    return create_app({"TESTING": True, "INDEX_DIR": str(built_index),
-                       "CORPUS_DIR": str(fixture_corpus), "ENGINE": engine})
 
 
 @pytest.fixture

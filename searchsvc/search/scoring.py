@@ -28,19 +28,23 @@ RERANK = 50  # candidates re-scored with the early-position and exact-form bonus
 EXACT_FIELD = "spell"  # unstemmed accented words: the exact-form bonus
 
 
-def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
-    """All (docnums, weights) of a term, global docnums, deleted documents included."""
-    ids: list[int] = []
-    weights: list[float] = []
+def _leaf_matchers(reader, fieldname: str, text: str):
+    """(raw postings matcher, docnum offset) of a term in each segment that has it."""
     for leaf, offset in reader.leaf_readers():
         try:
             if (fieldname, text) not in leaf:
                 continue
             m = leaf.postings(fieldname, text)
-        except Exception:
+        except Exception:  # a segment that cannot read this term: as if absent
             continue
-        if isinstance(m, FilterMatcher):
-            m = m.child
+        yield (m.child if isinstance(m, FilterMatcher) else m), offset
+
+
+def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """All (docnums, weights) of a term, global docnums, deleted documents included."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for m, offset in _leaf_matchers(reader, fieldname, text):
         if hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block"):
             while m.is_active():
                 if m._ids is None:
@@ -255,15 +259,7 @@ def read_positions(reader, fieldname: str, text: str, wanted) -> dict[int, list[
     block by block; only the wanted postings are decoded."""
     out: dict[int, list[int]] = {}
     fmt = reader.schema[fieldname].format
-    for leaf, offset in reader.leaf_readers():
-        try:
-            if (fieldname, text) not in leaf:
-                continue
-            m = leaf.postings(fieldname, text)
-        except Exception:
-            continue
-        if isinstance(m, FilterMatcher):
-            m = m.child
+    for m, offset in _leaf_matchers(reader, fieldname, text):
         if not (hasattr(m, "_read_ids") and hasattr(m, "_read_values") and hasattr(m, "_next_block")):
             while m.is_active():
                 d = m.id() + offset
