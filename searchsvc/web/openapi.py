@@ -10,6 +10,15 @@ import copy
 
 NULLABLE_STR = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+# The metadata every article shape shares (search hits, documents, similar articles).
+ARTICLE_META = {
+    "id": {"type": "string", "minLength": 1},
+    "title": NULLABLE_STR,
+    "source": NULLABLE_STR,
+    "date": DATE_OR_NULL,
+    "url": NULLABLE_STR,
+    "lang": NULLABLE_STR,
+}
 
 
 def _json(schema_ref: str, description: str) -> dict:
@@ -146,12 +155,7 @@ _DOCUMENT = {
                 "type": "object", "additionalProperties": False,
                 "required": ["id", "title", "source", "date", "url", "lang", "score", "snippet"],
                 "properties": {
-                    "id": {"type": "string", "minLength": 1},
-                    "title": NULLABLE_STR,
-                    "source": NULLABLE_STR,
-                    "date": DATE_OR_NULL,
-                    "url": NULLABLE_STR,
-                    "lang": NULLABLE_STR,
+                    **ARTICLE_META,
                     "score": {"type": ["number", "null"]},
                     "snippet": {"type": "string",
                                 "description": "Extrait HTML : texte échappé, mots trouvés dans <mark>."},
@@ -183,12 +187,7 @@ _DOCUMENT = {
                 "type": "object",
                 "required": ["id", "title", "source", "date", "url", "lang", "text"],
                 "properties": {
-                    "id": {"type": "string", "minLength": 1},
-                    "title": NULLABLE_STR,
-                    "source": NULLABLE_STR,
-                    "date": DATE_OR_NULL,
-                    "url": NULLABLE_STR,
-                    "lang": NULLABLE_STR,
+                    **ARTICLE_META,
                     "text": {"type": "string", "description": "Texte nettoyé, paragraphes séparés par une ligne vide."},
                     "highlighted": {"type": "array", "items": {"type": "string"},
                                     "description": "Avec ?q= : paragraphes en HTML échappé, mots trouvés dans <mark>."},
@@ -200,9 +199,7 @@ _DOCUMENT = {
                     "id": {"type": "string"},
                     "results": {"type": "array", "items": {
                         "type": "object", "required": ["id", "title"],
-                        "properties": {"id": {"type": "string", "minLength": 1}, "title": NULLABLE_STR,
-                                       "source": NULLABLE_STR, "date": DATE_OR_NULL, "url": NULLABLE_STR,
-                                       "lang": NULLABLE_STR, "score": {"type": ["number", "null"]}}}},
+                        "properties": {**ARTICLE_META, "score": {"type": ["number", "null"]}}}},
                 },
             },
             "Health": {
