@@ -36,11 +36,35 @@ def iter_records(n: int | None = None) -> Iterator[dict]:
             yield json.loads(line)
 
 
+def body_text(rec: dict) -> str:
+    """The lead and paragraphs of one record, separated by blank lines."""
+    blocks = [rec.get("lead") or ""] + list(rec.get("paragraphs") or [])
+    return "\n\n".join(b.strip() for b in blocks if b and b.strip())
+
+
 def article_text(rec: dict) -> str:
     """The ``.txt`` form of one record."""
-    blocks = [rec.get("lead") or ""] + list(rec.get("paragraphs") or [])
-    blocks = [b.strip() for b in blocks if b and b.strip()]
-    return (rec.get("title") or "").strip() + "\n\n" + "\n\n".join(blocks) + "\n"
+    return (rec.get("title") or "").strip() + "\n\n" + body_text(rec) + "\n"
+
+
+def cached_index(index_dir, tag: str, articles, rebuild: bool = False) -> bool:
+    """Build an index from ``articles()`` (a callable giving Article objects) into
+    ``index_dir`` unless one built under the same analysis fingerprint and ``tag``
+    is there already; returns True when it was built."""
+    import shutil
+
+    from searchsvc.indexer import build_index_from_articles, fingerprint
+
+    index_dir = Path(index_dir)
+    stamp = index_dir / "FINGERPRINT"
+    want = f"{fingerprint()}-{tag}"
+    if not rebuild and stamp.exists() and stamp.read_text() == want:
+        return False
+    shutil.rmtree(index_dir, ignore_errors=True)
+    index_dir.mkdir(parents=True)
+    build_index_from_articles(index_dir, articles())
+    stamp.write_text(want)
+    return True
 
 
 def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest") -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -32,10 +31,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from _newsfr import iter_records  # noqa: E402
+from _newsfr import body_text, cached_index, iter_records  # noqa: E402
 
 from searchsvc.article import Article  # noqa: E402
-from searchsvc.indexer import build_index_from_articles, fingerprint  # noqa: E402
 from searchsvc.search import SearchEngine, parse_params  # noqa: E402
 
 OUT = HERE / "out"
@@ -48,25 +46,12 @@ STOP = set("le la les de des du un une et en à au aux pour par sur dans avec qu
            "sont a été il elle ils on ne pas plus se sa son ses leur leurs l d qu s c n".split())
 
 
-def body(rec) -> str:
-    blocks = [rec.get("lead") or ""] + list(rec.get("paragraphs") or [])
-    return "\n\n".join(b.strip() for b in blocks if b and b.strip())
-
-
 def build_index(rebuild: bool) -> None:
-    stamp = INDEX / "FINGERPRINT"
-    want = f"{fingerprint()}-full-articles"
-    if not rebuild and stamp.exists() and stamp.read_text() == want:
-        print(f"index: cached {INDEX}")
-        return
-    shutil.rmtree(INDEX, ignore_errors=True)
-    INDEX.mkdir(parents=True)
     t = time.perf_counter()
-    build_index_from_articles(INDEX, (
-        Article(id=r["id"], title=r.get("title"), text=body(r), source=r.get("source"),
-                date=r.get("date"), lang="fr") for r in iter_records()))
-    stamp.write_text(want)
-    print(f"index: built in {time.perf_counter() - t:.0f} s")
+    built = cached_index(INDEX, "full-articles", lambda: (
+        Article(id=r["id"], title=r.get("title"), text=body_text(r), source=r.get("source"),
+                date=r.get("date"), lang="fr") for r in iter_records()), rebuild)
+    print(f"index: built in {time.perf_counter() - t:.0f} s" if built else f"index: cached {INDEX}")
 
 
 def make_queries(n_each: int = 30) -> list[dict]:
@@ -116,7 +101,7 @@ def fts5_build() -> sqlite3.Connection:
     db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, source UNINDEXED, date UNINDEXED, "
                "title, body, tokenize='unicode61 remove_diacritics 2')")
     db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (
-        (r["id"], r.get("source"), r.get("date") or "", r.get("title") or "", body(r))
+        (r["id"], r.get("source"), r.get("date") or "", r.get("title") or "", body_text(r))
         for r in iter_records()))
     db.commit()
     print(f"fts5: built in {time.perf_counter() - t:.0f} s")

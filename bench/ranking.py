@@ -16,10 +16,8 @@ and schema fingerprint; --rebuild forces a fresh one.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import re
-import shutil
 import sqlite3
 import sys
 import time
@@ -28,42 +26,23 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from searchsvc.article import Article  # noqa: E402
-from searchsvc.indexer import build_index_from_articles, fingerprint  # noqa: E402
 from searchsvc.search import SearchEngine, parse_params  # noqa: E402
 
-DATA = (ROOT / ".." / "shared" / "datasets" / "news-fr").resolve()
+from _newsfr import DATASET_DIR as DATA, cached_index, iter_records  # noqa: E402
 OUT = HERE / "out"
 K = 10
 
 
-def articles(limit=None):
-    with gzip.open(DATA / "news_fr.jsonl.gz", "rt", encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            if limit and i >= limit:
-                break
-            d = json.loads(line)
-            yield d
-
-
 def build_whoosh(index_dir: Path, limit, rebuild: bool) -> None:
-    stamp = index_dir / "FINGERPRINT"
-    want = f"{fingerprint()}-paragraphs-{limit or 'all'}"
-    if not rebuild and stamp.exists() and stamp.read_text() == want:
-        print(f"whoosh: cached index {index_dir}")
-        return
-    shutil.rmtree(index_dir, ignore_errors=True)
-    index_dir.mkdir(parents=True)
     t = time.perf_counter()
-    arts = (
+    built = cached_index(index_dir, f"paragraphs-{limit or 'all'}", lambda: (
         Article(id=d["id"], text="\n\n".join(d["paragraphs"]), source=d.get("source"),
-                date=d.get("date"), lang="fr")
-        for d in articles(limit)
-    )
-    build_index_from_articles(index_dir, arts)
-    stamp.write_text(want)
-    print(f"whoosh: indexed in {time.perf_counter() - t:.1f} s")
+                date=d.get("date"), lang="fr") for d in iter_records(limit)), rebuild)
+    print(f"whoosh: indexed in {time.perf_counter() - t:.1f} s" if built
+          else f"whoosh: cached index {index_dir}")
 
 
 def build_fts5(limit) -> sqlite3.Connection:
@@ -72,7 +51,7 @@ def build_fts5(limit) -> sqlite3.Connection:
     db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, "
                "tokenize='unicode61 remove_diacritics 2')")
     db.executemany("INSERT INTO docs(id, body) VALUES (?, ?)",
-                   ((d["id"], "\n\n".join(d["paragraphs"])) for d in articles(limit)))
+                   ((d["id"], "\n\n".join(d["paragraphs"])) for d in iter_records(limit)))
     db.commit()
     print(f"fts5: indexed in {time.perf_counter() - t:.1f} s")
     return db
@@ -120,7 +99,7 @@ def main(argv=None) -> int:
     with open(DATA / "known_item_dev.jsonl", encoding="utf-8") as f:
         queries = [json.loads(line) for line in f if line.strip()]
     if args.limit:
-        present = {d["id"] for d in articles(args.limit)}
+        present = {d["id"] for d in iter_records(args.limit)}
         queries = [q for q in queries if set(q["relevant_ids"]) & present]
     print(f"{len(queries)} known-item queries; paragraphs only")
 
