@@ -24,7 +24,10 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-DATASET_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "news-fr"
+# ../shared beside the checkout (/work/main), or beside the worktrees' folder (/work/wt/<name>)
+DATASET_DIR = next((p / "shared" / "datasets" / "news-fr" for p in Path(__file__).resolve().parents[2:4]
+                    if (p / "shared" / "datasets" / "news-fr").is_dir()),
+                   Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "news-fr")
 NEWS = DATASET_DIR / "news_fr.jsonl.gz"
 TOTAL = 33_930
 

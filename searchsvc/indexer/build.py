@@ -25,6 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import SegmentWriter
 
+from searchsvc.enrich import copies
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
                                      signature, skip_signature)
@@ -89,7 +90,7 @@ def fingerprint() -> str:
     was built with; an index built under another fingerprint is rebuilt in full."""
     from searchsvc import analysis
 
-    return f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}"
+    return f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}-{copies.fingerprint()}"
 
 
 def _default_workers() -> int:
@@ -137,7 +138,7 @@ class _Worker:
         """
         if not isinstance(rel, str):
             self._add(article_fields(rel))
-            return None
+            return ("article", rel.id, [r for r in [copies.record(rel)] if r is not None])
         path = self.corpus / rel
         entry = sig = ssig = None
         try:
@@ -159,14 +160,18 @@ class _Worker:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             return ("skip", rel, f"identifiant « {dup} » en double dans le fichier", ssig)
+        rows = []  # copy-group records (searchsvc.enrich.copies), grouped by the parent
         for art in articles:
+            row = copies.record(art)
+            if row is not None:
+                rows.append(row)
             fields = article_fields(art, digest)
             fields["path"] = rel
             try:
                 self._add(fields)
             except Exception as exc:
                 raise RuntimeError(f"{rel} : échec de l'indexation ({type(exc).__name__}: {exc})") from exc
-        return ("ok", rel, FileRecord(sig, digest, ids), len(ids))
+        return ("ok", rel, FileRecord(sig, digest, ids), len(ids), rows)
 
     def finish(self) -> list:
         """Closes the current segment; returns all the segments written."""
@@ -436,6 +441,11 @@ def _tally(outcomes, report, skips):
     return dict(sorted(records.items()))
 
 
+def _copy_rows(outcomes, records) -> list:
+    """The copy records of the files kept in ``records`` (duplicate-id losers excluded)."""
+    return [row for o in outcomes if o[0] == "ok" and o[1] in records for row in o[4]]
+
+
 def _count(records, report, previous):
     report.updated = sum(1 for rel in records if rel in previous)
     report.added = len(records) - report.updated
@@ -477,6 +487,8 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                 full, reason = True, "schéma ou analyse modifiés depuis la dernière indexation"
             elif not whoosh_index.exists_in(str(index_dir / live)):
                 full, reason = True, f"index {live} illisible"
+            elif not copies.store_exists(index_dir / live):
+                full, reason = True, f"groupes de copies de {live} absents ou illisibles"
         skipped = []
         try:
             manifest = load_manifest(corpus_dir)
@@ -534,6 +546,8 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
             raise
         _resolve_duplicates(ix, {}, records, report, index_dir, limitmb, skips)
         _count(records, report, {})
+        log("regroupement des copies…")
+        copies.update_generation(gen_dir, _copy_rows(outcomes, records), fresh=True)
         ix = whoosh_index.open_dir(str(gen_dir))
         report.total_documents = ix.doc_count()
         if report.total_documents == 0 and rels:
@@ -627,6 +641,10 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     _resolve_duplicates(ix, owners, records, report, index_dir, limitmb, skips)
     _count(records, report, state.files)
     state.files = dict(sorted({**unchanged, **records}.items()))
+    log("regroupement des copies…")
+    copies.update_generation(gen_dir, _copy_rows(outcomes, records),
+                             keep_ids={i for rec in state.files.values() for i in rec.ids},
+                             drop_ids={i for rec in records.values() for i in rec.ids})
     state.skipped = skips
     state.save(gen_dir)
     report.total_documents = whoosh_index.open_dir(str(gen_dir)).doc_count()
@@ -666,9 +684,11 @@ def build_index_from_articles(index_dir, articles, *, workers: int = 1) -> str:
             ix = whoosh_index.create_in(str(gen_dir), build_schema())
             w = _writer(ix, 0, LIMITMB, index_dir)
             try:
-                _, segments = _pool(gen_dir, gen_dir, {}, chunks(), n, 0, None, LIMITMB,
-                                    lambda message: None)
+                outcomes, segments = _pool(gen_dir, gen_dir, {}, chunks(), n, 0, None, LIMITMB,
+                                           lambda message: None)
                 w.commit_segments(segments, merge=False)
+                copies.update_generation(gen_dir, [r for o in outcomes if o[0] == "article"
+                                                   for r in o[2]], fresh=True)
             except BaseException:
                 w.cancel()
                 raise
