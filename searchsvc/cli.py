@@ -14,6 +14,7 @@ COMMANDS = {
     "stats": "stats",
     "search": "search",
     "similar": "similar",
+    "copies": "copies",
     "serve": "serve",
 }
 
