@@ -49,6 +49,9 @@ MIN_WORDS = 60
 MAX_BUCKET_PAIRS = 64
 #: The store file in a generation folder.
 STORE_NAME = "copies.npz"
+#: ``SEARCHSVC_COPY_GROUPS=0`` turns grouping off (bench/index_speed.py measures its cost);
+#: switching it either way means a full rebuild.
+ENABLED = os.environ.get("SEARCHSVC_COPY_GROUPS", "1").strip().lower() not in ("0", "off", "non", "no")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -177,6 +180,8 @@ class CopyRecord:
 
 def record(article) -> CopyRecord | None:
     """The :class:`CopyRecord` of an article, None when it is too short to be grouped."""
+    if not ENABLED:
+        return None
     sig, size = signature(article.text or "")
     if sig is None:
         return None
@@ -379,4 +384,4 @@ def fingerprint() -> str:
 def params() -> dict:
     """The parameters a store was built with (another set means regrouping)."""
     return {"shingle": SHINGLE, "num_perm": NUM_PERM, "bands": BANDS, "rows": ROWS,
-            "overlap": OVERLAP, "min_words": MIN_WORDS, "v": 1}
+            "overlap": OVERLAP, "min_words": MIN_WORDS, "enabled": ENABLED, "v": 1}
