@@ -291,37 +291,30 @@ def recall_by_share(texts, origin, shares, groups):
         f"{k / 10:.1f}-{(k + 1) / 10:.1f}: {v[0]}/{v[1]}" for k, v in sorted(buckets.items())))
 
 
-def short_texts(recs, rng):
-    """False pairs when every article of 20 days is cut to its first L words."""
-    days = sorted({r["date"] for r in recs})[-20:]
-    pool = [r for r in recs if r["date"] in days]
-    print(f"\n== minimum length: {len(pool)} articles of 20 days cut to their first L words "
-          "(gold: the cut texts' own share)")
+def short_texts(recs, days: int = 30):
+    """Grouping of short texts: every article of ``days`` days cut to its first L words.
+
+    Two short texts grouped are counted as an accident when the cut texts themselves
+    share less than 30 % of their words (clearly different texts), and as a pair of
+    different articles when the full articles share less than 50 %."""
+    last = sorted({r["date"] for r in recs})[-days:]
+    pool = [r for r in recs if r["date"] in last]
+    print(f"\n== minimum length: {len(pool)} articles of {days} days cut to their first L words, "
+          "grouped with the minimum length lifted")
     full = {r["id"]: "\n\n".join(body(r)) for r in pool}
-    for L in (20, 30, 40, 60, 80):
-        texts = {r["id"]: (" ".join(copies.words(full[r["id"]])[:L]), r["date"]) for r in pool}
-        saved = copies.MIN_WORDS
-        copies.MIN_WORDS = 0
+    saved = copies.MIN_WORDS
+    for L in (10, 20, 30, 40, 50, 60, 80, 120):
+        texts = {i: " ".join(t.split()[:L]) for i, t in full.items()}
+        copies.MIN_WORDS = 1
         try:
-            ids, dates, sigs, sizes = [], [], [], []
-            for i in sorted(texts):
-                sig, size = copies.signature(texts[i][0], min_words=1)
-                ids.append(i), dates.append(texts[i][1]), sigs.append(sig), sizes.append(size)
-            g = copies.assign_groups(ids, dates, np.array(sigs), np.array(sizes))
+            groups = pipeline({i: (t, "2020-01-01") for i, t in texts.items()})
         finally:
             copies.MIN_WORDS = saved
-        groups = defaultdict(list)
-        for i, gid in zip(ids, g):
-            groups[gid].append(i)
-        false = true = 0
-        for ms in groups.values():
-            for x in range(len(ms)):
-                for y in range(x + 1, len(ms)):
-                    sh = share(texts[ms[x]][0], texts[ms[y]][0])
-                    false += sh < 0.5
-                    true += sh >= 0.7
-        print(f"   L = {L:3d} words: {false} false pairs (cut texts sharing < 50 %), "
-              f"{true} pairs of cut texts sharing >= 70 %")
+        pairs = [(ms[x], ms[y]) for ms in groups.values() for x in range(len(ms)) for y in range(x + 1, len(ms))]
+        accidents = sum(share(texts[a], texts[b]) < 0.3 for a, b in pairs)
+        different = sum(share(full[a], full[b]) < 0.5 for a, b in pairs)
+        print(f"   L = {L:3d} words: {len(pairs):3d} grouped pairs, {accidents} accidents (cut texts "
+              f"sharing < 30 %), {different} of different articles (full texts sharing < 50 %)")
 
 
 def main(argv=None):
@@ -332,12 +325,16 @@ def main(argv=None):
     ap.add_argument("--no-sweep", action="store_true")
     ap.add_argument("--overlap", type=float, default=None, help="override copies.OVERLAP")
     ap.add_argument("--no-short", action="store_true", help="skip the minimum length sweep")
+    ap.add_argument("--only-short", action="store_true", help="only the minimum length sweep")
     a = ap.parse_args(argv)
     if a.overlap is not None:
         copies.OVERLAP = a.overlap
     if not NEWS.exists():
         sys.exit(f"dataset not found: {NEWS}")
     print(f"copies_quality: params {copies.params()}")
+    if a.only_short:
+        short_texts(list(iter_records()))
+        return
     texts, origin, recs = build_dev(a.originals, a.seed)
     n_copies = sum(1 for i in texts if "~" in i)
     print(f"dev set: {a.originals} originals, {n_copies} copies, "
@@ -375,7 +372,7 @@ def main(argv=None):
         score("news-fr + dev copies (grouped pairs and copy pairs)", merged, origin_all, cache,
               near=False)
     if not a.no_short:
-        short_texts(recs, random.Random(a.seed))
+        short_texts(recs)
 
 
 _BY_ID: dict = {}

@@ -141,3 +141,17 @@ def test_reindex_without_a_store_rebuilds_fully(tmp_path, corpus_copy):
     rep = reindex(corpus_copy, index, workers=1)
     assert rep.full and "copies" in rep.reason
     assert len(groups(index)) == 5
+
+
+def test_diff_of_two_long_unrelated_texts_is_bounded():
+    import time
+
+    from searchsvc.search.textdiff import MAX_SENTENCES, diff
+
+    rng = random.Random(2)
+    a = " ".join(f"Phrase {rng.random():.6f} numéro {i} du premier texte." for i in range(3000))
+    b = " ".join(f"Autre {rng.random():.6f} phrase {i} du second texte." for i in range(3000))
+    t = time.process_time()
+    d = diff(a, b)
+    assert time.process_time() - t < 20
+    assert d["summary"]["removed"] + d["summary"]["changed"] == MAX_SENTENCES

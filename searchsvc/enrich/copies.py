@@ -307,6 +307,7 @@ class CopyStore:
         with open(tmp, "wb") as f:
             np.savez(f, info=np.frombuffer(json.dumps(info, ensure_ascii=False).encode("utf-8"),
                                            dtype=np.uint8),
+                     params=np.frombuffer(json.dumps(params()).encode("utf-8"), dtype=np.uint8),
                      sigs=self.sigs, sizes=self.sizes)
             f.flush()
             os.fsync(f.fileno())
@@ -369,11 +370,10 @@ def store_exists(gen_dir) -> bool:
     if not path.is_file():
         return False
     try:
-        with np.load(path, allow_pickle=False) as z:
-            info = json.loads(bytes(z["info"]).decode("utf-8"))
+        with np.load(path, allow_pickle=False) as z:  # reads the small params member only
+            return json.loads(bytes(z["params"]).decode("utf-8")) == params()
     except (OSError, ValueError, KeyError):
         return False
-    return info.get("params") == params()
 
 
 def fingerprint() -> str:

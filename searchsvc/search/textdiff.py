@@ -18,8 +18,10 @@ _SENTENCE = re.compile(r"(?<=[.!?…»])\s+(?=[«\"“(\w])")
 _WORD = re.compile(r"\w+")
 #: Share of words two sentences must have in common to count as one changed sentence.
 CHANGED_RATIO = 0.5
-#: Sentences compared at most (the rest is compared as a whole block).
-MAX_SENTENCES = 2000
+#: Sentences compared at most (a longer text's tail is left out of the comparison).
+MAX_SENTENCES = 1000
+#: Added sentences looked at to pair one removed sentence (bounds the work on long texts).
+PAIR_WINDOW = 12
 
 
 def sentences(text: str) -> list[str]:
@@ -74,7 +76,7 @@ def diff(old: str, new: str) -> dict:
         j = j1
         for i in range(i1, i2):
             best, score = None, CHANGED_RATIO
-            for jj in range(j, j2):
+            for jj in range(j, min(j2, j + PAIR_WINDOW)):
                 r = _ratio(ka[i], kb[jj])
                 if r >= score:
                     best, score = jj, r
