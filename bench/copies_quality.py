@@ -13,8 +13,8 @@ The development set (generated, seeded, never written into the repository):
   days (follow-ups), by word-set similarity.
 
 Gold labels come from the texts themselves: the share of a pair is the number of
-words in common (difflib matching blocks over the word sequences) over the
-words of the longer text. Share >= 0.7: a copy (recall target); share < 0.5: two
+words in common (difflib matching blocks, sentence by sentence, whatever their
+order and paragraph breaks) over the words of the longer text. Share >= 0.7: a copy (recall target); share < 0.5: two
 different articles (a false pair if grouped); in between: counted apart. Real
 near-copies already in news-fr (AFP dispatches published twice) are labelled
 the same way.
@@ -51,6 +51,7 @@ from _newsfr import NEWS, iter_records  # noqa: E402
 from copymaker import random_copy  # noqa: E402  (tests/copymaker.py)
 
 from searchsvc.enrich import copies  # noqa: E402
+from searchsvc.search.textdiff import sentences  # noqa: E402
 
 
 def body(rec) -> list[str]:
@@ -63,9 +64,10 @@ def _matched(wa: list[str], wb: list[str]) -> int:
 
 
 def share(a: str, b: str) -> float:
-    """Words in common / words of the longer text, order of paragraphs ignored: each
-    paragraph of the shorter text is aligned (difflib matching blocks over words) with
-    the paragraph of the other that it matches best."""
+    """Words in common / words of the longer text, whatever the order and the paragraph
+    breaks: each sentence of the shorter text is aligned (difflib matching blocks over
+    words) with the sentence of the other that it matches best (among the 3 sharing
+    most words with it). Outlets merge, split and reorder paragraphs."""
     wa, wb = copies.words(a), copies.words(b)
     if not wa or not wb:
         return 0.0
@@ -76,12 +78,15 @@ def share(a: str, b: str) -> float:
         return bound
     if len(wa) > len(wb):
         a, b = b, a
-    pa = [copies.words(p) for p in a.split("\n\n")]
-    pb = [copies.words(p) for p in b.split("\n\n")]
+    sa = [copies.words(x) for x in sentences(a)]
+    sb = [copies.words(x) for x in sentences(b)]
+    setsb = [set(y) for y in sb]
     same = 0
-    for x in pa:
-        if x:
-            same += max(_matched(x, y) for y in pb) if pb else 0
+    for x in sa:
+        if x and sb:
+            sx = set(x)
+            best = sorted(range(len(sb)), key=lambda j: -len(sx & setsb[j]))[:3]
+            same += max(_matched(x, sb[j]) for j in best)
     return min(1.0, same / max(len(wa), len(wb)))
 
 

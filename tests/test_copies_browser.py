@@ -55,6 +55,8 @@ def test_a_collapsed_hit_expands_to_its_copies(server, new_page, live):  # noqa:
         sources = {SEED: "BBC News", **{i: src for i, (src, _) in COPIES.items()}}
         assert all(sources[i] in text for i in GROUP - set(shown))
         assert ("première publication" in text) == (shown[0] != SEED)
+        # the first publication is marked, in its hit or in the list of copies
+        assert page.locator("#hits li.hit").filter(has=page.locator("details.hit-copies")).locator(".first-published").count() == 1
         assert "histoires distinctes" in page.locator("#summary").inner_text()
         # the checkbox shows every copy (live update, then the server-rendered URL)
         page.check("#copies")

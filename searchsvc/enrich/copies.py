@@ -41,7 +41,7 @@ BANDS = 42
 ROWS = 3
 #: A candidate pair is a copy when its estimated overlap (shared shingles over the
 #: shingles of the larger text) reaches this.
-OVERLAP = 0.50
+OVERLAP = 0.55
 #: Articles with fewer words stand alone (captions, two-line briefs).
 MIN_WORDS = 60
 #: LSH buckets larger than this are linked as a chain of verified neighbours

@@ -199,6 +199,10 @@
         meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
         meta.appendChild(h("span", {"class": "hit-lang"}, langFr(hit.lang)));
       }
+      if (hit.copies && hit.copies.count && hit.group === hit.id) {
+        meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
+        meta.appendChild(h("strong", {"class": "first-published"}, "première publication"));
+      }
       li.appendChild(meta);
       var snippet = h("p", {"class": "hit-snippet"});
       appendSnippet(snippet, hit.snippet);
@@ -226,7 +230,7 @@
       li.appendChild(c.date ? h("time", {datetime: c.date}, dateFr(c.date)) : h("span", null, "date inconnue"));
       if (c.id === hit.group) {
         li.appendChild(document.createTextNode(" · "));
-        li.appendChild(h("strong", null, "première publication"));
+        li.appendChild(h("strong", {"class": "first-published"}, "première publication"));
       }
       ul.appendChild(li);
     });
