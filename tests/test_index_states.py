@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from searchsvc.indexer import index_stats, open_index, reindex
 from searchsvc.indexer.columns import column_values
 
@@ -82,3 +84,57 @@ def test_column_values_agree_with_stored_fields_segment_by_segment(tmp_path):
             stored = r.stored_fields(docnum)
             assert values[docnum] == stored.get("source", "unknown") != ""
             assert dates[docnum] == stored.get("date", "")
+
+
+# -- the index shapes of conftest.py ------------------------------------------------
+
+
+def _layout(index_dir):
+    """(segments, deleted documents, {id: stored fields}) of the live generation."""
+    _, ix = open_index(index_dir)
+    with ix.reader() as r:
+        stored = {f["id"]: f for f in r.all_stored_fields()}
+        return len(ix._segments()), r.doc_count_all() - r.doc_count(), stored
+
+
+def _check_shape(shape, segments, deleted):
+    if shape == "one-segment":
+        assert (segments, deleted) == (1, 0)
+    elif shape == "segments-deletions":
+        assert segments >= 4 and deleted >= 3
+    elif shape in ("incremental-runs", "workers"):
+        assert segments >= 2
+    else:  # pragma: no cover - a new shape must say what it is
+        raise AssertionError(shape)
+
+
+@pytest.fixture(scope="module")
+def reference_index(tmp_path_factory, fixture_corpus):
+    index = tmp_path_factory.mktemp("reference") / "index"
+    reindex(fixture_corpus, index, full=True, workers=1)
+    return index
+
+
+def test_each_corpus_shape_has_its_layout_and_the_same_documents(built_index, index_shape,
+                                                                 reference_index):
+    segments, deleted, stored = _layout(built_index)
+    _check_shape(index_shape, segments, deleted)
+    assert stored == _layout(reference_index)[2]  # same documents, same stored fields
+    assert index_stats(built_index) | {"index_dir": None, "corpus": None, "size_bytes": 0,
+                                      "total_size_bytes": 0, "segments": 0} == \
+        index_stats(reference_index) | {"index_dir": None, "corpus": None, "size_bytes": 0,
+                                        "total_size_bytes": 0, "segments": 0}
+
+
+def test_each_article_shape_has_its_layout_and_the_same_documents(shaped_index, index_shape):
+    from searchsvc.article import Article
+
+    arts = [Article(id=f"a{i}", text=f"Paragraphe {i} sur la marée.", title=f"Titre {i}",
+                    source=f"Source {i % 3}", date=f"2020-01-{i + 1:02d}", lang="fr")
+            for i in range(12)]
+    segments, deleted, stored = _layout(shaped_index("states", arts))
+    _check_shape(index_shape, segments, deleted)
+    assert sorted(stored) == sorted(a.id for a in arts)
+    for a in arts:
+        assert stored[a.id]["text" if "text" in stored[a.id] else "body"] == a.text
+        assert stored[a.id]["source"] == a.source and stored[a.id]["date"] == a.date
