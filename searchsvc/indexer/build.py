@@ -28,9 +28,9 @@ from whoosh.writing import SegmentWriter
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
                                      signature, skip_signature)
-from searchsvc.indexer.store import (IndexBusyError, current_generation, fsync_tree,
-                                     list_generations, reindex_lock, remove_old_generations,
-                                     switch_current)
+from searchsvc.indexer.store import (IndexBusyError, clean_leftovers, current_generation,
+                                     fsync_tree, list_generations, reindex_lock,
+                                     remove_old_generations, switch_current)
 from searchsvc.ingest import IngestError, corpus_files, doc_id, extract, load_manifest
 
 #: Whoosh's estimate (MB) of a worker's in-memory postings at which it closes its
@@ -71,6 +71,8 @@ class ReindexReport:
     seconds: float = 0.0
     docs_per_s: float = 0.0
     removed_generations: list[str] = field(default_factory=list)
+    #: what an interrupted reindex had left and this one removed (French sentences)
+    cleaned: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -463,7 +465,10 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
         raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
     workers = max(1, int(workers or _default_workers()))
     log = log or (lambda message: None)
-    with reindex_lock(index_dir, wait):
+    with reindex_lock(index_dir, wait) as stale_pid:
+        cleaned = clean_leftovers(index_dir, stale_pid)
+        for note in cleaned:
+            log(f"nettoyage : {note}")
         live = current_generation(index_dir)
         reason = "reconstruction complète demandée (--full)" if full else ""
         state = None
@@ -495,6 +500,7 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
         else:
             report = _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers,
                                   progress, limitmb, wait, skipped, log)
+        report.cleaned = cleaned
     report.seconds = time.monotonic() - t0
     report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
     return report

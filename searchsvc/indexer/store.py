@@ -4,13 +4,15 @@ Layout of an index folder::
 
     index/CURRENT        "gen-<n>\\n": the live generation
     index/gen-<n>/       a complete Whoosh index, plus state.json (see state.py)
-    index/reindex.lock   held (flock) by the one reindex allowed at a time
+    index/reindex.lock   held (flock) by the one reindex allowed at a time; holds the
+                         holder's pid while held, emptied on release
 
 ``CURRENT`` is replaced atomically (temp file, fsync, ``os.replace``, fsync of
 the folder) only once the new generation is complete and synced, so a reader
 or a crash never sees a half-built index. After a switch the generation that
 was live just before is kept (a reader that opened it a moment ago can still
-open or refresh it); older ones, and leftovers of crashed builds, are removed.
+open or refresh it); older ones are removed. Whatever a killed reindex left is
+removed by the next one (:func:`clean_leftovers`).
 A process that still holds files of a removed generation open keeps reading
 them (POSIX keeps unlinked open files; Whoosh maps its compound segments).
 """
@@ -154,7 +156,9 @@ def reindex_lock(index_dir, wait: float = 0.0):
     """Hold the index's reindex lock; raise :class:`IndexBusyError` after ``wait`` seconds.
 
     ``flock`` is released by the kernel when the holder dies, so a killed
-    reindex never leaves a stale lock.
+    reindex never blocks the next one. The holder writes its pid into the lock
+    file and empties it on release: yields the pid found there on acquiring
+    (a holder that died without releasing, e.g. ``kill -9``), else None.
     """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -171,11 +175,88 @@ def reindex_lock(index_dir, wait: float = 0.0):
                 if time.monotonic() >= deadline:
                     raise IndexBusyError(index_dir) from None
                 time.sleep(0.1)
+        stale = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield int(stale) if stale.isdigit() else None
+        finally:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:  # pragma: no cover - e.g. the disk went read-only
+                pass
     finally:
         os.close(fd)  # releases the flock
+
+
+def _remove_tmp_files(folder: Path) -> list[str]:
+    """``*.tmp-<pid>`` files of :func:`write_atomic` (only ever left by a killed writer)."""
+    removed = []
+    for path in folder.glob("*.tmp-*"):
+        try:
+            path.unlink()
+            removed.append(path.name)
+        except OSError:
+            pass
+    return removed
+
+
+def _remove_orphan_segments(gen_dir: Path) -> int:
+    """Whoosh files of the live generation that its TOC does not name (segments a killed
+    incremental run wrote but never committed): removed the way Whoosh's own commit does.
+    Returns how many files went."""
+    from whoosh.index import clean_files
+
+    try:
+        ix = whoosh_index.open_dir(str(gen_dir))
+        toc = ix._read_toc()
+    except Exception:  # unreadable: the reindex rebuilds it in full
+        return 0
+    before = set(os.listdir(gen_dir))
+    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    return len(before - set(os.listdir(gen_dir)))
+
+
+def clean_leftovers(index_dir, stale_pid: int | None = None) -> list[str]:
+    """Remove what an interrupted reindex left; call it holding the reindex lock.
+
+    A complete build always switches ``CURRENT`` before releasing the lock, so
+    every generation numbered above the live one is a partial build; of the older
+    ones only the most recent is kept (the generation live before the last switch).
+    Also removes temp files of interrupted atomic writes and uncommitted segment
+    files in the live generation. Returns one French sentence per thing cleaned.
+    """
+    index_dir = Path(index_dir)
+    notes = []
+    if stale_pid is not None:
+        notes.append(f"verrou d'une réindexation interrompue (processus {stale_pid}) repris")
+    live = current_generation(index_dir)
+    live_n = gen_number(live) if live else None
+    gens = list_generations(index_dir)
+    if live_n is None:
+        partial = [p for _, p in gens]
+        old = []
+    else:
+        partial = [p for n, p in gens if n > live_n]
+        older = [p for n, p in gens if n < live_n]
+        old = older[:-1]
+    for path in partial:
+        shutil.rmtree(path, ignore_errors=True)
+        notes.append(f"génération partielle {path.name} d'une réindexation interrompue supprimée")
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+        notes.append(f"ancienne génération {path.name} supprimée")
+    tmp = _remove_tmp_files(index_dir)
+    if live is not None and (index_dir / live).is_dir():
+        tmp += _remove_tmp_files(index_dir / live)
+        orphans = _remove_orphan_segments(index_dir / live)
+        if orphans:
+            notes.append(f"{orphans} fichier{'s' if orphans > 1 else ''} de segment non validé"
+                         f"{'s' if orphans > 1 else ''} supprimé{'s' if orphans > 1 else ''} "
+                         f"dans {live}")
+    if tmp:
+        notes.append("fichiers temporaires d'une écriture interrompue supprimés : " + ", ".join(tmp))
+    return notes
 
 
 def dir_size(path) -> int:

@@ -1,0 +1,438 @@
+"""Fault injection: real faults against a real reindex, and what the service does after.
+
+Scenarios (each prints one row: scenario, what was done, outcome, verdict):
+
+- ``kill``: ``kill -9`` of ``searchsvc reindex`` (full or incremental, 2 workers) at
+  seeded random moments, of the parent or of a worker process. Afterwards the
+  index must serve a complete generation, the old one or the new one and never a
+  mix (the documents and their content hashes are compared with both), through
+  the search engine, ``index_stats`` and the web app; the next reindex must
+  succeed, say what it cleaned, and leave no partial generation, temp file,
+  uncommitted segment or stale lock.
+- ``disk-full``: the index on a small tmpfs (mounted here; root needed) filled by
+  a ballast file during a full and an incremental reindex: one French error
+  line, exit 1, the previous generation served and nothing half-written live;
+  after the ballast is removed the next reindex succeeds.
+- ``corrupt``: a truncated, then an overwritten segment file of the live
+  generation: the web app answers 503 JSON, ``/healthz`` names the problem,
+  ``searchsvc reindex --full`` repairs it.
+- ``read-only``: the index folder on a read-only mount: reindex fails with a
+  French line, search still answers.
+- ``corpus-removed``: the corpus folder removed while a reindex runs: French
+  line, nothing deleted from the index.
+
+The tests (tests/test_faults.py) run these same functions.
+
+    python bench/faults.py [--kills 20] [--seed 2026] [--only kill,disk-full,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+SEARCHSVC = [sys.executable, "-m", "searchsvc.cli"]
+#: a word every synthetic article contains
+COMMON = "conseil"
+
+_TOWNS = ["Rennes", "Nantes", "Lille", "Dijon", "Nîmes", "Tours", "Brest", "Metz", "Pau", "Caen",
+          "Reims", "Angers", "Amiens", "Limoges", "Poitiers", "Troyes"]
+_SUBJECTS = ["le tramway", "la médiathèque", "le marché", "la piscine", "le budget", "le stade",
+             "la crue", "le festival", "la rocade", "l'hôpital", "le lycée", "la gare"]
+
+
+def article_text(i: int, version: int = 0) -> str:
+    """A distinct synthetic French article (``version`` changes its text)."""
+    town, subject = _TOWNS[i % len(_TOWNS)], _SUBJECTS[(i * 7) % len(_SUBJECTS)]
+    rnd = random.Random(i * 1000 + version)
+    words = " ".join(rnd.choice(["élus", "habitants", "travaux", "vote", "séance", "projet",
+                                 "commission", "rapport", "quartier", "associations"])
+                     for _ in range(40))
+    return (f"{subject.capitalize()} de {town}, dépêche {i} (version {version})\n\n"
+            f"Le {COMMON} municipal de {town} a examiné {subject} : {words}.\n\n"
+            f"La prochaine séance est prévue le {1 + i % 28} ; rapport numéro {i * 13 + version}.\n")
+
+
+def write_articles(corpus: Path, numbers, version: int = 0) -> None:
+    corpus.mkdir(parents=True, exist_ok=True)
+    for i in numbers:
+        (corpus / f"dep_{i:05d}.txt").write_text(article_text(i, version), encoding="utf-8")
+
+
+def cli(*args, timeout=300, **kw) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(SEARCHSVC + [str(a) for a in args], capture_output=True, text=True,
+                          env=env, timeout=timeout, **kw)
+
+
+def popen(*args, **kw) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(SEARCHSVC + [str(a) for a in args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+# ---------------------------------------------------------------- observing an index
+
+
+def snapshot(index: Path) -> dict[str, str]:
+    """``{document id: content hash}`` of the live generation, as a reader sees it."""
+    from searchsvc.indexer import open_index
+
+    _, ix = open_index(index)
+    with ix.searcher() as s:
+        return {f["id"]: f.get("hash", "") for f in s.all_stored_fields()}
+
+
+def served(index: Path) -> dict:
+    """What the three readers answer: the search engine, ``index_stats`` and the web app.
+
+    Raises AssertionError when one of them fails or they disagree.
+    """
+    from searchsvc.indexer import current_generation, index_stats
+    from searchsvc.search import SearchEngine, parse_params
+    from searchsvc.web import create_app
+
+    gen = current_generation(index)
+    engine = SearchEngine(index)
+    try:
+        total = engine.search(parse_params({"q": COMMON}))["total"]
+        info = engine.info()
+    finally:
+        engine.close()
+    st = index_stats(index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "ADMIN_TOKEN": None}).test_client()
+    api = client.get(f"/api/search?q={COMMON}")
+    health = client.get("/healthz")
+    assert api.status_code == 200, api.get_data(as_text=True)
+    assert health.status_code == 200, health.get_data(as_text=True)
+    docs = st["documents"]
+    assert info["generation"] == st["generation"] == gen == health.get_json()["generation"]
+    assert total == info["documents"] == docs == api.get_json()["total"], (total, info, docs)
+    return {"generation": gen, "documents": docs}
+
+
+def leftovers(index: Path) -> list[str]:
+    """What an interrupted reindex may leave: partial or stale generations, temp files,
+    uncommitted segment files in the live generation, a lock file naming a dead holder."""
+    from whoosh import index as whoosh_index
+    from whoosh.index import TOC
+
+    from searchsvc.indexer import current_generation
+    from searchsvc.indexer.store import LOCK_NAME, gen_number, list_generations
+
+    out = []
+    live = current_generation(index)
+    live_n = gen_number(live) if live else 0
+    gens = list_generations(index)
+    older = [p.name for n, p in gens if n < live_n]
+    out += [f"{p.name} (partielle)" for n, p in gens if n > live_n]
+    out += [f"{g} (ancienne)" for g in older[:-1]]
+    for folder in [index] + ([index / live] if live else []):
+        out += [p.name for p in folder.glob("*.tmp-*")]
+    if live:
+        ix = whoosh_index.open_dir(str(index / live))
+        ids = {seg.segment_id() for seg in ix._segments()}
+        toc, seg = TOC._pattern(ix.indexname), TOC._segment_pattern(ix.indexname)
+        for name in sorted(os.listdir(index / live)):
+            t, m = toc.match(name), seg.match(name)
+            if (t and int(t.group(1)) != ix.latest_generation()) or (m and m.group(1) not in ids):
+                out.append(f"{live}/{name}")
+    lock = index / LOCK_NAME
+    if lock.exists() and lock.read_text().strip():
+        out.append(f"{LOCK_NAME} (processus {lock.read_text().strip()})")
+    return out
+
+
+# ---------------------------------------------------------------- processes
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def is_worker(pid: int) -> bool:
+    """A spawned indexing worker (not multiprocessing's resource tracker)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"spawn_main" in cmd and b"resource_tracker" not in cmd
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def kill_at(proc: subprocess.Popen, delay: float, target: str) -> tuple[str, float]:
+    """SIGKILL ``proc`` (target ``parent``) or one of its workers (``worker``) ``delay``
+    seconds after it started. Returns (what was killed, when), or ("rien", t) when the
+    run ended first."""
+    t0 = time.monotonic()
+    time.sleep(delay)
+    while proc.poll() is None:
+        if target == "parent":
+            os.kill(proc.pid, signal.SIGKILL)
+            return "parent", time.monotonic() - t0
+        workers = [p for p in children(proc.pid) if is_worker(p)]
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            return "worker", time.monotonic() - t0
+        time.sleep(0.01)
+    return "rien", time.monotonic() - t0
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    action: str
+    result: str
+    ok: bool
+
+    def row(self) -> str:
+        return f"| {self.scenario} | {self.action} | {self.result} | {'oui' if self.ok else 'NON'} |"
+
+
+class KillBench:
+    """A base index of ``base`` articles and a changed corpus (``added`` new articles,
+    ``changed`` rewritten, ``deleted`` removed), with the two snapshots a killed
+    run may leave: the old one or the new one."""
+
+    def __init__(self, work: Path, base=300, added=300, changed=30, deleted=20):
+        from searchsvc.indexer import reindex
+
+        self.work = work
+        old_corpus = work / "corpus-old"
+        write_articles(old_corpus, range(base))
+        self.base_index = work / "index-base"
+        reindex(old_corpus, self.base_index, full=True, workers=1)
+        self.old = snapshot(self.base_index)
+        self.corpus = work / "corpus"
+        shutil.copytree(old_corpus, self.corpus)
+        write_articles(self.corpus, range(base, base + added))
+        write_articles(self.corpus, range(0, changed), version=1)
+        for i in range(changed, changed + deleted):
+            (self.corpus / f"dep_{i:05d}.txt").unlink()
+        # the new state, and how long each kind of run takes here (unkilled)
+        self.duration = {}
+        for mode in ("full", "incremental"):
+            index = self.fresh_index(f"calibrate-{mode}")
+            t0 = time.monotonic()
+            r = cli("reindex", "--workers", "2", "--corpus", self.corpus, "--index", index,
+                    *(["--full"] if mode == "full" else []))
+            self.duration[mode] = time.monotonic() - t0
+            assert r.returncode == 0, r.stderr
+            self.new = snapshot(index)
+        assert self.new != self.old
+
+    def fresh_index(self, name: str) -> Path:
+        dst = self.work / name
+        if dst.exists():
+            shutil.rmtree(dst)
+        shutil.copytree(self.base_index, dst)
+        return dst
+
+    def run(self, k: int, seed: int) -> Outcome:
+        rng = random.Random(seed * 1000 + k)
+        mode = ("full", "incremental")[k % 2]
+        target = ("parent", "parent", "worker", "worker")[k % 4]
+        after = rng.choice(["incremental", "full"])
+        index = self.fresh_index("killed")
+        args = ["reindex", "--workers", "2", "--corpus", self.corpus, "--index", index]
+        delay = rng.uniform(0.05, 0.9) * self.duration[mode]
+        for _ in range(4):  # a run that ended before the kill is retried earlier
+            proc = popen(*args, *(["--full"] if mode == "full" else []))
+            killed, at = kill_at(proc, delay, target)
+            _, err = proc.communicate(timeout=120)
+            if killed != "rien":
+                break
+            index = self.fresh_index("killed")
+            delay /= 2
+        action = f"kill -9 {killed} de reindex {mode} à {at:.2f} s"
+        problems = []
+        if killed == "rien":
+            problems.append("la réindexation a fini avant le kill")
+        if killed == "worker" and proc.returncode != 1:
+            problems.append(f"code {proc.returncode} après la mort d'un worker")
+        if "Traceback" in err:
+            problems.append("trace Python")
+        try:
+            snap = snapshot(index)
+            side = "ancienne" if snap == self.old else "nouvelle" if snap == self.new else "MÉLANGE"
+            if side == "MÉLANGE":
+                problems.append("mélange d'ancienne et de nouvelle génération")
+            served(index)
+        except Exception as exc:
+            side = "aucune"
+            problems.append(f"lecture impossible : {type(exc).__name__}: {exc}")
+        left = leftovers(index)
+        again = cli(*args, *(["--full"] if after == "full" else []))
+        cleaned = [line for line in again.stderr.splitlines() if line.startswith("nettoyage")]
+        if again.returncode != 0:
+            problems.append(f"reindex suivant : code {again.returncode} {again.stderr[-300:]}")
+        else:
+            if snapshot(index) != self.new:
+                problems.append("reindex suivant incomplet")
+            if leftovers(index):
+                problems.append(f"restes : {leftovers(index)}")
+            if left and not cleaned:
+                problems.append(f"restes {left} supprimés sans le dire")
+            served(index)
+        result = (f"{side} génération servie ; {len(left)} reste(s) ; reindex {after} : "
+                  f"code {again.returncode}" + (f", {len(cleaned)} ligne(s) « nettoyage »" if cleaned else ""))
+        if problems:
+            result += " ; " + " ; ".join(problems)
+        return Outcome(f"kill {k + 1}", action, result, not problems)
+
+
+def kill_scenarios(work: Path, kills: int = 20, seed: int = 2026, log=print) -> list[Outcome]:
+    bench = KillBench(work)
+    log(f"(durées sans kill : complet {bench.duration['full']:.1f} s, "
+        f"incrémental {bench.duration['incremental']:.1f} s)")
+    out = []
+    for k in range(kills):
+        o = bench.run(k, seed)
+        log(o.row())
+        out.append(o)
+    return out
+
+
+# ---------------------------------------------------------------- small filesystems
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: str):
+    """A size-limited tmpfs mounted on ``path`` (needs root); unmounted afterwards."""
+    path.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise PermissionError(f"mount tmpfs impossible : {r.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def can_mount() -> bool:
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            with tmpfs(Path(d) / "m", "1m"):
+                return True
+        except PermissionError:
+            return False
+
+
+def fill(fs: Path, leave: int) -> Path:
+    """A ballast file that leaves about ``leave`` bytes free on ``fs``."""
+    ballast = fs / "lest.bin"
+    st = os.statvfs(fs)
+    free = st.f_bavail * st.f_frsize
+    with open(ballast, "wb") as f:
+        remaining = max(0, free - leave)
+        chunk = b"\0" * (1 << 20)
+        while remaining > 0:
+            n = f.write(chunk[:min(len(chunk), remaining)])
+            remaining -= n
+    return ballast
+
+
+def one_error_line(r: subprocess.CompletedProcess) -> tuple[bool, str]:
+    """(exit 1 with a single French error line and no traceback, that line)."""
+    err = [l for l in r.stderr.splitlines() if l.startswith("Échec")]
+    ok = r.returncode == 1 and "Traceback" not in r.stderr and len(err) == 1 and "\n" not in err[0]
+    return ok, err[-1] if err else r.stderr.strip()[-300:]
+
+
+def disk_full_scenarios(work: Path, log=print) -> list[Outcome]:
+    out = []
+    corpus = work / "corpus-disk"
+    write_articles(corpus, range(60))
+    for mode in ("full", "incremental"):
+        with tmpfs(work / f"fs-{mode}", "24m") as fs:
+            index = fs / "index"
+            r = cli("reindex", "--workers", "1", "--corpus", corpus, "--index", index)
+            assert r.returncode == 0, r.stderr
+            before = snapshot(index)
+            write_articles(corpus, range(60, 900))
+            ballast = fill(fs, 256 * 1024)
+            r = cli("reindex", "--workers", "2", "--corpus", corpus, "--index", index,
+                    *(["--full"] if mode == "full" else []))
+            good, line = one_error_line(r)
+            problems = [] if good else [f"sortie : code {r.returncode} {line!r}"]
+            try:
+                if snapshot(index) != before:
+                    problems.append("l'index servi a changé")
+                served(index)
+            except Exception as exc:
+                problems.append(f"lecture impossible : {type(exc).__name__}: {exc}")
+            left = leftovers(index)
+            ballast.unlink()
+            again = cli("reindex", "--workers", "2", "--corpus", corpus, "--index", index)
+            if again.returncode != 0:
+                problems.append(f"après libération : code {again.returncode} {again.stderr[-300:]}")
+            elif len(snapshot(index)) != 900 or leftovers(index):
+                problems.append(f"après libération : {len(snapshot(index))} documents, "
+                                f"restes {leftovers(index)}")
+            for i in range(60, 900):
+                (corpus / f"dep_{i:05d}.txt").unlink()
+            result = (f"code {r.returncode} : « {line} » ; ancienne génération servie ; "
+                      f"{len(left)} reste(s) ; après libération : code {again.returncode}")
+            o = Outcome(f"disque plein ({mode})", f"tmpfs 24 Mo rempli, reindex {mode}",
+                        result + (" ; " + " ; ".join(problems) if problems else ""), not problems)
+            log(o.row())
+            out.append(o)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kills", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--only", default="kill,disk-full,corrupt,read-only,corpus-removed")
+    a = ap.parse_args(argv)
+    only = set(a.only.split(","))
+    print("| scénario | action | résultat | réussi |\n|---|---|---|---|")
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="searchsvc-faults-") as d:
+        work = Path(d)
+        if "kill" in only:
+            outcomes += kill_scenarios(work / "kill", a.kills, a.seed)
+        mounts = can_mount()
+        if "disk-full" in only:
+            if mounts:
+                outcomes += disk_full_scenarios(work / "disk")
+            else:
+                print("| disque plein | — | montage tmpfs impossible (root requis) | NON |")
+    kills = [o for o in outcomes if o.scenario.startswith("kill")]
+    print(f"\nkills survécus : {sum(o.ok for o in kills)}/{len(kills)} ; "
+          f"autres scénarios réussis : {sum(o.ok for o in outcomes if o not in kills)}/"
+          f"{len(outcomes) - len(kills)}")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Real faults against a real reindex: SIGKILL, a full filesystem, damaged and read-only
+indexes, a corpus that vanishes. The scenarios are those of bench/faults.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from searchsvc.indexer import current_generation, reindex
+from searchsvc.indexer.store import LOCK_NAME, list_generations
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("bench_faults", ROOT / "bench" / "faults.py")
+faults = importlib.util.module_from_spec(_spec)
+sys.modules["bench_faults"] = faults
+_spec.loader.exec_module(faults)
+
+
+def _kill_when_indexing(proc, at_least: int = 1) -> None:
+    """SIGKILL ``proc`` once its progress lines show it is indexing files."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        assert line, "reindex ended before it could be killed"
+        if line.startswith("indexation : "):
+            done, total = map(int, line.split()[2].split("/"))
+            if at_least <= done < total:
+                proc.kill()
+                proc.communicate(timeout=30)
+                assert proc.returncode == -signal.SIGKILL
+                return
+    raise AssertionError("no progress line")
+
+
+@pytest.mark.slow
+def test_partial_generations_of_killed_full_reindexes_are_cleaned_by_the_next_run(tmp_path):
+    """Defect 4: kills during ``reindex --full`` left gen-2 ... gen-n for ever."""
+    corpus = tmp_path / "corpus"
+    faults.write_articles(corpus, range(40))
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    faults.write_articles(corpus, range(40, 400))
+    for _ in range(3):
+        _kill_when_indexing(faults.popen("reindex", "--full", "--workers", "1", "--corpus", corpus,
+                                         "--index", index))
+    assert current_generation(index) == "gen-1"
+    # each killed run removed the partial build of the one before (and reused its number)
+    assert [p.name for _, p in list_generations(index)] == ["gen-1", "gen-2"]
+    assert (index / LOCK_NAME).read_text().strip()  # the dead holder's pid
+    r = faults.cli("reindex", "--workers", "1", "--corpus", corpus, "--index", index)  # incremental
+    assert r.returncode == 0, r.stderr
+    notes = [line for line in r.stderr.splitlines() if line.startswith("nettoyage : ")]
+    assert "nettoyage : verrou d'une réindexation interrompue (processus" in notes[0]
+    assert notes[1:] == ["nettoyage : génération partielle gen-2 d'une réindexation interrompue "
+                         "supprimée"]
+    assert [p.name for _, p in list_generations(index)] == ["gen-1"]
+    assert len(faults.snapshot(index)) == 400
+    assert faults.leftovers(index) == []
+    assert (index / LOCK_NAME).read_text() == ""  # released cleanly: nothing to report next time
+    again = faults.cli("reindex", "--full", "--workers", "1", "--corpus", corpus, "--index", index)
+    assert again.returncode == 0 and "nettoyage" not in again.stderr
+    assert current_generation(index) == "gen-2"  # numbering continues from the live generation
+
+
+@pytest.mark.slow
+def test_segments_of_a_killed_incremental_run_are_cleaned_even_when_nothing_changed(tmp_path):
+    corpus = tmp_path / "corpus"
+    faults.write_articles(corpus, range(20))
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    before = faults.snapshot(index)
+    faults.write_articles(corpus, range(20, 420))
+    _kill_when_indexing(faults.popen("reindex", "--workers", "2", "--corpus", corpus,
+                                     "--index", index), at_least=200)
+    assert faults.snapshot(index) == before
+    for i in range(20, 420):
+        (corpus / f"dep_{i:05d}.txt").unlink()  # back to the indexed corpus: nothing to commit
+    left = faults.leftovers(index)
+    assert any(name.startswith("gen-1/") for name in left), left
+    r = faults.cli("reindex", "--workers", "1", "--corpus", corpus, "--index", index)
+    assert r.returncode == 0 and "Aucun changement" in r.stdout
+    assert "de segment non validé" in r.stderr
+    assert faults.leftovers(index) == [] and faults.snapshot(index) == before
