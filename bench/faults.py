@@ -157,6 +157,16 @@ def leftovers(index: Path) -> list[str]:
     return out
 
 
+def unchanged_and_served(index: Path, before: dict) -> list[str]:
+    """Problems (French) if the index no longer holds ``before`` or a reader fails on it."""
+    try:
+        problems = [] if snapshot(index) == before else ["l'index servi a changé"]
+        served(index)
+    except Exception as exc:
+        problems = [f"lecture impossible : {type(exc).__name__}: {exc}"]
+    return problems
+
+
 # ---------------------------------------------------------------- processes
 
 
@@ -383,12 +393,7 @@ def disk_full_scenarios(work: Path, log=print) -> list[Outcome]:
                     *(["--full"] if mode == "full" else []))
             good, line = one_error_line(r)
             problems = [] if good else [f"sortie : code {r.returncode} {line!r}"]
-            try:
-                if snapshot(index) != before:
-                    problems.append("l'index servi a changé")
-                served(index)
-            except Exception as exc:
-                problems.append(f"lecture impossible : {type(exc).__name__}: {exc}")
+            problems += unchanged_and_served(index, before)
             left = leftovers(index)
             ballast.unlink()
             again = cli("reindex", "--workers", "2", "--corpus", corpus, "--index", index)
@@ -399,13 +404,81 @@ def disk_full_scenarios(work: Path, log=print) -> list[Outcome]:
                                 f"restes {leftovers(index)}")
             for i in range(60, 900):
                 (corpus / f"dep_{i:05d}.txt").unlink()
-            result = (f"code {r.returncode} : « {line} » ; ancienne génération servie ; "
+            result = (f"code {r.returncode} : « {short(line)} » ; ancienne génération servie ; "
                       f"{len(left)} reste(s) ; après libération : code {again.returncode}")
             o = Outcome(f"disque plein ({mode})", f"tmpfs 24 Mo rempli, reindex {mode}",
                         result + (" ; " + " ; ".join(problems) if problems else ""), not problems)
             log(o.row())
             out.append(o)
     return out
+
+
+def read_only_scenario(work: Path, log=print) -> list[Outcome]:
+    corpus = work / "corpus-ro"
+    write_articles(corpus, range(40))
+    with tmpfs(work / "fs-ro", "16m") as fs:
+        index = fs / "index"
+        assert cli("reindex", "--workers", "1", "--corpus", corpus, "--index", index).returncode == 0
+        before = snapshot(index)
+        write_articles(corpus, range(40, 60))
+        subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)
+        try:
+            r = cli("reindex", "--full", "--corpus", corpus, "--index", index)
+            good, line = one_error_line(r)
+            problems = [] if good and "lecture seule" in line else [f"sortie : code {r.returncode} {line!r}"]
+            problems += unchanged_and_served(index, before)
+        finally:
+            subprocess.run(["mount", "-o", "remount,rw", str(fs)], check=True)
+        again = cli("reindex", "--corpus", corpus, "--index", index)
+        if again.returncode != 0 or len(snapshot(index)) != 60:
+            problems.append(f"après remise en écriture : code {again.returncode}")
+    o = Outcome("index en lecture seule", "tmpfs remonté en lecture seule, reindex --full",
+                f"code {r.returncode} : « {short(line)} » ; recherche, stats et web servent "
+                f"l'ancienne génération ; en écriture : code {again.returncode}"
+                + (" ; " + " ; ".join(problems) if problems else ""), not problems)
+    log(o.row())
+    return [o]
+
+
+def corpus_removed_scenarios(work: Path, log=print) -> list[Outcome]:
+    """The corpus folder deleted (``rm -r``) while the reindex reads it."""
+    out = []
+    for mode in ("full", "incremental"):
+        corpus = work / f"corpus-rm-{mode}"
+        write_articles(corpus, range(20))
+        index = work / f"index-rm-{mode}"
+        assert cli("reindex", "--workers", "1", "--corpus", corpus, "--index", index).returncode == 0
+        before = snapshot(index)
+        write_articles(corpus, range(20, 500), version=1)
+        write_articles(corpus, range(20), version=1)
+        proc = popen("reindex", "--workers", "1", "--corpus", corpus, "--index", index,
+                     *(["--full"] if mode == "full" else []))
+        while True:
+            line = proc.stderr.readline()
+            if not line or line.startswith("indexation : "):
+                break
+        shutil.rmtree(corpus)
+        _, err = proc.communicate(timeout=120)
+        lines = [l for l in err.splitlines() if l.startswith("Échec")]
+        problems = []
+        if proc.returncode != 1 or "Traceback" in err or len(lines) != 1 or "disparu" not in lines[0]:
+            problems.append(f"sortie : code {proc.returncode} {err[-300:]!r}")
+        problems += unchanged_and_served(index, before)
+        o = Outcome(f"corpus supprimé ({mode})", f"rm -r du corpus pendant reindex {mode}",
+                    f"code {proc.returncode} : « {short(lines[0]) if lines else '?'} » ; "
+                    f"index inchangé : {'oui' if not problems else 'non'}"
+                    + (" ; " + " ; ".join(problems) if problems else ""), not problems)
+        log(o.row())
+        out.append(o)
+    return out
+
+
+def short(line: str, n: int = 150) -> str:
+    """An error line without its temp-folder paths, cut at ``n`` characters."""
+    import re
+
+    line = re.sub(r"« /[^»]*/([^/»]+) »", r"« …/\1 »", line)
+    return line if len(line) <= n else line[:n - 1] + "…"
 
 
 def main(argv=None) -> int:
@@ -422,11 +495,14 @@ def main(argv=None) -> int:
         if "kill" in only:
             outcomes += kill_scenarios(work / "kill", a.kills, a.seed)
         mounts = can_mount()
-        if "disk-full" in only:
-            if mounts:
-                outcomes += disk_full_scenarios(work / "disk")
-            else:
-                print("| disque plein | — | montage tmpfs impossible (root requis) | NON |")
+        for name, fn in (("disk-full", disk_full_scenarios), ("read-only", read_only_scenario)):
+            if name in only:
+                if mounts:
+                    outcomes += fn(work / name)
+                else:
+                    print(f"| {name} | — | montage tmpfs impossible (root requis) | NON |")
+        if "corpus-removed" in only:
+            outcomes += corpus_removed_scenarios(work / "corpus-removed")
     kills = [o for o in outcomes if o.scenario.startswith("kill")]
     print(f"\nkills survécus : {sum(o.ok for o in kills)}/{len(kills)} ; "
           f"autres scénarios réussis : {sum(o.ok for o in outcomes if o not in kills)}/"

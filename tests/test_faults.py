@@ -86,3 +86,71 @@ def test_segments_of_a_killed_incremental_run_are_cleaned_even_when_nothing_chan
     assert r.returncode == 0 and "Aucun changement" in r.stdout
     assert "de segment non validé" in r.stderr
     assert faults.leftovers(index) == [] and faults.snapshot(index) == before
+
+
+needs_mount = pytest.mark.skipif(not faults.can_mount(),
+                                 reason="mounting a tmpfs needs root (CI runs as root)")
+
+
+def _assert_all_ok(outcomes):
+    assert outcomes and all(o.ok for o in outcomes), "\n".join(o.row() for o in outcomes)
+
+
+@needs_mount
+@pytest.mark.slow
+def test_disk_full_during_full_and_incremental_reindex(tmp_path):
+    """Defect 8: an OSError traceback from whoosh's structfile.close; now one French line,
+    exit 1, the previous generation served, and a successful run once space is freed."""
+    outcomes = faults.disk_full_scenarios(tmp_path, log=lambda row: None)
+    _assert_all_ok(outcomes)
+    assert [o.scenario for o in outcomes] == ["disque plein (full)", "disque plein (incremental)"]
+    for o in outcomes:
+        assert "plus de place sur le disque" in o.result and "gen-1 reste en service" in o.result
+
+
+@needs_mount
+def test_read_only_index_folder(tmp_path):
+    _assert_all_ok(faults.read_only_scenario(tmp_path, log=lambda row: None))
+
+
+@pytest.mark.slow
+def test_corpus_folder_removed_during_the_run_loses_nothing(tmp_path):
+    _assert_all_ok(faults.corpus_removed_scenarios(tmp_path, log=lambda row: None))
+
+
+def test_file_rewritten_while_it_is_read_is_reindexed_next_run(tmp_path, monkeypatch):
+    """A file rewritten right after the reader got its text: the old text is indexed
+    now, and the next run must see the change (not record the new file's hash)."""
+    import searchsvc.indexer.build as build
+
+    corpus = tmp_path / "corpus"
+    faults.write_articles(corpus, range(3))
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    target = corpus / "dep_00001.txt"
+    target.write_text("Ancienne version\n\nLe texte lu par la réindexation : hirondelle.\n",
+                      encoding="utf-8")
+    real_extract = build.extract
+
+    def extract_then_rewrite(path, *args, **kw):
+        got = real_extract(path, *args, **kw)
+        if path == target:  # a writer replaces the file while the run is on it
+            target.write_text("Nouvelle version\n\nLe texte final du fichier : martinet.\n",
+                              encoding="utf-8")
+        return got
+
+    monkeypatch.setattr(build, "extract", extract_then_rewrite)
+    reindex(corpus, index, workers=1)
+    monkeypatch.setattr(build, "extract", real_extract)
+    assert "hirondelle" in _body(index, "dep_00001")
+    report = reindex(corpus, index, workers=1)
+    assert report.updated == 1
+    assert "martinet" in _body(index, "dep_00001")
+
+
+def _body(index, doc_id) -> str:
+    from searchsvc.indexer import open_index
+
+    _, ix = open_index(index)
+    with ix.searcher() as s:
+        return s.document(id=doc_id)["body"]

@@ -259,6 +259,65 @@ def clean_leftovers(index_dir, stale_pid: int | None = None) -> list[str]:
     return notes
 
 
+def find_os_error(exc: BaseException | None) -> OSError | None:
+    """The ``OSError`` in ``exc`` or in what caused it (``__cause__``, or ``__context__``
+    unless suppressed by ``raise ... from None``)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ if exc.__cause__ is not None else (
+            None if exc.__suppress_context__ else exc.__context__)
+    return None
+
+
+_OS_ERRORS = {
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EDQUOT: "quota de disque dépassé",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EMFILE: "trop de fichiers ouverts",
+}
+
+
+def describe_os_error(exc: OSError, index_dir) -> str:
+    """One French line for a system error met while writing the index in ``index_dir``:
+    what happened, on which file, what is still served and what to do."""
+    index_dir = Path(index_dir)
+    what = _OS_ERRORS.get(exc.errno, f"erreur système ({exc.strerror or exc})")
+    where = f" (fichier « {exc.filename} »)" if exc.filename else ""
+    live = current_generation(index_dir)
+    kept = (f"la génération {live} reste en service, rien d'inachevé n'a été activé" if live
+            else "aucun index n'était en service et aucun n'a été activé")
+    advice = {
+        errno.ENOSPC: "libérez de la place puis relancez la réindexation",
+        errno.EDQUOT: "libérez de la place puis relancez la réindexation",
+        errno.EROFS: "l'index ne peut pas être modifié ici",
+        errno.EACCES: "vérifiez les droits sur le dossier de l'index",
+        errno.EPERM: "vérifiez les droits sur le dossier de l'index",
+    }.get(exc.errno, "relancez la réindexation")
+    return f"{what} pour l'index « {index_dir} »{where} : {kept} ; {advice}."
+
+
+@contextmanager
+def os_errors_as(error_class, index_dir):
+    """Turn any system error met inside (also as the cause of another exception) into
+    ``error_class(describe_os_error(...))``: one French line instead of a traceback."""
+    try:
+        yield
+    except error_class:
+        raise
+    except Exception as exc:
+        found = find_os_error(exc)
+        if found is None:
+            raise
+        raise error_class(describe_os_error(found, index_dir)) from exc
+
+
 def dir_size(path) -> int:
     total = 0
     for root, _, files in os.walk(path):
