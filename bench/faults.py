@@ -473,6 +473,137 @@ def corpus_removed_scenarios(work: Path, log=print) -> list[Outcome]:
     return out
 
 
+class Server:
+    """``searchsvc serve --port 0`` in a subprocess (the real service on waitress)."""
+
+    def __init__(self, index: Path, corpus: Path):
+        import re
+
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(SEARCHSVC + ["serve", "--port", "0", "--index", str(index),
+                                                  "--corpus", str(corpus)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=env)
+        self.url = None
+        for line in self.proc.stdout:
+            m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+            if m:
+                self.url = m.group(1)
+                break
+        assert self.url, self.stop()
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        """(status, content type, body)."""
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as resp:
+                return resp.status, resp.headers["Content-Type"], resp.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code, err.headers["Content-Type"], err.read().decode("utf-8")
+
+    def wait_for(self, path: str, status: int, timeout: float = 10.0) -> tuple[int, str, str]:
+        end = time.monotonic() + timeout
+        got = self.get(path)
+        while got[0] != status and time.monotonic() < end:
+            time.sleep(0.2)
+            got = self.get(path)
+        return got
+
+    def stop(self) -> str:
+        """Stops the server; returns its stderr."""
+        self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err
+
+
+def _damage(index: Path, kind: str) -> str:
+    """Truncate or overwrite (same size) the largest segment file of the live generation."""
+    from searchsvc.indexer import current_generation
+
+    gen_dir = index / current_generation(index)
+    seg = max(gen_dir.glob("MAIN_*.seg"), key=lambda p: p.stat().st_size)
+    size = seg.stat().st_size
+    with open(seg, "r+b") as f:
+        if kind == "tronqué":
+            f.truncate(size // 2)
+        else:
+            f.seek(size // 3)
+            f.write(random.Random(7).randbytes(4096))
+    return seg.name
+
+
+def corruption_scenarios(work: Path, log=print) -> list[Outcome]:
+    """A damaged segment file of the live generation: truncated while the service is
+    stopped (repaired by ``reindex --full``), altered while it serves (repaired by
+    ``reindex``). Not here: truncating a file a running service has mapped in memory,
+    which kills that process (SIGBUS; ``serve --workers N`` restarts it)."""
+    import json
+
+    corpus = work / "corpus-damage"
+    write_articles(corpus, range(60))
+    base = work / "index-damage"
+    assert cli("reindex", "--workers", "1", "--corpus", corpus, "--index", base).returncode == 0
+    out = []
+    for kind, repair in (("tronqué", ["--full"]), ("altéré", [])):
+        index = work / f"index-{kind}"
+        shutil.copytree(base, index)
+        problems = []
+        server = None
+        try:
+            if kind == "tronqué":
+                name = _damage(index, kind)
+                server = Server(index, corpus)
+            else:
+                server = Server(index, corpus)
+                if server.get(f"/api/search?q={COMMON}")[0] != 200:
+                    problems.append("pas de réponse avant le dommage")
+                name = _damage(index, kind)
+            status, ctype, body = server.wait_for(f"/api/search?q={COMMON}", 503)
+            err = json.loads(body).get("error", {}) if ctype.startswith("application/json") else {}
+            if status != 503 or err.get("code") != "index_damaged" or name not in err.get("message", ""):
+                problems.append(f"API : {status} {body[:200]!r}")
+            status, _, body = server.get("/healthz")
+            health = json.loads(body)
+            if status != 503 or health.get("status") != "damaged" or name not in health.get("message", ""):
+                problems.append(f"healthz : {status} {body[:200]!r}")
+            page = server.get(f"/?q={COMMON}")
+            if page[0] != 503 or "endommagée" not in page[2]:
+                problems.append(f"page : {page[0]}")
+            st = cli("stats", "--index", index)
+            if st.returncode != 1 or "endommagée" not in st.stderr or "Traceback" in st.stderr:
+                problems.append(f"stats : code {st.returncode} {st.stderr[-200:]!r}")
+            fix = cli("reindex", *repair, "--workers", "1", "--corpus", corpus, "--index", index)
+            if fix.returncode != 0:
+                problems.append(f"réparation : code {fix.returncode} {fix.stderr[-200:]!r}")
+            status, _, body = server.wait_for(f"/api/search?q={COMMON}", 200)
+            if status != 200 or json.loads(body)["total"] != 60:
+                problems.append(f"après réparation : {status} {body[:200]!r}")
+            health = json.loads(server.get("/healthz")[2])
+            if health.get("status") != "ok" or health.get("generation") != "gen-2":
+                problems.append(f"healthz après réparation : {health}")
+        finally:
+            err_log = server.stop() if server else ""
+        if "Traceback" in err_log:
+            problems.append("trace Python dans le journal du service")
+        if server and server.proc.returncode not in (0, -signal.SIGTERM):
+            problems.append(f"service arrêté avec le code {server.proc.returncode}")
+        o = Outcome(f"segment {kind}", f"{name} {kind} " + ("service arrêté, qui démarre ensuite"
+                    if kind == "tronqué" else "pendant que le service répond"),
+                    f"API et page 503 « index_damaged », healthz « damaged » nomme le fichier ; "
+                    f"stats code 1 ; « reindex {' '.join(repair) or '(incrémental)'} » répare : "
+                    f"gen-2 servie" + (" ; " + " ; ".join(problems) if problems else ""), not problems)
+        log(o.row())
+        out.append(o)
+    return out
+
+
 def short(line: str, n: int = 150) -> str:
     """An error line without its temp-folder paths, cut at ``n`` characters."""
     import re
@@ -501,6 +632,8 @@ def main(argv=None) -> int:
                     outcomes += fn(work / name)
                 else:
                     print(f"| {name} | — | montage tmpfs impossible (root requis) | NON |")
+        if "corrupt" in only:
+            outcomes += corruption_scenarios(work / "corrupt")
         if "corpus-removed" in only:
             outcomes += corpus_removed_scenarios(work / "corpus-removed")
     kills = [o for o in outcomes if o.scenario.startswith("kill")]

@@ -154,3 +154,34 @@ def _body(index, doc_id) -> str:
     _, ix = open_index(index)
     with ix.searcher() as s:
         return s.document(id=doc_id)["body"]
+
+
+@pytest.mark.slow
+def test_damaged_segment_is_a_503_healthz_says_why_and_reindex_repairs(tmp_path):
+    outcomes = faults.corruption_scenarios(tmp_path, log=lambda row: None)
+    _assert_all_ok(outcomes)
+    assert [o.scenario for o in outcomes] == ["segment tronqué", "segment altéré"]
+
+
+def test_generation_problem_names_the_truncated_or_altered_file(tmp_path):
+    from searchsvc.indexer import CorruptIndexError, generation_problem, index_stats, open_index
+
+    corpus = tmp_path / "corpus"
+    faults.write_articles(corpus, range(8))
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    assert generation_problem(index / "gen-1") is None
+    seg = max((index / "gen-1").glob("MAIN_*.seg"), key=lambda p: p.stat().st_size)
+    data = seg.read_bytes()
+    seg.write_bytes(data)  # rewritten, same bytes: a new mtime, not a damage
+    assert generation_problem(index / "gen-1") is None
+    seg.write_bytes(data[:-100])
+    problem = generation_problem(index / "gen-1")
+    assert problem == f"fichier « {seg.name} » tronqué : {len(data) - 100} octets au lieu de {len(data)}"
+    with pytest.raises(CorruptIndexError, match="reindex --full"):
+        open_index(index)
+    with pytest.raises(CorruptIndexError):
+        index_stats(index)
+    report = reindex(corpus, index, workers=1)  # an incremental run rebuilds it in full
+    assert report.full and "gen-1 endommagé" in report.reason and report.generation == "gen-2"
+    assert open_index(index)[0] == "gen-2"

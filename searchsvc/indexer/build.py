@@ -29,9 +29,9 @@ from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schem
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
                                      signature, skip_signature)
 from searchsvc.indexer.store import (IndexBusyError, clean_leftovers, current_generation,
-                                     find_os_error, fsync_tree, list_generations,
-                                     os_errors_as, reindex_lock, remove_old_generations,
-                                     switch_current)
+                                     find_os_error, fsync_tree, generation_problem,
+                                     list_generations, os_errors_as, reindex_lock,
+                                     remove_old_generations, switch_current)
 from searchsvc.ingest import IngestError, corpus_files, doc_id, extract, load_manifest
 
 #: Whoosh's estimate (MB) of a worker's in-memory postings at which it closes its
@@ -489,6 +489,8 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                 full, reason = True, "schéma ou analyse modifiés depuis la dernière indexation"
             elif not whoosh_index.exists_in(str(index_dir / live)):
                 full, reason = True, f"index {live} illisible"
+            elif (damage := generation_problem(index_dir / live)) is not None:
+                full, reason = True, f"index {live} endommagé ({damage})"
         skipped = []
         try:
             manifest = load_manifest(corpus_dir)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -45,6 +46,18 @@ class NoIndexError(Exception):
         msg += " : lancez « searchsvc reindex » pour le construire."
         super().__init__(msg)
         self.index_dir = Path(index_dir)
+
+
+class CorruptIndexError(NoIndexError):
+    """The live generation is damaged (a file truncated, altered or missing)."""
+
+    def __init__(self, index_dir, generation: str, problem: str):
+        Exception.__init__(
+            self, f"La génération {generation} de l'index « {index_dir} » est endommagée "
+                  f"({problem}) : lancez « searchsvc reindex --full » pour la reconstruire.")
+        self.index_dir = Path(index_dir)
+        self.generation = generation
+        self.problem = problem
 
 
 class IndexBusyError(Exception):
@@ -84,7 +97,9 @@ def current_generation(index_dir) -> str | None:
 
 
 def open_index(index_dir):
-    """``(generation, whoosh Index)`` of the live generation; raises :class:`NoIndexError`.
+    """``(generation, whoosh Index)`` of the live generation; raises :class:`NoIndexError`,
+    or :class:`CorruptIndexError` when its files cannot be opened or were truncated or
+    altered since they were written (see :func:`generation_problem`).
 
     Retries when a reindex switched generations between reading ``CURRENT``
     and opening the folder.
@@ -95,13 +110,113 @@ def open_index(index_dir):
         gen = current_generation(index_dir)
         if gen is None:
             raise NoIndexError(index_dir)
+        # checked before Whoosh maps the files: reading a mapping past the end of a
+        # truncated file would kill the process (SIGBUS)
+        problem = generation_problem(index_dir / gen)
+        if problem is not None and current_generation(index_dir) == gen:
+            raise CorruptIndexError(index_dir, gen, problem)
         try:
-            return gen, whoosh_index.open_dir(str(index_dir / gen))
-        except (OSError, whoosh_index.EmptyIndexError) as exc:
+            ix = whoosh_index.open_dir(str(index_dir / gen))
+            ix.reader().close()  # opens every segment's files
+            return gen, ix
+        except Exception as exc:  # a missing TOC, a truncated compound file...
             last = exc
             if current_generation(index_dir) == gen:
                 break
-    raise NoIndexError(index_dir, f"{gen} illisible : {last}")
+    if isinstance(last, whoosh_index.EmptyIndexError) or not (index_dir / gen).is_dir():
+        raise NoIndexError(index_dir, f"{gen} illisible : {last}")
+    raise CorruptIndexError(index_dir, gen, f"illisible : {type(last).__name__}: {last}")
+
+
+# -- integrity of a generation's files -------------------------------------------
+#
+# Whoosh never rewrites a segment file once written, so each generation keeps, in
+# checksums.json, the size, mtime and hash of its Whoosh files as they were at
+# the last commit (written with state.json). A file whose size or mtime changed
+# since is hashed: truncated or altered means the generation is damaged.
+
+CHECKSUMS = "checksums.json"
+_verdicts: dict[tuple, str | None] = {}
+
+
+def _whoosh_files(gen_dir: Path) -> list[str]:
+    from whoosh.index import TOC
+
+    toc, seg = TOC._pattern("MAIN"), TOC._segment_pattern("MAIN")
+    try:
+        names = os.listdir(gen_dir)
+    except OSError:
+        return []
+    return sorted(n for n in names if toc.match(n) or seg.match(n))
+
+
+def _file_hash(path) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_checksums(gen_dir: Path) -> dict | None:
+    try:
+        return json.loads((gen_dir / CHECKSUMS).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def write_checksums(gen_dir) -> None:
+    """Record size, mtime and hash of the generation's Whoosh files (after a commit).
+    Files already recorded keep their first record (they are never rewritten)."""
+    gen_dir = Path(gen_dir)
+    old = _read_checksums(gen_dir) or {}
+    out = {}
+    for name in _whoosh_files(gen_dir):
+        if name in old:
+            out[name] = old[name]
+            continue
+        st = os.stat(gen_dir / name)
+        out[name] = [st.st_size, st.st_mtime_ns, _file_hash(gen_dir / name)]
+    write_atomic(gen_dir / CHECKSUMS, json.dumps(out, separators=(",", ":")).encode("ascii"))
+
+
+def generation_problem(gen_dir) -> str | None:
+    """None, or a French phrase saying which file of the generation is truncated or
+    altered. Cheap: one stat per file; only a file whose size or mtime changed is
+    hashed (once per change). A generation without checksums is not checked."""
+    gen_dir = Path(gen_dir)
+    sums = _read_checksums(gen_dir)
+    if not isinstance(sums, dict):
+        return None
+    for name, record in sums.items():
+        try:
+            size, mtime, digest = record
+            st = os.stat(gen_dir / name)
+        except FileNotFoundError:
+            continue  # removed by a later commit (a file the TOC needs fails at opening)
+        except (OSError, ValueError, TypeError):
+            return f"empreintes illisibles pour « {name} »"
+        if (st.st_size, st.st_mtime_ns) == (size, mtime):
+            continue
+        key = (os.fspath(gen_dir / name), st.st_ino, st.st_size, st.st_mtime_ns)
+        if key not in _verdicts:
+            if st.st_size < size:
+                verdict = f"fichier « {name} » tronqué : {st.st_size} octets au lieu de {size}"
+            elif st.st_size != size:
+                verdict = f"fichier « {name} » modifié : {st.st_size} octets au lieu de {size}"
+            else:
+                try:
+                    same = _file_hash(gen_dir / name) == digest
+                except OSError as exc:
+                    same = False
+                    name = f"{name} ({exc.strerror})"
+                verdict = None if same else f"fichier « {name} » altéré depuis son écriture"
+            _verdicts[key] = verdict
+        if _verdicts[key]:
+            return _verdicts[key]
+    return None
 
 
 def fsync_dir(path) -> None:
