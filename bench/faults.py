@@ -231,7 +231,7 @@ class KillBench:
     ``changed`` rewritten, ``deleted`` removed), with the two snapshots a killed
     run may leave: the old one or the new one."""
 
-    def __init__(self, work: Path, base=300, added=300, changed=30, deleted=20):
+    def __init__(self, work: Path, base=150, added=300, changed=30, deleted=20):
         from searchsvc.indexer import reindex
 
         self.work = work
@@ -272,15 +272,15 @@ class KillBench:
         after = rng.choice(["incremental", "full"])
         index = self.fresh_index("killed")
         args = ["reindex", "--workers", "2", "--corpus", self.corpus, "--index", index]
-        delay = rng.uniform(0.05, 0.9) * self.duration[mode]
-        for _ in range(4):  # a run that ended before the kill is retried earlier
+        delay = rng.uniform(0.05, 1.0) * self.duration[mode]
+        for _ in range(12):  # a run that ended before the kill is retried a little earlier
             proc = popen(*args, *(["--full"] if mode == "full" else []))
             killed, at = kill_at(proc, delay, target)
             _, err = proc.communicate(timeout=120)
             if killed != "rien":
                 break
             index = self.fresh_index("killed")
-            delay /= 2
+            delay *= 0.85
         action = f"kill -9 {killed} de reindex {mode} à {at:.2f} s"
         problems = []
         if killed == "rien":
@@ -299,6 +299,7 @@ class KillBench:
             side = "aucune"
             problems.append(f"lecture impossible : {type(exc).__name__}: {exc}")
         left = leftovers(index)
+        args[2] = "1"  # the next run: one process is enough (and the quickest)
         again = cli(*args, *(["--full"] if after == "full" else []))
         cleaned = [line for line in again.stderr.splitlines() if line.startswith("nettoyage")]
         if again.returncode != 0:

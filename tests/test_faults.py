@@ -88,6 +88,20 @@ def test_segments_of_a_killed_incremental_run_are_cleaned_even_when_nothing_chan
     assert faults.leftovers(index) == [] and faults.snapshot(index) == before
 
 
+@pytest.mark.slow
+def test_twenty_seeded_kills_leave_a_complete_generation_and_the_next_run_cleans_up(tmp_path):
+    """kill -9 of the parent or of a worker, during full and incremental runs, at 20
+    seeded moments: the old or the new generation is served whole (never a mix) by the
+    engine, stats and the web app; the next run succeeds and reports what it cleaned."""
+    outcomes = faults.kill_scenarios(tmp_path, kills=20, seed=2026, log=lambda row: None)
+    _assert_all_ok(outcomes)
+    actions = [o.action for o in outcomes]
+    assert len(outcomes) == 20
+    for who in ("parent", "worker"):
+        for mode in ("full", "incremental"):
+            assert sum(f"kill -9 {who} de reindex {mode} " in a for a in actions) == 5
+
+
 needs_mount = pytest.mark.skipif(not faults.can_mount(),
                                  reason="mounting a tmpfs needs root (CI runs as root)")
 
