@@ -9,12 +9,10 @@ import textwrap
 from pathlib import Path
 
 from searchsvc import config
+from searchsvc.french import count_fr, date_fr, unknown_fr
 from searchsvc.ingest import IngestError, extract, load_manifest
 
 HELP = "montre ce que l'ingestion extrait d'un fichier (texte gardé, métadonnées, lignes supprimées)"
-
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")
 
 
 def add_arguments(parser):
@@ -39,22 +37,18 @@ def _root_for(path: Path, explicit) -> Path:
         return path.parent
 
 
-def french_date(iso: str | None) -> str:
-    if not iso:
-        return "inconnue"
-    y, m, d = (int(x) for x in iso.split("-"))
-    return f"{'1er' if d == 1 else d} {MONTHS_FR[m - 1]} {y}"
-
-
 def run(args) -> int:
     path = Path(args.path)
     root = _root_for(path, args.corpus)
+    errors = []
     try:
         manifest = load_manifest(root)
-        articles = extract(path, root=root, manifest=manifest)
+        articles = extract(path, root=root, manifest=manifest, errors=errors)
     except IngestError as exc:
         print(f"searchsvc extract : {args.path} : {exc.reason}", file=sys.stderr)
         return 1
+    for reason in errors:  # objects of a .json/.jsonl left out
+        print(f"searchsvc extract : {args.path} : article ignoré : {reason}", file=sys.stderr)
     if args.json:
         if len(articles) == 1:
             print(json.dumps(articles[0].to_dict(), ensure_ascii=False, indent=2))
@@ -72,21 +66,20 @@ def run(args) -> int:
 def _show(a) -> None:
     width = max(40, min(100, os.get_terminal_size(sys.stdout.fileno()).columns
                         if sys.stdout.isatty() else 100))
-    unknown = "inconnu"
     print(f"Identifiant : {a.id}")
     print(f"Fichier     : {a.path}")
-    print(f"Titre       : {a.title or 'inconnu'}")
-    print(f"Source      : {a.source or unknown}")
-    print(f"Date        : {french_date(a.date)}" + (f" ({a.date})" if a.date else ""))
-    print(f"URL         : {a.url or 'inconnue'}")
-    print(f"Langue      : {a.lang or 'inconnue'}")
+    print(f"Titre       : {a.title or unknown_fr('title')}")
+    print(f"Source      : {a.source or unknown_fr('source')}")
+    print(f"Date        : {date_fr(a.date, unknown_fr('date'))}" + (f" ({a.date})" if a.date else ""))
+    print(f"URL         : {a.url or unknown_fr('url')}")
+    print(f"Langue      : {a.lang or unknown_fr('lang')}")
     paragraphs = [p for p in a.text.split("\n\n") if p]
-    print(f"\nTexte conservé ({len(paragraphs)} paragraphe{'s' if len(paragraphs) > 1 else ''}, "
-          f"{len(a.text)} caractères) :")
+    print(f"\nTexte conservé ({count_fr(len(paragraphs), 'paragraphe')}, "
+          f"{count_fr(len(a.text), 'caractère')}) :")
     for p in paragraphs:
         print(textwrap.fill(p, width=width, initial_indent="  ", subsequent_indent="  "))
         print()
-    print(f"Supprimé ({len(a.dropped)}) :")
+    print(f"Lignes supprimées ({len(a.dropped)}) :")
     for d in a.dropped:
         text = d.text if len(d.text) <= 90 else d.text[:89] + "…"
         print(f"  [{d.reason}] {text}")
