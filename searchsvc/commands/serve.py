@@ -92,8 +92,11 @@ def run(args) -> int:
     def serve_here() -> None:
         from searchsvc.web import create_app
 
+        from searchsvc.web.errors import french_waitress_errors
+
         server = create_server(create_app(app_config), sockets=[sock], threads=args.threads,
                                ident="searchsvc", clear_untrusted_proxy_headers=True)
+        french_waitress_errors(server)
         try:
             server.run()
         except (KeyboardInterrupt, SystemExit):
