@@ -214,3 +214,23 @@ def test_big_jsonl_is_indexed_by_every_worker(tmp_path, monkeypatch):
     third = reindex(corpus, tmp_path / "ix", workers=2)
     assert third.updated == 1 and third.total_documents == 300
     assert index_ids(tmp_path / "ix") == sorted(a.id for a in extract(path, root=corpus))
+
+
+def test_the_limit_is_for_articles_not_for_the_manifest(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Un titre\n\n" + record(3)["paragraphs"][1], encoding="utf-8")
+    lines = [json.dumps({"id": "a", "source": "La Gazette"})]
+    lines += [json.dumps({"id": f"absent-{i}", "source": "Ailleurs" * 10}) for i in range(200)]
+    (corpus / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert (corpus / "manifest.jsonl").stat().st_size > 20_000
+    monkeypatch.setenv("SEARCHSVC_MAX_BYTES", "10k")
+    report = reindex(corpus, tmp_path / "ix", full=True, workers=1)
+    assert report.skipped == []
+    _, ix = open_index(tmp_path / "ix")
+    with ix.searcher() as s:
+        assert [f["source"] for f in s.all_stored_fields()] == ["La Gazette"]
+    (corpus / "manifest.jsonl").write_text(lines[0] + "\n{\n", encoding="utf-8")
+    report = reindex(corpus, tmp_path / "ix", full=True, workers=1)
+    assert report.skipped == [("manifest.jsonl", "manifeste ignoré : manifest.jsonl, ligne 2 : "
+                                                 "JSON invalide (nom de clé entre guillemets attendu)")]

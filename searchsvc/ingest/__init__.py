@@ -25,7 +25,8 @@ from searchsvc.article import Article
 from .html import clean_html
 from .meta import load_manifest, merge, sidecar
 from .reader import (EXTENSIONS, IngestError, corpus_files, decode, decode_html, doc_id,
-                     jsonl_lines, line_boundaries, max_bytes, read_bytes, read_text, sub_id)
+                     json_reason, jsonl_lines, line_boundaries, max_bytes, read_bytes, read_text,
+                     sub_id)
 from .text import clean_text
 
 __all__ = ["IngestError", "corpus_files", "load_manifest", "extract", "iter_extract", "doc_id",
@@ -159,28 +160,6 @@ def _object_body(obj: dict) -> tuple[str, str] | None:
         parts.extend(str(x) for x in obj["paragraphs"] if isinstance(x, str))
     body = "\n\n".join(p.strip() for p in parts if p and p.strip())
     return (body, "text") if body else None
-
-
-_JSON_REASONS = (  # Python's json messages -> French
-    ("Expecting value", "valeur attendue"),
-    ("Expecting property name enclosed in double quotes", "nom de clé entre guillemets attendu"),
-    ("Expecting ',' delimiter", "virgule attendue"),
-    ("Expecting ':' delimiter", "deux-points attendu"),
-    ("Unterminated string", "chaîne non terminée"),
-    ("Invalid control character", "caractère de contrôle dans une chaîne"),
-    ("Invalid \\escape", "séquence d'échappement invalide"),
-    ("Invalid \\uXXXX escape", "séquence \\uXXXX invalide"),
-    ("Extra data", "données en trop après l'objet"),
-)
-
-
-def json_reason(exc: ValueError) -> str:
-    """The French reason of a JSON syntax error."""
-    msg = getattr(exc, "msg", str(exc))
-    for english, french in _JSON_REASONS:
-        if msg.startswith(english):
-            return french
-    return "syntaxe incorrecte"
 
 
 def _parse_line(n: int, line):

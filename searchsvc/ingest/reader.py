@@ -444,6 +444,28 @@ def _checked(text: str) -> str:
     return text
 
 
+_JSON_REASONS = (  # Python's json messages -> French
+    ("Expecting value", "valeur attendue"),
+    ("Expecting property name enclosed in double quotes", "nom de clé entre guillemets attendu"),
+    ("Expecting ',' delimiter", "virgule attendue"),
+    ("Expecting ':' delimiter", "deux-points attendu"),
+    ("Unterminated string", "chaîne non terminée"),
+    ("Invalid control character", "caractère de contrôle dans une chaîne"),
+    ("Invalid \\escape", "séquence d'échappement invalide"),
+    ("Invalid \\uXXXX escape", "séquence \\uXXXX invalide"),
+    ("Extra data", "données en trop après l'objet"),
+)
+
+
+def json_reason(exc: ValueError) -> str:
+    """The French reason of a JSON syntax error."""
+    msg = getattr(exc, "msg", str(exc))
+    for english, french in _JSON_REASONS:
+        if msg.startswith(english):
+            return french
+    return "syntaxe incorrecte"
+
+
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
 
 
