@@ -167,3 +167,26 @@ def test_readme_lists_every_status_the_api_can_return():
     assert spec | raised | served <= listed, sorted((spec | raised | served) - listed)
     codes = {c for c, _ in errors._WAITRESS_STATUS.values()} | {"invalid_parameter", "no_index"}
     assert all(f"`{c}`" in table for c in codes)
+
+
+def test_unreadable_synonyms_file(tmp_path, built_index):
+    import subprocess
+    import sys
+
+    from test_web_serve import ROOT
+
+    from searchsvc.web import create_app
+
+    done = subprocess.run([sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0",
+                           "--index", str(built_index)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "SEARCHSVC_SYNONYMS": "/nonexistent"})
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("Fichier de synonymes illisible : « /nonexistent » : "
+                                   "fichier ou dossier introuvable")
+    # a file that disappears while the service runs: a French 503, no server path
+    app = create_app({"INDEX_DIR": str(built_index), "SYNONYMS_PATH": str(tmp_path / "absent.txt")})
+    resp = app.test_client().get("/api/search?q=Corée")
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
+    err = resp.get_json()["error"]
+    assert err["code"] == "unavailable" and "illisible" in err["message"]
+    assert str(tmp_path) not in resp.get_data(as_text=True)

@@ -69,6 +69,16 @@ def run(args) -> int:
         return 2
     corpus_dir = config.corpus_dir(args.corpus)
     index_dir = config.index_dir(args.index)
+    synonyms = config.synonyms_file(corpus=corpus_dir)
+    if synonyms is not None:
+        try:
+            with open(synonyms, "rb"):
+                pass
+        except OSError as exc:
+            from searchsvc.ingest.reader import os_error_message
+
+            print(f"Fichier de synonymes illisible : {os_error_message(exc, synonyms)}", file=sys.stderr)
+            return 1
     if not ensure_index(corpus_dir, index_dir):
         return 1
 
@@ -83,7 +93,7 @@ def run(args) -> int:
     # everything that depends on the corpus is resolved here, the same way for
     # --corpus and SEARCHSVC_CORPUS (its synonyms.txt included)
     app_config = {"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir),
-                  "SYNONYMS_PATH": config.synonyms_file(corpus=corpus_dir)}
+                  "SYNONYMS_PATH": synonyms}
     status_dir = None
     if args.workers > 1:  # the processes share the API reindex status through a file
         status_dir = tempfile.TemporaryDirectory(prefix="searchsvc-")

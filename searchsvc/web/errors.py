@@ -81,6 +81,17 @@ def register_error_handlers(app: Flask) -> None:
             "(le service le prendra en compte sans redémarrage).",
             headers={"Retry-After": "5"})
 
+    @app.errorhandler(OSError)
+    def _os_error(exc: OSError):
+        # a file of the service (synonyms, index) unreadable: said in the log with its
+        # name, answered without server paths
+        from searchsvc.ingest.reader import os_error_message
+
+        log.error("file unreadable on %s %s: %s", request.method, request.path, os_error_message(exc))
+        return error_response(
+            503, "unavailable", "Service momentanément indisponible : un fichier du service est "
+            "illisible (le journal du service dit lequel).", headers={"Retry-After": "5"})
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
