@@ -234,3 +234,26 @@ def test_the_limit_is_for_articles_not_for_the_manifest(tmp_path, monkeypatch):
     report = reindex(corpus, tmp_path / "ix", full=True, workers=1)
     assert report.skipped == [("manifest.jsonl", "manifeste ignoré : manifest.jsonl, ligne 2 : "
                                                  "JSON invalide (nom de clé entre guillemets attendu)")]
+
+
+def test_a_part_that_cannot_be_read_is_named_and_retried(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    path = write_jsonl(corpus / "news.jsonl", [record(i) for i in range(120)])
+    monkeypatch.setattr(build, "PART_BYTES", 16 * 1024)
+    import searchsvc.ingest as ingest
+
+    real = ingest.jsonl_lines
+
+    def failing(p, limit=None, start=0, end=None, first_line=1):
+        if start > 0 and first_line > 60:  # the parts after the middle of the file
+            raise OSError(5, "Input/output error")
+        return real(p, limit, start, end, first_line)
+
+    monkeypatch.setattr(ingest, "jsonl_lines", failing)
+    report = reindex(corpus, tmp_path / "ix", full=True, workers=1)
+    assert 0 < report.documents < 120
+    assert report.skipped_articles[-1] == ("news.jsonl", "illisible : erreur d'entrée-sortie du disque")
+    monkeypatch.setattr(ingest, "jsonl_lines", real)
+    again = reindex(corpus, tmp_path / "ix", workers=1)  # not taken for unchanged
+    assert again.updated == 1 and again.total_documents == 120
+    assert index_ids(tmp_path / "ix") == sorted(a.id for a in extract(path, root=corpus))

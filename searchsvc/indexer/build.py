@@ -197,14 +197,20 @@ class _Worker:
         errors, ids, fatal = [], [], None
         articles = iter_extract(self.corpus / rel, root=self.corpus, manifest=self.manifest,
                                 errors=errors, part=part)
-        try:
-            for art in articles:
-                self._add_article(rel, art, digest)
-                ids.append(art.id)
-        except IngestError as exc:
-            fatal = exc.reason
-        except OSError as exc:
-            fatal = f"illisible : {os_error_reason(exc)}"
+        while True:
+            art = None
+            try:
+                art = next(articles, None)
+            except IngestError as exc:
+                fatal = exc.reason
+            except OSError as exc:
+                fatal = f"illisible : {os_error_reason(exc)}"
+            except Exception as exc:  # a bug in ingestion must not stop the whole corpus
+                fatal = f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}"
+            if art is None or fatal:
+                break
+            self._add_article(rel, art, digest)
+            ids.append(art.id)
         return ("part", rel, part.index, part.count, ids, errors, fatal)
 
     def finish(self) -> list:
@@ -337,7 +343,7 @@ def _merge_parts(outcomes, meta) -> list:
             fatal = "fichier vide"
         if ids:
             # a part that could not be read: the file is read again next run
-            record = FileRecord(sig, "" if fatal else digest, ids)
+            record = FileRecord(None, "", ids) if fatal else FileRecord(sig, digest, ids)
             out.append(("ok", rel, record, len(ids), errors + ([fatal] if fatal else [])))
         else:
             out.append(("skip", rel, fatal or (errors[0] if errors else "aucun article dans ce fichier"),
