@@ -82,6 +82,12 @@ def test_os_errors_are_french_sentences_naming_the_file(tmp_path, built_index):
     r = cli("extract", str(tmp_path / "absent.txt"))
     assert r.returncode == 1 and "absent.txt : fichier introuvable" in r.stderr
     assert_french(r.stderr)
+    (tmp_path / "fichier.txt").write_text("x", encoding="utf-8")
+    r = cli("reindex", "--quiet", "--corpus", str(ROOT / "corpus"),
+            "--index", str(tmp_path / "fichier.txt" / "index"))
+    assert r.returncode == 1
+    assert "un élément du chemin n'est pas un dossier" in r.stderr and "fichier.txt" in r.stderr
+    assert_french(r.stderr)
 
 
 def test_unusable_address_is_one_french_line(tmp_path):
