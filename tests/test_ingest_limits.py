@@ -257,3 +257,14 @@ def test_a_part_that_cannot_be_read_is_named_and_retried(tmp_path, monkeypatch):
     again = reindex(corpus, tmp_path / "ix", workers=1)  # not taken for unchanged
     assert again.updated == 1 and again.total_documents == 120
     assert index_ids(tmp_path / "ix") == sorted(a.id for a in extract(path, root=corpus))
+
+
+def test_summary_counts_and_names_skipped_articles(tmp_path):
+    corpus = tmp_path / "corpus"
+    write_jsonl(corpus / "flux.jsonl", [record(i) for i in range(3)], ["{cassé"] * 25)
+    r = cli("reindex", "--corpus", str(corpus), "--index", str(tmp_path / "ix"))
+    assert r.returncode == 0, r.stderr
+    assert "ignorés : 0 ; articles ignorés dans des fichiers indexés : 25" in r.stdout
+    assert r.stdout.count("  article ignoré : flux.jsonl : ligne ") == 20
+    assert "  article ignoré : flux.jsonl : ligne 4 : JSON invalide" in r.stdout
+    assert "… et 5 autres articles ignorés (« searchsvc extract FICHIER » les montre tous)" in r.stdout

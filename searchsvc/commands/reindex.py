@@ -110,7 +110,9 @@ def summary(report) -> str:
         lines.append(f"Génération {report.generation} mise à jour.")
     lines.append(
         f"ajoutés : {report.added}, mis à jour : {report.updated}, supprimés : {report.deleted}, "
-        f"inchangés : {report.unchanged}, ignorés : {len(report.skipped)}")
+        f"inchangés : {report.unchanged}, ignorés : {len(report.skipped)}"
+        + (f" ; articles ignorés dans des fichiers indexés : {len(report.skipped_articles)}"
+           if report.skipped_articles else ""))
     lines += skipped_lines(report.skipped, report.skipped_articles)
     lines.append(f"documents indexés : {int_fr(report.documents)} ; "
                  f"dans l'index : {int_fr(report.total_documents)}")
