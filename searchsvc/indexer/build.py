@@ -148,7 +148,8 @@ class _Worker:
             self.writer = self._new_writer()
 
     def process(self, rel):
-        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason, skip signature)``.
+        """``("ok", rel, FileRecord, ndocs, skipped objects' reasons)`` or
+        ``("skip", rel, reason, skip signature)``.
 
         ``rel`` may also be an :class:`~searchsvc.article.Article`, indexed as
         it is (returns None), or a part of a big .jsonl (see :meth:`process_part`).
