@@ -190,3 +190,48 @@ def test_unreadable_synonyms_file(tmp_path, built_index):
     err = resp.get_json()["error"]
     assert err["code"] == "unavailable" and "illisible" in err["message"]
     assert str(tmp_path) not in resp.get_data(as_text=True)
+
+
+def test_serve_names_the_skipped_files_when_nothing_could_be_indexed(tmp_path):
+    import subprocess
+    import sys
+
+    from test_web_serve import ROOT
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "vide.txt").write_bytes(b"")
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    done = subprocess.run([sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0",
+                           "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Échec de l'indexation : aucun document n'a pu être indexé" in done.stderr
+    assert "  ignoré : image.txt : fichier binaire (PNG), pas du texte" in done.stderr
+    assert "  ignoré : vide.txt : fichier vide" in done.stderr
+
+
+def test_api_reindex_status_names_the_skipped_files(tmp_path):
+    from searchsvc.web import create_app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "vide.txt").write_bytes(b"")
+    (corpus / "gros.jsonl").write_text('{"text": "' + "mot " * 3000 + '"}\n', encoding="utf-8")
+    app = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus),
+                      "ADMIN_TOKEN": TOKEN, "REINDEX_NICE": 0})
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    os.environ["SEARCHSVC_MAX_BYTES"] = "5k"  # inherited by the reindex child process
+    try:
+        assert client.post("/api/reindex?full=1", headers=auth).status_code == 202
+        deadline = time.monotonic() + 60
+        while (st := client.get("/api/reindex/status", headers=auth).get_json())["state"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        del os.environ["SEARCHSVC_MAX_BYTES"]
+    assert st["state"] == "failed"
+    assert "aucun document n'a pu être indexé" in st["error"]
+    assert "gros.jsonl : ligne 1 : article trop volumineux : 12013 octets (limite 5000 octets" in st["error"]
+    assert "vide.txt : fichier vide" in st["error"]
