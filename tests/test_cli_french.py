@@ -44,6 +44,8 @@ def test_every_help_is_french(command):
     assert r.stdout.startswith("usage : searchsvc")
     assert "options\u00a0:" in r.stdout and "affiche cette aide et quitte" in r.stdout
     assert_french(r.stdout + r.stderr)
+    if command in ("extract", "reindex", "serve"):  # the commands that read the corpus
+        assert "SEARCHSVC_MAX_BYTES" in r.stdout and "0 = aucune" in r.stdout
 
 
 BAD = [

@@ -16,6 +16,9 @@ HELP = "montre ce que l'ingestion extrait d'un fichier (texte gardé, métadonn�
 
 
 def add_arguments(parser):
+    from searchsvc.ingest.reader import MAX_BYTES_HELP
+
+    parser.epilog = MAX_BYTES_HELP
     parser.add_argument("path", metavar="FICHIER", help="fichier .txt, .html, .json ou .jsonl")
     parser.add_argument("--json", action="store_true",
                         help="sortie JSON : un objet par article (une ligne par article "

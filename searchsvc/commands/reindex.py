@@ -16,6 +16,9 @@ OK, NO_INDEX, BUSY = 0, 1, 3
 
 
 def add_arguments(parser):
+    from searchsvc.ingest.reader import MAX_BYTES_HELP
+
+    parser.epilog = MAX_BYTES_HELP
     parser.add_argument("--corpus", metavar="DOSSIER",
                         help="dossier des articles (défaut : $SEARCHSVC_CORPUS, sinon ./corpus)")
     parser.add_argument("--index", metavar="DOSSIER",

@@ -18,6 +18,9 @@ HELP = "lance le service web (page de recherche et API JSON)"
 
 
 def add_arguments(parser) -> None:
+    from searchsvc.ingest.reader import MAX_BYTES_HELP
+
+    parser.epilog = MAX_BYTES_HELP
     parser.add_argument("--host", default="127.0.0.1", metavar="ADRESSE",
                         help="adresse d'écoute (défaut : 127.0.0.1, cette machine seulement)")
     parser.add_argument("--port", type=int_range(0, 65535), default=8000, metavar="PORT",

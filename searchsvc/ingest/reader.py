@@ -36,6 +36,11 @@ SIZE_HELP = ("un nombre d'octets (10000000) ou une taille avec son unité (10MB,
              "10 Mo, 512 Ko, 10 MiB) ; 0 = aucune limite")
 
 
+#: what the help of the commands that read the corpus says of the limit
+MAX_BYTES_HELP = (f"{MAX_BYTES_ENV} : taille maximale d'un article (un fichier, ou une ligne "
+                  "d'un .jsonl) ; 10 MB par défaut ; 10MB, 10 MB, 10M ou 10000000 ; 0 = aucune limite.")
+
+
 def parse_size(text: str) -> int:
     """``"10MB"``, ``"10 MB"``, ``"10M"``, ``"10 Mo"``, ``"10000000"`` -> bytes (0: no limit).
 
