@@ -268,3 +268,18 @@ def test_summary_counts_and_names_skipped_articles(tmp_path):
     assert r.stdout.count("  article ignoré : flux.jsonl : ligne ") == 20
     assert "  article ignoré : flux.jsonl : ligne 4 : JSON invalide" in r.stdout
     assert "… et 5 autres articles ignorés (« searchsvc extract FICHIER » les montre tous)" in r.stdout
+
+
+def test_extract_streams_a_jsonl_and_names_its_skipped_lines(tmp_path):
+    path = write_jsonl(tmp_path / "flux.jsonl", [record(i) for i in range(3)], ["{cassé"])
+    r = cli("extract", str(path), "--json")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == ["flux/1", "flux/2", "flux/3"]
+    assert r.stderr == (f"searchsvc extract : {path} : article ignoré : ligne 4 : JSON invalide "
+                        "(nom de clé entre guillemets attendu, colonne 2)\n")
+    bad = write_jsonl(tmp_path / "bad.jsonl", [], ["{cassé", "[1]"])
+    r = cli("extract", str(bad))
+    assert r.returncode == 1
+    assert "article ignoré : ligne 1 : JSON invalide" in r.stderr
+    assert "article ignoré : élément 2 : un objet JSON est attendu" in r.stderr
+    assert r.stderr.endswith("aucun article utilisable dans le fichier\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from searchsvc import config
 from searchsvc.french import count_fr, date_fr, unknown_fr
-from searchsvc.ingest import IngestError, extract, load_manifest
+from searchsvc.ingest import IngestError, iter_extract, load_manifest
 
 HELP = "montre ce que l'ingestion extrait d'un fichier (texte gardé, métadonnées, lignes supprimées)"
 
@@ -41,28 +41,46 @@ def _root_for(path: Path, explicit) -> Path:
 
 
 def run(args) -> int:
+    """Articles are printed as they are extracted: a big .jsonl is streamed."""
     path = Path(args.path)
     root = _root_for(path, args.corpus)
-    errors = []
+    errors: list[str] = []
+    shown = 0
+
+    def skipped() -> None:  # objects of a .json/.jsonl left out, as they come
+        while errors:
+            print(f"searchsvc extract : {args.path} : article ignoré : {errors.pop(0)}", file=sys.stderr)
+
+    first = None
     try:
         manifest = load_manifest(root)
-        articles = extract(path, root=root, manifest=manifest, errors=errors)
+        for a in iter_extract(path, root=root, manifest=manifest, errors=errors):
+            skipped()
+            if args.json:
+                if shown == 0:
+                    first = a  # one article alone is printed indented
+                else:
+                    if first is not None:
+                        print(json.dumps(first.to_dict(), ensure_ascii=False))
+                        first = None
+                    print(json.dumps(a.to_dict(), ensure_ascii=False))
+            else:
+                if shown:
+                    print("\n" + "─" * 60 + "\n")
+                _show(a)
+            shown += 1
     except IngestError as exc:
+        skipped()
         print(f"searchsvc extract : {args.path} : {exc.reason}", file=sys.stderr)
         return 1
-    for reason in errors:  # objects of a .json/.jsonl left out
-        print(f"searchsvc extract : {args.path} : article ignoré : {reason}", file=sys.stderr)
-    if args.json:
-        if len(articles) == 1:
-            print(json.dumps(articles[0].to_dict(), ensure_ascii=False, indent=2))
-        else:
-            for a in articles:
-                print(json.dumps(a.to_dict(), ensure_ascii=False))
-        return 0
-    for n, a in enumerate(articles):
-        if n:
-            print("\n" + "─" * 60 + "\n")
-        _show(a)
+    if shown == 0:
+        skipped()
+        print(f"searchsvc extract : {args.path} : aucun article utilisable dans le fichier",
+              file=sys.stderr)
+        return 1
+    skipped()
+    if first is not None:
+        print(json.dumps(first.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 

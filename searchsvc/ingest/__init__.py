@@ -225,8 +225,8 @@ def _json_articles(objects, single, namer, ident, rel, side, manifest, errors):
             yield _article(sid, rel, side if single else None, manifest.get(sid), fields,
                            body[0], body[1], known_title=fields.get("title"))
         except IngestError as exc:
-            errors.append(exc.reason)
-            log.warning("%s : %s", rel, exc.reason)
+            errors.append(exc.reason)  # the caller reports them (reindex summary, extract)
+            log.debug("%s : %s", rel, exc.reason)
 
 
 class JsonlPart:
