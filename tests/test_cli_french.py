@@ -18,6 +18,17 @@ from searchsvc.french import count_fr, decimal_fr, seconds_fr, size_fr
 ROOT = Path(__file__).resolve().parent.parent
 SEARCHSVC = [sys.executable, "-m", "searchsvc.cli"]
 
+
+@pytest.fixture(scope="module")
+def plain_index(tmp_path_factory, fixture_corpus):
+    """One index of the fixture corpus: what these tests check does not depend on the
+    index's shape (the shape-parametrised ``built_index`` would run them four times)."""
+    from searchsvc.indexer import reindex
+
+    index = tmp_path_factory.mktemp("plain") / "index"
+    reindex(fixture_corpus, index, full=True, workers=1)
+    return index
+
 # argparse's and Python's English, as a user would see it
 ENGLISH = re.compile(
     r"usage:|options:|positional arguments|optional arguments|show this help|error:|"
@@ -74,7 +85,8 @@ def test_bad_arguments_get_a_french_error(args, message):
     assert_french(r.stderr)
 
 
-def test_os_errors_are_french_sentences_naming_the_file(tmp_path, built_index):
+def test_os_errors_are_french_sentences_naming_the_file(tmp_path, plain_index):
+    built_index = plain_index
     r = cli("search", "Corée", "--index", str(built_index), "--synonyms", "/nonexistent")
     assert r.returncode == 1
     assert "« /nonexistent » : fichier ou dossier introuvable" in r.stderr
@@ -122,7 +134,8 @@ def test_reindex_summary_in_french_style(tmp_path):
     assert_french(r.stdout + r.stderr)
 
 
-def test_unknown_values_agree_with_their_noun(tmp_path, built_index):
+def test_unknown_values_agree_with_their_noun(tmp_path, plain_index):
+    built_index = plain_index
     path = tmp_path / "sans.txt"
     path.write_text("Un article sans rien\n\nLe texte ne dit ni sa source ni sa date, ni où le "
                     "trouver ; il parle pourtant de la ligne de bus.\n", encoding="utf-8")

@@ -17,6 +17,17 @@ from test_web_serve import Served
 TOKEN = "jeton-d-essai"
 
 
+@pytest.fixture(scope="module")
+def plain_index(tmp_path_factory, fixture_corpus):
+    """One index of the fixture corpus: what these tests check does not depend on the
+    index's shape (the shape-parametrised ``built_index`` would run them four times)."""
+    from searchsvc.indexer import reindex
+
+    index = tmp_path_factory.mktemp("plain") / "index"
+    reindex(fixture_corpus, index, full=True, workers=1)
+    return index
+
+
 def raw_request(url: str, data: bytes) -> tuple[int, dict, bytes]:
     """Send bytes as they are (no client library fixes them up); (status, headers, body)."""
     host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
@@ -32,8 +43,8 @@ def raw_request(url: str, data: bytes) -> tuple[int, dict, bytes]:
 
 
 @pytest.fixture(scope="module")
-def server(built_index):
-    srv = Served("--index", str(built_index), "--threads", "2")
+def server(plain_index):
+    srv = Served("--index", str(plain_index), "--threads", "2")
     yield srv
     assert srv.stop() == 0
 
@@ -171,7 +182,8 @@ def test_readme_lists_every_status_the_api_can_return():
     assert all(f"`{c}`" in table for c in codes)
 
 
-def test_unreadable_synonyms_file(tmp_path, built_index):
+def test_unreadable_synonyms_file(tmp_path, plain_index):
+    built_index = plain_index
     import subprocess
     import sys
 
