@@ -19,16 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SEARCHSVC = [sys.executable, "-m", "searchsvc.cli"]
 
 
-@pytest.fixture(scope="module")
-def plain_index(tmp_path_factory, fixture_corpus):
-    """One index of the fixture corpus: what these tests check does not depend on the
-    index's shape (the shape-parametrised ``built_index`` would run them four times)."""
-    from searchsvc.indexer import reindex
-
-    index = tmp_path_factory.mktemp("plain") / "index"
-    reindex(fixture_corpus, index, full=True, workers=1)
-    return index
-
 # argparse's and Python's English, as a user would see it
 ENGLISH = re.compile(
     r"usage:|options:|positional arguments|optional arguments|show this help|error:|"

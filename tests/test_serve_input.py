@@ -17,16 +17,6 @@ from test_web_serve import Served
 TOKEN = "jeton-d-essai"
 
 
-@pytest.fixture(scope="module")
-def plain_index(tmp_path_factory, fixture_corpus):
-    """One index of the fixture corpus: what these tests check does not depend on the
-    index's shape (the shape-parametrised ``built_index`` would run them four times)."""
-    from searchsvc.indexer import reindex
-
-    index = tmp_path_factory.mktemp("plain") / "index"
-    reindex(fixture_corpus, index, full=True, workers=1)
-    return index
-
 
 def raw_request(url: str, data: bytes) -> tuple[int, dict, bytes]:
     """Send bytes as they are (no client library fixes them up); (status, headers, body)."""
