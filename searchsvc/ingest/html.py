@@ -23,7 +23,8 @@ import lxml.html
 
 from searchsvc.article import Dropped
 
-from .meta import parse_date
+from . import dates
+from .dates import parse_stamp
 from .reader import IngestError
 from .text import BYLINE, CAPTION, CREDIT, MENU, RELATED, SHARE, Cleaned, clean_text
 
@@ -136,20 +137,31 @@ def _title_suffix(page_title: str | None, title: str | None) -> str | None:
 
 
 def page_metadata(root) -> dict:
-    """title, source, date, url from the page (JSON-LD > Open Graph > tags)."""
+    """title, source, url from the page (JSON-LD > Open Graph > tags), and the date
+    stamps it states (``_published``, ``_modified``) with its ``_lang``; the day itself is
+    chosen by :func:`clean_html` (see :mod:`searchsvc.ingest.dates`)."""
     meta: dict[str, str] = {}
     for m in root.iter("meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").strip().lower()
         content = m.get("content")
         if key and content and key not in meta:
             meta[key] = content.strip()
     ld: dict = {}
+    published: list = []
+    modified: list = []
     for obj in _jsonld_objects(root):
         types = _types(obj)
         if any(t in _ARTICLE_TYPES for t in types):
             # an article object beats a WebPage one
             if not ld or ("WebPage" in _types(ld) and "WebPage" not in types):
                 ld = obj
+            if "WebPage" not in types:
+                published.extend(filter(None, (parse_stamp(obj.get(k)) for k in dates.LD_PUBLISHED[:1])))
+    if not published:
+        published.extend(filter(None, (parse_stamp(ld.get(k)) for k in dates.LD_PUBLISHED)))
+    published.extend(filter(None, (parse_stamp(meta.get(k)) for k in dates.PUBLISHED_META)))
+    modified.extend(filter(None, (parse_stamp(ld.get("dateModified")),
+                                  *(parse_stamp(meta.get(k)) for k in dates.MODIFIED_META))))
     canonical = None
     for link in root.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
@@ -157,29 +169,31 @@ def page_metadata(root) -> dict:
             break
     title_el = root.find(".//title")
     h1 = root.find(".//h1")
-    time_el = next((t for t in root.iter("time") if t.get("datetime")), None)
     page_title = _text(title_el) if title_el is not None else None
 
     title = (_name(ld.get("headline")) or meta.get("og:title") or meta.get("twitter:title")
              or (_text(h1) if h1 is not None else None) or page_title)
     source = (meta.get("og:site_name") or _name(ld.get("publisher"))
               or meta.get("application-name") or _title_suffix(page_title, title))
-    date = None
-    for cand in (ld.get("datePublished"), meta.get("article:published_time"),
-                 meta.get("datepublished"), meta.get("date"), meta.get("pubdate"),
-                 meta.get("dc.date"), meta.get("dc.date.issued"), meta.get("publish-date"),
-                 time_el.get("datetime") if time_el is not None else None,
-                 ld.get("dateCreated"), ld.get("dateModified"), meta.get("article:modified_time")):
-        date = parse_date(cand) if isinstance(cand, str) else None
-        if date:
-            break
     url = canonical or meta.get("og:url")
     if not url:
         main = ld.get("mainEntityOfPage")
         url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else ld.get("url")
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or meta.get("content-language")
     return {"title": title.strip() if isinstance(title, str) else None,
             "source": source if isinstance(source, str) else None,
-            "date": date, "url": url if isinstance(url, str) else None}
+            "date": None, "url": url if isinstance(url, str) else None,
+            "_published": published, "_modified": modified, "_lang": lang}
+
+
+def page_date(root, meta: dict, lang: str | None = None) -> str | None:
+    """The publication day of a parsed page (before :func:`_strip_chrome`: htmldate reads
+    the whole page, URL, scripts and comments included)."""
+    lang = lang or meta.get("_lang")
+
+    itemprop, times = dates.time_stamps(root)
+    return dates.publication_day(meta.get("_published", []) + itemprop, meta.get("_modified", []),
+                                 times, lang, lambda: dates.htmldate_day(root))
 
 
 # ---- main text -------------------------------------------------------------------------
@@ -335,6 +349,9 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     """(cleaned text, page metadata) of one HTML page."""
     root = parse(html)
     meta = page_metadata(root)
+    meta["date"] = page_date(root, meta, lang)
+    for private in ("_published", "_modified", "_lang"):
+        del meta[private]
     _strip_chrome(root)
     container = find_container(root)
     dropped: list[Dropped] = []
