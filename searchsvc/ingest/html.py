@@ -23,12 +23,13 @@ import lxml.html
 
 from searchsvc.article import Dropped
 
-from . import dates
+from . import dates, fallback
 from .dates import parse_stamp
 from .reader import IngestError
 from .text import BYLINE, CAPTION, CREDIT, MENU, RELATED, SHARE, Cleaned, clean_text
 
 COMMENTS = "commentaires"
+PAYWALL = "accès abonnés"
 ADVERT = "publicité"
 TAGS = "mots-clés"
 
@@ -48,7 +49,10 @@ _CLASS_RULES = [
     (re.compile(r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|abonnement|inscription|follow|suivez)(?:$|[\s_-])"), SHARE),
     (re.compile(r"(?:^|[\s_-])(?:related|connexe|connexes|lire[\s_-]?aussi|voir[\s_-]?aussi|a[\s_-]lire|"
                 r"sur[\s_-]le[\s_-]meme[\s_-]sujet|recommand\w*|outbrain|taboola|more[\s_-]stories|"
-                r"read[\s_-]more|most[\s_-]read|plus[\s_-]lus)(?:$|[\s_-])"), RELATED),
+                r"read[\s_-]more|most[\s_-]read|plus[\s_-]lus|recommend\w*|trending|most[\s_-]popular|popular|"
+                r"read[\s_-]next|up[\s_-]next|more[\s_-]from|also[\s_-]read|teasers?)(?:$|[\s_-])"), RELATED),
+    (re.compile(r"(?:^|[\s_-])(?:paywall|regwall|piano|subscriber[\s_-]only|premium[\s_-](?:banner|box|promo)|"
+                r"metered|offer[\s_-]box)(?:$|[\s_-])"), PAYWALL),
     (re.compile(r"(?:^|[\s_-])(?:comments?|commentaires?|reactions?|disqus|graphcomment|react)(?:$|[\s_-])"), COMMENTS),
     (re.compile(r"(?:^|[\s_-])(?:caption|legende|légende|wp-caption-text|image-caption)(?:$|[\s_-])"), CAPTION),
     (re.compile(r"(?:^|[\s_-])(?:credits?|copyright|crédit)(?:$|[\s_-])"), CREDIT),
@@ -278,40 +282,93 @@ def find_container(root):
     return best
 
 
+_DENSE_TAGS = frozenset("div section ul ol table dl p nav center".split())
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _reason(el):
+    """Why an element inside the article goes: a reason, None (dropped silently: the
+    title), or False (kept, look inside)."""
+    if el.tag == "h1":  # the title: page metadata, not body
+        return None
+    reason = _CHROME_TAGS.get(el.tag)
+    if reason == "encadré":
+        text = _text(el)
+        if text and _link_density(el, len(text)) > 0.4:
+            reason = RELATED
+    if reason:
+        return reason
+    words = _attr_words(el)
+    if words:
+        for rx, why in _CLASS_RULES:
+            if rx.search(words):
+                return why
+    if el.tag in _DENSE_TAGS:
+        # teaser lists and link blocks: most of their text is links
+        text = _text(el)
+        if text and (el.tag != "p" or len(text) < 300) and _link_density(el, len(text)) > 0.5:
+            return RELATED
+    return False
+
+
+def _announces(el) -> bool:
+    """A heading, or a short unpunctuated line, that can introduce the block after it."""
+    if el.tag in _HEADINGS:
+        return True
+    if el.tag in ("p", "div", "span", "strong", "b"):
+        text = _text(el)
+        return 0 < len(text) <= 80 and not text.endswith((".", "!", "?", ":")) and len(el) <= 2
+    return False
+
+
+def _nothing_after(el, container) -> bool:
+    """No text follows ``el`` inside the container."""
+    node = el
+    while node is not container and node is not None:
+        if (node.tail or "").strip():
+            return False
+        for sib in node.itersiblings():
+            if not isinstance(sib.tag, str):
+                continue
+            if sib.text_content().strip() or (sib.tail or "").strip():
+                return False
+        node = node.getparent()
+    return True
+
+
 def _strip_inside(container, dropped: list[Dropped]) -> None:
     doomed = []
-    for el in container.iter():
-        if el is container or not isinstance(el.tag, str):
-            continue
-        if el.tag == "h1":  # the title: page metadata, not body
-            doomed.append((el, None))
-            continue
-        words = _attr_words(el)
-        reason = _CHROME_TAGS.get(el.tag)
-        if reason == "encadré":
-            text = _text(el)
-            if text and _link_density(el, len(text)) > 0.4:
-                reason = RELATED
-        if reason is None and words:
-            for rx, why in _CLASS_RULES:
-                if rx.search(words):
-                    reason = why
-                    break
-        if reason is None and el.tag in ("ul", "ol"):
-            text = _text(el)
-            if text and _link_density(el, len(text)) > 0.6:
-                reason = RELATED
-        if reason:
-            doomed.append((el, reason))
-    done = set()
+
+    def visit(el):
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            reason = _reason(child)
+            if reason is False:
+                visit(child)
+                continue
+            doomed.append((child, reason))
+            if reason == RELATED:  # the heading that announces a related block goes with it
+                prev = child.getprevious()
+                while prev is not None and not isinstance(prev.tag, str):
+                    prev = prev.getprevious()
+                if prev is not None and _announces(prev) and all(prev is not d for d, _ in doomed):
+                    doomed.append((prev, RELATED))
+    visit(container)
     for el, reason in doomed:
-        if any(a in done for a in el.iterancestors()):
+        if el.getparent() is None:
             continue
-        done.add(el)
         text = " ".join(_blocks(el))
         if text and reason:
             dropped.append(Dropped(text[:500], reason))
         el.drop_tree()
+    # a heading left with nothing after it announced a block that was removed
+    for h in reversed([h for h in container.iter(*_HEADINGS)]):
+        if h.getparent() is not None and _nothing_after(h, container):
+            text = _text(h)
+            if text:
+                dropped.append(Dropped(text[:500], RELATED))
+            h.drop_tree()
 
 
 def _blocks(container) -> list[str]:
@@ -353,12 +410,18 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     for private in ("_published", "_modified", "_lang"):
         del meta[private]
     _strip_chrome(root)
+    body = root.find("body")
+    page_text = _text(body if body is not None else root)
     container = find_container(root)
     dropped: list[Dropped] = []
     _strip_inside(container, dropped)
     blocks = _blocks(container)
     cleaned = clean_text("\n\n".join(blocks), known_title=meta.get("title"), title_in_text=False, lang=lang)
     cleaned.dropped = dropped + cleaned.dropped
+    if fallback.looks_short(cleaned.text, page_text):
+        lines = fallback.trafilatura_lines(html)
+        if lines and fallback.better(cleaned.text, "\n".join(lines)):
+            cleaned = clean_text("\n\n".join(lines), known_title=meta.get("title"), title_in_text=False, lang=lang)
     if cleaned.title is None:
         cleaned.title = meta.get("title")
     return cleaned, meta
