@@ -62,3 +62,15 @@ def test_fallback_rules():
     assert not fallback.better("Accueil", "Accueil Rechercher")            # a menu is not an article
     theirs = " ".join(f"w{i}" for i in range(40))
     assert not fallback.better(theirs, theirs)                             # ours already has it
+
+
+def test_paywall_lines_and_boxes_are_reported():
+    reasons = {d.reason for d in _clean("paywall_teaser").dropped}
+    assert {"accès abonnés", "lien connexe", "crédit photo"} <= reasons
+
+
+def test_search_form_is_still_chrome():
+    page = ('<html><body><form action="/s"><p>Rechercher dans le site</p></form><article>'
+            + "<p>Le conseil municipal a voté le budget de la commune, après un long débat sur la dette.</p>" * 12
+            + "</article></body></html>")
+    assert "Rechercher" not in clean_html(page)[0].text

@@ -62,6 +62,9 @@ _CLASS_RULES = [
     (re.compile(r"(?:^|[\s_-])(?:byline|author|authors|auteur|signature|date|dateline|published|publication|meta)(?:$|[\s_-])"), BYLINE),
 ]
 _COMMENT_RX = _CLASS_RULES[3][0]
+# pop-ups, modal dialogs and consent banners: never the article, wherever they are
+_OVERLAY_RX = re.compile(r"(?:^|[\s_-])(?:popup|pop-up|popmake|pum|modal|lightbox|cookie\w*|consent|gdpr|"
+                         r"cmp)(?:$|[\s_-])")
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -224,15 +227,20 @@ def _strip_chrome(root) -> None:
         elif tag in _DROP_TAGS:
             doomed.append(el)
         elif tag in _CHROME_TAGS or tag == "header":
-            if not _in_article(el):
+            if not _in_article(el) and not (tag == "form" and _wraps_page(el)):
                 doomed.append(el)
         elif tag not in ("html", "body", "article", "main"):
             words = _attr_words(el)
-            if words and _COMMENT_RX.search(words) and el.get("itemprop") != "articleBody":
+            if words and (_COMMENT_RX.search(words) or _OVERLAY_RX.search(words)) and el.get("itemprop") != "articleBody":
                 doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+
+
+def _wraps_page(form) -> bool:
+    """A form around the whole page (ASP.NET sites), not a search box or a comment form."""
+    return sum(1 for p in form.iter("p") if len(_text(p)) >= 150) >= 2
 
 
 def _link_density(el, length: int) -> float:
@@ -279,7 +287,40 @@ def find_container(root):
             if len(_text(anc)) < 3 * max(1, len(_text(best))):
                 return anc
             break
-    return best
+    return _with_siblings(best, scores)
+
+
+def _with_siblings(best, scores: dict):
+    """The best block, or its parent pruned to the article's run of siblings when the text
+    goes on in siblings (an article cut into several blocks, paragraphs beside the block):
+    siblings that score at least a fifth of the best, or are long link-free paragraphs,
+    and what lies between them unless it is mostly links."""
+    parent = best.getparent()
+    if parent is None or parent.tag in ("html", "body"):
+        return best
+    threshold = max(10.0, 0.2 * scores[best])
+    children = [c for c in parent if isinstance(c.tag, str)]
+    kept = []
+    for i, sib in enumerate(children):
+        if sib is best or scores.get(sib, 0.0) >= threshold:
+            kept.append(i)
+        elif sib.tag == "p":
+            text = _text(sib)
+            if len(text) >= 80 and _link_density(sib, len(text)) < 0.25:
+                kept.append(i)
+    if len(kept) == 1:
+        return best
+    first, last = kept[0], kept[-1]
+    for i, sib in enumerate(children):
+        if first <= i <= last and (i in kept or not _mostly_links(sib)):
+            continue
+        sib.drop_tree()
+    return parent
+
+
+def _mostly_links(el) -> bool:
+    text = _text(el)
+    return bool(text) and _link_density(el, len(text)) > 0.5
 
 
 _DENSE_TAGS = frozenset("div section ul ol table dl p nav center".split())
@@ -402,6 +443,41 @@ def _blocks(container) -> list[str]:
     return out
 
 
+# phrase lists, a complement to the structural rules: lines that are widgets in any page
+_PAYWALL_LINE = re.compile(
+    r"^\W*(?:pour\s+lire\s+la\s+suite|pour\s+accéder\s+en\s+illimité|la\s+suite\s+(?:de\s+cet\s+article\s+)?est\s+réservée|"
+    r"cet\s+article\s+est\s+réservé|(?:vous\s+êtes\s+)?déjà\s+abonné|il\s+vous\s+reste\s+\d+|"
+    r"to\s+read\s+the\s+full\s+(?:story|article)|subscribe\s+(?:now|today|to\s+(?:read|continue))|already\s+a\s+subscriber|"
+    r"sign\s+in\s+to\s+(?:read|continue)|jetzt\s+(?:abonnieren|weiterlesen|testen)|bereits\s+abonnent|weiterlesen\s+mit|"
+    r"para\s+(?:seguir|continuar)\s+leyendo|ya\s+eres\s+suscriptor)"
+    r"|\barticles?\s+gratuits?\b|\bfree\s+articles?\s+(?:left|remaining)", re.I)
+_WIDGET_LINE = re.compile(
+    r"^\W*(?:articles?\s+correspondants?|en\s+savoir\s+plus|vos\s+réactions|réagissez|permalien|"
+    r"related\s+(?:articles?|stories|posts)|you\s+(?:may|might)\s+also\s+like|more\s+from|most\s+(?:popular|read)|"
+    r"read\s+next|permalink|mehr\s+zum\s+thema|ähnliche\s+(?:beiträge|artikel)|das\s+könnte\s+sie\s+auch\s+interessieren|"
+    r"weitere\s+artikel|lesen\s+sie\s+auch|auch\s+interessant|noticias\s+relacionadas|te\s+puede\s+interesar|"
+    r"leia\s+também|veja\s+também|читайте\s+также|zobacz\s+(?:też|także)|inne\s+artykuły)\W*$", re.I)
+_FOTO_LINE = re.compile(r"^\W*(?:foto|fotos|bild|bilder|photo|credit|crédit)s?\s*:\s*\S.{0,80}$", re.I)
+
+
+def _drop_phrases(blocks: list[str], dropped: list[Dropped]) -> list[str]:
+    """Blocks without paywall/teaser lines, lone widget headings and photo credits."""
+    out = []
+    for line in blocks:
+        reason = None
+        if len(line) <= 200 and _PAYWALL_LINE.search(line):
+            reason = PAYWALL
+        elif len(line) <= 60 and _WIDGET_LINE.match(line):
+            reason = RELATED
+        elif _FOTO_LINE.match(line):
+            reason = CREDIT
+        if reason:
+            dropped.append(Dropped(line, reason))
+        else:
+            out.append(line)
+    return out
+
+
 def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     """(cleaned text, page metadata) of one HTML page."""
     root = parse(html)
@@ -415,13 +491,16 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     container = find_container(root)
     dropped: list[Dropped] = []
     _strip_inside(container, dropped)
-    blocks = _blocks(container)
+    blocks = _drop_phrases(_blocks(container), dropped)
     cleaned = clean_text("\n\n".join(blocks), known_title=meta.get("title"), title_in_text=False, lang=lang)
     cleaned.dropped = dropped + cleaned.dropped
     if fallback.looks_short(cleaned.text, page_text):
         lines = fallback.trafilatura_lines(html)
         if lines and fallback.better(cleaned.text, "\n".join(lines)):
+            dropped = []
+            lines = _drop_phrases(lines, dropped)
             cleaned = clean_text("\n\n".join(lines), known_title=meta.get("title"), title_in_text=False, lang=lang)
+            cleaned.dropped = dropped + cleaned.dropped
     if cleaned.title is None:
         cleaned.title = meta.get("title")
     return cleaned, meta
