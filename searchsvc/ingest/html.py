@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -131,16 +132,26 @@ _TITLE_SEP = re.compile(r"\s+[|–—-]\s+")
 
 
 def _title_suffix(page_title: str | None, title: str | None) -> str | None:
-    """"Article title | Site name" -> "Site name" when the first part is the title."""
-    if not page_title or not title or not page_title.startswith(title):
+    """"Article title | Site name" -> "Site name" when the first part is the title (and
+    "Site name | Article title" when the last part is)."""
+    if not page_title or not title or page_title == title:
         return None
-    rest = page_title[len(title):]
-    m = _TITLE_SEP.match(rest)
-    if m:
-        name = rest[m.end():].strip()
-        if 0 < len(name) <= 60 and not _TITLE_SEP.search(name):
-            return name
+    if page_title.startswith(title):
+        rest = page_title[len(title):]
+        m = _TITLE_SEP.match(rest)
+        name = rest[m.end():].strip() if m else ""
+    elif page_title.endswith(title):
+        rest = page_title[: -len(title)]
+        m = re.search(r"\s+[|–—-]\s+$", rest)
+        name = rest[: m.start()].strip() if m else ""
+    else:
+        return None
+    if 0 < len(name) <= 60 and not _TITLE_SEP.search(name):
+        return name
     return None
+
+
+_SITE_TYPES = ("WebSite", "Organization", "NewsMediaOrganization")
 
 
 def page_metadata(root) -> dict:
@@ -156,8 +167,11 @@ def page_metadata(root) -> dict:
     ld: dict = {}
     published: list = []
     modified: list = []
+    site_name = None
     for obj in _jsonld_objects(root):
         types = _types(obj)
+        if site_name is None and any(t in _SITE_TYPES for t in types) and isinstance(obj.get("name"), str):
+            site_name = obj["name"].strip() or None
         if any(t in _ARTICLE_TYPES for t in types):
             # an article object beats a WebPage one
             if not ld or ("WebPage" in _types(ld) and "WebPage" not in types):
@@ -181,7 +195,7 @@ def page_metadata(root) -> dict:
     title = (_name(ld.get("headline")) or meta.get("og:title") or meta.get("twitter:title")
              or (_text(h1) if h1 is not None else None) or page_title)
     source = (meta.get("og:site_name") or _name(ld.get("publisher"))
-              or meta.get("application-name") or _title_suffix(page_title, title))
+              or meta.get("application-name") or site_name or _title_suffix(page_title, title))
     url = canonical or meta.get("og:url")
     if not url:
         main = ld.get("mainEntityOfPage")
@@ -503,4 +517,19 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
             cleaned.dropped = dropped + cleaned.dropped
     if cleaned.title is None:
         cleaned.title = meta.get("title")
+    if not meta.get("source"):  # a name stated in the text, else the site's host
+        meta["source"] = cleaned.source or _host(meta.get("url"))
     return cleaned, meta
+
+
+def _host(url: str | None) -> str | None:
+    """``https://www.example.org/a`` -> ``example.org``."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    return host[4:] if host.startswith("www.") else host
