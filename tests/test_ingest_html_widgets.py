@@ -74,3 +74,13 @@ def test_search_form_is_still_chrome():
             + "<p>Le conseil municipal a voté le budget de la commune, après un long débat sur la dette.</p>" * 12
             + "</article></body></html>")
     assert "Rechercher" not in clean_html(page)[0].text
+
+
+def test_heading_left_alone_at_the_end_goes():
+    page = ("<html lang='fr'><body><article><h1>Budget voté</h1>"
+            + "<p>Le conseil municipal a voté le budget de la commune, après un long débat sur la dette.</p>" * 12
+            + "<h3>Ce qu’en pensent nos lecteurs</h3><div class='comments'><p>Très bon article, merci.</p></div>"
+            + "</article></body></html>")
+    cleaned = clean_html(page)[0]
+    assert "Ce qu’en pensent nos lecteurs" not in cleaned.text
+    assert "budget de la commune" in cleaned.text
