@@ -66,6 +66,9 @@ _COMMENT_RX = _CLASS_RULES[3][0]
 # pop-ups, modal dialogs and consent banners: never the article, wherever they are
 _OVERLAY_RX = re.compile(r"(?:^|[\s_-])(?:popup|pop-up|popmake|pum|modal|lightbox|cookie\w*|consent|gdpr|"
                          r"cmp)(?:$|[\s_-])")
+_CHROME_RX = re.compile(f"{_COMMENT_RX.pattern}|{_OVERLAY_RX.pattern}")
+# any class rule at all: most elements match none, and are tested once
+_ANY_CLASS_RX = re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in _CLASS_RULES))
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -83,7 +86,7 @@ def parse(html: str):
 
 
 def _text(el) -> str:
-    return _WS.sub(" ", el.text_content()).strip()
+    return " ".join(el.text_content().split())  # = _WS.sub(" ", ...).strip(), faster
 
 
 def _attr_words(el) -> str:
@@ -245,7 +248,7 @@ def _strip_chrome(root) -> None:
                 doomed.append(el)
         elif tag not in ("html", "body", "article", "main"):
             words = _attr_words(el)
-            if words and (_COMMENT_RX.search(words) or _OVERLAY_RX.search(words)) and el.get("itemprop") != "articleBody":
+            if words and _CHROME_RX.search(words) and el.get("itemprop") != "articleBody":
                 doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
@@ -260,7 +263,7 @@ def _wraps_page(form) -> bool:
 def _link_density(el, length: int) -> float:
     if not length:
         return 1.0
-    links = sum(len(_WS.sub(" ", a.text_content()).strip()) for a in el.iter("a"))
+    links = sum(len(_text(a)) for a in el.iter("a"))
     return min(1.0, links / length)
 
 
@@ -354,7 +357,7 @@ def _reason(el):
     if reason:
         return reason
     words = _attr_words(el)
-    if words:
+    if words and _ANY_CLASS_RX.search(words):
         for rx, why in _CLASS_RULES:
             if rx.search(words):
                 return why
