@@ -11,6 +11,7 @@ into ``manifest.jsonl`` (``metadata="manifest"``, the default), into
 
     from _newsfr import write_corpus          # with bench/ on sys.path
     n = write_corpus(tmp / "corpus", 1000)
+    n = write_jsonl(tmp / "corpus" / "news.jsonl", 1000)   # the same, as one .jsonl
 
     python bench/_newsfr.py DEST [-n N] [--metadata manifest|sidecar|none]
 """
@@ -24,10 +25,10 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-# ../shared beside the checkout (/work/main), or beside the worktrees' folder (/work/wt/<name>)
+# ../shared beside the checkout; from a worktree nested one level deeper, ../../shared
 DATASET_DIR = next((p / "shared" / "datasets" / "news-fr" for p in Path(__file__).resolve().parents[2:4]
                     if (p / "shared" / "datasets" / "news-fr").is_dir()),
-                   Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "news-fr")
+                   Path(__file__).resolve().parents[2] / "shared" / "datasets" / "news-fr")
 NEWS = DATASET_DIR / "news_fr.jsonl.gz"
 TOTAL = 33_930
 
@@ -88,6 +89,19 @@ def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest
         count += 1
     if manifest:
         (dest / "manifest.jsonl").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    return count
+
+
+def write_jsonl(dest, n: int | None = None) -> int:
+    """Write ``n`` articles (all when None) as one JSON Lines file ``dest`` (the records as
+    they are: id, title, lead, paragraphs, source, date...); returns how many."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(dest, "w", encoding="utf-8") as f:
+        for rec in iter_records(n):
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            count += 1
     return count
 
 
