@@ -21,10 +21,13 @@ import argparse
 import gzip
 import itertools
 import json
+import os
 from pathlib import Path
 from typing import Iterator
 
-DATASET_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "news-fr"
+#: ``../shared`` of the checkout; ``SEARCHSVC_SHARED`` names it for a worktree elsewhere.
+SHARED_DIR = Path(os.environ.get("SEARCHSVC_SHARED") or Path(__file__).resolve().parent.parent.parent / "shared")
+DATASET_DIR = SHARED_DIR / "datasets" / "news-fr"
 NEWS = DATASET_DIR / "news_fr.jsonl.gz"
 TOTAL = 33_930
 

@@ -19,12 +19,14 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from searchsvc import config
+from searchsvc.search import matching
 from searchsvc.search import query as qmod
+from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
-from searchsvc.search.snippets import highlight_paragraphs, snippet
+from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
@@ -175,7 +177,8 @@ class SearchEngine:
 
     ``synonyms_path``: the user's synonyms file; by default ``SEARCHSVC_SYNONYMS``,
     else ``corpus/synonyms.txt`` (of ``SEARCHSVC_CORPUS``) when present. The package's
-    default groups always apply.
+    default groups always apply. ``budget_seconds``: CPU time of one query (see
+    :mod:`searchsvc.search.budget`).
     """
 
     def __init__(
@@ -183,9 +186,12 @@ class SearchEngine:
         index_dir: str | os.PathLike,
         synonyms_path: str | os.PathLike | None = None,
         strategy: str = qmod.DEFAULT_STRATEGY,
+        budget_seconds: float | None = None,
     ):
         self.index_dir = Path(index_dir)
         self.strategy = strategy
+        #: CPU seconds a query may use (``SEARCHSVC_QUERY_BUDGET``, default 1 s)
+        self.budget_seconds = configured_seconds() if budget_seconds is None else budget_seconds
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
         self._checked = 0.0
@@ -286,80 +292,124 @@ class SearchEngine:
         return result
 
     def _search(self, gen: _Generation, s, params: SearchParams) -> dict:
+        budget = Budget(self.budget_seconds)
         data = gen.facets
         reader = s.reader()
         pq = qmod.parse(params.q, self.synonyms)
         built = qmod.build(pq, gen.schema, reader, self.strategy)
         filters = data.filters_for(params)
+        need = matching.required(len(built.units))
+        if need < len(built.units):
+            budget.note(f"Requête longue ({len(built.units)} mots) : un article y est compté "
+                        f"s'il contient au moins {need} de ces mots.")
 
+        partial: set[int] | frozenset[int] = frozenset()
         if built.query is None:
-            matched = data.live
+            full = data.live
         elif built.query is wq.NullQuery:
-            matched = frozenset()
+            full = frozenset()
         else:
-            matched = self._matching(gen, s, built)
-            matched &= data.live
-        results = intersect(matched, filters.values())
-        total = len(results)
+            full, partial = self._matching(gen, s, built, need, budget)
+            full &= data.live
+            partial &= data.live
+        results = intersect(full, filters.values())
+        partial_results = intersect(partial, filters.values()) if partial else frozenset()
+        total, total_partial = len(results), len(partial_results)
         if built.query is None:
             facets = data.listing_facets(params)
         else:
-            facets = facet_counts(data, matched, filters)
+            # the counts describe the documents shown: the full matches, else the partial ones
+            facets = facet_counts(data, full if total or not total_partial else partial, filters)
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
-        hits: list[tuple[float | None, int]] = []
+        hits: list[tuple[float | None, int, bool]] = []
         if offset < total:
-            datekey = data.datekey
-            if built.listing or params.sort != "relevance":
-                if params.sort == "oldest":
-                    top = heapq.nsmallest(limit, results, key=lambda d: (datekey[d] or 99999999, d))
-                else:
-                    top = heapq.nlargest(limit, results, key=lambda d: (datekey[d], -d))
-                hits = [(None, d) for d in top[offset:limit]]
-            else:
-                coord = self.strategy == "coord" and len(built.units) > 1
-                table = coord_table(len(built.units)) if coord else None
-                top = gen.scorer.top(reader, built.units, lambda q: gen.docset(s, q), results,
-                                     limit, datekey, table)
-                hits = top[offset:limit]
+            hits = [(sc, d, False) for sc, d in
+                    self._ranked(gen, s, built, params, results, min(limit, total), budget)[offset:limit]]
+        if limit > total and total_partial:
+            first = max(0, offset - total)
+            hits += [(sc, d, True) for sc, d in
+                     self._ranked(gen, s, built, params, partial_results, limit - total, budget)[first:]]
 
-        terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
+        if budget.exceeded and hits:
+            budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
+            terms, phrases = set(), set()
+        else:
+            terms, phrases = built.marks("body")
         analyzer = gen.schema["body"].analyzer
+        title_analyzer = gen.schema["title"].analyzer
         out = []
-        for score, docnum in hits:
+        for score, docnum, is_partial in hits:
             stored = s.stored_fields(docnum)
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
-            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms)
+            item["partial"] = is_partial
+            item["title_html"] = highlight(title_analyzer, item["title"], terms, phrases) if item["title"] else None
+            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms, phrases=phrases)
             out.append(item)
 
         suggestion = None
-        if pq.words:
+        if pq.words and not budget.exceeded:
             suggestion = suggest(reader, gen.schema, params.q, pq.words)
         return {
             "query": params.q,
             "total": total,
+            "total_partial": total_partial,
             "page": params.page,
             "per_page": params.per_page,
             "took_ms": 0.0,
             "results": out,
             "facets": facets,
             "suggestion": suggestion,
+            "notes": list(budget.notes),
         }
 
-    def _matching(self, gen, s, built) -> set[int]:
-        """All matching docnums: term postings read once into sets (cached per
-        generation for frequent terms), then C-speed set algebra."""
-        if built.units:
-            unit_sets = [gen.docset(s, u) for u in built.units]
-            matched = set().union(*unit_sets) if len(unit_sets) > 1 else set(unit_sets[0])
-            if built.negative is not None:
-                matched -= gen.docset(s, built.negative)
-            return matched
-        if built.listing and built.negative is not None:
-            return set(gen.facets.live - gen.docset(s, built.negative))
-        return set(s.docs_for_query(built.query))
+    def _ranked(self, gen, s, built, params: SearchParams, pool, k: int, budget: Budget):
+        """The first ``k`` documents of ``pool``: ``[(score or None, docnum)]`` by
+        relevance, or by date (date sorts, listings, and once the budget is spent)."""
+        if k <= 0 or not pool:
+            return []
+        units = built.units + built.scored_filters
+        by_date = built.listing or params.sort != "relevance" or not units
+        if not by_date and budget.exceeded:
+            budget.note("Temps de calcul dépassé : résultats classés par date, sans calcul de pertinence.")
+            by_date = True
+        datekey = gen.facets.datekey
+        if by_date:
+            if params.sort == "oldest":
+                top = heapq.nsmallest(k, pool, key=lambda d: (datekey[d] or 99999999, d))
+            else:
+                top = heapq.nlargest(k, pool, key=lambda d: (datekey[d], -d))
+            return [(None, d) for d in top]
+        table = coord_table(len(units)) if self.strategy == "coord" and len(units) > 1 else None
+        return gen.scorer.top(s.reader(), units, lambda q: gen.docset(s, q), pool, k, datekey, table)
+
+    def _matching(self, gen, s, built, need: int, budget: Budget):
+        """``(full, partial)`` docnums (see :mod:`searchsvc.search.matching`): term
+        postings read once into sets (cached per generation for frequent terms),
+        then C-speed set algebra. Units left when the budget runs out are skipped
+        (and said so in the notes)."""
+        unit_sets = []
+        for i, u in enumerate(built.units):
+            if i and budget.exceeded:
+                budget.note(f"Temps de calcul dépassé : seuls les {i} premiers mots de la requête "
+                            "ont été cherchés.")
+                need = min(need, i)
+                break
+            unit_sets.append(gen.docset(s, u))
+        full, partial = matching.split(unit_sets, need)
+        if not built.units:
+            full = set(gen.facets.live)
+        for f in built.filters:
+            allowed = gen.docset(s, f)
+            full &= allowed
+            partial &= allowed
+        if built.negative is not None:
+            excluded = gen.docset(s, built.negative)
+            full -= excluded
+            partial -= excluded
+        return full, partial
 
     def _docnum(self, s, doc_id) -> int | None:
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:
@@ -385,8 +435,10 @@ class SearchEngine:
             if q:
                 pq = qmod.parse(str(q)[:1000], self.synonyms)
                 built = qmod.build(pq, gen.schema, s.reader(), self.strategy)
-                terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
-                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms)
+                terms, phrases = built.marks("body")
+                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms, phrases)
+                if doc["title"]:
+                    doc["title_html"] = highlight(gen.schema["title"].analyzer, doc["title"], terms, phrases)
             return doc
 
         return self._run(run)

@@ -86,29 +86,30 @@ class FacetData:
         b = bisect_right(self._sorted_keys, _datekey(hi)) if hi else len(self._sorted_keys)
         return frozenset(self._sorted_docs[a:b])
 
-    def _filter_sets(self, sources, lang, date_range, year) -> dict[str, frozenset[int]]:
+    def _filter_sets(self, sources, langs, date_range, years) -> dict[str, frozenset[int]]:
+        """Each facet's values are alternatives (OR); the filters all apply (AND)."""
         f: dict[str, frozenset[int]] = {}
         if sources:
             f["source"] = self.value_set("source", sources)
-        if lang:
-            f["lang"] = self.value_set("lang", [lang])
-        if year:
-            f["year"] = self.value_set("year", [year])
+        if langs:
+            f["lang"] = self.value_set("lang", langs)
+        if years:
+            f["year"] = self.value_set("year", years)
         if date_range[0] or date_range[1]:
             f["date"] = self.date_set(*date_range)
         return f
 
-    def _listing_counts(self, sources, lang, date_range, year) -> dict:
-        return facet_counts(self, self.live, self._filter_sets(sources, lang, date_range, year))
+    def _listing_counts(self, sources, langs, date_range, years) -> dict:
+        return facet_counts(self, self.live, self._filter_sets(sources, langs, date_range, years))
 
     def listing_facets(self, params: SearchParams) -> dict:
         """Facet counts when every document matches (empty query): cached."""
-        got = self._listing(params.sources, params.lang, params.date_range, params.year)
+        got = self._listing(params.sources, params.langs, params.date_range, params.years)
         return {name: [dict(e) for e in entries] for name, entries in got.items()}
 
     def filters_for(self, params: SearchParams) -> dict[str, frozenset[int]]:
         """Filter name -> allowed docnums (only the filters in use)."""
-        return self.filter_sets(params.sources, params.lang, params.date_range, params.year)
+        return self.filter_sets(params.sources, params.langs, params.date_range, params.years)
 
     def count(self, name: str, docs) -> list[dict]:
         """``[{"value", "count"}]`` over ``docs``, by count then value; null for unknown."""

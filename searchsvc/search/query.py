@@ -5,8 +5,9 @@ to exclude; ``a OR b`` (also ``OU``); ``title:`` / ``titre:`` and ``source:``
 prefixes (on a word or a phrase); ``munit*`` prefix search. Anything else is taken
 as literal words (``date:[last week to now]`` searches "date", "last", ...).
 Terms are analysed with the index schema's own field analyzers, so query analysis
-always matches index analysis. Documents with all the words rank first; documents
-with most of them still match below (an OR with a coordination bonus).
+always matches index analysis. :func:`build` gives the content units (what a
+document must contain, see :mod:`searchsvc.search.matching`), the ``title:`` /
+``source:`` restrictions (always required) and the exclusions.
 """
 
 from __future__ import annotations
@@ -232,14 +233,24 @@ def _alternatives(group, like: Clause) -> list[Clause]:
 
 @dataclass
 class Built:
-    """The Whoosh query (None: no positive terms), and the analysed terms to
-    highlight in each field."""
+    """The Whoosh query (None: no positive terms), the analysed terms to highlight
+    in each field and the phrases (word sequences, slop) marked only as a whole."""
 
     query: wq.Query | None
     highlight: dict[str, set[str]] = field(default_factory=dict)
-    listing: bool = False  # no positive clause: list documents (newest first)
-    units: list[wq.Query] = field(default_factory=list)  # positive units (for coordination)
+    listing: bool = False  # no content unit: list documents (newest first)
+    units: list[wq.Query] = field(default_factory=list)  # content units (matched, counted, scored)
     negative: wq.Query | None = None  # what is excluded
+    filters: list[wq.Query] = field(default_factory=list)  # title:/source: restrictions (required)
+    scored_filters: list[wq.Query] = field(default_factory=list)  # the title: ones, also scored
+    phrases: dict[str, set[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
+
+    def marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
+        """(single terms, phrases) to mark in a text of ``fieldname`` ("body" or
+        "title"): the query's terms on either field, both having the same analysis."""
+        terms = set(self.highlight.get("body", ())) | set(self.highlight.get("title", ()))
+        phrases = set(self.phrases.get("body", ())) | set(self.phrases.get("title", ()))
+        return terms, phrases
 
 
 def _analyze(schema, fieldname: str, text: str) -> list[tuple[str, int]]:
@@ -322,7 +333,8 @@ def _doc_frequency(reader, fieldname: str, text: str) -> int:
         return 0
 
 
-def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> wq.Query | None:
+def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
+                 phrases=None) -> wq.Query | None:
     fields = [clause.field] if clause.field else list(DEFAULT_FIELDS)
     subs = []
     for fieldname in fields:
@@ -339,14 +351,18 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> 
         toks = _analyze(schema, fieldname, clause.text)
         if not toks or not budget.take(len(toks)):
             continue
-        highlight.setdefault(fieldname, set()).update(t for t, _ in toks)
         boost = TITLE_BOOST if fieldname == "title" else 1.0
         if len(toks) == 1:
+            highlight.setdefault(fieldname, set()).add(toks[0][0])
             subs.append(wq.Term(fieldname, toks[0][0], boost=boost))
         else:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
             slop = max(1, max(gaps)) if all(g >= 0 for g in gaps) else 1
-            subs.append(wq.Phrase(fieldname, [t for t, _ in toks], slop=slop, boost=boost))
+            words = [t for t, _ in toks]
+            if phrases is not None:
+                # a phrase or multi-word synonym is marked only where all of it occurs
+                phrases.setdefault(fieldname, set()).add((tuple(words), slop))
+            subs.append(wq.Phrase(fieldname, words, slop=slop, boost=boost))
     if clause.kind == "word" and clause.field is None and EXACT_BOOST > 0 and "spell" in schema and subs:
         # the word exactly as written (accents kept, unstemmed) scores a little more
         exact = [t for t, _ in _analyze(schema, "spell", clause.text)]
@@ -357,30 +373,45 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> 
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 
+RESTRICTING_FIELDS = ("title", "source")
+
+
 def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> Built:
     """The Whoosh query for a parsed query, bounded in size."""
     budget = _Budget(MAX_TERMS)
     highlight: dict[str, set[str]] = {}
-    units = []
+    phrases: dict[str, set] = {}
+    units, filters, scored_filters = [], [], []
     for unit in pq.units:
-        alts = [q for q in (clause_query(c, schema, reader, budget, highlight) for c in unit) if q]
-        if alts:
-            units.append(alts[0] if len(alts) == 1 else wq.Or(alts))
+        alts = [q for q in (clause_query(c, schema, reader, budget, highlight, phrases) for c in unit) if q]
+        if not alts:
+            continue
+        q = alts[0] if len(alts) == 1 else wq.Or(alts)
+        if all(c.field in RESTRICTING_FIELDS for c in unit):
+            # title:/source: restrict to documents whose title/source has the words
+            filters.append(q)
+            if all(c.field == "title" for c in unit):
+                scored_filters.append(q)
+        else:
+            units.append(q)
     negs = [q for q in (clause_query(c, schema, reader, budget, {}) for c in pq.negatives) if q]
     negative = (wq.Or(negs) if len(negs) > 1 else negs[0]) if negs else None
-    if not units:
+    if not units and not filters:
         if pq.units:
             # words were given but none is searchable (only stop words): no match
             return Built(wq.NullQuery, highlight)
         if negative is None:
             return Built(None, highlight, listing=True)
         return Built(wq.AndNot(wq.Every(), negative), highlight, listing=True, negative=negative)
-    if len(units) == 1:
-        q = units[0]
+    positive = units + filters
+    if len(positive) == 1:
+        q = positive[0]
     elif strategy == "andboost":
-        q = wq.Or([wq.And(units, boost=AND_BOOST), wq.Or(units)])
+        q = wq.Or([wq.And(positive, boost=AND_BOOST), wq.Or(positive)])
     else:  # "coord" (factor applied by the collector) and "or"
-        q = wq.Or(units)
+        q = wq.Or(positive)
     if negative is not None:
         q = wq.AndNot(q, negative)
-    return Built(q, highlight, units=units, negative=negative)
+    listing = not units and not scored_filters  # only source: restrictions: newest first
+    return Built(q, highlight, listing=listing, units=units, negative=negative,
+                 filters=filters, scored_filters=scored_filters, phrases=phrases)
