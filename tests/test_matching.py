@@ -326,3 +326,33 @@ def test_budget_setting(monkeypatch, capsys):
     assert "SEARCHSVC_QUERY_BUDGET invalide" in capsys.readouterr().err
     monkeypatch.delenv("SEARCHSVC_QUERY_BUDGET")
     assert configured_seconds() == 1.0
+
+
+# -- prefixes: most frequent completions first, bounded postings -------------------------
+
+
+def test_prefix_takes_the_most_frequent_completions_within_a_postings_bound(tmp_path, monkeypatch):
+    words = {"zorglubaa": 9, "zorglubbb": 5, "zorglubcc": 3, "zorglubdd": 1}
+    arts, n = [], 0
+    for w, df in words.items():
+        for _ in range(df):
+            arts.append(Article(id=f"d{n}", text=f"Le mot {w} ici."))
+            n += 1
+    build_index_from_articles(tmp_path / "index", arts)
+    e = SearchEngine(tmp_path / "index")
+    try:
+        full = e.search(parse_params({"q": "zorglub*"}))
+        assert full["total"] == 18 and full["notes"] == []
+        monkeypatch.setattr(qmod, "MAX_PREFIX_POSTINGS", 14)
+        e._current().prefixes.clear()
+        cut = e.search(parse_params({"q": "zorglub*", "per_page": "100"}))
+        # the two most frequent words (9 + 5 postings), not the rare ones
+        assert cut["total"] == 14
+        assert {x["id"] for x in cut["results"]} == {f"d{i}" for i in range(14)}
+        assert any("Préfixe « zorglub* » : seuls les 2 mots les plus fréquents" in n for n in cut["notes"])
+        monkeypatch.setattr(qmod, "PREFIX_SCORED_POSTINGS", 5)
+        e._current().prefixes.clear()
+        const = e.search(parse_params({"q": "zorglub*", "per_page": "100"}))
+        assert const["total"] == 14 and {x["score"] for x in const["results"]} == {0.0}
+    finally:
+        e.close()

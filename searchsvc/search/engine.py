@@ -25,7 +25,7 @@ from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
-from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
+from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs, read_postings
 from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
@@ -35,6 +35,8 @@ SIMILAR_MAX = 50
 #: Docnum sets of frequent terms kept per generation (a set of 30k docnums is ~1 MB).
 TERM_CACHE_MIN_DF = 1000
 TERM_CACHE_SIZE = 48
+#: Docnum sets of large prefix expansions kept per generation.
+UNION_CACHE_SIZE = 64
 
 
 class _Stale(Exception):
@@ -61,6 +63,8 @@ class _Generation:
         self._refs = 0
         self.retired = False
         self._term_sets: dict[tuple[str, str], frozenset[int]] = {}
+        self.prefixes: dict = {}  # prefix expansions (searchsvc.search.query.prefix_terms)
+        self._unions: dict = {}  # docnums of large prefix expansions
 
     def docset(self, s, q) -> frozenset[int] | set[int]:
         """The docnums matching ``q`` (deleted documents may remain: intersect
@@ -71,12 +75,10 @@ class _Generation:
             got = self._term_sets.get(key)
             if got is not None:
                 return got
-            reader = s.reader()
-            try:
-                df = reader.doc_frequency(q.fieldname, q.text)
-                got = frozenset(reader.postings(q.fieldname, q.text).all_ids()) if df else frozenset()
-            except (KeyError, TermNotFound):
-                got = frozenset()
+            # raw posting blocks (deleted documents included): several times faster
+            # than Whoosh's id-by-id all_ids()
+            got = frozenset(read_postings(s.reader(), q.fieldname, q.text)[0])
+            df = len(got)
             if df >= TERM_CACHE_MIN_DF:
                 with self._lock:
                     self._term_sets[key] = got
@@ -93,6 +95,15 @@ class _Generation:
             return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
         if isinstance(q, wq.AndNot):
             return self.docset(s, q.a) - self.docset(s, q.b)
+        if isinstance(q, wq.ConstantScoreQuery):  # a large prefix expansion: kept whole
+            got = self._unions.get(q.child)
+            if got is None:
+                got = frozenset(self.docset(s, q.child))
+                with self._lock:
+                    self._unions[q.child] = got
+                    while len(self._unions) > UNION_CACHE_SIZE:
+                        self._unions.pop(next(iter(self._unions)), None)
+            return got
         if isinstance(q, wq.Phrase) and len(q.words) > 1:
             key = ("\x00phrase", q.fieldname, tuple(q.words), q.slop)
             got = self._term_sets.get(key)
@@ -296,8 +307,10 @@ class SearchEngine:
         data = gen.facets
         reader = s.reader()
         pq = qmod.parse(params.q, self.synonyms)
-        built = qmod.build(pq, gen.schema, reader, self.strategy)
+        built = qmod.build(pq, gen.schema, reader, self.strategy, gen.prefixes)
         filters = data.filters_for(params)
+        for note in built.notes:
+            budget.note(note)
         need = matching.required(len(built.units))
         if need < len(built.units):
             budget.note(f"Requête longue ({len(built.units)} mots) : un article y est compté "

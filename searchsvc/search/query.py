@@ -31,7 +31,10 @@ FIELD_ALIASES = {
 }
 MAX_CLAUSES = 32          # clauses beyond this are ignored
 MAX_PREFIX_TERMS = 50     # a prefix expands to at most this many terms (the most frequent)
-MAX_PREFIX_SCAN = 5000    # index terms looked at for one prefix
+MAX_PREFIX_POSTINGS = 100_000  # ... and to at most this many postings (the first term always)
+MAX_PREFIX_SCAN = 5000    # index terms looked at for one prefix, in each segment
+PREFIX_CACHE_SIZE = 1024  # prefix expansions kept per index generation
+PREFIX_SCORED_POSTINGS = 20_000  # larger expansions match with a constant score
 MIN_PREFIX_CHARS = 2
 MAX_TERMS = 400           # expanded terms in one query
 MAX_PHRASE_WORDS = 16
@@ -244,6 +247,7 @@ class Built:
     filters: list[wq.Query] = field(default_factory=list)  # title:/source: restrictions (required)
     scored_filters: list[wq.Query] = field(default_factory=list)  # the title: ones, also scored
     phrases: dict[str, set[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # French remarks for the result (prefixes cut)
 
     def marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
         """(single terms, phrases) to mark in a text of ``fieldname`` ("body" or
@@ -275,55 +279,84 @@ class _Budget:
         return True
 
 
-def _expand_prefix(reader, fieldname: str, prefix: str) -> list[str]:
-    terms = []
+def _completions(reader, fieldname: str, prefix: str) -> list[tuple[str, int]]:
+    """``(term, document frequency)`` of the field's terms that start with ``prefix``,
+    most frequent first. Each segment is read on its own (merging the segments'
+    term lists, or a frequency lookup per term, costs several times more)."""
+    dfs: dict[str, int] = {}
     try:
-        for i, t in enumerate(reader.expand_prefix(fieldname, prefix)):
-            if i >= MAX_PREFIX_SCAN:
-                break
-            terms.append(t.decode("utf-8") if isinstance(t, bytes) else t)
+        for leaf, _ in reader.leaf_readers():
+            for i, (t, ti) in enumerate(leaf.iter_prefix(fieldname, prefix)):
+                if i >= MAX_PREFIX_SCAN:
+                    break
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                dfs[t] = dfs.get(t, 0) + ti.doc_frequency()
     except (KeyError, ValueError, UnicodeError):
         return []
-    if len(terms) > MAX_PREFIX_TERMS:
-        terms.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
-        terms = terms[:MAX_PREFIX_TERMS]
-    return terms
+    return sorted(dfs.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def prefix_terms(schema, reader, fieldname: str, text: str) -> list[str]:
+def _most_frequent(completions: list[tuple[str, int]]) -> list[str]:
+    """The most frequent completions first, at most :data:`MAX_PREFIX_TERMS` terms and
+    (beyond the first) :data:`MAX_PREFIX_POSTINGS` postings in all."""
+    out, postings = [], 0
+    for t, df in completions:
+        if len(out) >= MAX_PREFIX_TERMS or (out and postings + df > MAX_PREFIX_POSTINGS):
+            break
+        out.append(t)
+        postings += df
+    return out
+
+
+def prefix_terms(schema, reader, fieldname: str, text: str, cache=None) -> list[str]:
     """The index terms of ``fieldname`` that a prefix query ``text*`` searches.
 
     The field holds stems ("munit") while users type the start of words
     ("munitions*", "mobilisatio*"), so two sources are merged: the field's terms
-    that start with the folded prefix ("munit*", "coré*"), and the analysed forms
-    of the unstemmed, accented words of the ``spell`` vocabulary that start with
-    the prefix ("munitions" -> "munit", "mobilisatio" -> "mobilisation" ->
-    "mobilis"; like any word query, the stem also matches the word's other forms).
-    At most :data:`MAX_PREFIX_TERMS` terms, the most frequent first when there are
-    more; when neither finds a term, the prefix's own analysed form.
+    that start with the folded prefix ("munit*", "coré*"), and, when these are fewer
+    than :data:`MAX_PREFIX_TERMS`, the analysed forms of the unstemmed, accented
+    words of the ``spell`` vocabulary that start with the prefix ("munitions" ->
+    "munit", "mobilisatio" -> "mobilisation" -> "mobilis"; like any word query, the
+    stem also matches the word's other forms). The most frequent completions come
+    first (see :func:`_most_frequent`); when neither source finds a term, the
+    prefix's own analysed form. ``cache``: a dict kept per index generation.
     """
-    found: dict[str, None] = {}
+    return prefix_expansion(schema, reader, fieldname, text, cache)[0]
+
+
+def prefix_expansion(schema, reader, fieldname: str, text: str, cache=None) -> tuple[list[str], int, bool]:
+    """``(terms, their postings, truncated)`` of :func:`prefix_terms`; ``truncated``:
+    more completions exist than were kept."""
+    key = (fieldname, text)
+    if cache is not None and key in cache:
+        return cache[key]
     prefix = _PREFIX_CLEAN_RE.sub("", fold(text).lower())
-    found.update(dict.fromkeys(_expand_prefix(reader, fieldname, prefix)))
-    if fieldname in DEFAULT_FIELDS and "spell" in schema:
+    found = dict(_completions(reader, fieldname, prefix)) if prefix else {}
+    if len(found) < MAX_PREFIX_TERMS and fieldname in DEFAULT_FIELDS and "spell" in schema:
         word = [t for t, _ in _analyze(schema, "spell", text)]
         if len(word) == 1 and len(word[0]) >= MIN_PREFIX_CHARS:
-            for w in _expand_prefix(reader, "spell", word[0]):
+            for w, _ in _completions(reader, "spell", word[0])[:4 * MAX_PREFIX_TERMS]:
                 forms = _analyze(schema, fieldname, w)
-                if len(forms) == 1:
-                    found[forms[0][0]] = None
-    terms = [t for t in found if _doc_frequency(reader, fieldname, t) > 0]
+                if len(forms) == 1 and forms[0][0] not in found:
+                    found[forms[0][0]] = _doc_frequency(reader, fieldname, forms[0][0])
+    ranked = sorted(((t, df) for t, df in found.items() if df > 0), key=lambda kv: (-kv[1], kv[0]))
+    terms = _most_frequent(ranked)
+    postings = sum(df for _, df in ranked[:len(terms)])
     if not terms:
         # no word starts with it as typed (e.g. "nucleaire*", accents left out, where
         # the vocabulary has "nucléaire"): search the prefix as a word. Only as a
         # fallback: the stem of a partial word can be shorter ("mobilis" -> "mobil").
         own = [t for t, _ in _analyze(schema, fieldname, text)]
-        if len(own) == 1 and _doc_frequency(reader, fieldname, own[0]) > 0:
-            terms = own
-    if len(terms) > MAX_PREFIX_TERMS:
-        terms.sort(key=lambda t: -_doc_frequency(reader, fieldname, t))
-        terms = terms[:MAX_PREFIX_TERMS]
-    return terms
+        if len(own) == 1:
+            df = _doc_frequency(reader, fieldname, own[0])
+            if df > 0:
+                terms, postings = own, df
+    got = (terms, postings, len(ranked) > len(terms))
+    if cache is not None:
+        if len(cache) >= PREFIX_CACHE_SIZE:
+            cache.pop(next(iter(cache)), None)
+        cache[key] = got
+    return got
 
 
 def _doc_frequency(reader, fieldname: str, text: str) -> int:
@@ -334,19 +367,14 @@ def _doc_frequency(reader, fieldname: str, text: str) -> int:
 
 
 def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
-                 phrases=None) -> wq.Query | None:
+                 phrases=None, cache=None, notes=None) -> wq.Query | None:
     fields = [clause.field] if clause.field else list(DEFAULT_FIELDS)
     subs = []
     for fieldname in fields:
         if fieldname not in schema:
             continue
         if clause.kind == "prefix":
-            terms = prefix_terms(schema, reader, fieldname, clause.text)
-            for t in terms:
-                if not budget.take():
-                    break
-                subs.append(wq.Term(fieldname, t))
-                highlight.setdefault(fieldname, set()).add(t)
+            subs.extend(_prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes))
             continue
         toks = _analyze(schema, fieldname, clause.text)
         if not toks or not budget.take(len(toks)):
@@ -370,20 +398,52 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
             subs.append(wq.Term("spell", exact[0], boost=EXACT_BOOST))
     if not subs:
         return None
+    if clause.kind == "prefix" and any(isinstance(q, wq.ConstantScoreQuery) for q in subs):
+        # one large expansion: the whole prefix matches with a constant score (one
+        # cached docnum set instead of a posting list per term and field)
+        terms = []
+        for q in subs:
+            if isinstance(q, wq.ConstantScoreQuery):
+                q = q.child
+            terms.extend(q.subqueries if isinstance(q, wq.Or) else [q])
+        return wq.ConstantScoreQuery(wq.Or(terms), 0.0)
     return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+
+def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes) -> list[wq.Query]:
+    """The terms of a prefix on one field: scored one by one, or, beyond
+    :data:`PREFIX_SCORED_POSTINGS` postings, one constant-score query (as Lucene
+    does with large expansions: scoring each term costs as much as reading it)."""
+    terms, postings, truncated = prefix_expansion(schema, reader, fieldname, clause.text, cache)
+    picked = []
+    for t in terms:
+        if not budget.take():
+            truncated = True
+            break
+        picked.append(wq.Term(fieldname, t))
+        highlight.setdefault(fieldname, set()).add(t)
+    if truncated and notes is not None and fieldname == "body":
+        notes.append(f"Préfixe « {clause.text}* » : seuls les {len(picked)} mots les plus "
+                     "fréquents qui commencent ainsi ont été cherchés.")
+    if picked and postings > PREFIX_SCORED_POSTINGS:
+        return [wq.ConstantScoreQuery(picked[0] if len(picked) == 1 else wq.Or(picked), 0.0)]
+    return picked
 
 
 RESTRICTING_FIELDS = ("title", "source")
 
 
-def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> Built:
-    """The Whoosh query for a parsed query, bounded in size."""
+def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cache=None) -> Built:
+    """The Whoosh query for a parsed query, bounded in size. ``cache``: a dict kept
+    per index generation (prefix expansions)."""
     budget = _Budget(MAX_TERMS)
     highlight: dict[str, set[str]] = {}
     phrases: dict[str, set] = {}
+    notes: list[str] = []
     units, filters, scored_filters = [], [], []
     for unit in pq.units:
-        alts = [q for q in (clause_query(c, schema, reader, budget, highlight, phrases) for c in unit) if q]
+        alts = [q for q in (clause_query(c, schema, reader, budget, highlight, phrases, cache, notes)
+                            for c in unit) if q]
         if not alts:
             continue
         q = alts[0] if len(alts) == 1 else wq.Or(alts)
@@ -394,7 +454,7 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> 
                 scored_filters.append(q)
         else:
             units.append(q)
-    negs = [q for q in (clause_query(c, schema, reader, budget, {}) for c in pq.negatives) if q]
+    negs = [q for q in (clause_query(c, schema, reader, budget, {}, None, cache) for c in pq.negatives) if q]
     negative = (wq.Or(negs) if len(negs) > 1 else negs[0]) if negs else None
     if not units and not filters:
         if pq.units:
@@ -414,4 +474,4 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> 
         q = wq.AndNot(q, negative)
     listing = not units and not scored_filters  # only source: restrictions: newest first
     return Built(q, highlight, listing=listing, units=units, negative=negative,
-                 filters=filters, scored_filters=scored_filters, phrases=phrases)
+                 filters=filters, scored_filters=scored_filters, phrases=phrases, notes=notes)
