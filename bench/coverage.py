@@ -51,6 +51,8 @@ RULES = [
     ("strict <= 8, then 1/2", 8, 0.5),
     ("strict <= 4, then 1/3", 4, 1 / 3),
     ("strict <= 4, then 3/4", 4, 0.75),
+    ("strict <= 3, then 1/3", 3, 1 / 3),
+    ("strict <= 2, then 1/2", 2, 0.5),
 ]
 
 

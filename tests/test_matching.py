@@ -356,3 +356,13 @@ def test_prefix_takes_the_most_frequent_completions_within_a_postings_bound(tmp_
         assert const["total"] == 14 and {x["score"] for x in const["results"]} == {0.0}
     finally:
         e.close()
+
+
+@given(sets=st.lists(st.sets(st.integers(0, 40), max_size=25), min_size=1, max_size=8), data=st.data())
+def test_split_agrees_with_counting(sets, data):
+    need = data.draw(st.integers(0, len(sets)))
+    full, partial = matching.split(sets, need)
+    union = set().union(*sets)
+    counted = {d for d in union if sum(d in s for s in sets) >= need}
+    assert full == (counted if len(sets) > 1 else set(sets[0]))
+    assert partial == union - full

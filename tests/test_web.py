@@ -307,3 +307,12 @@ def test_two_years_ticked_without_javascript_are_both_kept(client, engine):
     each = [engine.search(parse_params({"year": y}))["total"] for y in years]
     assert both == sum(each) and f"<strong>{int_fr(both)}</strong>" in text
     assert not checkboxes(text, "month")  # months are offered under a single year
+
+
+def test_help_line_states_the_matching_rule(client):
+    from searchsvc.search import matching
+
+    text = page(client, "/")
+    help_line = re.search(r'<p id="q-help" class="help">(.*?)</p>', text, re.DOTALL).group(1)
+    assert "tous les mots" in help_line and matching.describe_fr() in html.unescape(help_line)
+    assert f"au-delà de {matching.STRICT_MAX_UNITS} mots" in help_line

@@ -128,7 +128,7 @@ def search():
         result = dict(result, n_pages=n_pages)
     return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
                            error=error, error_field=error_field, info=info, sorts=SORTS, url_with=url_with,
-                           strict_max=matching.STRICT_MAX_UNITS), status
+                           matching_rule=matching.describe_fr()), status
 
 
 @bp.get("/documents/<path:doc_id>")
