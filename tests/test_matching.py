@@ -366,3 +366,55 @@ def test_split_agrees_with_counting(sets, data):
     counted = {d for d in union if sum(d in s for s in sets) >= need}
     assert full == (counted if len(sets) > 1 else set(sets[0]))
     assert partial == union - full
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_date_order_of_large_pools_is_the_heap_order(seeds, data):
+    import heapq
+
+    facets = seeds._current().facets
+    live = sorted(facets.live)
+    pool = set(data.draw(st.lists(st.sampled_from(live), min_size=1, unique=True)))
+    k = data.draw(st.integers(1, len(pool)))
+    key = facets.datekey
+    assert facets.by_date(pool, k) == heapq.nlargest(k, pool, key=lambda d: (key[d], -d))
+    assert facets.by_date(pool, k, oldest=True) == heapq.nsmallest(
+        k, pool, key=lambda d: (key[d] or 99999999, d))
+
+
+def test_prefix_queries_run_one_at_a_time_plain_ones_alongside(built_index):
+    import threading
+
+    class Spy(SearchEngine):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.running = {"heavy": 0, "plain": 0}
+            self.peak = {"heavy": 0, "plain": 0}
+            self.spy_lock = threading.Lock()
+
+        def _search(self, gen, s, params):
+            kind = "heavy" if "*" in params.q else "plain"
+            with self.spy_lock:
+                self.running[kind] += 1
+                self.peak[kind] = max(self.peak[kind], self.running[kind])
+            try:
+                time.sleep(0.02)  # a real search, held open long enough to overlap
+                return super()._search(gen, s, params)
+            finally:
+                with self.spy_lock:
+                    self.running[kind] -= 1
+
+    import time
+
+    e = Spy(built_index)
+    try:
+        queries = ["mun* cor*", "plain munitions", "ru* ir*", "Corée", "dr*", "Russie Iran"] * 4
+        threads = [threading.Thread(target=e.search, args=(parse_params({"q": q}),)) for q in queries]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        e.close()
+    assert e.peak["heavy"] == 1 and e.peak["plain"] > 1

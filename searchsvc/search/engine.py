@@ -9,7 +9,6 @@ to a new generation; searchers of the old one are closed once no request uses th
 
 from __future__ import annotations
 
-import heapq
 import os
 import threading
 import time
@@ -31,6 +30,8 @@ from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
 CHECK_INTERVAL = 1.0
+#: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
+HEAVY_CONCURRENCY = 1
 SIMILAR_MAX = 50
 #: Docnum sets of frequent terms kept per generation (a set of 30k docnums is ~1 MB).
 TERM_CACHE_MIN_DF = 1000
@@ -204,6 +205,7 @@ class SearchEngine:
         #: CPU seconds a query may use (``SEARCHSVC_QUERY_BUDGET``, default 1 s)
         self.budget_seconds = configured_seconds() if budget_seconds is None else budget_seconds
         self._lock = threading.Lock()
+        self._heavy = threading.BoundedSemaphore(HEAVY_CONCURRENCY)
         self._gen: _Generation | None = None
         self._checked = 0.0
         self.synonyms_path = self._resolve_synonyms(synonyms_path)
@@ -296,9 +298,20 @@ class SearchEngine:
     # -- public API ----------------------------------------------------------
 
     def search(self, params: SearchParams) -> dict:
-        """The result object (see the module docs of :mod:`searchsvc.search`)."""
+        """The result object (see the module docs of :mod:`searchsvc.search`).
+
+        Queries with a prefix (the costly kind) run at most
+        :data:`HEAVY_CONCURRENCY` at a time in this process; the others wait
+        without using the CPU, so that they cannot starve plain queries."""
         t0 = time.perf_counter()
-        result = self._run(lambda gen, s: self._search(gen, s, params))
+        gate = self._heavy if qmod.is_heavy(params.q) else None
+        if gate is not None:
+            gate.acquire()
+        try:
+            result = self._run(lambda gen, s: self._search(gen, s, params))
+        finally:
+            if gate is not None:
+                gate.release()
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
@@ -388,13 +401,12 @@ class SearchEngine:
         if not by_date and budget.exceeded:
             budget.note("Temps de calcul dépassé : résultats classés par date, sans calcul de pertinence.")
             by_date = True
-        datekey = gen.facets.datekey
+        if not by_date and all(isinstance(u, wq.ConstantScoreQuery) for u in units):
+            # large prefixes only: every score is 0, the order is the date's
+            return [(0.0, d) for d in gen.facets.by_date(pool, k)]
         if by_date:
-            if params.sort == "oldest":
-                top = heapq.nsmallest(k, pool, key=lambda d: (datekey[d] or 99999999, d))
-            else:
-                top = heapq.nlargest(k, pool, key=lambda d: (datekey[d], -d))
-            return [(None, d) for d in top]
+            return [(None, d) for d in gen.facets.by_date(pool, k, oldest=params.sort == "oldest")]
+        datekey = gen.facets.datekey
         table = coord_table(len(units)) if self.strategy == "coord" and len(units) > 1 else None
         return gen.scorer.top(s.reader(), units, lambda q: gen.docset(s, q), pool, k, datekey, table)
 

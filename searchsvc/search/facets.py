@@ -8,6 +8,7 @@ intersections and counting instead of a Python loop per document per facet.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
@@ -71,8 +72,32 @@ class FacetData:
         order = sorted((k, d) for d, k in enumerate(self.datekey) if k and d in self.live)
         self._sorted_keys = [k for k, _ in order]
         self._sorted_docs = [d for _, d in order]
+        self._orders: dict[str, list[int]] = {}
         self.filter_sets = lru_cache(maxsize=128)(self._filter_sets)
         self._listing = lru_cache(maxsize=64)(self._listing_counts)
+
+    def by_date(self, pool, k: int, oldest: bool = False) -> list[int]:
+        """The first ``k`` docnums of ``pool`` newest first (undated last) or oldest
+        first (undated last), ties by docnum. A large pool is read off a sorted list
+        of every document (kept per generation) instead of heap-selected."""
+        if len(pool) * 8 < self.size or k * 4 > len(pool):
+            datekey = self.datekey
+            if oldest:
+                return heapq.nsmallest(k, pool, key=lambda d: (datekey[d] or 99999999, d))
+            return heapq.nlargest(k, pool, key=lambda d: (datekey[d], -d))
+        name = "oldest" if oldest else "newest"
+        order = self._orders.get(name)
+        if order is None:
+            datekey = self.datekey
+            key = (lambda d: (datekey[d] or 99999999, d)) if oldest else (lambda d: (-datekey[d], d))
+            order = self._orders[name] = sorted(self.live, key=key)
+        out = []
+        for d in order:
+            if d in pool:
+                out.append(d)
+                if len(out) >= k:
+                    break
+        return out
 
     def value_set(self, name: str, values) -> frozenset[int]:
         sets = self.docsets[name]

@@ -142,6 +142,11 @@ def tokenize(text: str) -> list:
     return items
 
 
+def is_heavy(text: str) -> bool:
+    """Whether a query has a prefix clause (the kind whose cost grows with the index)."""
+    return "*" in text and any(isinstance(c, Clause) and c.kind == "prefix" for c in tokenize(text))
+
+
 def parse(text: str, synonyms=None) -> ParsedQuery:
     """Parse a query; never raises."""
     pq = ParsedQuery(text=text)
