@@ -393,14 +393,15 @@ def test_prefix_queries_run_one_at_a_time_plain_ones_alongside(built_index):
             self.peak = {"heavy": 0, "plain": 0}
             self.spy_lock = threading.Lock()
 
-        def _search(self, gen, s, params):
-            kind = "heavy" if "*" in params.q else "plain"
+        def _search(self, gen, s, params, heavy=False):
+            kind = "heavy" if heavy else "plain"
+            assert heavy == ("*" in params.q)
             with self.spy_lock:
                 self.running[kind] += 1
                 self.peak[kind] = max(self.peak[kind], self.running[kind])
             try:
                 time.sleep(0.02)  # a real search, held open long enough to overlap
-                return super()._search(gen, s, params)
+                return super()._search(gen, s, params, heavy)
             finally:
                 with self.spy_lock:
                     self.running[kind] -= 1
@@ -418,3 +419,25 @@ def test_prefix_queries_run_one_at_a_time_plain_ones_alongside(built_index):
     finally:
         e.close()
     assert e.peak["heavy"] == 1 and e.peak["plain"] > 1
+
+
+def test_a_prefix_query_waits_at_its_checkpoints_while_plain_queries_run(built_index):
+    import threading
+    import time
+
+    e = SearchEngine(built_index)
+    try:
+        pause = e._yielder()
+        with e._plain:
+            e._plain_running += 1  # a plain query is running
+        done = threading.Event()
+        t = threading.Thread(target=lambda: (pause(), done.set()))
+        t.start()
+        assert not done.wait(0.3)  # the costly query waits...
+        with e._plain:
+            e._plain_running -= 1
+            e._plain.notify_all()
+        assert done.wait(5)  # ...and goes on as soon as the plain one is done
+        t.join()
+    finally:
+        e.close()

@@ -41,13 +41,18 @@ class Budget:
     """CPU time left for one query. ``note(stage)`` records, once per stage, what
     the query skipped because the budget ran out."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, pause=None):
         self.seconds = seconds
         self.deadline = time.thread_time() + seconds
         self.notes: list[str] = []
+        self._pause = pause  # called at each checkpoint (a costly query yields there)
 
     @property
     def exceeded(self) -> bool:
+        """Whether the CPU time is spent; also a checkpoint where a costly query lets
+        the queries waiting behind it run first (waiting uses no CPU time)."""
+        if self._pause is not None:
+            self._pause()
         return time.thread_time() > self.deadline
 
     def note(self, message: str) -> None:

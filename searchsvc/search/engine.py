@@ -32,6 +32,8 @@ from searchsvc.synonyms import load_synonyms
 CHECK_INTERVAL = 1.0
 #: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
 HEAVY_CONCURRENCY = 1
+#: Seconds a prefix query may spend waiting for plain queries, in all.
+MAX_YIELD = 2.0
 SIMILAR_MAX = 50
 #: Docnum sets of frequent terms kept per generation (a set of 30k docnums is ~1 MB).
 TERM_CACHE_MIN_DF = 1000
@@ -206,6 +208,8 @@ class SearchEngine:
         self.budget_seconds = configured_seconds() if budget_seconds is None else budget_seconds
         self._lock = threading.Lock()
         self._heavy = threading.BoundedSemaphore(HEAVY_CONCURRENCY)
+        self._plain = threading.Condition()
+        self._plain_running = 0
         self._gen: _Generation | None = None
         self._checked = 0.0
         self.synonyms_path = self._resolve_synonyms(synonyms_path)
@@ -301,22 +305,46 @@ class SearchEngine:
         """The result object (see the module docs of :mod:`searchsvc.search`).
 
         Queries with a prefix (the costly kind) run at most
-        :data:`HEAVY_CONCURRENCY` at a time in this process; the others wait
-        without using the CPU, so that they cannot starve plain queries."""
+        :data:`HEAVY_CONCURRENCY` at a time in this process, and at each checkpoint
+        of their budget they wait (without CPU, at most :data:`MAX_YIELD` seconds in
+        all) while plain queries run, so that they cannot starve them."""
         t0 = time.perf_counter()
-        gate = self._heavy if qmod.is_heavy(params.q) else None
-        if gate is not None:
-            gate.acquire()
+        heavy = qmod.is_heavy(params.q)
+        if heavy:
+            self._heavy.acquire()
+        else:
+            with self._plain:
+                self._plain_running += 1
         try:
-            result = self._run(lambda gen, s: self._search(gen, s, params))
+            result = self._run(lambda gen, s: self._search(gen, s, params, heavy))
         finally:
-            if gate is not None:
-                gate.release()
+            if heavy:
+                self._heavy.release()
+            else:
+                with self._plain:
+                    self._plain_running -= 1
+                    self._plain.notify_all()
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
-    def _search(self, gen: _Generation, s, params: SearchParams) -> dict:
-        budget = Budget(self.budget_seconds)
+    def _yielder(self):
+        """A pause for a costly query's checkpoints: wait while plain queries run."""
+        left = [MAX_YIELD]
+
+        def pause():
+            if not self._plain_running or left[0] <= 0:
+                return
+            t = time.monotonic()
+            with self._plain:
+                while self._plain_running and left[0] > 0:
+                    self._plain.wait(left[0])
+                    left[0] -= time.monotonic() - t
+                    t = time.monotonic()
+
+        return pause
+
+    def _search(self, gen: _Generation, s, params: SearchParams, heavy: bool = False) -> dict:
+        budget = Budget(self.budget_seconds, self._yielder() if heavy else None)
         data = gen.facets
         reader = s.reader()
         pq = qmod.parse(params.q, self.synonyms)
@@ -344,6 +372,7 @@ class SearchEngine:
         if built.query is None:
             facets = data.listing_facets(params)
         else:
+            budget.exceeded  # a checkpoint  # noqa: B018
             # the counts describe the documents shown: the full matches, else the partial ones
             facets = facet_counts(data, full if total or not total_partial else partial, filters)
 
@@ -367,6 +396,7 @@ class SearchEngine:
         title_analyzer = gen.schema["title"].analyzer
         out = []
         for score, docnum, is_partial in hits:
+            budget.exceeded  # a checkpoint  # noqa: B018
             stored = s.stored_fields(docnum)
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
