@@ -49,11 +49,15 @@ class Budget:
 
     @property
     def exceeded(self) -> bool:
-        """Whether the CPU time is spent; also a checkpoint where a costly query lets
-        the queries waiting behind it run first (waiting uses no CPU time)."""
+        """Whether the CPU time is spent."""
+        return time.thread_time() > self.deadline
+
+    def checkpoint(self) -> bool:
+        """A point where a costly query lets the queries waiting behind it run first
+        (waiting uses no CPU time); then :attr:`exceeded`."""
         if self._pause is not None:
             self._pause()
-        return time.thread_time() > self.deadline
+        return self.exceeded
 
     def note(self, message: str) -> None:
         if message not in self.notes:

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
 
 from searchsvc import config
 from searchsvc.search import matching
@@ -372,7 +371,7 @@ class SearchEngine:
         if built.query is None:
             facets = data.listing_facets(params)
         else:
-            budget.exceeded  # a checkpoint  # noqa: B018
+            budget.checkpoint()
             # the counts describe the documents shown: the full matches, else the partial ones
             facets = facet_counts(data, full if total or not total_partial else partial, filters)
 
@@ -396,7 +395,7 @@ class SearchEngine:
         title_analyzer = gen.schema["title"].analyzer
         out = []
         for score, docnum, is_partial in hits:
-            budget.exceeded  # a checkpoint  # noqa: B018
+            budget.checkpoint()
             stored = s.stored_fields(docnum)
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
@@ -428,7 +427,7 @@ class SearchEngine:
             return []
         units = built.units + built.scored_filters
         by_date = built.listing or params.sort != "relevance" or not units
-        if not by_date and budget.exceeded:
+        if not by_date and budget.checkpoint():
             budget.note("Temps de calcul dépassé : résultats classés par date, sans calcul de pertinence.")
             by_date = True
         if not by_date and all(isinstance(u, wq.ConstantScoreQuery) for u in units):
@@ -447,7 +446,7 @@ class SearchEngine:
         (and said so in the notes)."""
         unit_sets = []
         for i, u in enumerate(built.units):
-            if i and budget.exceeded:
+            if i and budget.checkpoint():
                 budget.note(f"Temps de calcul dépassé : seuls les {i} premiers mots de la requête "
                             "ont été cherchés.")
                 need = min(need, i)
