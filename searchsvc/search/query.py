@@ -427,7 +427,7 @@ def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, n
             break
         picked.append(wq.Term(fieldname, t))
         highlight.setdefault(fieldname, set()).add(t)
-    if truncated and notes is not None and fieldname == "body":
+    if truncated and notes is not None and (clause.field or fieldname == "body"):  # one note a clause
         notes.append(f"Préfixe « {clause.text}* » : seuls les {len(picked)} mots les plus "
                      "fréquents qui commencent ainsi ont été cherchés.")
     if picked and postings > PREFIX_SCORED_POSTINGS:
