@@ -106,7 +106,8 @@ _DOCUMENT = {
             "summary": "État du service",
             "responses": {
                 "200": _json("Health", "Le service répond et un index est chargé."),
-                "503": _json("Health", "Aucun index n'est encore disponible."),
+                "503": _json("Health", "Aucun index n'est encore disponible (no_index), ou "
+                                       "l'index en service est endommagé (damaged)."),
             },
         }},
         "/api/reindex": {"post": {
@@ -226,7 +227,7 @@ _DOCUMENT = {
             "Health": {
                 "type": "object", "required": ["status", "documents", "generation"],
                 "properties": {
-                    "status": {"type": "string", "enum": ["ok", "no_index"]},
+                    "status": {"type": "string", "enum": ["ok", "no_index", "damaged"]},
                     "documents": {"type": "integer", "minimum": 0},
                     "generation": NULLABLE_STR,
                     "message": {"type": "string"},
