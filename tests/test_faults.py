@@ -199,3 +199,27 @@ def test_generation_problem_names_the_truncated_or_altered_file(tmp_path):
     report = reindex(corpus, index, workers=1)  # an incremental run rebuilds it in full
     assert report.full and "gen-1 endommagé" in report.reason and report.generation == "gen-2"
     assert open_index(index)[0] == "gen-2"
+
+
+def test_damaged_index_answers_match_the_openapi_document(tmp_path):
+    from test_api import assert_error, assert_matches_openapi
+
+    from searchsvc.web import create_app
+
+    corpus = tmp_path / "corpus"
+    faults.write_articles(corpus, range(8))
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    name = faults._damage(index, "altéré")  # before the app first reads the index
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "ADMIN_TOKEN": None}).test_client()
+    resp = client.get("/api/search?q=conseil")
+    assert_matches_openapi(resp, "/api/search")
+    err = assert_error(resp, 503)
+    assert err["code"] == "index_damaged" and name in err["message"]
+    assert "searchsvc reindex --full" in err["message"]
+    health = client.get("/healthz")
+    assert_matches_openapi(health, "/healthz")
+    assert health.status_code == 503
+    assert health.get_json()["status"] == "damaged" and name in health.get_json()["message"]
+    page = client.get("/?q=conseil")
+    assert page.status_code == 503 and name in page.get_data(as_text=True)

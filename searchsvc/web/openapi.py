@@ -59,6 +59,11 @@ _DOC_ID = {"name": "id", "in": "path", "required": True,
 
 _BEARER = [{"adminToken": []}]
 
+#: the 503 of every endpoint that reads the index
+_UNAVAILABLE = ("Aucun index n'est encore disponible (no_index), ou l'index en service est "
+                "endommagé (index_damaged).")
+
+
 _DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -75,7 +80,7 @@ _DOCUMENT = {
             "responses": {
                 "200": _json("SearchResult", "Résultats, facettes et suggestion."),
                 "400": _error("Paramètre invalide (page 0, per_page 1000, date impossible, tri inconnu…)."),
-                "503": _error("Aucun index n'est encore disponible."),
+                "503": _error(_UNAVAILABLE),
             },
         }},
         "/api/documents/{id}": {"get": {
@@ -86,7 +91,7 @@ _DOCUMENT = {
             "responses": {
                 "200": _json("Document", "L'article."),
                 "404": _error("Identifiant inconnu."),
-                "503": _error("Aucun index n'est encore disponible."),
+                "503": _error(_UNAVAILABLE),
             },
         }},
         "/api/documents/{id}/similar": {"get": {
@@ -98,7 +103,7 @@ _DOCUMENT = {
                 "200": _json("SimilarList", "Articles proches, sans l'article lui-même."),
                 "400": _error("« limit » invalide."),
                 "404": _error("Identifiant inconnu."),
-                "503": _error("Aucun index n'est encore disponible."),
+                "503": _error(_UNAVAILABLE),
             },
         }},
         "/healthz": {"get": {
