@@ -22,13 +22,17 @@ import argparse
 import gzip
 import itertools
 import json
+import os
 from pathlib import Path
 from typing import Iterator
 
-# ../shared beside the checkout; from a worktree nested one level deeper, ../../shared
-DATASET_DIR = next((p / "shared" / "datasets" / "news-fr" for p in Path(__file__).resolve().parents[2:4]
-                    if (p / "shared" / "datasets" / "news-fr").is_dir()),
-                   Path(__file__).resolve().parents[2] / "shared" / "datasets" / "news-fr")
+# ../shared beside the checkout; from a worktree nested one level deeper, ../../shared;
+# SEARCHSVC_SHARED names it anywhere else
+_HERE = Path(__file__).resolve()
+SHARED_DIR = Path(os.environ["SEARCHSVC_SHARED"]) if os.environ.get("SEARCHSVC_SHARED") else next(
+    (p / "shared" for p in _HERE.parents[2:4] if (p / "shared" / "datasets" / "news-fr").is_dir()),
+    _HERE.parents[2] / "shared")
+DATASET_DIR = SHARED_DIR / "datasets" / "news-fr"
 NEWS = DATASET_DIR / "news_fr.jsonl.gz"
 TOTAL = 33_930
 

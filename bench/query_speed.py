@@ -133,8 +133,8 @@ def fts5_search(db, params) -> None:
     p = params
     where, args = [], []
     lo, hi = p.date_range
-    if p.year:
-        lo, hi = f"{p.year}-01-01", f"{p.year}-12-31"
+    if p.years:
+        lo, hi = f"{min(p.years)}-01-01", f"{max(p.years)}-12-31"
     if lo:
         where.append("date >= ?")
         args.append(lo)

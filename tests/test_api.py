@@ -256,8 +256,8 @@ def test_openapi_document_is_served_and_describes_every_endpoint(app, client):
         served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == documented
     assert set(doc["components"]["schemas"]["SearchResult"]["required"]) == {
-        "query", "total", "total_stories", "page", "per_page", "took_ms", "results", "facets",
-        "facets_count", "copies", "suggestion"}
+        "query", "total", "total_stories", "total_partial", "page", "per_page", "took_ms", "results",
+        "facets", "facets_count", "copies", "suggestion", "notes"}
 
 
 def test_openapi_rejects_a_wrong_response_shape(client):
@@ -484,3 +484,25 @@ def test_reindex_worker_reports_an_unusable_corpus_in_one_line(tmp_path, capsys)
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err and err.strip()
+
+
+def test_repeated_year_and_lang_are_or_within_and_across_facets(client):
+    listing = client.get("/api/search?per_page=1").get_json()
+    years = [f["value"] for f in listing["facets"]["year"] if f["value"]][:2]
+    each = [client.get(f"/api/search?year={y}").get_json()["total"] for y in years]
+    resp = client.get(f"/api/search?year={years[0]}&year={years[1]}")
+    assert_matches_openapi(resp, "/api/search")
+    assert resp.get_json()["total"] == sum(each) > 0
+    fr = client.get(f"/api/search?year={years[0]}&year={years[1]}&lang=fr").get_json()["total"]
+    both = client.get(f"/api/search?year={years[0]}&year={years[1]}&lang=fr&lang=en").get_json()["total"]
+    en = client.get(f"/api/search?year={years[0]}&year={years[1]}&lang=en").get_json()["total"]
+    assert both == fr + en and fr <= sum(each)
+
+
+def test_partial_matches_and_notes_in_the_api(client):
+    resp = client.get("/api/search?q=munitions+T%C3%A9h%C3%A9ran")
+    assert_matches_openapi(resp, "/api/search")
+    body = resp.get_json()
+    assert body["total"] and body["total_partial"] and body["notes"] == []
+    flags = [x["partial"] for x in body["results"]]
+    assert flags == sorted(flags) and flags.count(False) == body["total"]

@@ -290,3 +290,29 @@ def test_pagination_and_suggestion_without_reload(server, new_page):
         expect(page.locator("#hits .hit-snippet mark").first).to_be_visible()
         assert page.evaluate("window.__sameDocument") is True
     assert p.errors == []
+
+
+def test_partial_matches_under_their_heading_and_two_years_with_javascript(server, new_page):
+    from playwright.sync_api import expect
+
+    p = new_page()
+    expected = api(server, "/api/search", q="munitions Téhéran")
+    assert expected["total"] and expected["total_partial"]
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/")
+        page.get_by_label("Rechercher dans les articles").press_sequentially("munitions Téhéran", delay=20)
+        expect(page.locator("#partial-heading")).to_be_visible()
+        expect(page.locator("#partial-heading")).to_contain_text("Articles contenant une partie des mots")
+        expect(page.locator("#hits li.hit")).to_have_count(expected["total"])
+        expect(page.locator("#hits-partial li.hit")).to_have_count(
+            min(expected["total_partial"], 10 - expected["total"]))
+        expect(page.locator("#summary")).to_contain_text("en contien")
+        # two years ticked: both stay ticked (any of), the total is their sum
+        page.get_by_label("Rechercher dans les articles").fill("")
+        listing = api(server, "/api/search", q="", per_page="1")
+        years = [f for f in listing["facets"]["year"] if f["value"]][:2]
+        page.goto(server + "/?year=" + years[0]["value"])
+        page.locator(f'#facet-year input[value="{years[1]["value"]}"]').check()
+        expect(page.locator("#summary strong")).to_have_text(str(years[0]["count"] + years[1]["count"]))
+        expect(page.locator(f'#facet-year input[value="{years[0]["value"]}"]')).to_be_checked()
+    assert p.errors == []

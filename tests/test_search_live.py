@@ -142,11 +142,15 @@ def cli_index(shaped_index):
 def test_cli_search_listing_and_json(cli_index, capsys):
     assert cli_main(["search", "munitions", "Corée", "--index", str(cli_index)]) == 0
     out = capsys.readouterr().out
-    assert "« munitions Corée » : 4 résultats" in out
+    # one article has both words; the three others only "munitions", below a separator
+    assert "« munitions Corée » : 1 résultat, et 3 avec une partie des mots" in out
+    assert out.index("Coup <script>") < out.index("— Articles contenant une partie des mots (3) —")
     assert "Coup <script>" in out  # terminal text, no HTML entities
     assert "[munitions]" in out and "<mark>" not in out and "&lt;" not in out
     assert "1er janvier 2023" in out
-    assert "Sources : Source A (2), Source B (2)" in out  # ties by value
+    assert "Sources : Source A (1)\n" in out  # facets count the articles of the total
+    assert cli_main(["search", "munitions", "--index", str(cli_index)]) == 0
+    assert "Sources : Source A (2), Source B (2)" in capsys.readouterr().out  # ties by value
     assert cli_main(["search", "munitions", "--index", str(cli_index), "--json", "--source", "Source B",
                      "--per-page", "1"]) == 0
     r = json.loads(capsys.readouterr().out)

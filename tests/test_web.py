@@ -36,7 +36,8 @@ def checkboxes(text: str, name: str) -> dict[str, bool]:
 
 
 def hit_titles(text: str) -> list[str]:
-    return [html.unescape(t) for t in re.findall(r'<h3 class="hit-title"><a [^>]*>(.*?)</a>', text)]
+    return [html.unescape(re.sub(r"</?mark>", "", t))
+            for t in re.findall(r'<h3 class="hit-title"><a [^>]*>(.*?)</a>', text)]
 
 
 # -- French formatting -------------------------------------------------------
@@ -210,7 +211,8 @@ def test_injected_article_is_shown_literally(client, engine):
     for url in ("/?q=alert", f"/documents/{doc_id}", f"/documents/{doc_id}?q=alert"):
         text = page(client, url)
         assert "<script>alert(1)</script>" not in text, url
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, url
+        # the title is highlighted like a snippet: escaped, the query's word in <mark>
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in re.sub(r"</?mark>", "", text), url
         assert all(" src=" in s for s in re.findall(r"<script\b[^>]*>", text)), url
 
 
@@ -263,3 +265,54 @@ def test_non_http_url_is_never_a_link(tmp_path):
     assert "22 septembre 2022" in text
     text = page(c, "/documents/sain")
     assert 'href="https://exemple.fr/a?x=1&amp;y=2"' in text and "<dt>Date</dt><dd>inconnue</dd>" in text
+
+
+# -- issue 8: partial matches, notes, repeated facets without JavaScript --------------
+
+def test_partial_matches_come_under_a_separator(client, engine):
+    r = engine.search(parse_params({"q": "munitions Téhéran", "per_page": "10"}))
+    assert r["total"] and r["total_partial"]
+    text = page(client, "/?q=munitions+T%C3%A9h%C3%A9ran")
+    head = text.index('id="partial-heading"')
+    assert "Articles contenant une partie des mots" in text[head:head + 200]
+    assert 'hidden' not in text[head:text.index(">", head)]
+    full = [x["title"] or "Sans titre" for x in r["results"] if not x["partial"]]
+    partial = [x["title"] or "Sans titre" for x in r["results"] if x["partial"]]
+    assert hit_titles(text[:head]) == full and hit_titles(text[head:]) == partial
+    assert f"{int_fr(r['total_partial'])} en contien" in text
+
+
+def test_when_no_article_has_every_word_the_page_says_so(client, engine):
+    r = engine.search(parse_params({"q": "munitions zinzolinxyzq"}))
+    assert r["total"] == 0 and r["total_partial"]
+    text = page(client, "/?q=munitions+zinzolinxyzq")
+    assert "Aucun article ne contient tous les mots" in text
+    assert hit_titles(text) == [x["title"] or "Sans titre" for x in r["results"]]
+
+
+def test_notes_are_shown(client):
+    text = page(client, "/?q=munitions+Russie+Cor%C3%A9e+Iran+Washington+Moscou+armes+drones")
+    notes = re.search(r'<ul id="notes" class="notes">(.*?)</ul>', text, re.DOTALL)
+    assert notes and "Requête longue" in notes.group(1)
+    assert '<ul id="notes" class="notes" hidden>' in page(client, "/?q=munitions")
+
+
+def test_two_years_ticked_without_javascript_are_both_kept(client, engine):
+    years = [f["value"] for f in engine.search(parse_params({"q": ""}))["facets"]["year"] if f["value"]][:2]
+    assert len(years) == 2
+    text = page(client, f"/?year={years[0]}&year={years[1]}")
+    boxes = checkboxes(text, "year")
+    assert boxes[years[0]] is True and boxes[years[1]] is True
+    both = engine.search(parse_params({"year": years}))["total"]
+    each = [engine.search(parse_params({"year": y}))["total"] for y in years]
+    assert both == sum(each) and f"<strong>{int_fr(both)}</strong>" in text
+    assert not checkboxes(text, "month")  # months are offered under a single year
+
+
+def test_help_line_states_the_matching_rule(client):
+    from searchsvc.search import matching
+
+    text = page(client, "/")
+    help_line = re.search(r'<p id="q-help" class="help">(.*?)</p>', text, re.DOTALL).group(1)
+    assert "tous les mots" in help_line and matching.describe_fr() in html.unescape(help_line)
+    assert f"au-delà de {matching.STRICT_MAX_UNITS} mots" in help_line

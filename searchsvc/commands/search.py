@@ -8,7 +8,7 @@ import re
 import sys
 
 from searchsvc import config
-from searchsvc.french import count_fr, date_fr, decimal_fr, unknown_fr
+from searchsvc.french import count_fr, date_fr, decimal_fr, int_fr, unknown_fr
 
 HELP = "chercher dans l'index (mots, \"phrases\", -exclusion, OR, title:, source:, préfixe*)"
 
@@ -20,10 +20,12 @@ def add_arguments(parser):
                         help="la requête (vide : liste les documents filtrés, du plus récent au plus ancien)")
     parser.add_argument("--source", action="append", default=[], metavar="S",
                         help="seulement cette source (répétable : l'une ou l'autre)")
-    parser.add_argument("--lang", metavar="L", help="langue (fr, en, …)")
+    parser.add_argument("--lang", action="append", default=[], metavar="L",
+                        help="langue (fr, en, … ; répétable : l'une ou l'autre)")
     parser.add_argument("--from", dest="date_from", metavar="D", help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
     parser.add_argument("--to", dest="date_to", metavar="D", help="jusqu'à cette date (incluse)")
-    parser.add_argument("--year", metavar="AAAA", help="seulement cette année")
+    parser.add_argument("--year", action="append", default=[], metavar="AAAA",
+                        help="seulement cette année (répétable : l'une ou l'autre)")
     parser.add_argument("--sort", default="relevance", metavar="S",
                         help="relevance (défaut), newest ou oldest")
     parser.add_argument("--page", default="1", metavar="N", help="page (à partir de 1)")
@@ -86,30 +88,41 @@ def _facet_line(label: str, entries: list[dict], unknown: str, limit: int = 12) 
     return f"{label} : " + (", ".join(_plain(s) for s in shown) + more if shown else "—")
 
 
+PARTIAL_HEADING = "Articles contenant une partie des mots"
+
+
 def render(result: dict, tty: bool) -> str:
-    total = result["total"]
-    pages = max(1, -(-total // result["per_page"]))
+    total, partial = result["total"], result.get("total_partial", 0)
+    pages = max(1, -(-(total + partial) // result["per_page"]))
     q = result["query"]
     head = f"« {_plain(q)} » : " if q else ""
     ms = decimal_fr(result["took_ms"])
     stories = result.get("total_stories", total)
     if result.get("copies") != "all":
-        pages = max(1, -(-stories // result["per_page"]))
+        pages = max(1, -(-(stories + partial) // result["per_page"]))
     grouped = (f", {stories} {'histoire distincte' if stories <= 1 else 'histoires distinctes'}"
                if stories != total else "")
-    out = [f"{head}{count_fr(total, 'résultat')}{grouped} ({ms} ms) — page {result['page']}/{pages}"]
+    more = f", et {int_fr(partial)} avec une partie des mots" if partial else ""
+    out = [f"{head}{count_fr(total, 'résultat')}{grouped}{more} ({ms} ms) — page {result['page']}/{pages}"]
+    for note in result.get("notes") or ():
+        out.append(f"Remarque : {_plain(note)}")
     if result.get("suggestion"):
         out.append(f"Essayez avec : {_plain(result['suggestion'])}")
+    if not total and partial:
+        out.append("Aucun article ne contient tous les mots ; voici ceux qui en contiennent une partie.")
     out.append("")
     start = (result["page"] - 1) * result["per_page"]
     if not result["results"]:
-        if total and start >= total:
+        if (total or partial) and start >= total + partial:
             out.append("Cette page est au-delà du dernier résultat.")
         else:
             out.append("Aucun document ne correspond. Vérifiez l'orthographe, retirez un filtre "
                        "ou essayez des mots plus généraux.")
         out.append("")
     for i, r in enumerate(result["results"], start + 1):
+        if r.get("partial") and i == max(total + 1, start + 1):
+            out.append(f"— {PARTIAL_HEADING} ({partial}) —")
+            out.append("")
         title = _plain(r["title"]) or "(sans titre)"
         out.append(f"{i:>3}. {title}")
         meta = [_plain(r["source"]) or f"source {unknown_fr('source')}", french_date(r["date"]),

@@ -9,32 +9,37 @@ to a new generation; searchers of the old one are closed once no request uses th
 
 from __future__ import annotations
 
-import heapq
 import os
 import threading
 import time
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
 
 from searchsvc import config
 from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
-from searchsvc.search import collapse
+from searchsvc.search import collapse, matching
 from searchsvc.search import query as qmod
+from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
-from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
-from searchsvc.search.snippets import highlight_paragraphs, snippet
+from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs, read_postings
+from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
 CHECK_INTERVAL = 1.0
+#: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
+HEAVY_CONCURRENCY = 1
+#: Seconds a prefix query may spend waiting for plain queries, in all.
+MAX_YIELD = 2.0
 SIMILAR_MAX = 50
 #: Docnum sets of frequent terms kept per generation (a set of 30k docnums is ~1 MB).
 TERM_CACHE_MIN_DF = 1000
 TERM_CACHE_SIZE = 48
+#: Docnum sets of large prefix expansions kept per generation.
+UNION_CACHE_SIZE = 64
 
 
 class _Stale(Exception):
@@ -61,6 +66,8 @@ class _Generation:
         self._refs = 0
         self.retired = False
         self._term_sets: dict[tuple[str, str], frozenset[int]] = {}
+        self.prefixes: dict = {}  # prefix expansions (searchsvc.search.query.prefix_terms)
+        self._unions: dict = {}  # docnums of large prefix expansions
 
     def docset(self, s, q) -> frozenset[int] | set[int]:
         """The docnums matching ``q`` (deleted documents may remain: intersect
@@ -71,12 +78,10 @@ class _Generation:
             got = self._term_sets.get(key)
             if got is not None:
                 return got
-            reader = s.reader()
-            try:
-                df = reader.doc_frequency(q.fieldname, q.text)
-                got = frozenset(reader.postings(q.fieldname, q.text).all_ids()) if df else frozenset()
-            except (KeyError, TermNotFound):
-                got = frozenset()
+            # raw posting blocks (deleted documents included): several times faster
+            # than Whoosh's id-by-id all_ids()
+            got = frozenset(read_postings(s.reader(), q.fieldname, q.text)[0])
+            df = len(got)
             if df >= TERM_CACHE_MIN_DF:
                 with self._lock:
                     self._term_sets[key] = got
@@ -93,6 +98,15 @@ class _Generation:
             return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
         if isinstance(q, wq.AndNot):
             return self.docset(s, q.a) - self.docset(s, q.b)
+        if isinstance(q, wq.ConstantScoreQuery):  # a large prefix expansion: kept whole
+            got = self._unions.get(q.child)
+            if got is None:
+                got = frozenset(self.docset(s, q.child))
+                with self._lock:
+                    self._unions[q.child] = got
+                    while len(self._unions) > UNION_CACHE_SIZE:
+                        self._unions.pop(next(iter(self._unions)), None)
+            return got
         if isinstance(q, wq.Phrase) and len(q.words) > 1:
             key = ("\x00phrase", q.fieldname, tuple(q.words), q.slop)
             got = self._term_sets.get(key)
@@ -177,7 +191,8 @@ class SearchEngine:
 
     ``synonyms_path``: the user's synonyms file; by default ``SEARCHSVC_SYNONYMS``,
     else ``corpus/synonyms.txt`` (of ``SEARCHSVC_CORPUS``) when present. The package's
-    default groups always apply.
+    default groups always apply. ``budget_seconds``: CPU time of one query (see
+    :mod:`searchsvc.search.budget`).
     """
 
     def __init__(
@@ -185,10 +200,16 @@ class SearchEngine:
         index_dir: str | os.PathLike,
         synonyms_path: str | os.PathLike | None = None,
         strategy: str = qmod.DEFAULT_STRATEGY,
+        budget_seconds: float | None = None,
     ):
         self.index_dir = Path(index_dir)
         self.strategy = strategy
+        #: CPU seconds a query may use (``SEARCHSVC_QUERY_BUDGET``, default 1 s)
+        self.budget_seconds = configured_seconds() if budget_seconds is None else budget_seconds
         self._lock = threading.Lock()
+        self._heavy = threading.BoundedSemaphore(HEAVY_CONCURRENCY)
+        self._plain = threading.Condition()
+        self._plain_running = 0
         self._gen: _Generation | None = None
         self._checked = 0.0
         self.synonyms_path = self._resolve_synonyms(synonyms_path)
@@ -297,78 +318,140 @@ class SearchEngine:
     # -- public API ----------------------------------------------------------
 
     def search(self, params: SearchParams) -> dict:
-        """The result object (see the module docs of :mod:`searchsvc.search`)."""
+        """The result object (see the module docs of :mod:`searchsvc.search`).
+
+        Queries with a prefix (the costly kind) run at most
+        :data:`HEAVY_CONCURRENCY` at a time in this process, and at each checkpoint
+        of their budget they wait (without CPU, at most :data:`MAX_YIELD` seconds in
+        all) while plain queries run, so that they cannot starve them."""
         t0 = time.perf_counter()
-        result = self._run(lambda gen, s: self._search(gen, s, params))
+        heavy = qmod.is_heavy(params.q)
+        if heavy:
+            self._heavy.acquire()
+        else:
+            with self._plain:
+                self._plain_running += 1
+        try:
+            result = self._run(lambda gen, s: self._search(gen, s, params, heavy))
+        finally:
+            if heavy:
+                self._heavy.release()
+            else:
+                with self._plain:
+                    self._plain_running -= 1
+                    self._plain.notify_all()
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
-    def _search(self, gen: _Generation, s, params: SearchParams) -> dict:
+    def _yielder(self):
+        """A pause for a costly query's checkpoints: wait while plain queries run."""
+        left = [MAX_YIELD]
+
+        def pause():
+            if not self._plain_running or left[0] <= 0:
+                return
+            t = time.monotonic()
+            with self._plain:
+                while self._plain_running and left[0] > 0:
+                    self._plain.wait(left[0])
+                    left[0] -= time.monotonic() - t
+                    t = time.monotonic()
+
+        return pause
+
+    def _search(self, gen: _Generation, s, params: SearchParams, heavy: bool = False) -> dict:
+        budget = Budget(self.budget_seconds, self._yielder() if heavy else None)
         data = gen.facets
         reader = s.reader()
         pq = qmod.parse(params.q, self.synonyms)
-        built = qmod.build(pq, gen.schema, reader, self.strategy)
+        built = qmod.build(pq, gen.schema, reader, self.strategy, gen.prefixes)
         filters = data.filters_for(params)
+        for note in built.notes:
+            budget.note(note)
+        need = matching.required(len(built.units))
+        if need < len(built.units):
+            budget.note(f"Requête longue ({len(built.units)} mots) : un article y est compté "
+                        f"s'il contient au moins {need} de ces mots.")
 
+        partial: set[int] | frozenset[int] = frozenset()
         if built.query is None:
-            matched = data.live
+            full = data.live
         elif built.query is wq.NullQuery:
-            matched = frozenset()
+            full = frozenset()
         else:
-            matched = self._matching(gen, s, built)
-            matched &= data.live
-        results = intersect(matched, filters.values())
-        total = len(results)
+            full, partial = self._matching(gen, s, built, need, budget)
+            full &= data.live
+            partial &= data.live
+        results = intersect(full, filters.values())
+        partial_results = intersect(partial, filters.values()) if partial else frozenset()
+        total, total_partial = len(results), len(partial_results)
+        # the counts describe the documents shown: the full matches, else the partial ones
+        facet_set = full if total or not total_partial else partial
         if built.query is None:
             facets = data.listing_facets(params)
         else:
-            facets = facet_counts(data, matched, filters)
+            budget.checkpoint()
+            facets = facet_counts(data, facet_set, filters)
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
-        datekey = data.datekey
-
-        def ranked(k: int) -> list[tuple[float | None, int]]:
-            """The first ``k`` matches in result order."""
-            if built.listing or params.sort != "relevance":
-                if params.sort == "oldest":
-                    top = heapq.nsmallest(k, results, key=lambda d: (datekey[d] or 99999999, d))
-                else:
-                    top = heapq.nlargest(k, results, key=lambda d: (datekey[d], -d))
-                return [(None, d) for d in top]
-            coord = self.strategy == "coord" and len(built.units) > 1
-            table = coord_table(len(built.units)) if coord else None
-            return gen.scorer.top(reader, built.units, lambda q: gen.docset(s, q), results,
-                                  k, datekey, table)
-
         groups = collapse.groups_for(gen, s, self.index_dir)
-        hits: list[tuple[float | None, int]] = []
-        if offset < total:
-            if params.copies == "all" or not groups.any:
-                hits = ranked(limit)[offset:limit]
-            else:
-                hits = groups.page(ranked, offset, params.per_page)
-        if params.count == "stories":
-            facets = collapse.story_facets(data, groups, matched, filters)
+        collapsed = params.copies != "all" and groups.any
 
-        terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
+        def page_of(pool, size: int, first: int, count: int, collapsed: bool) -> list:
+            """Hits ``first .. first + count`` of ``pool``'s ranking, one per copy group
+            when ``collapsed``."""
+            if count <= 0 or not pool:
+                return []
+
+            def rank(k: int):
+                return self._ranked(gen, s, built, params, pool, min(k, size), budget)
+
+            if collapsed:
+                return groups.page(rank, first, count)
+            return rank(first + count)[first:first + count]
+
+        # the full matches as listed (one hit per story when collapsed), then the partial
+        # ones, one hit per article (so that total_stories + total_partial hits are listed)
+        listed = groups.stories(results) if collapsed else total
+        hits: list[tuple[float | None, int, bool]] = []
+        if offset < listed:
+            hits = [(sc, d, False) for sc, d in page_of(results, total, offset, params.per_page, collapsed)]
+        if limit > listed and total_partial:
+            first = max(0, offset - listed)
+            hits += [(sc, d, True) for sc, d in
+                     page_of(partial_results, total_partial, first, limit - max(offset, listed),
+                             False)]
+        if params.count == "stories":
+            facets = collapse.story_facets(data, groups, facet_set, filters)
+
+        if budget.exceeded and hits:
+            budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
+            terms, phrases = set(), set()
+        else:
+            terms, phrases = built.marks("body")
         analyzer = gen.schema["body"].analyzer
+        title_analyzer = gen.schema["title"].analyzer
         out = []
-        for score, docnum in hits:
+        for score, docnum, is_partial in hits:
+            budget.checkpoint()
             stored = s.stored_fields(docnum)
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
-            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms)
+            item["partial"] = is_partial
+            item["title_html"] = highlight(title_analyzer, item["title"], terms, phrases) if item["title"] else None
+            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms, phrases=phrases)
             item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
         suggestion = None
-        if pq.words:
+        if pq.words and not budget.exceeded:
             suggestion = suggest(reader, gen.schema, params.q, pq.words)
         return {
             "query": params.q,
             "total": total,
             "total_stories": groups.stories(results),
+            "total_partial": total_partial,
             "page": params.page,
             "per_page": params.per_page,
             "took_ms": 0.0,
@@ -377,20 +460,53 @@ class SearchEngine:
             "facets_count": params.count,
             "copies": params.copies,
             "suggestion": suggestion,
+            "notes": list(budget.notes),
         }
 
-    def _matching(self, gen, s, built) -> set[int]:
-        """All matching docnums: term postings read once into sets (cached per
-        generation for frequent terms), then C-speed set algebra."""
-        if built.units:
-            unit_sets = [gen.docset(s, u) for u in built.units]
-            matched = set().union(*unit_sets) if len(unit_sets) > 1 else set(unit_sets[0])
-            if built.negative is not None:
-                matched -= gen.docset(s, built.negative)
-            return matched
-        if built.listing and built.negative is not None:
-            return set(gen.facets.live - gen.docset(s, built.negative))
-        return set(s.docs_for_query(built.query))
+    def _ranked(self, gen, s, built, params: SearchParams, pool, k: int, budget: Budget):
+        """The first ``k`` documents of ``pool``: ``[(score or None, docnum)]`` by
+        relevance, or by date (date sorts, listings, and once the budget is spent)."""
+        if k <= 0 or not pool:
+            return []
+        units = built.units + built.scored_filters
+        by_date = built.listing or params.sort != "relevance" or not units
+        if not by_date and budget.checkpoint():
+            budget.note("Temps de calcul dépassé : résultats classés par date, sans calcul de pertinence.")
+            by_date = True
+        if not by_date and all(isinstance(u, wq.ConstantScoreQuery) for u in units):
+            # large prefixes only: every score is 0, the order is the date's
+            return [(0.0, d) for d in gen.facets.by_date(pool, k)]
+        if by_date:
+            return [(None, d) for d in gen.facets.by_date(pool, k, oldest=params.sort == "oldest")]
+        datekey = gen.facets.datekey
+        table = coord_table(len(units)) if self.strategy == "coord" and len(units) > 1 else None
+        return gen.scorer.top(s.reader(), units, lambda q: gen.docset(s, q), pool, k, datekey, table)
+
+    def _matching(self, gen, s, built, need: int, budget: Budget):
+        """``(full, partial)`` docnums (see :mod:`searchsvc.search.matching`): term
+        postings read once into sets (cached per generation for frequent terms),
+        then C-speed set algebra. Units left when the budget runs out are skipped
+        (and said so in the notes)."""
+        unit_sets = []
+        for i, u in enumerate(built.units):
+            if i and budget.checkpoint():
+                budget.note(f"Temps de calcul dépassé : seuls les {i} premiers mots de la requête "
+                            "ont été cherchés.")
+                need = min(need, i)
+                break
+            unit_sets.append(gen.docset(s, u))
+        full, partial = matching.split(unit_sets, need)
+        if not built.units:
+            full = set(gen.facets.live)
+        for f in built.filters:
+            allowed = gen.docset(s, f)
+            full &= allowed
+            partial &= allowed
+        if built.negative is not None:
+            excluded = gen.docset(s, built.negative)
+            full -= excluded
+            partial -= excluded
+        return full, partial
 
     def _docnum(self, s, doc_id) -> int | None:
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:
@@ -416,8 +532,10 @@ class SearchEngine:
             if q:
                 pq = qmod.parse(str(q)[:1000], self.synonyms)
                 built = qmod.build(pq, gen.schema, s.reader(), self.strategy)
-                terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
-                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms)
+                terms, phrases = built.marks("body")
+                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms, phrases)
+                if doc["title"]:
+                    doc["title_html"] = highlight(gen.schema["title"].analyzer, doc["title"], terms, phrases)
             return doc
 
         return self._run(run)

@@ -8,6 +8,7 @@ intersections and counting instead of a Python loop per document per facet.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
@@ -49,8 +50,32 @@ class FacetData:
         order = sorted((k, d) for d, k in enumerate(self.datekey) if k and d in self.live)
         self._sorted_keys = [k for k, _ in order]
         self._sorted_docs = [d for _, d in order]
+        self._orders: dict[str, list[int]] = {}
         self.filter_sets = lru_cache(maxsize=128)(self._filter_sets)
         self._listing = lru_cache(maxsize=64)(self._listing_counts)
+
+    def by_date(self, pool, k: int, oldest: bool = False) -> list[int]:
+        """The first ``k`` docnums of ``pool`` newest first (undated last) or oldest
+        first (undated last), ties by docnum. A large pool is read off a sorted list
+        of every document (kept per generation) instead of heap-selected."""
+        if len(pool) * 8 < self.size or k * 4 > len(pool):
+            datekey = self.datekey
+            if oldest:
+                return heapq.nsmallest(k, pool, key=lambda d: (datekey[d] or 99999999, d))
+            return heapq.nlargest(k, pool, key=lambda d: (datekey[d], -d))
+        name = "oldest" if oldest else "newest"
+        order = self._orders.get(name)
+        if order is None:
+            datekey = self.datekey
+            key = (lambda d: (datekey[d] or 99999999, d)) if oldest else (lambda d: (-datekey[d], d))
+            order = self._orders[name] = sorted(self.live, key=key)
+        out = []
+        for d in order:
+            if d in pool:
+                out.append(d)
+                if len(out) >= k:
+                    break
+        return out
 
     def value_set(self, name: str, values) -> frozenset[int]:
         sets = self.docsets[name]
@@ -64,29 +89,30 @@ class FacetData:
         b = bisect_right(self._sorted_keys, _datekey(hi)) if hi else len(self._sorted_keys)
         return frozenset(self._sorted_docs[a:b])
 
-    def _filter_sets(self, sources, lang, date_range, year) -> dict[str, frozenset[int]]:
+    def _filter_sets(self, sources, langs, date_range, years) -> dict[str, frozenset[int]]:
+        """Each facet's values are alternatives (OR); the filters all apply (AND)."""
         f: dict[str, frozenset[int]] = {}
         if sources:
             f["source"] = self.value_set("source", sources)
-        if lang:
-            f["lang"] = self.value_set("lang", [lang])
-        if year:
-            f["year"] = self.value_set("year", [year])
+        if langs:
+            f["lang"] = self.value_set("lang", langs)
+        if years:
+            f["year"] = self.value_set("year", years)
         if date_range[0] or date_range[1]:
             f["date"] = self.date_set(*date_range)
         return f
 
-    def _listing_counts(self, sources, lang, date_range, year) -> dict:
-        return facet_counts(self, self.live, self._filter_sets(sources, lang, date_range, year))
+    def _listing_counts(self, sources, langs, date_range, years) -> dict:
+        return facet_counts(self, self.live, self._filter_sets(sources, langs, date_range, years))
 
     def listing_facets(self, params: SearchParams) -> dict:
         """Facet counts when every document matches (empty query): cached."""
-        got = self._listing(params.sources, params.lang, params.date_range, params.year)
+        got = self._listing(params.sources, params.langs, params.date_range, params.years)
         return {name: [dict(e) for e in entries] for name, entries in got.items()}
 
     def filters_for(self, params: SearchParams) -> dict[str, frozenset[int]]:
         """Filter name -> allowed docnums (only the filters in use)."""
-        return self.filter_sets(params.sources, params.lang, params.date_range, params.year)
+        return self.filter_sets(params.sources, params.langs, params.date_range, params.years)
 
     def count(self, name: str, docs) -> list[dict]:
         """``[{"value", "count"}]`` over ``docs``, by count then value; null for unknown."""

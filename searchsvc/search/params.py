@@ -38,15 +38,16 @@ class SearchParams:
 
     ``date_from``/``date_to`` keep the user's form (``YYYY``, ``YYYY-MM`` or
     ``YYYY-MM-DD``); :attr:`date_range` gives the inclusive ISO bounds.
-    ``sources``/``lang``/``year`` use :data:`UNKNOWN` for "no such metadata".
+    ``sources``/``langs``/``years`` use :data:`UNKNOWN` for "no such metadata"; the
+    values of one of them are alternatives (any of), different ones all apply.
     """
 
     q: str = ""
     sources: tuple[str, ...] = field(default_factory=tuple)
-    lang: str | None = None
+    langs: tuple[str, ...] = field(default_factory=tuple)
     date_from: str | None = None
     date_to: str | None = None
-    year: str | None = None
+    years: tuple[str, ...] = field(default_factory=tuple)
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
@@ -62,16 +63,16 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.sources or self.lang or self.date_from or self.date_to or self.year)
+        return bool(self.sources or self.langs or self.date_from or self.date_to or self.years)
 
     def to_dict(self) -> dict:
         return {
             "q": self.q,
             "sources": list(self.sources),
-            "lang": self.lang,
+            "langs": list(self.langs),
             "date_from": self.date_from,
             "date_to": self.date_to,
-            "year": self.year,
+            "years": list(self.years),
             "sort": self.sort,
             "page": self.page,
             "per_page": self.per_page,
@@ -148,6 +149,17 @@ def _first(mapping, *keys) -> str | None:
     return None
 
 
+def _repeated(mapping, keys, max_chars: int) -> list[str]:
+    """The distinct non-empty values of a repeatable parameter, in order."""
+    out: list[str] = []
+    for key in keys:
+        for v in _values(mapping, key):
+            v = v.strip()[:max_chars]
+            if v and v not in out:
+                out.append(v)
+    return out
+
+
 def _int(mapping, key, default, lo, hi) -> int:
     v = _first(mapping, key)
     if v is None:
@@ -161,8 +173,9 @@ def parse_params(mapping) -> SearchParams:
     """Validate request parameters into :class:`SearchParams`.
 
     Accepts a Werkzeug ``MultiDict`` (``request.args``) or a dict of strings or lists.
-    Names: ``q``, ``source`` (repeatable; ``sources`` also accepted), ``lang``,
-    ``date_from``/``date_to`` (``from``/``to`` also accepted), ``year``, ``sort``,
+    Names: ``q``, ``source``, ``lang``, ``year`` (each repeatable: any of its values;
+    ``sources``/``langs``/``years`` also accepted),
+    ``date_from``/``date_to`` (``from``/``to`` also accepted), ``sort``,
     ``page``, ``per_page``, ``copies`` (``collapse`` or ``all``), ``count`` (``articles``
     or ``stories``). Empty values count as absent. The query text is never an
     error: it is cut to :data:`MAX_QUERY_CHARS` characters. Raises :class:`QueryError`.
@@ -170,24 +183,23 @@ def parse_params(mapping) -> SearchParams:
     q = " ".join(v for v in _values(mapping, "q") if v.strip())
     q = q.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
 
-    sources: list[str] = []
-    for key in ("source", "sources"):
-        for v in _values(mapping, key):
-            v = v.strip()[:200]
-            if v and v not in sources:
-                sources.append(v)
+    sources = _repeated(mapping, ("source", "sources"), 200)
     if len(sources) > 50:
         raise QueryError("Trop de sources sélectionnées (50 au plus).", "source")
 
-    lang = _first(mapping, "lang")
-    if lang is not None:
-        lang = lang.lower()
+    langs = [v.lower() for v in _repeated(mapping, ("lang", "langs"), 40)]
+    for lang in langs:
         if lang != UNKNOWN and not _LANG_RE.match(lang):
             raise QueryError(f"Langue invalide : « {lang[:40]} » (code ISO tel que « fr »).", "lang")
+    if len(langs) > 50:
+        raise QueryError("Trop de langues sélectionnées (50 au plus).", "lang")
 
-    year = _first(mapping, "year")
-    if year is not None and year != UNKNOWN and not _YEAR_RE.match(year):
-        raise QueryError(f"Année invalide : « {year[:40]} » (format AAAA).", "year")
+    years = _repeated(mapping, ("year", "years"), 40)
+    for year in years:
+        if year != UNKNOWN and not _YEAR_RE.match(year):
+            raise QueryError(f"Année invalide : « {year[:40]} » (format AAAA).", "year")
+    if len(years) > 200:
+        raise QueryError("Trop d'années sélectionnées (200 au plus).", "year")
 
     date_from = _first(mapping, "date_from", "from")
     if date_from is not None:
@@ -218,10 +230,10 @@ def parse_params(mapping) -> SearchParams:
     return SearchParams(
         q=q,
         sources=tuple(sources),
-        lang=lang,
+        langs=tuple(dict.fromkeys(langs)),
         date_from=date_from,
         date_to=date_to,
-        year=year,
+        years=tuple(years),
         sort=sort,
         page=page,
         per_page=per_page,

@@ -5,8 +5,9 @@ to exclude; ``a OR b`` (also ``OU``); ``title:`` / ``titre:`` and ``source:``
 prefixes (on a word or a phrase); ``munit*`` prefix search. Anything else is taken
 as literal words (``date:[last week to now]`` searches "date", "last", ...).
 Terms are analysed with the index schema's own field analyzers, so query analysis
-always matches index analysis. Documents with all the words rank first; documents
-with most of them still match below (an OR with a coordination bonus).
+always matches index analysis. :func:`build` gives the content units (what a
+document must contain, see :mod:`searchsvc.search.matching`), the ``title:`` /
+``source:`` restrictions (always required) and the exclusions.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ FIELD_ALIASES = {
 }
 MAX_CLAUSES = 32          # clauses beyond this are ignored
 MAX_PREFIX_TERMS = 50     # a prefix expands to at most this many terms (the most frequent)
-MAX_PREFIX_SCAN = 5000    # index terms looked at for one prefix
+MAX_PREFIX_POSTINGS = 100_000  # ... and to at most this many postings (the first term always)
+MAX_PREFIX_SCAN = 5000    # index terms looked at for one prefix, in each segment
+PREFIX_CACHE_SIZE = 1024  # prefix expansions kept per index generation
+PREFIX_SCORED_POSTINGS = 20_000  # larger expansions match with a constant score
 MIN_PREFIX_CHARS = 2
 MAX_TERMS = 400           # expanded terms in one query
 MAX_PHRASE_WORDS = 16
@@ -138,6 +142,11 @@ def tokenize(text: str) -> list:
     return items
 
 
+def is_heavy(text: str) -> bool:
+    """Whether a query has a prefix clause (the kind whose cost grows with the index)."""
+    return "*" in text and any(isinstance(c, Clause) and c.kind == "prefix" for c in tokenize(text))
+
+
 def parse(text: str, synonyms=None) -> ParsedQuery:
     """Parse a query; never raises."""
     pq = ParsedQuery(text=text)
@@ -232,14 +241,25 @@ def _alternatives(group, like: Clause) -> list[Clause]:
 
 @dataclass
 class Built:
-    """The Whoosh query (None: no positive terms), and the analysed terms to
-    highlight in each field."""
+    """The Whoosh query (None: no positive terms), the analysed terms to highlight
+    in each field and the phrases (word sequences, slop) marked only as a whole."""
 
     query: wq.Query | None
     highlight: dict[str, set[str]] = field(default_factory=dict)
-    listing: bool = False  # no positive clause: list documents (newest first)
-    units: list[wq.Query] = field(default_factory=list)  # positive units (for coordination)
+    listing: bool = False  # no content unit: list documents (newest first)
+    units: list[wq.Query] = field(default_factory=list)  # content units (matched, counted, scored)
     negative: wq.Query | None = None  # what is excluded
+    filters: list[wq.Query] = field(default_factory=list)  # title:/source: restrictions (required)
+    scored_filters: list[wq.Query] = field(default_factory=list)  # the title: ones, also scored
+    phrases: dict[str, set[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # French remarks for the result (prefixes cut)
+
+    def marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
+        """(single terms, phrases) to mark in a text of ``fieldname`` ("body" or
+        "title"): the query's terms on either field, both having the same analysis."""
+        terms = set(self.highlight.get("body", ())) | set(self.highlight.get("title", ()))
+        phrases = set(self.phrases.get("body", ())) | set(self.phrases.get("title", ()))
+        return terms, phrases
 
 
 def _analyze(schema, fieldname: str, text: str) -> list[tuple[str, int]]:
@@ -264,55 +284,84 @@ class _Budget:
         return True
 
 
-def _expand_prefix(reader, fieldname: str, prefix: str) -> list[str]:
-    terms = []
+def _completions(reader, fieldname: str, prefix: str) -> list[tuple[str, int]]:
+    """``(term, document frequency)`` of the field's terms that start with ``prefix``,
+    most frequent first. Each segment is read on its own (merging the segments'
+    term lists, or a frequency lookup per term, costs several times more)."""
+    dfs: dict[str, int] = {}
     try:
-        for i, t in enumerate(reader.expand_prefix(fieldname, prefix)):
-            if i >= MAX_PREFIX_SCAN:
-                break
-            terms.append(t.decode("utf-8") if isinstance(t, bytes) else t)
+        for leaf, _ in reader.leaf_readers():
+            for i, (t, ti) in enumerate(leaf.iter_prefix(fieldname, prefix)):
+                if i >= MAX_PREFIX_SCAN:
+                    break
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                dfs[t] = dfs.get(t, 0) + ti.doc_frequency()
     except (KeyError, ValueError, UnicodeError):
         return []
-    if len(terms) > MAX_PREFIX_TERMS:
-        terms.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
-        terms = terms[:MAX_PREFIX_TERMS]
-    return terms
+    return sorted(dfs.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def prefix_terms(schema, reader, fieldname: str, text: str) -> list[str]:
+def _most_frequent(completions: list[tuple[str, int]]) -> list[str]:
+    """The most frequent completions first, at most :data:`MAX_PREFIX_TERMS` terms and
+    (beyond the first) :data:`MAX_PREFIX_POSTINGS` postings in all."""
+    out, postings = [], 0
+    for t, df in completions:
+        if len(out) >= MAX_PREFIX_TERMS or (out and postings + df > MAX_PREFIX_POSTINGS):
+            break
+        out.append(t)
+        postings += df
+    return out
+
+
+def prefix_terms(schema, reader, fieldname: str, text: str, cache=None) -> list[str]:
     """The index terms of ``fieldname`` that a prefix query ``text*`` searches.
 
     The field holds stems ("munit") while users type the start of words
     ("munitions*", "mobilisatio*"), so two sources are merged: the field's terms
-    that start with the folded prefix ("munit*", "coré*"), and the analysed forms
-    of the unstemmed, accented words of the ``spell`` vocabulary that start with
-    the prefix ("munitions" -> "munit", "mobilisatio" -> "mobilisation" ->
-    "mobilis"; like any word query, the stem also matches the word's other forms).
-    At most :data:`MAX_PREFIX_TERMS` terms, the most frequent first when there are
-    more; when neither finds a term, the prefix's own analysed form.
+    that start with the folded prefix ("munit*", "coré*"), and, when these are fewer
+    than :data:`MAX_PREFIX_TERMS`, the analysed forms of the unstemmed, accented
+    words of the ``spell`` vocabulary that start with the prefix ("munitions" ->
+    "munit", "mobilisatio" -> "mobilisation" -> "mobilis"; like any word query, the
+    stem also matches the word's other forms). The most frequent completions come
+    first (see :func:`_most_frequent`); when neither source finds a term, the
+    prefix's own analysed form. ``cache``: a dict kept per index generation.
     """
-    found: dict[str, None] = {}
+    return prefix_expansion(schema, reader, fieldname, text, cache)[0]
+
+
+def prefix_expansion(schema, reader, fieldname: str, text: str, cache=None) -> tuple[list[str], int, bool]:
+    """``(terms, their postings, truncated)`` of :func:`prefix_terms`; ``truncated``:
+    more completions exist than were kept."""
+    key = (fieldname, text)
+    if cache is not None and key in cache:
+        return cache[key]
     prefix = _PREFIX_CLEAN_RE.sub("", fold(text).lower())
-    found.update(dict.fromkeys(_expand_prefix(reader, fieldname, prefix)))
-    if fieldname in DEFAULT_FIELDS and "spell" in schema:
+    found = dict(_completions(reader, fieldname, prefix)) if prefix else {}
+    if len(found) < MAX_PREFIX_TERMS and fieldname in DEFAULT_FIELDS and "spell" in schema:
         word = [t for t, _ in _analyze(schema, "spell", text)]
         if len(word) == 1 and len(word[0]) >= MIN_PREFIX_CHARS:
-            for w in _expand_prefix(reader, "spell", word[0]):
+            for w, _ in _completions(reader, "spell", word[0])[:4 * MAX_PREFIX_TERMS]:
                 forms = _analyze(schema, fieldname, w)
-                if len(forms) == 1:
-                    found[forms[0][0]] = None
-    terms = [t for t in found if _doc_frequency(reader, fieldname, t) > 0]
+                if len(forms) == 1 and forms[0][0] not in found:
+                    found[forms[0][0]] = _doc_frequency(reader, fieldname, forms[0][0])
+    ranked = sorted(((t, df) for t, df in found.items() if df > 0), key=lambda kv: (-kv[1], kv[0]))
+    terms = _most_frequent(ranked)
+    postings = sum(df for _, df in ranked[:len(terms)])
     if not terms:
         # no word starts with it as typed (e.g. "nucleaire*", accents left out, where
         # the vocabulary has "nucléaire"): search the prefix as a word. Only as a
         # fallback: the stem of a partial word can be shorter ("mobilis" -> "mobil").
         own = [t for t, _ in _analyze(schema, fieldname, text)]
-        if len(own) == 1 and _doc_frequency(reader, fieldname, own[0]) > 0:
-            terms = own
-    if len(terms) > MAX_PREFIX_TERMS:
-        terms.sort(key=lambda t: -_doc_frequency(reader, fieldname, t))
-        terms = terms[:MAX_PREFIX_TERMS]
-    return terms
+        if len(own) == 1:
+            df = _doc_frequency(reader, fieldname, own[0])
+            if df > 0:
+                terms, postings = own, df
+    got = (terms, postings, len(ranked) > len(terms))
+    if cache is not None:
+        if len(cache) >= PREFIX_CACHE_SIZE:
+            cache.pop(next(iter(cache)), None)
+        cache[key] = got
+    return got
 
 
 def _doc_frequency(reader, fieldname: str, text: str) -> int:
@@ -322,31 +371,31 @@ def _doc_frequency(reader, fieldname: str, text: str) -> int:
         return 0
 
 
-def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> wq.Query | None:
+def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
+                 phrases=None, cache=None, notes=None) -> wq.Query | None:
     fields = [clause.field] if clause.field else list(DEFAULT_FIELDS)
     subs = []
     for fieldname in fields:
         if fieldname not in schema:
             continue
         if clause.kind == "prefix":
-            terms = prefix_terms(schema, reader, fieldname, clause.text)
-            for t in terms:
-                if not budget.take():
-                    break
-                subs.append(wq.Term(fieldname, t))
-                highlight.setdefault(fieldname, set()).add(t)
+            subs.extend(_prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes))
             continue
         toks = _analyze(schema, fieldname, clause.text)
         if not toks or not budget.take(len(toks)):
             continue
-        highlight.setdefault(fieldname, set()).update(t for t, _ in toks)
         boost = TITLE_BOOST if fieldname == "title" else 1.0
         if len(toks) == 1:
+            highlight.setdefault(fieldname, set()).add(toks[0][0])
             subs.append(wq.Term(fieldname, toks[0][0], boost=boost))
         else:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
             slop = max(1, max(gaps)) if all(g >= 0 for g in gaps) else 1
-            subs.append(wq.Phrase(fieldname, [t for t, _ in toks], slop=slop, boost=boost))
+            words = [t for t, _ in toks]
+            if phrases is not None:
+                # a phrase or multi-word synonym is marked only where all of it occurs
+                phrases.setdefault(fieldname, set()).add((tuple(words), slop))
+            subs.append(wq.Phrase(fieldname, words, slop=slop, boost=boost))
     if clause.kind == "word" and clause.field is None and EXACT_BOOST > 0 and "spell" in schema and subs:
         # the word exactly as written (accents kept, unstemmed) scores a little more
         exact = [t for t, _ in _analyze(schema, "spell", clause.text)]
@@ -354,33 +403,80 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> 
             subs.append(wq.Term("spell", exact[0], boost=EXACT_BOOST))
     if not subs:
         return None
+    if clause.kind == "prefix" and any(isinstance(q, wq.ConstantScoreQuery) for q in subs):
+        # one large expansion: the whole prefix matches with a constant score (one
+        # cached docnum set instead of a posting list per term and field)
+        terms = []
+        for q in subs:
+            if isinstance(q, wq.ConstantScoreQuery):
+                q = q.child
+            terms.extend(q.subqueries if isinstance(q, wq.Or) else [q])
+        return wq.ConstantScoreQuery(wq.Or(terms), 0.0)
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 
-def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> Built:
-    """The Whoosh query for a parsed query, bounded in size."""
+def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes) -> list[wq.Query]:
+    """The terms of a prefix on one field: scored one by one, or, beyond
+    :data:`PREFIX_SCORED_POSTINGS` postings, one constant-score query (as Lucene
+    does with large expansions: scoring each term costs as much as reading it)."""
+    terms, postings, truncated = prefix_expansion(schema, reader, fieldname, clause.text, cache)
+    picked = []
+    for t in terms:
+        if not budget.take():
+            truncated = True
+            break
+        picked.append(wq.Term(fieldname, t))
+        highlight.setdefault(fieldname, set()).add(t)
+    if truncated and notes is not None and (clause.field or fieldname == "body"):  # one note a clause
+        notes.append(f"Préfixe « {clause.text}* » : seuls les {len(picked)} mots les plus "
+                     "fréquents qui commencent ainsi ont été cherchés.")
+    if picked and postings > PREFIX_SCORED_POSTINGS:
+        return [wq.ConstantScoreQuery(picked[0] if len(picked) == 1 else wq.Or(picked), 0.0)]
+    return picked
+
+
+RESTRICTING_FIELDS = ("title", "source")
+
+
+def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cache=None) -> Built:
+    """The Whoosh query for a parsed query, bounded in size. ``cache``: a dict kept
+    per index generation (prefix expansions)."""
     budget = _Budget(MAX_TERMS)
     highlight: dict[str, set[str]] = {}
-    units = []
+    phrases: dict[str, set] = {}
+    notes: list[str] = []
+    units, filters, scored_filters = [], [], []
     for unit in pq.units:
-        alts = [q for q in (clause_query(c, schema, reader, budget, highlight) for c in unit) if q]
-        if alts:
-            units.append(alts[0] if len(alts) == 1 else wq.Or(alts))
-    negs = [q for q in (clause_query(c, schema, reader, budget, {}) for c in pq.negatives) if q]
+        alts = [q for q in (clause_query(c, schema, reader, budget, highlight, phrases, cache, notes)
+                            for c in unit) if q]
+        if not alts:
+            continue
+        q = alts[0] if len(alts) == 1 else wq.Or(alts)
+        if all(c.field in RESTRICTING_FIELDS for c in unit):
+            # title:/source: restrict to documents whose title/source has the words
+            filters.append(q)
+            if all(c.field == "title" for c in unit):
+                scored_filters.append(q)
+        else:
+            units.append(q)
+    negs = [q for q in (clause_query(c, schema, reader, budget, {}, None, cache) for c in pq.negatives) if q]
     negative = (wq.Or(negs) if len(negs) > 1 else negs[0]) if negs else None
-    if not units:
+    if not units and not filters:
         if pq.units:
             # words were given but none is searchable (only stop words): no match
             return Built(wq.NullQuery, highlight)
         if negative is None:
             return Built(None, highlight, listing=True)
         return Built(wq.AndNot(wq.Every(), negative), highlight, listing=True, negative=negative)
-    if len(units) == 1:
-        q = units[0]
+    positive = units + filters
+    if len(positive) == 1:
+        q = positive[0]
     elif strategy == "andboost":
-        q = wq.Or([wq.And(units, boost=AND_BOOST), wq.Or(units)])
+        q = wq.Or([wq.And(positive, boost=AND_BOOST), wq.Or(positive)])
     else:  # "coord" (factor applied by the collector) and "or"
-        q = wq.Or(units)
+        q = wq.Or(positive)
     if negative is not None:
         q = wq.AndNot(q, negative)
-    return Built(q, highlight, units=units, negative=negative)
+    listing = not units and not scored_filters  # only source: restrictions: newest first
+    return Built(q, highlight, listing=listing, units=units, negative=negative,
+                 filters=filters, scored_filters=scored_filters, phrases=phrases, notes=notes)

@@ -15,21 +15,53 @@ MAX_FRAGMENTS = 3
 ELLIPSIS = "…"
 
 
-def matched_spans(analyzer, text: str, terms) -> list[tuple[int, int, str]]:
-    """``(start, end, term)`` of every token of ``text`` whose analysed form is in ``terms``."""
-    if not terms or not text:
+def matched_spans(analyzer, text: str, terms, phrases=()) -> list[tuple[int, int, str]]:
+    """``(start, end, key)`` of every token of ``text`` whose analysed form is in
+    ``terms``, and of every occurrence of a phrase of ``phrases`` (``(words, slop)``:
+    the analysed words in order, each at most ``slop`` positions after the previous
+    one), marked as one span from its first to its last word, never word by word.
+    Spans do not overlap; a phrase wins over a single word inside it."""
+    if not (terms or phrases) or not text:
         return []
-    out = []
     n = len(text)
+    toks = []
+    for t in analyzer(text, chars=True, positions=True, mode="index"):
+        s, e = t.startchar, t.endchar
+        if t.text and s is not None and e is not None and 0 <= s < e <= n:
+            toks.append((t.text, t.pos, s, e))
+    found = [(s, e, txt) for txt, _, s, e in toks if txt in terms]
+    if phrases:
+        by_first: dict[str, list] = {}
+        for words, slop in phrases:
+            if words:
+                by_first.setdefault(words[0], []).append((words, slop))
+        for i, (txt, pos, s, _) in enumerate(toks):
+            for words, slop in by_first.get(txt, ()):
+                end = _phrase_end(toks, i, words, slop)
+                if end is not None:
+                    found.append((s, end, " ".join(words)))
+    # earliest first, longest first at one start; drop what overlaps a kept span
+    found.sort(key=lambda sp: (sp[0], -sp[1]))
+    out = []
     last_end = -1
-    for t in analyzer(text, chars=True, mode="index"):
-        if t.text in terms:
-            s, e = t.startchar, t.endchar
-            if s is None or e is None or not 0 <= s < e <= n or s < last_end:
-                continue
-            out.append((s, e, t.text))
+    for s, e, key in found:
+        if s >= last_end:
+            out.append((s, e, key))
             last_end = e
     return out
+
+
+def _phrase_end(toks, i: int, words, slop: int) -> int | None:
+    """End character of ``words`` starting at token ``i``, or None."""
+    cur = toks[i][1]
+    end = toks[i][3]
+    j = i
+    for w in words[1:]:
+        j += 1
+        if j >= len(toks) or toks[j][0] != w or not 0 < toks[j][1] - cur <= slop:
+            return None
+        cur, end = toks[j][1], toks[j][3]
+    return end
 
 
 def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:
@@ -91,14 +123,14 @@ def _windows(spans, width: int):
     return sorted(chosen)
 
 
-def snippet(analyzer, text: str, terms, size: int = SNIPPET_CHARS) -> str:
+def snippet(analyzer, text: str, terms, size: int = SNIPPET_CHARS, phrases=()) -> str:
     """One to three fragments of ``text`` (about ``size`` characters in all) around the
     matches, HTML-escaped, matches in ``<mark>``; the opening of the text when
     nothing matches."""
     text = text or ""
     if not text.strip():
         return ""
-    spans = matched_spans(analyzer, text, terms)
+    spans = matched_spans(analyzer, text, terms, phrases)
     if not spans:
         end = _word_end(text, size) if len(text) > size else len(text)
         out = escape(text[:end].strip()) + (" " + ELLIPSIS if end < len(text) else "")
@@ -127,11 +159,16 @@ def snippet(analyzer, text: str, terms, size: int = SNIPPET_CHARS) -> str:
     return " ".join(out.split())
 
 
-def highlight_paragraphs(analyzer, text: str, terms) -> list[str]:
+def highlight_paragraphs(analyzer, text: str, terms, phrases=()) -> list[str]:
     """Every paragraph of ``text`` escaped, matches in ``<mark>``."""
     out = []
     for para in (text or "").split("\n\n"):
         para = para.strip()
         if para:
-            out.append(mark(para, matched_spans(analyzer, para, terms)))
+            out.append(highlight(analyzer, para, terms, phrases))
     return out
+
+
+def highlight(analyzer, text: str, terms, phrases=()) -> str:
+    """All of ``text`` (a title, a paragraph) escaped, matches in ``<mark>``."""
+    return mark(text, matched_spans(analyzer, text, terms, phrases))

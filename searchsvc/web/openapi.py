@@ -36,12 +36,17 @@ _PARAM = lambda name, description, schema, **kw: {  # noqa: E731
 SEARCH_PARAMETERS = [
     _PARAM("q", "Texte de la recherche : mots, \"expressions\", -exclusion, OR, title:, source:, préfixe*.",
            {"type": "string"}),
-    _PARAM("source", "Source(s) à retenir (paramètre répétable : l'une ou l'autre).",
+    _PARAM("source", "Source(s) à retenir, valeurs exactes de la facette « source » (ex. « BBC News » ; "
+           "répétable : l'une ou l'autre ; « unknown » : source inconnue).",
            {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
-    _PARAM("lang", "Langue de l'article (code ISO, ex. fr).", {"type": "string"}),
+    _PARAM("lang", "Langue(s) de l'article (code ISO, ex. fr ; répétable : l'une ou l'autre).",
+           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
     _PARAM("date_from", "Date de début incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
     _PARAM("date_to", "Date de fin incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
-    _PARAM("year", "Année de publication.", {"type": "string", "pattern": r"^\d{4}$"}),
+    _PARAM("year", "Année(s) de publication (répétable : l'une ou l'autre ; les filtres de "
+           "facettes différentes s'appliquent tous).",
+           {"type": "array", "items": {"type": "string", "pattern": r"^(\d{4}|unknown)$"}},
+           style="form", explode=True),
     _PARAM("sort", "Ordre des résultats.", {"type": "string", "enum": ["relevance", "newest", "oldest"],
                                              "default": "relevance"}),
     _PARAM("page", "Page (à partir de 1).", {"type": "integer", "minimum": 1, "default": 1}),
@@ -182,10 +187,12 @@ _DOCUMENT = {
             },
             "Hit": {
                 "type": "object", "additionalProperties": False,
-                "required": ["id", "title", "source", "date", "url", "lang", "score", "snippet",
-                             "group", "copies"],
+                "required": ["id", "title", "title_html", "source", "date", "url", "lang", "score",
+                             "snippet", "partial", "group", "copies"],
                 "properties": {
                     **ARTICLE_META,
+                    "title_html": {"type": ["string", "null"],
+                                   "description": "Titre en HTML : texte échappé, mots trouvés dans <mark>."},
                     "score": {"type": ["number", "null"]},
                     "snippet": {"type": "string",
                                 "description": "Extrait HTML : texte échappé, mots trouvés dans <mark>."},
@@ -197,6 +204,9 @@ _DOCUMENT = {
                                        "au plus 5 dans « items ».",
                         "properties": {"count": {"type": "integer", "minimum": 0},
                                        "items": {"type": "array", "maxItems": 5, "items": COPY_MEMBER}}},
+                    "partial": {"type": "boolean",
+                                "description": "Vrai : l'article ne contient qu'une partie des mots "
+                                               "(compté dans total_partial, classé après les autres)."},
                 },
             },
             "FacetValue": {
@@ -205,11 +215,16 @@ _DOCUMENT = {
             },
             "SearchResult": {
                 "type": "object", "additionalProperties": False,
-                "required": ["query", "total", "total_stories", "page", "per_page", "took_ms", "results",
-                             "facets", "facets_count", "copies", "suggestion"],
+                "required": ["query", "total", "total_stories", "total_partial", "page", "per_page",
+                             "took_ms", "results", "facets", "facets_count", "copies", "suggestion",
+                             "notes"],
                 "properties": {
                     "query": {"type": "string"},
-                    "total": {"type": "integer", "minimum": 0},
+                    "total": {"type": "integer", "minimum": 0,
+                              "description": "Articles contenant tous les mots de la requête (les requêtes "
+                                             "longues : le nombre de mots indiqué dans « notes »)."},
+                    "total_partial": {"type": "integer", "minimum": 0,
+                                      "description": "Articles contenant une partie des mots seulement."},
                     "total_stories": {"type": "integer", "minimum": 0,
                                       "description": "Groupes de copies distincts parmi les articles trouvés."},
                     "facets_count": {"type": "string", "enum": ["articles", "stories"]},
@@ -224,6 +239,9 @@ _DOCUMENT = {
                                        for k in ("source", "year", "month", "lang")},
                     },
                     "suggestion": NULLABLE_STR,
+                    "notes": {"type": "array", "items": {"type": "string"},
+                              "description": "Remarques en français : règle des requêtes longues, temps de "
+                                             "calcul dépassé (résultats incomplets)…"},
                 },
             },
             "Document": {
@@ -231,6 +249,8 @@ _DOCUMENT = {
                 "required": ["id", "title", "source", "date", "url", "lang", "text"],
                 "properties": {
                     **ARTICLE_META,
+                    "title_html": {"type": ["string", "null"],
+                                   "description": "Avec ?q= : titre en HTML échappé, mots trouvés dans <mark>."},
                     "text": {"type": "string", "description": "Texte nettoyé, paragraphes séparés par une ligne vide."},
                     "highlighted": {"type": "array", "items": {"type": "string"},
                                     "description": "Avec ?q= : paragraphes en HTML échappé, mots trouvés dans <mark>."},

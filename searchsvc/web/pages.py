@@ -7,6 +7,7 @@ import math
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from searchsvc.search import matching
 from searchsvc.web import get_engine
 from searchsvc.web.api import MAX_ID_LENGTH
 
@@ -38,7 +39,7 @@ def _form_state(args: MultiDict) -> dict:
         "q": args.get("q", ""),
         "sources": args.getlist("source"),
         "lang": args.getlist("lang"),
-        "year": args.get("year", ""),
+        "years": args.getlist("year"),
         "month": args.get("month", ""),
         "date_from": "" if args.get("month") else args.get("date_from", ""),
         "date_to": "" if args.get("month") else args.get("date_to", ""),
@@ -113,22 +114,24 @@ def search():
     pages = []
     if result is not None:
         f = result["facets"]
-        year = form["year"]
+        # months are offered under a year when exactly one is chosen
+        year = form["years"][0] if len(form["years"]) == 1 else ""
         facets = {
             "source": _facet_items(f.get("source", []), form["sources"]),
             "lang": _facet_items(f.get("lang", []), form["lang"]),
-            "year": _years_newest_first(_facet_items(f.get("year", []), [year] if year else [])),
+            "year": _years_newest_first(_facet_items(f.get("year", []), form["years"])),
             "month": sorted(
                 _facet_items([m for m in f.get("month", []) if year and (m["value"] or "").startswith(year + "-")],
                              [form["month"]] if form["month"] else []),
                 key=lambda m: m["key"]),
         }
         shown = result["total"] if result["copies"] == "all" else result["total_stories"]
-        n_pages = max(1, math.ceil(shown / result["per_page"]))
+        n_pages = max(1, math.ceil((shown + result["total_partial"]) / result["per_page"]))
         pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
         result = dict(result, n_pages=n_pages)
     return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
-                           error=error, error_field=error_field, info=info, sorts=SORTS, url_with=url_with), status
+                           error=error, error_field=error_field, info=info, sorts=SORTS, url_with=url_with,
+                           matching_rule=matching.describe_fr()), status
 
 
 @bp.get("/documents/<path:doc_id>")

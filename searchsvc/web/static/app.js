@@ -24,7 +24,7 @@
                "zh-cn": "chinois", zh: "chinois", ja: "japonais", ko: "coréen", fa: "persan",
                tr: "turc", pl: "polonais"};
   var FILTER_KEYS = ["source", "lang", "year", "month", "date_from", "date_to"];
-  var EXCLUSIVE = {year: true, month: true, lang: true};  // one value at a time
+  var EXCLUSIVE = {month: true};  // one value at a time (years, sources, languages: any of)
   var NULL_KEY = "unknown";  // checkbox value of the "unknown" facet bucket
 
   var apiUrl = form.getAttribute("data-api");
@@ -37,6 +37,9 @@
     suggestion: document.getElementById("suggestion"),
     error: document.getElementById("error"),
     hits: document.getElementById("hits"),
+    partialHits: document.getElementById("hits-partial"),
+    partialHeading: document.getElementById("partial-heading"),
+    notes: document.getElementById("notes"),
     empty: document.getElementById("empty"),
     pagination: document.getElementById("pagination"),
     facets: document.getElementById("facets")
@@ -148,8 +151,11 @@
 
   // -- rendering -------------------------------------------------------------
 
-  /* Results listed: every article with copies=all, else one per copy group. */
-  function shownTotal(r) { return r.copies === "all" ? r.total : r.total_stories; }
+  /* Results listed: every full match with copies=all, else one per copy group; then
+     every partial match. */
+  function shownTotal(r) {
+    return (r.copies === "all" ? r.total : r.total_stories) + (r.total_partial || 0);
+  }
 
   function renderSummary(r) {
     clear(el.summary);
@@ -162,11 +168,20 @@
         plural(r.total_stories, "histoire distincte", "histoires distinctes") +
         (r.copies !== "all" && r.total_stories < r.total ? ", une par groupe de copies" : "") + ")"));
     } else {
-      el.summary.appendChild(document.createTextNode("Aucun article trouvé"));
+      el.summary.appendChild(document.createTextNode(
+        r.total_partial ? "Aucun article ne contient tous les mots" : "Aucun article trouvé"));
+    }
+    if (r.total_partial) {
+      el.summary.appendChild(document.createTextNode(", "));
+      el.summary.appendChild(h("span", {"class": "summary-partial"}, intFr(r.total_partial) + " " +
+        plural(r.total_partial, "en contient", "en contiennent") + " une partie"));
     }
     var tail = " en " + msFr(r.took_ms);
     if (pages > 1) { tail += " · page " + r.page + " sur " + intFr(pages); }
     el.summary.appendChild(document.createTextNode(tail));
+    clear(el.notes);
+    (r.notes || []).forEach(function (note) { el.notes.appendChild(h("li", null, note)); });
+    el.notes.hidden = !(r.notes && r.notes.length);
   }
 
   function renderSuggestion(r) {
@@ -184,11 +199,20 @@
 
   function renderHits(r, query) {
     clear(el.hits);
-    el.hits.setAttribute("start", String((r.page - 1) * r.per_page + 1));
+    clear(el.partialHits);
+    var first = (r.page - 1) * r.per_page + 1;
+    var full = r.results.filter(function (hit) { return !hit.partial; });
+    el.hits.setAttribute("start", String(first));
+    el.partialHits.setAttribute("start", String(first + full.length));
+    el.partialHeading.hidden = full.length === r.results.length;
+    var count = el.partialHeading.querySelector(".partial-count");
+    if (count) { count.textContent = "(" + intFr(r.total_partial || 0) + ")"; }
     r.results.forEach(function (hit) {
-      var li = h("li", {"class": "hit"});
+      var li = h("li", {"class": hit.partial ? "hit hit-partial" : "hit"});
       var title = h("h3", {"class": "hit-title"});
-      title.appendChild(h("a", {href: docUrl(hit.id, query)}, hit.title || "Sans titre"));
+      var link = h("a", {href: docUrl(hit.id, query)});
+      if (hit.title_html) { appendSnippet(link, hit.title_html); } else { link.textContent = hit.title || "Sans titre"; }
+      title.appendChild(link);
       li.appendChild(title);
       var meta = h("p", {"class": "hit-meta"});
       meta.appendChild(h("span", {"class": "hit-source"}, hit.source || "source inconnue"));
@@ -208,7 +232,7 @@
       appendSnippet(snippet, hit.snippet);
       li.appendChild(snippet);
       if (hit.copies && hit.copies.count) { li.appendChild(renderCopies(hit, query)); }
-      el.hits.appendChild(li);
+      (hit.partial ? el.partialHits : el.hits).appendChild(li);
     });
   }
 
@@ -247,7 +271,7 @@
     clear(el.empty);
     el.empty.hidden = r.results.length > 0;
     if (r.results.length) { return; }
-    if (r.total && r.page > 1) {
+    if (shownTotal(r) && r.page > 1) {
       el.empty.appendChild(h("p", null, "Cette page est au-delà des résultats."));
       return;
     }
@@ -339,13 +363,14 @@
     var focusKey = active && active.type === "checkbox" && el.facets.contains(active)
       ? [active.name, active.value] : null;
     var f = r.facets || {};
-    var year = p.get("year") || "";
+    var chosenYears = p.getAll("year");
+    var year = chosenYears.length === 1 ? chosenYears[0] : "";  // months under a single year
     var month = p.get("month") || "";
     var months = facetItems((f.month || []).filter(function (m) {
       return year && (m.value || "").indexOf(year + "-") === 0;
     }), month ? [month] : []).sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
     var sources = facetItems(f.source, p.getAll("source"));
-    var years = facetItems(f.year, year ? [year] : []).sort(function (a, b) {  // newest first, unknown last
+    var years = facetItems(f.year, chosenYears).sort(function (a, b) {  // newest first, unknown last
       if ((a.key === NULL_KEY) !== (b.key === NULL_KEY)) { return a.key === NULL_KEY ? 1 : -1; }
       return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
     });
@@ -376,18 +401,17 @@
     clear(el.error);
     el.error.hidden = false;
     el.error.appendChild(h("p", null, message || "La recherche a échoué. Réessayez dans un instant."));
-    clear(el.hits);
-    el.empty.hidden = true;
-    el.pagination.hidden = true;
-    el.suggestion.hidden = true;
-    clear(el.summary);
+    [el.hits, el.partialHits, el.summary, el.notes].forEach(clear);
+    el.empty.hidden = el.pagination.hidden = el.suggestion.hidden = true;
+    el.partialHeading.hidden = el.notes.hidden = true;
   }
 
   function renderIdle() {
-    [el.hits, el.facets, el.summary].forEach(clear);
+    [el.hits, el.partialHits, el.facets, el.summary, el.notes].forEach(clear);
     el.summary.textContent = (isNaN(indexed) ? "" : intFr(indexed) + " " +
       plural(indexed, "article indexé", "articles indexés") + ". ") + "Tapez des mots pour chercher.";
     el.error.hidden = el.empty.hidden = el.pagination.hidden = el.suggestion.hidden = true;
+    el.partialHeading.hidden = el.notes.hidden = true;
   }
 
   function render(r, p) {
