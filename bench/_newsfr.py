@@ -24,7 +24,17 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-DATASET_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "news-fr"
+def shared_datasets() -> Path:
+    """``../shared/datasets`` of the checkout; from a worktree nested one level
+    deeper (``/work/wt/<name>``), the first ``shared/datasets`` found upwards."""
+    root = Path(__file__).resolve().parent.parent
+    for parent in root.parents:
+        if (parent / "shared" / "datasets").is_dir():
+            return parent / "shared" / "datasets"
+    return root.parent / "shared" / "datasets"
+
+
+DATASET_DIR = shared_datasets() / "news-fr"
 NEWS = DATASET_DIR / "news_fr.jsonl.gz"
 TOTAL = 33_930
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from searchsvc.analysis import fold
+from searchsvc.analysis import NUMBER_RE, fold
+from searchsvc.search import accents
 from searchsvc.synonyms import words_key
 
 DEFAULT_FIELDS = ("title", "body")
@@ -111,7 +112,8 @@ def tokenize(text: str) -> list:
             if phrase.strip():
                 items.append(Clause("phrase", phrase, fieldname, negated))
             continue
-        j = i
+        number = NUMBER_RE.match(text, i)  # "50 000": one word, as in the documents
+        j = number.end() if number else i
         while j < n and not text[j].isspace() and text[j] not in '"()[]{}':
             j += 1
         word = text[i:j]
@@ -354,7 +356,10 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight) -> 
             subs.append(wq.Term("spell", exact[0], boost=EXACT_BOOST))
     if not subs:
         return None
-    return subs[0] if len(subs) == 1 else wq.Or(subs)
+    q = subs[0] if len(subs) == 1 else wq.Or(subs)
+    if clause.kind in ("word", "phrase"):
+        q = accents.restrict(q, clause.text, schema, reader)  # words typed with accents
+    return q
 
 
 def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY) -> Built:

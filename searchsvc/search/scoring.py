@@ -143,6 +143,10 @@ class Scorer:
                     if d in docs:
                         acc[d] = acc.get(d, 0.0) + s
             return _scaled(acc, q.boost)
+        if isinstance(q, wq.And) and q.subqueries:
+            # a unit restricted by filters (accents): its first part's score, where all match
+            docs = docset(q)
+            return {d: s for d, s in self.unit(reader, q.subqueries[0], docset).items() if d in docs}
         # anything else: matched documents, no score of their own
         return {d: 0.0 for d in docset(q)}
 
@@ -248,6 +252,8 @@ def _field_terms(units, fieldname: str) -> set[tuple[str, float]]:
         elif isinstance(q, wq.Or):
             for sub in q.subqueries:
                 walk(sub, boost * q.boost)
+        elif isinstance(q, wq.And) and q.subqueries:
+            walk(q.subqueries[0], boost * q.boost)  # the rest are filters
 
     for u in units:
         walk(u, 1.0)
