@@ -7,9 +7,11 @@ sentence, and prints:
 
 1. accent collisions: pairs (a word typed with accents, a differently accented
    word) that the folded stem merges ("côte"/"côté", "pêche"/"péché",
-   "thé"/"The", "Moïse"/"mois"); before: every such pair matches (same term);
+   "thé"/"The", "porté"/"porte"); before: every such pair matches (same term);
    after: the pairs that still match through the ``forms`` field's accent
-   check (:func:`searchsvc.analysis.accents_compatible`);
+   check (:func:`searchsvc.analysis.accents_compatible`): those whose other word
+   is in lower case without accents, matched as the unaccented spelling where
+   it is the document's only form of the stem;
 2. proper-noun collisions: proper nouns (capitalised in >= 90 % of their
    occurrences inside sentences, >= 5 of them) whose index term is the term of a
    different common word (lower case in >= 50 %, >= 5 occurrences); before: with
@@ -112,7 +114,9 @@ def accent_collisions(forms: Counter, examples: int) -> None:
                     continue  # the same word, or a capital that lost its accent ("Etat")
                 pairs += 1
                 tokens_before += forms[w]
-                still = bool(form) and accents_compatible(q, form)
+                # still matched: a word in lower case without accents (the unaccented
+                # spelling rule: documents where the stem only occurs so still match)
+                still = not form or accents_compatible(q, form)
                 if still:
                     kept += 1
                     tokens_after += forms[w]

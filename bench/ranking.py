@@ -143,11 +143,31 @@ def ours_ranker(engine):
     return rank
 
 
+def apply(variant: str) -> dict:
+    """Set ``NAME=value,...`` on the ranking/query/scoring modules; returns the old values."""
+    from searchsvc.search import query, ranking, scoring
+
+    old = {}
+    for item in filter(None, variant.split(",")):
+        name, value = item.split("=")
+        mod = next(m for m in (ranking, query, scoring) if hasattr(m, name))
+        old[name] = (mod, getattr(mod, name))
+        setattr(mod, name, type(getattr(mod, name))(float(value)) if not isinstance(getattr(mod, name), str) else value)
+    return old
+
+
+def restore(old: dict) -> None:
+    for name, (mod, value) in old.items():
+        setattr(mod, name, value)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="index only the first N news-fr articles")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--sets", default="newsfr,piaf")
+    ap.add_argument("--variants", default="", help="';'-separated NAME=value,... settings to measure "
+                    "beside the shipped ranking (e.g. PROX_WEIGHT=1,PROX_WINDOW=5;QUESTION_WEIGHT=0.2)")
     args = ap.parse_args(argv)
 
     summary = []
@@ -156,9 +176,16 @@ def main(argv=None) -> int:
         base = evaluate(f"{name}: SQLite FTS5 (bm25, OR)", queries, fts5)
         engine = SearchEngine(index_dir)
         mrr = evaluate(f"{name}: searchsvc", queries, ours_ranker(engine))
-        engine.close()
         summary.append(f"{name}: MRR@10 {mrr[0]:.4f} vs FTS5 {base[0]:.4f} "
                        f"(delta {mrr[0] - base[0]:+.4f}; target +0.05)")
+        for variant in filter(None, args.variants.split(";")):
+            old = apply(variant)
+            try:
+                v = evaluate(f"{name}: {variant}", queries, ours_ranker(engine))
+            finally:
+                restore(old)
+            summary.append(f"  {name} {variant}: {v[0] - base[0]:+.4f} over FTS5")
+        engine.close()
     print("\n".join(summary))
     return 0
 

@@ -34,14 +34,14 @@ stemming: the vocabulary for "did you mean" suggestions.
 
 Accents: folding before stemming makes "côte" and "côté", "pêche" and
 "péché", "thé" and "The" one term. ``form_terms()`` gives, for each distinct
-word of a text that carries an accent (or whose capitals may have lost one:
-"Etat", "ETATS-UNIS"), a term ``<index term>|<mark><word as written>``: the
+word of a text that carries an accent or a capital ("côté", "Etat",
+"ETATS-UNIS", "The"), a term ``<index term>|<mark><word as written>``: the
 ``forms`` field of the index holds them, so that a query word typed *with*
-accents can be restricted to the documents where a compatibly accented form
-of it occurs (:func:`accents_compatible`), while a word typed without accents
-keeps matching every accented form. A French document without a single
-accented letter gets :data:`NOACCENT` instead: its unaccented spellings match
-accented queries.
+accents can leave out the documents whose forms of its term all disagree
+with its accents (:func:`accents_compatible`; see
+:mod:`searchsvc.search.accents`), while a word typed without accents keeps
+matching every form. A French document without a single accented letter gets
+:data:`NOACCENT` instead: its spellings never disagree.
 """
 
 from __future__ import annotations
@@ -169,14 +169,14 @@ _ACCENTED_RE = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u017f
 def accent_form(word: str) -> str:
     """A word as written, for accent comparisons: lower case, NFC, ligatures
     expanded (``œ`` is no accent), prefixed by ``*`` when it is in capitals (its
-    accents may all have been dropped) or ``^`` when only its first letter is an
-    unaccented capital that could carry one ("Etat"); ``""`` for a word
-    without any accent nor such a capital."""
+    accents may all have been dropped) or ``^`` when it starts with a capital
+    (which may have lost its accent: "Etat"); ``""`` for a word in lower case
+    without any accent."""
     lw = unicodedata.normalize("NFC", word.lower()).translate(_LIGATURES)
     plain = fold(lw) == lw
     if len(word) > 1 and word.isupper():
         mark = "*"
-    elif word[0].isupper() and word[0] in "AEIOUYC":
+    elif word[0].isupper():
         mark = "^"
     elif plain:
         return ""
@@ -217,8 +217,8 @@ def form_terms(text: str, lang: str | None = "fr") -> list[str]:
     text of at least 200 characters without a single accented letter."""
     if not text:
         return []
-    if _ACCENTED_RE.search(text) is None:
-        return [NOACCENT] if lang in (None, "fr") and len(text) >= 200 else []
+    if lang in (None, "fr") and len(text) >= 200 and _ACCENTED_RE.search(text) is None:
+        return [NOACCENT]
     cache = _FORM_CACHE
     out: dict[str, None] = {}
     for word in dict.fromkeys(TOKEN_RE.findall(text)):

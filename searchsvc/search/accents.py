@@ -1,12 +1,16 @@
 """Accent restriction of query words typed with accents.
 
 The index terms are folded stems: "côte" and "côté", "pêche" and "péché",
-"thé" and "The", "Moïse" and "mois" share one. A query word typed *without*
-accents keeps matching all of them ("Coree" finds "Corée"); a word typed *with*
-accents is restricted to the documents where a form of it with compatible
-accents occurs (the ``forms`` field, see :func:`searchsvc.analysis.form_terms`),
-or that are French texts written without any accent (their unaccented spelling).
-The restriction is a document filter: the word still scores through its stem.
+"thé" and "The" share one. A query word typed *without* accents keeps matching
+all of them ("Coree" finds "Corée"). A word typed *with* accents matches the
+documents where it occurs with the same accents (an unaccented capital counts
+as any accent: "Etat" for "État") or in its unaccented spelling ("cote" for
+"côte", a text written without accents); it leaves out the documents whose
+forms of its term all carry other accents or contradict them ("côté", "péché",
+"The"): they hold a different word. The ``forms`` field
+(:func:`searchsvc.analysis.form_terms`) holds the accented and capitalised forms
+of each document. The restriction is a document filter: the word still scores
+through its stem.
 """
 
 from __future__ import annotations
@@ -38,31 +42,35 @@ def accented_words(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def compatible_forms(reader, term: str, form: str) -> list[str]:
-    """The ``forms`` terms of ``term`` whose accents agree with ``form``."""
+def family_forms(reader, term: str, form: str) -> tuple[list[str], list[str]]:
+    """The ``forms`` terms of ``term``: (those whose accents agree with ``form``, the others)."""
     prefix = term + "|"
-    out = []
+    agree, other = [], []
     try:
         for i, t in enumerate(reader.expand_prefix(FORMS_FIELD, prefix)):
             if i >= MAX_FORMS_SCAN:
                 break
             t = t.decode("utf-8") if isinstance(t, bytes) else t
-            if accents_compatible(form, t[len(prefix):]):
-                out.append(t)
+            (agree if accents_compatible(form, t[len(prefix):]) else other).append(t)
     except (KeyError, ValueError, UnicodeError):
-        return []
-    return out
+        return [], []
+    return agree, other
+
+
+def _any(terms: list[str]) -> wq.Query:
+    return wq.Or([wq.Term(FORMS_FIELD, t) for t in terms])
 
 
 def restrict(q: wq.Query, text: str, schema, reader) -> wq.Query:
-    """``q`` (the query of a word or phrase typed as ``text``) restricted to the
-    documents where each of its accented words occurs with compatible accents."""
+    """``q`` (the query of a word or phrase typed as ``text``) without the documents
+    where an accented word of ``text`` only occurs with other accents."""
     if FORMS_FIELD not in schema:
         return q
-    filters = []
+    excluded = []
     for term, form in accented_words(text):
-        terms = compatible_forms(reader, term, form) + [NOACCENT]
-        filters.append(wq.Or([wq.Term(FORMS_FIELD, t) for t in terms]))
-    if not filters:
+        agree, other = family_forms(reader, term, form)
+        if other:
+            excluded.append(wq.AndNot(_any(other), _any(agree + [NOACCENT])))
+    if not excluded:
         return q
-    return wq.And([q] + filters)
+    return wq.AndNot(q, excluded[0] if len(excluded) == 1 else wq.Or(excluded))

@@ -33,6 +33,8 @@ from math import log
 
 from whoosh.scoring import BM25F, BM25FScorer
 
+from searchsvc.analysis import analyze
+
 COORD_POWER = 0.5
 
 
@@ -61,6 +63,21 @@ EARLY_WORDS = 50
 EARLY_BONUS = 1.5
 K1 = 1.5
 B = 0.75
+
+#: Term proximity (BM25TP, :meth:`searchsvc.search.scoring.Scorer.proximity_bonus`):
+#: weight of the bonus (0: off) and the largest distance counted, in positions.
+PROX_WEIGHT = 0.0
+PROX_WINDOW = 5
+
+#: Question words: a unit made only of them ("Combien", "Quel", "Pourquoi") weighs
+#: QUESTION_WEIGHT of a word and is left out of the coordination count (analysed
+#: forms: the stems of the French analysis).
+QUESTION_WORDS = ("combien comment pourquoi quand quel quelle quels quelles lequel laquelle "
+                  "lesquels lesquelles quoi")
+QUESTION_WEIGHT = 1.0
+
+
+QUESTION_TERMS = frozenset(t for w in QUESTION_WORDS.split() for t in analyze(w))
 
 
 class _EarlyScorer(BM25FScorer):

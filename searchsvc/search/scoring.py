@@ -143,10 +143,10 @@ class Scorer:
                     if d in docs:
                         acc[d] = acc.get(d, 0.0) + s
             return _scaled(acc, q.boost)
-        if isinstance(q, wq.And) and q.subqueries:
-            # a unit restricted by filters (accents): its first part's score, where all match
+        if isinstance(q, wq.AndNot):
+            # a unit with documents left out (accents): its own score, where it still matches
             docs = docset(q)
-            return {d: s for d, s in self.unit(reader, q.subqueries[0], docset).items() if d in docs}
+            return {d: s for d, s in self.unit(reader, q.a, docset).items() if d in docs}
         # anything else: matched documents, no score of their own
         return {d: 0.0 for d in docset(q)}
 
@@ -203,20 +203,75 @@ class Scorer:
                     extra[d] += k * w / (w + norms[d])
         return extra
 
+    def proximity_bonus(self, reader, unit_terms, candidates: list[int]) -> dict[int, float]:
+        """BM25TP-style term proximity (Rasolofo & Savoy 2003) for the candidates:
+        each pair of occurrences of body terms of two different query units at most
+        ``ranking.PROX_WINDOW`` positions apart adds ``idf(other) / distance ** 2`` to
+        both terms' proximity weight, which is saturated like a term frequency."""
+        weight, window = ranking.PROX_WEIGHT, ranking.PROX_WINDOW
+        extra = dict.fromkeys(candidates, 0.0)
+        if not weight or len({u for _, u, _ in unit_terms}) < 2:
+            return extra
+        wanted = set(candidates)
+        terms = [(text, unit, boost, min(1.0, self.idf(reader, "body", text)), self.idf(reader, "body", text),
+                  read_positions(reader, "body", text, wanted)) for text, unit, boost in unit_terms]
+        norms = self.norms(reader, "body")
+        k1 = self.k1
+        for d in candidates:
+            present = [(unit, boost, cap, idf, pos[d]) for _, unit, boost, cap, idf, pos in terms if d in pos]
+            if len(present) < 2:
+                continue
+            acc = [0.0] * len(present)
+            for i in range(len(present)):
+                ui, _, _, idf_i, pi = present[i]
+                for j in range(i + 1, len(present)):
+                    uj, _, _, idf_j, pj = present[j]
+                    if ui == uj:
+                        continue
+                    tp = 0.0
+                    for p in pi:
+                        lo = bisect_right(pj, p - window - 1)
+                        for q in pj[lo:]:
+                            if q > p + window:
+                                break
+                            if q != p:
+                                tp += 1.0 / ((q - p) ** 2)
+                    if tp:
+                        acc[i] += idf_j * tp
+                        acc[j] += idf_i * tp
+            total = 0.0
+            for (_, boost, cap, _, _), a in zip(present, acc):
+                if a:
+                    total += boost * cap * a * (k1 + 1) / (a + norms[d])
+            extra[d] = weight * total
+        return extra
+
     def top(self, reader, units, docset, pool, limit, datekey, coord_table=None):
         """The best ``limit`` documents of ``pool`` (the filtered matches):
-        ``[(score, docnum)]``, equal scores newest first."""
+        ``[(score, docnum)]``, equal scores newest first.
+
+        Units made only of question words (``ranking.QUESTION_TERMS``: "combien",
+        "quel", "pourquoi"...) weigh ``ranking.QUESTION_WEIGHT`` and are left out
+        of the coordination count."""
+        question = [_is_question(u) for u in units]
         scored = [self.unit(reader, u, docset) for u in units]
+        if any(question):
+            w = ranking.QUESTION_WEIGHT
+            scored = [_scaled(part, w) if q else part for part, q in zip(scored, question)]
+            if coord_table is not None:
+                n = len(units) - sum(question)
+                coord_table = ranking.coord_table(n) if n >= 1 else None
         total: dict[int, float] = {}
         counts: dict[int, int] = {}
-        for part in scored:
+        for part, q in zip(scored, question):
             get = total.get
             cget = counts.get
             for d, s in part.items():
                 total[d] = get(d, 0.0) + s
-                counts[d] = cget(d, 0) + 1
+                if not q:
+                    counts[d] = cget(d, 0) + 1
         if coord_table is not None:
-            total = {d: s * coord_table[counts[d]] for d, s in total.items()}
+            total = {d: s * coord_table[counts.get(d, 0)] for d, s in total.items()}
         window = max(RERANK, limit)
         best = heapq.nlargest(window, pool, key=lambda d: (total.get(d, 0.0), datekey[d], -d))
         body_terms = sorted(_field_terms(units, "body"))
@@ -226,10 +281,21 @@ class Scorer:
             if exact_terms:
                 for d, x in self.exact_bonus(reader, exact_terms, best).items():
                     extra[d] += x
+            if ranking.PROX_WEIGHT:
+                unit_terms = [(t, i, b) for i, u in enumerate(units) if not question[i]
+                              for t, b in sorted(_field_terms([u], "body"))]
+                for d, x in self.proximity_bonus(reader, unit_terms, best).items():
+                    extra[d] += x
             factor = (lambda d: coord_table[counts.get(d, 0)]) if coord_table is not None else (lambda d: 1.0)
             best.sort(key=lambda d: (total.get(d, 0.0) + extra[d] * factor(d), datekey[d], -d), reverse=True)
             return [(total.get(d, 0.0) + extra[d] * factor(d), d) for d in best[:limit]]
         return [(total.get(d, 0.0), d) for d in best[:limit]]
+
+
+def _is_question(unit) -> bool:
+    """Whether every term of a unit is a question word."""
+    terms = [t for f in ("body", "title") for t, _ in _field_terms([unit], f)]
+    return bool(terms) and all(t in ranking.QUESTION_TERMS for t in terms)
 
 
 def _scaled(scores: dict[int, float], boost: float) -> dict[int, float]:
@@ -252,8 +318,8 @@ def _field_terms(units, fieldname: str) -> set[tuple[str, float]]:
         elif isinstance(q, wq.Or):
             for sub in q.subqueries:
                 walk(sub, boost * q.boost)
-        elif isinstance(q, wq.And) and q.subqueries:
-            walk(q.subqueries[0], boost * q.boost)  # the rest are filters
+        elif isinstance(q, wq.AndNot):
+            walk(q.a, boost * q.boost)  # what is left out only filters
 
     for u in units:
         walk(u, 1.0)
