@@ -145,12 +145,12 @@ def ours_ranker(engine):
 
 def apply(variant: str) -> dict:
     """Set ``NAME=value,...`` on the ranking/query/scoring modules; returns the old values."""
-    from searchsvc.search import query, ranking, scoring
+    from searchsvc.search import accents, query, ranking, scoring
 
     old = {}
     for item in filter(None, variant.split(",")):
         name, value = item.split("=")
-        mod = next(m for m in (ranking, query, scoring) if hasattr(m, name))
+        mod = next(m for m in (ranking, query, scoring, accents) if hasattr(m, name))
         old[name] = (mod, getattr(mod, name))
         setattr(mod, name, type(getattr(mod, name))(float(value)) if not isinstance(getattr(mod, name), str) else value)
     return old

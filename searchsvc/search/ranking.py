@@ -66,7 +66,7 @@ B = 0.75
 
 #: Term proximity (BM25TP, :meth:`searchsvc.search.scoring.Scorer.proximity_bonus`):
 #: weight of the bonus (0: off) and the largest distance counted, in positions.
-PROX_WEIGHT = 0.0
+PROX_WEIGHT = 1.0
 PROX_WINDOW = 5
 
 #: Question words: a unit made only of them ("Combien", "Quel", "Pourquoi") weighs
@@ -74,7 +74,13 @@ PROX_WINDOW = 5
 #: forms: the stems of the French analysis).
 QUESTION_WORDS = ("combien comment pourquoi quand quel quelle quels quelles lequel laquelle "
                   "lesquels lesquelles quoi")
-QUESTION_WEIGHT = 1.0
+QUESTION_WEIGHT = 0.1
+
+#: Multipliers of the title matches, of the exact-form bonus (on top of the
+#: query's TITLE_BOOST / EXACT_BOOST) and of the early-position bonus.
+TITLE_WEIGHT = 1.0
+EXACT_WEIGHT = 1.0
+EARLY_WEIGHT = 1.0
 
 
 QUESTION_TERMS = frozenset(t for w in QUESTION_WORDS.split() for t in analyze(w))
