@@ -36,6 +36,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/index_speed.py
 	$(BIN)/python bench/ranking.py
 	$(BIN)/python bench/query_speed.py
+	nice $(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT

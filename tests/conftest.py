@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -47,19 +48,181 @@ def fixture_corpus(tmp_path_factory, seed_corpus) -> Path:
     return dst
 
 
+# -- index shapes ---------------------------------------------------------------
+#
+# The search, stats, web and CLI suites run against each of these shapes of one
+# logical content (same documents, same fields): readers must not depend on how
+# the index was written. Each shape is built once per session.
+#
+# ``one-segment``         one full build, one process: one segment, no deletions
+# ``segments-deletions``  a full build rolling small segments, then incremental runs that
+#                         add, update (and restore) and delete files, with the merging of
+#                         small segments turned off (as for segments over
+#                         SMALL_SEGMENT_DOCS): many segments, deleted documents in them
+# ``incremental-runs``    the same sequence of incremental runs with the normal merge policy
+# ``workers``             a full build by two spawned worker processes, rolling small segments
+INDEX_SHAPES = ("one-segment", "segments-deletions", "incremental-runs", "workers")
+
+
+@pytest.fixture(scope="session", params=INDEX_SHAPES)
+def index_shape(request) -> str:
+    """The shape of the indexes given by ``built_index`` and :func:`shaped_articles_index`."""
+    return request.param
+
+
+#: postings (MB) at which a worker rolls to a new segment in the small-segment shapes
+SMALL_LIMITMB = 0.02
+
+
+def _few_files_per_worker(mp):
+    """Worker processes even for a handful of files, each rolling small segments (which
+    worker gets which file is up to the scheduler: segments >= 2 either way)."""
+    import searchsvc.indexer.build as build
+
+    mp.setattr(build, "MIN_FILES_PER_WORKER", 2)
+    mp.setattr(build, "CHUNK", 1)
+    mp.setattr(build, "LIMITMB", SMALL_LIMITMB)
+
+
+def _with_sidecars(path: Path) -> list[Path]:
+    """The file and its sidecars."""
+    from searchsvc.indexer.state import sidecars
+
+    return [path, *sidecars(path)]
+
+
+def _steps(items: list, decoys: int = 2) -> list[dict]:
+    """A sequence of incremental runs over ``items`` that ends with exactly ``items``.
+
+    Run 1 indexes the first batch and ``decoys`` extra items; later runs add the
+    next batches, change two items (restored in the last run) and delete the decoys.
+    """
+    n = len(items)
+    batches = [items[i * n // 4:(i + 1) * n // 4] for i in range(4)]
+    changed = items[:2]
+    return [
+        {"add": batches[0], "decoys": list(range(decoys))},
+        {"add": batches[1], "change": changed[:1], "delete_decoys": [0]},
+        {"add": batches[2], "change": changed[1:]},
+        {"add": batches[3], "restore": changed, "delete_decoys": list(range(1, decoys))},
+    ]
+
+
+def build_corpus_index(corpus: Path, index: Path, shape: str, work: Path) -> Path:
+    """Index ``corpus`` into ``index`` with ``searchsvc.indexer.reindex`` in the given shape.
+
+    The incremental shapes replay their runs on a copy of the corpus in ``work``.
+    """
+    from searchsvc.indexer import reindex
+
+    if shape == "one-segment":
+        report = reindex(corpus, index, full=True, workers=1)
+        assert not report.skipped, report.skipped
+        return index
+    if shape == "workers":
+        with pytest.MonkeyPatch.context() as mp:
+            _few_files_per_worker(mp)
+            report = reindex(corpus, index, full=True, workers=2, limitmb=SMALL_LIMITMB)
+        assert not report.skipped, report.skipped
+        return index
+    from searchsvc.ingest import corpus_files
+
+    import searchsvc.indexer.build as build
+
+    merge = shape == "incremental-runs"
+    limitmb = build.LIMITMB if merge else SMALL_LIMITMB
+    copy = work / "corpus"
+    copy.mkdir(parents=True)
+    for extra in ("manifest.jsonl", "synonyms.txt"):
+        if (corpus / extra).exists():
+            shutil.copy2(corpus / extra, copy / extra)
+    files = [p.relative_to(corpus) for p in corpus_files(corpus)]
+    with pytest.MonkeyPatch.context() as mp:
+        if not merge:
+            mp.setattr(build, "SMALL_SEGMENT_DOCS", 0)
+        for step in _steps(files):
+            for rel in step.get("add", []):
+                (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+                for f in _with_sidecars(corpus / rel):
+                    shutil.copy2(f, copy / f.relative_to(corpus))
+            for k in step.get("decoys", []):
+                (copy / f"leurre_{k}.txt").write_text(
+                    f"Article provisoire {k}\n\nUn leurre numéro {k}, supprimé plus tard.\n",
+                    encoding="utf-8")
+            for k in step.get("delete_decoys", []):
+                (copy / f"leurre_{k}.txt").unlink()
+            for rel in step.get("change", []):
+                with open(copy / rel, "a", encoding="utf-8") as f:
+                    f.write("\nParagraphe provisoire ajouté puis retiré.\n")
+            for rel in step.get("restore", []):
+                shutil.copy2(corpus / rel, copy / rel)
+            report = reindex(copy, index, workers=1, limitmb=limitmb)
+            assert not report.skipped, report.skipped
+    return index
+
+
+def shaped_articles_index(index: Path, articles: list, shape: str) -> Path:
+    """An index holding exactly ``articles`` (``Article`` objects), written in ``shape``.
+
+    One segment and workers: ``build_index_from_articles``; the incremental shapes
+    start from it and replay the runs of :func:`_steps` with Whoosh writers
+    (``update_document`` / ``delete_by_term``), merging small segments or not.
+    """
+    from searchsvc.article import Article
+    from searchsvc.indexer import article_fields, build_index_from_articles, open_index
+
+    articles = list(articles)
+    if shape == "one-segment":
+        build_index_from_articles(index, articles)
+        return index
+    if shape == "workers":
+        with pytest.MonkeyPatch.context() as mp:
+            _few_files_per_worker(mp)
+            build_index_from_articles(index, articles, workers=2)
+        return index
+    merge = shape == "incremental-runs"
+    decoys = [Article(id=f"leurre-{k}", text=f"Un leurre numéro {k}, supprimé plus tard.",
+                      title=f"Article provisoire {k}") for k in range(2)]
+    steps = _steps(list(range(len(articles))))
+    build_index_from_articles(index, [articles[i] for i in steps[0]["add"]] + decoys)
+    for step in steps[1:]:
+        _, ix = open_index(index)
+        w = ix.writer()
+        for i in step.get("add", []):
+            w.add_document(**article_fields(articles[i]))
+        for i in step.get("change", []):
+            changed = dataclasses.replace(articles[i], text=articles[i].text + "\n\nParagraphe provisoire.")
+            w.update_document(**article_fields(changed))
+        for i in step.get("restore", []):
+            w.update_document(**article_fields(articles[i]))
+        for k in step.get("delete_decoys", []):
+            w.delete_by_term("id", decoys[k].id)
+        w.commit(merge=merge)
+    return index
+
+
 @pytest.fixture(scope="session")
-def built_index(tmp_path_factory, fixture_corpus) -> Path:
-    """An index folder built by ``searchsvc.indexer.reindex`` from ``fixture_corpus``. Read-only.
+def shaped_index(tmp_path_factory, index_shape):
+    """``make(name, articles) -> index folder``: an index of exactly ``articles``, written
+    in the session's ``index_shape`` (use it from a module-scoped fixture)."""
+
+    def make(name: str, articles) -> Path:
+        index = tmp_path_factory.mktemp(f"{name}-{index_shape}") / "index"
+        return shaped_articles_index(index, articles, index_shape)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, fixture_corpus, index_shape) -> Path:
+    """An index folder built by ``searchsvc.indexer.reindex`` from ``fixture_corpus``, in
+    each of :data:`INDEX_SHAPES` (the tests that use it run once per shape). Read-only.
 
     Open it with ``searchsvc.indexer.open_index(built_index)`` or pass it as an
     index_dir; tests that reindex must build their own.
     """
-    from searchsvc.indexer import reindex
-
-    index = tmp_path_factory.mktemp("built") / "index"
-    report = reindex(fixture_corpus, index, full=True, workers=1)
-    assert not report.skipped, report.skipped
-    return index
+    work = tmp_path_factory.mktemp(f"built-{index_shape}")
+    return build_corpus_index(fixture_corpus, work / "index", index_shape, work)
 
 
 @pytest.fixture(scope="module")

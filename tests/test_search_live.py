@@ -86,9 +86,8 @@ def test_incremental_commit_in_the_same_generation_is_picked_up(tmp_path, seed_c
 
 
 @pytest.fixture(scope="module")
-def small_engine(tmp_path_factory):
-    index = tmp_path_factory.mktemp("fuzz") / "index"
-    build_index_from_articles(index, [_art(i, w) for i, w in enumerate(["munitions", "Corée", "obus"] * 4)])
+def small_engine(shaped_index):
+    index = shaped_index("fuzz", [_art(i, w) for i, w in enumerate(["munitions", "Corée", "obus"] * 4)])
     e = SearchEngine(index)
     yield e
     e.close()
@@ -133,13 +132,11 @@ def test_parse_params_raises_only_query_error(raw):
 
 
 @pytest.fixture(scope="module")
-def cli_index(tmp_path_factory):
-    index = tmp_path_factory.mktemp("cli") / "index"
+def cli_index(shaped_index):
     arts = [_art(i, "munitions") for i in range(3)]
     arts.append(Article(id="x", text="Des <b>munitions</b> livrées en Corée.", title="Coup <script>",
                         source="Source A", date="2023-01-01", lang="fr"))
-    build_index_from_articles(index, arts)
-    return index
+    return shaped_index("cli", arts)
 
 
 def test_cli_search_listing_and_json(cli_index, capsys):

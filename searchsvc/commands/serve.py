@@ -34,11 +34,14 @@ def add_arguments(parser) -> None:
 
 def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
     """Build the index from the corpus when there is none; False if that fails."""
-    from searchsvc.indexer import NoIndexError, open_index, reindex
+    from searchsvc.indexer import CorruptIndexError, NoIndexError, open_index, reindex
 
     try:
         gen, ix = open_index(index_dir)
         ix.close()
+        return True
+    except CorruptIndexError as exc:  # served as 503 (healthz says why) until rebuilt
+        print(f"Attention : {exc}", file=out, flush=True)
         return True
     except NoIndexError:
         pass

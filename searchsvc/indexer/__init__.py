@@ -13,11 +13,12 @@ from searchsvc.indexer.build import (ReindexError, ReindexReport, build_index_fr
                                      fingerprint, reindex)
 from searchsvc.indexer.schema import UNKNOWN, article_fields, build_schema
 from searchsvc.indexer.stats import index_stats
-from searchsvc.indexer.store import (IndexBusyError, NoIndexError, current_generation,
-                                     open_index)
+from searchsvc.indexer.store import (CorruptIndexError, IndexBusyError, NoIndexError,
+                                     current_generation, generation_problem, open_index)
 
 __all__ = [
     "UNKNOWN",
+    "CorruptIndexError",
     "IndexBusyError",
     "NoIndexError",
     "ReindexError",
@@ -27,6 +28,7 @@ __all__ = [
     "build_schema",
     "current_generation",
     "fingerprint",
+    "generation_problem",
     "index_stats",
     "open_index",
     "reindex",

@@ -28,9 +28,10 @@ from whoosh.writing import SegmentWriter
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
                                      signature, skip_signature)
-from searchsvc.indexer.store import (IndexBusyError, current_generation, fsync_tree,
-                                     list_generations, reindex_lock, remove_old_generations,
-                                     switch_current)
+from searchsvc.indexer.store import (IndexBusyError, clean_leftovers, current_generation,
+                                     find_os_error, fsync_tree, generation_problem,
+                                     list_generations, os_errors_as, reindex_lock,
+                                     remove_old_generations, switch_current)
 from searchsvc.ingest import IngestError, corpus_files, doc_id, extract, load_manifest
 
 #: Whoosh's estimate (MB) of a worker's in-memory postings at which it closes its
@@ -71,6 +72,8 @@ class ReindexReport:
     seconds: float = 0.0
     docs_per_s: float = 0.0
     removed_generations: list[str] = field(default_factory=list)
+    #: what an interrupted reindex had left and this one removed (French sentences)
+    cleaned: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -144,8 +147,10 @@ class _Worker:
             entry = manifest_entry(self.manifest, rel, lambda: doc_id(path, self.corpus))
             # signatures before reading: a change made meanwhile is seen next run
             sig, ssig = signature(path, entry), skip_signature(path, entry)
-            articles = extract(path, root=self.corpus, manifest=self.manifest)
+            # hash before reading too: a file rewritten meanwhile never gets the new
+            # content's hash recorded beside the old content's text (seen next run)
             digest = content_hash(path, entry)
+            articles = extract(path, root=self.corpus, manifest=self.manifest)
         except IngestError as exc:
             return ("skip", rel, exc.reason, ssig)
         except OSError as exc:
@@ -213,8 +218,10 @@ def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, pa
             rel = None
             results.put(("files", num, out))
         results.put(("done", num, worker.finish()))
-    except BaseException:
-        results.put(("error", num, rel, traceback.format_exc()))
+    except BaseException as exc:
+        oserr = find_os_error(exc)  # re-raised as such by the parent (disk full...)
+        results.put(("error", num, rel, traceback.format_exc(),
+                     (oserr.errno, oserr.strerror, oserr.filename) if oserr else None))
 
 
 def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb, log):
@@ -317,6 +324,8 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
                 finished.add(msg[1])
                 segments.extend(msg[2])
             else:
+                if msg[4]:
+                    raise OSError(*msg[4])
                 where = f" sur {msg[2]}" if msg[2] else ""
                 raise ReindexError(f"échec d'un processus d'indexation{where} :\n{msg[3]}")
         if feed_error:
@@ -463,7 +472,10 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
         raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
     workers = max(1, int(workers or _default_workers()))
     log = log or (lambda message: None)
-    with reindex_lock(index_dir, wait):
+    with os_errors_as(ReindexError, index_dir), reindex_lock(index_dir, wait) as stale_pid:
+        cleaned = clean_leftovers(index_dir, stale_pid)
+        for note in cleaned:
+            log(f"nettoyage : {note}")
         live = current_generation(index_dir)
         reason = "reconstruction complète demandée (--full)" if full else ""
         state = None
@@ -477,6 +489,8 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                 full, reason = True, "schéma ou analyse modifiés depuis la dernière indexation"
             elif not whoosh_index.exists_in(str(index_dir / live)):
                 full, reason = True, f"index {live} illisible"
+            elif (damage := generation_problem(index_dir / live)) is not None:
+                full, reason = True, f"index {live} endommagé ({damage})"
         skipped = []
         try:
             manifest = load_manifest(corpus_dir)
@@ -495,9 +509,19 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
         else:
             report = _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers,
                                   progress, limitmb, wait, skipped, log)
+        report.cleaned = cleaned
     report.seconds = time.monotonic() - t0
     report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
     return report
+
+
+def _check_corpus(corpus_dir: Path, live) -> None:
+    """Refuse to commit when the corpus folder vanished during the run: its files were
+    not deleted, they could not be read (the index is left as it was)."""
+    if not corpus_dir.is_dir():
+        raise ReindexError(
+            f"le dossier du corpus « {corpus_dir} » a disparu pendant la réindexation : "
+            + (f"l'index {live} est conservé tel quel" if live else "aucun index n'a été activé"))
 
 
 def _relative(files, root: Path) -> list[str]:
@@ -525,6 +549,7 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
         try:
             outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, rels, workers,
                                               progress, limitmb, log)
+            _check_corpus(corpus_dir, live)
             skips = {}
             records = _tally(outcomes, report, skips)
             log("validation de la nouvelle génération…")
@@ -611,6 +636,7 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     try:
         outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, todo, workers,
                                           progress, limitmb, log)
+        _check_corpus(corpus_dir, live)
         records = _tally(outcomes, report, skips)
         log(f"validation : {len(gone)} fichiers supprimés, {len(todo)} (ré)indexés…")
         owners = {i: rel for rel, rec in unchanged.items() for i in rec.ids}

@@ -19,7 +19,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from searchsvc.indexer.store import write_atomic
+from searchsvc.indexer.store import write_atomic, write_checksums
 
 STATE_NAME = "state.json"
 STATE_FORMAT = 1
@@ -154,6 +154,7 @@ class IndexState:
             "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
             "skipped": dict(sorted(self.skipped.items())),
         }
+        write_checksums(gen_dir)  # saved after each commit: the files as committed
         write_atomic(Path(gen_dir) / STATE_NAME,
                      json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from searchsvc.indexer.columns import column_values
 from searchsvc.indexer.schema import UNKNOWN
 from searchsvc.indexer.state import IndexState
 from searchsvc.indexer.store import dir_size, open_index
 
 
 def _counts(reader, fieldname) -> Counter:
-    """Values of a sortable field over the live (non-deleted) documents."""
-    col = reader.column_reader(fieldname)
-    counts = Counter()
-    for docnum in reader.all_doc_ids():
-        v = col[docnum]
-        if isinstance(v, bytes):
-            v = v.decode("utf-8")
-        counts[v] += 1
-    return counts
+    """Values of a sortable field over the live (non-deleted) documents, read segment
+    by segment (see :mod:`searchsvc.indexer.columns`)."""
+    values = column_values(reader, fieldname)
+    return Counter(values[d] for d in reader.all_doc_ids())
 
 
 def _ordered(counts: Counter) -> dict:

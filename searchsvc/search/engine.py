@@ -19,6 +19,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from searchsvc import config
+from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
 from searchsvc.search import query as qmod
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
@@ -235,16 +236,26 @@ class SearchEngine:
                     same_toc = gen.ix.latest_generation() == gen.toc
                 except Exception:
                     same_toc = False
-                if name in (None, gen.name) and same_toc and not force:
+                if (name in (None, gen.name) and same_toc and not force
+                        and generation_problem(self.index_dir / gen.name) is None):
                     return gen
-            from searchsvc.indexer import open_index
-
-            name, ix = open_index(self.index_dir)
+            try:
+                name, ix = open_index(self.index_dir)
+            except CorruptIndexError:  # every request answers so until it is rebuilt
+                self._drop(gen)
+                raise
             new = _Generation(name, ix)
             self._gen = new
             if gen is not None:
                 gen.retire()
             return new
+
+    def _drop(self, gen: _Generation | None) -> None:
+        """Stop serving ``gen`` (damaged): the next request opens the index again."""
+        if gen is not None:
+            if self._gen is gen:
+                self._gen = None
+            gen.retire()
 
     def _reload_synonyms(self) -> None:
         mtime = self._mtime(self.synonyms_path)
@@ -266,6 +277,12 @@ class SearchEngine:
                 continue
             try:
                 return fn(gen, s)
+            except Exception as exc:  # damaged since it was opened? then say so (503)
+                problem = generation_problem(self.index_dir / gen.name)
+                if problem is None:
+                    raise
+                self._drop(gen)
+                raise CorruptIndexError(self.index_dir, gen.name, problem) from exc
             finally:
                 gen.release(s)
         raise RuntimeError("index generation keeps changing")

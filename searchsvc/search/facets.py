@@ -12,34 +12,12 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 
+from searchsvc.indexer.columns import column_values
+from searchsvc.indexer.columns import text_value as _text
 from searchsvc.search.params import UNKNOWN, SearchParams
 
 #: facet name in the result object -> index field
 FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "lang": "lang"}
-
-
-def _text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
-    return str(v)
-
-
-def _column(reader, fieldname: str, n: int) -> list[str]:
-    """Every document's value of a sortable field ('' when missing), segment by
-    segment (Whoosh's MultiColumnReader does not index across segments)."""
-    values = [""] * n
-    for leaf, offset in reader.leaf_readers():
-        m = leaf.doc_count_all()
-        if leaf.has_column(fieldname):
-            col = leaf.column_reader(fieldname)
-            values[offset : offset + m] = [_text(col[d]) for d in range(m)]
-        else:  # not sortable: stored value
-            for d in range(m):
-                if not leaf.is_deleted(d):
-                    values[offset + d] = _text(leaf.stored_fields(d).get(fieldname))
-    return values
 
 
 class FacetData:
@@ -53,7 +31,7 @@ class FacetData:
         self.codes: dict[str, list[int]] = {}
         self.docsets: dict[str, dict[str, frozenset[int]]] = {}
         for name, fieldname in FACET_FIELDS.items():
-            column = _column(reader, fieldname, n)
+            column = column_values(reader, fieldname)
             table: dict[str, int] = {}
             codes = []
             buckets: dict[str, list[int]] = {}
@@ -65,7 +43,7 @@ class FacetData:
             self.values[name] = list(table)
             self.codes[name] = codes
             self.docsets[name] = {v: frozenset(ds) & self.live for v, ds in buckets.items()}
-        dates = _column(reader, "date", n)
+        dates = column_values(reader, "date")
         # date keys: int YYYYMMDD, 0 when unknown (sorts oldest)
         self.datekey = [_datekey(v) for v in dates]
         order = sorted((k, d) for d, k in enumerate(self.datekey) if k and d in self.live)

@@ -69,10 +69,15 @@ def similar(doc_id: str):
 
 @bp.get("/healthz")
 def healthz():
-    from searchsvc.indexer import NoIndexError
+    from searchsvc.indexer import CorruptIndexError, NoIndexError
 
     try:
         info = get_engine().info()
+    except CorruptIndexError as exc:
+        resp = jsonify({"status": "damaged", "documents": 0, "generation": exc.generation,
+                        "message": str(exc)})
+        resp.status_code = 503
+        return resp
     except (IndexUnavailable, NoIndexError):
         resp = jsonify({"status": "no_index", "documents": 0, "generation": None,
                         "message": "Aucun index : lancez « searchsvc reindex »."})

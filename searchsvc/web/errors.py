@@ -81,6 +81,12 @@ def register_error_handlers(app: Flask) -> None:
             "(le service le prendra en compte sans redémarrage).",
             headers={"Retry-After": "5"})
 
+    from searchsvc.indexer import CorruptIndexError
+
+    @app.errorhandler(CorruptIndexError)
+    def _damaged_index(exc: CorruptIndexError):
+        return error_response(503, "index_damaged", str(exc), headers={"Retry-After": "30"})
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500

@@ -54,6 +54,11 @@ _DOC_ID = {"name": "id", "in": "path", "required": True,
 
 _BEARER = [{"adminToken": []}]
 
+#: the 503 of every endpoint that reads the index
+_UNAVAILABLE = ("Aucun index n'est encore disponible (no_index), ou l'index en service est "
+                "endommagé (index_damaged).")
+
+
 _DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -70,7 +75,7 @@ _DOCUMENT = {
             "responses": {
                 "200": _json("SearchResult", "Résultats, facettes et suggestion."),
                 "400": _error("Paramètre invalide (page 0, per_page 1000, date impossible, tri inconnu…)."),
-                "503": _error("Aucun index n'est encore disponible."),
+                "503": _error(_UNAVAILABLE),
             },
         }},
         "/api/documents/{id}": {"get": {
@@ -81,7 +86,7 @@ _DOCUMENT = {
             "responses": {
                 "200": _json("Document", "L'article."),
                 "404": _error("Identifiant inconnu."),
-                "503": _error("Aucun index n'est encore disponible."),
+                "503": _error(_UNAVAILABLE),
             },
         }},
         "/api/documents/{id}/similar": {"get": {
@@ -93,7 +98,7 @@ _DOCUMENT = {
                 "200": _json("SimilarList", "Articles proches, sans l'article lui-même."),
                 "400": _error("« limit » invalide."),
                 "404": _error("Identifiant inconnu."),
-                "503": _error("Aucun index n'est encore disponible."),
+                "503": _error(_UNAVAILABLE),
             },
         }},
         "/healthz": {"get": {
@@ -101,7 +106,8 @@ _DOCUMENT = {
             "summary": "État du service",
             "responses": {
                 "200": _json("Health", "Le service répond et un index est chargé."),
-                "503": _json("Health", "Aucun index n'est encore disponible."),
+                "503": _json("Health", "Aucun index n'est encore disponible (no_index), ou "
+                                       "l'index en service est endommagé (damaged)."),
             },
         }},
         "/api/reindex": {"post": {
@@ -205,7 +211,7 @@ _DOCUMENT = {
             "Health": {
                 "type": "object", "required": ["status", "documents", "generation"],
                 "properties": {
-                    "status": {"type": "string", "enum": ["ok", "no_index"]},
+                    "status": {"type": "string", "enum": ["ok", "no_index", "damaged"]},
                     "documents": {"type": "integer", "minimum": 0},
                     "generation": NULLABLE_STR,
                     "message": {"type": "string"},
