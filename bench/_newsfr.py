@@ -11,6 +11,7 @@ into ``manifest.jsonl`` (``metadata="manifest"``, the default), into
 
     from _newsfr import write_corpus          # with bench/ on sys.path
     n = write_corpus(tmp / "corpus", 1000)
+    n = write_jsonl(tmp / "corpus" / "news.jsonl", 1000)   # the same, as one .jsonl
 
     python bench/_newsfr.py DEST [-n N] [--metadata manifest|sidecar|none]
 """
@@ -95,6 +96,19 @@ def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest
         count += 1
     if manifest:
         (dest / "manifest.jsonl").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    return count
+
+
+def write_jsonl(dest, n: int | None = None) -> int:
+    """Write ``n`` articles (all when None) as one JSON Lines file ``dest`` (the records as
+    they are: id, title, lead, paragraphs, source, date...); returns how many."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(dest, "w", encoding="utf-8") as f:
+        for rec in iter_records(n):
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            count += 1
     return count
 
 

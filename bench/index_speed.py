@@ -9,11 +9,13 @@ sum of the RSS of the reindex process tree, sampled every 0.1 s, and the
 largest single process (ru_maxrss). Then it runs an incremental reindex on the
 unchanged largest corpus, and one after touching/changing a few files.
 ``--profile N`` runs cProfile on N documents in-process (one worker) and prints
-where the time goes.
+where the time goes. ``--jsonl`` also writes the same N articles as one
+``news.jsonl`` and prints its full reindex beside the .txt files' (issue 9: a big
+.jsonl is shared out between the workers; target: within 10 % of the files).
 
 The machine is shared: figures are noisy, compare ratios measured in one run.
 
-    python bench/index_speed.py [--sizes 1000,33930] [--workers W] [--profile 2000]
+    python bench/index_speed.py [--sizes 1000,33930] [--workers W] [--profile 2000] [--jsonl]
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from _newsfr import NEWS, TOTAL, write_corpus  # noqa: E402
+from _newsfr import NEWS, TOTAL, write_corpus, write_jsonl  # noqa: E402
 
 
 def _tree(pid: int) -> list[int]:
@@ -115,6 +117,7 @@ def bench_full(n: int, tmp: Path, workers) -> tuple[Path, Path]:
     gen = (index / "CURRENT").read_text().strip()
     size = dir_size(index / gen)
     summary = [l for l in r["stdout"].splitlines() if l.startswith(("ajoutés", "documents", "ignoré"))]
+    bench_full.seconds = r["seconds"]
     print(f"full reindex: {r['seconds']:.1f} s end to end, {written / r['seconds']:.0f} docs/s "
           f"(target >= 190 docs/s); CPU time of the process tree {r['cpu']:.0f} s "
           f"({1000 * r['cpu'] / written:.1f} ms/doc)")
@@ -124,6 +127,22 @@ def bench_full(n: int, tmp: Path, workers) -> tuple[Path, Path]:
     for line in summary[:6]:
         print("   ", line)
     return corpus, index
+
+
+def bench_jsonl(n: int, tmp: Path, workers, txt_seconds: float) -> None:
+    """The same n articles as one .jsonl file: full reindex beside the .txt files' time."""
+    corpus, index = tmp / f"jsonl_{n}", tmp / f"jsonl_index_{n}"
+    written = write_jsonl(corpus / "news.jsonl", n)
+    extra = ["--full"] + (["--workers", str(workers)] if workers else [])
+    r = run_reindex(corpus, index, *extra)
+    docs = next((l for l in r["stdout"].splitlines() if l.startswith("documents")), "?")
+    ratio = r["seconds"] / txt_seconds
+    print(f"full reindex of one news.jsonl ({mb((corpus / 'news.jsonl').stat().st_size)}, "
+          f"{written:,} articles): {r['seconds']:.1f} s, {written / r['seconds']:.0f} docs/s, "
+          f"{ratio:.2f}x the time of the .txt files (target <= 1.10); CPU time "
+          f"{r['cpu']:.0f} s; peak memory {mb(r['peak_tree'])}; {docs}")
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.rmtree(index, ignore_errors=True)
 
 
 def bench_incremental(corpus: Path, index: Path, workers):
@@ -190,6 +209,8 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=None, help="reindex --workers (default: cores)")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile on N docs")
     ap.add_argument("--no-incremental", action="store_true")
+    ap.add_argument("--jsonl", action="store_true",
+                    help="also index the same articles written as one .jsonl file")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
     a = ap.parse_args(argv)
     if not NEWS.exists():
@@ -201,6 +222,8 @@ def main(argv=None):
         last = None
         for n in [int(x) for x in a.sizes.split(",") if x]:
             last = bench_full(n, tmp, a.workers)
+            if a.jsonl:
+                bench_jsonl(n, tmp, a.workers, bench_full.seconds)
         if last and not a.no_incremental:
             bench_incremental(*last, a.workers)
         if a.profile:

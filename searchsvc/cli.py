@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
+
+from searchsvc.commands.argparse_fr import FrenchArgumentParser
+
+# sub-commands that read the corpus: SEARCHSVC_MAX_BYTES is checked before they start
+READS_CORPUS = {"extract", "reindex", "serve"}
 
 # sub-command name -> module in searchsvc.commands defining
 # ``HELP`` (str), ``add_arguments(parser)`` and ``run(args) -> int``.
@@ -18,8 +22,8 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> FrenchArgumentParser:
+    parser = FrenchArgumentParser(
         prog="searchsvc",
         description="Recherche plein texte dans des articles de presse en français.",
     )
@@ -35,8 +39,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in READS_CORPUS:
+        from searchsvc.ingest.reader import check_max_bytes
+
+        problem = check_max_bytes()
+        if problem:
+            print(f"searchsvc {args.command} : {problem}", file=sys.stderr)
+            return 2
     try:
         return int(args._run(args) or 0)
+    except OSError as exc:  # a file the command needed: one French sentence, no traceback
+        from searchsvc.ingest.reader import os_error_message
+
+        print(f"searchsvc {args.command} : {os_error_message(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130

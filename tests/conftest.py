@@ -225,6 +225,14 @@ def built_index(tmp_path_factory, fixture_corpus, index_shape) -> Path:
     return build_corpus_index(fixture_corpus, work / "index", index_shape, work)
 
 
+@pytest.fixture(scope="session")
+def plain_index(tmp_path_factory, fixture_corpus) -> Path:
+    """One one-segment index of ``fixture_corpus``, for tests whose subject does not depend
+    on the index's shape (input and message checks). Read-only."""
+    work = tmp_path_factory.mktemp("plain")
+    return build_corpus_index(fixture_corpus, work / "index", "one-segment", work)
+
+
 @pytest.fixture(scope="module")
 def engine(built_index):
     """A search engine over ``built_index``."""

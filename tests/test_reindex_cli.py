@@ -70,7 +70,7 @@ def test_cli_summary_and_noop_second_run(tmp_path):
     assert "Nouvelle génération gen-1 (aucun index existant)" in r.stdout
     assert "ajoutés : 6, mis à jour : 0, supprimés : 0, inchangés : 0, ignorés : 1" in r.stdout
     assert "ignoré : vide.txt : " in r.stdout
-    assert "docs/s" in r.stdout and "durée" in r.stdout
+    assert "documents/s" in r.stdout and "durée : " in r.stdout
     assert "indexation : 7/7 fichiers (100 %)" in r.stderr  # plain log lines, not a TTY
     r2 = cli("reindex", "--corpus", str(corpus), "--index", str(index))
     assert r2.returncode == 0

@@ -167,7 +167,7 @@ def test_cli_errors(cli_index, tmp_path, capsys):
 def test_cli_similar(cli_index, capsys):
     assert cli_main(["similar", "doc-1", "--index", str(cli_index), "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert r["id"] == "doc-1" and r["similar"]
-    assert "doc-1" not in [x["id"] for x in r["similar"]]
+    assert r["id"] == "doc-1" and r["results"]
+    assert "doc-1" not in [x["id"] for x in r["results"]]
     assert cli_main(["similar", "doc-1", "--index", str(cli_index)]) == 0
     assert "Articles semblables à « Titre 1 »" in capsys.readouterr().out

@@ -9,15 +9,16 @@ import textwrap
 from pathlib import Path
 
 from searchsvc import config
-from searchsvc.ingest import IngestError, extract, load_manifest
+from searchsvc.french import count_fr, date_fr, unknown_fr
+from searchsvc.ingest import IngestError, iter_extract, load_manifest
 
 HELP = "montre ce que l'ingestion extrait d'un fichier (texte gardé, métadonnées, lignes supprimées)"
 
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")
-
 
 def add_arguments(parser):
+    from searchsvc.ingest.reader import MAX_BYTES_HELP
+
+    parser.epilog = MAX_BYTES_HELP
     parser.add_argument("path", metavar="FICHIER", help="fichier .txt, .html, .json ou .jsonl")
     parser.add_argument("--json", action="store_true",
                         help="sortie JSON : un objet par article (une ligne par article "
@@ -39,54 +40,67 @@ def _root_for(path: Path, explicit) -> Path:
         return path.parent
 
 
-def french_date(iso: str | None) -> str:
-    if not iso:
-        return "inconnue"
-    y, m, d = (int(x) for x in iso.split("-"))
-    return f"{'1er' if d == 1 else d} {MONTHS_FR[m - 1]} {y}"
-
-
 def run(args) -> int:
+    """Articles are printed as they are extracted: a big .jsonl is streamed."""
     path = Path(args.path)
     root = _root_for(path, args.corpus)
+    errors: list[str] = []
+    shown = 0
+
+    def skipped() -> None:  # objects of a .json/.jsonl left out, as they come
+        while errors:
+            print(f"searchsvc extract : {args.path} : article ignoré : {errors.pop(0)}", file=sys.stderr)
+
+    first = None
     try:
         manifest = load_manifest(root)
-        articles = extract(path, root=root, manifest=manifest)
+        for a in iter_extract(path, root=root, manifest=manifest, errors=errors):
+            skipped()
+            if args.json:
+                if shown == 0:
+                    first = a  # one article alone is printed indented
+                else:
+                    if first is not None:
+                        print(json.dumps(first.to_dict(), ensure_ascii=False))
+                        first = None
+                    print(json.dumps(a.to_dict(), ensure_ascii=False))
+            else:
+                if shown:
+                    print("\n" + "─" * 60 + "\n")
+                _show(a)
+            shown += 1
     except IngestError as exc:
+        skipped()
         print(f"searchsvc extract : {args.path} : {exc.reason}", file=sys.stderr)
         return 1
-    if args.json:
-        if len(articles) == 1:
-            print(json.dumps(articles[0].to_dict(), ensure_ascii=False, indent=2))
-        else:
-            for a in articles:
-                print(json.dumps(a.to_dict(), ensure_ascii=False))
-        return 0
-    for n, a in enumerate(articles):
-        if n:
-            print("\n" + "─" * 60 + "\n")
-        _show(a)
+    if shown == 0:
+        skipped()
+        print(f"searchsvc extract : {args.path} : aucun article utilisable dans le fichier",
+              file=sys.stderr)
+        return 1
+    skipped()
+    if first is not None:
+        print(json.dumps(first.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 
 def _show(a) -> None:
     width = max(40, min(100, os.get_terminal_size(sys.stdout.fileno()).columns
                         if sys.stdout.isatty() else 100))
-    unknown = "inconnu"
     print(f"Identifiant : {a.id}")
     print(f"Fichier     : {a.path}")
-    print(f"Titre       : {a.title or 'inconnu'}")
-    print(f"Source      : {a.source or unknown}")
-    print(f"Date        : {french_date(a.date)}" + (f" ({a.date})" if a.date else ""))
-    print(f"URL         : {a.url or 'inconnue'}")
-    print(f"Langue      : {a.lang or 'inconnue'}")
+    print(f"Titre       : {a.title or unknown_fr('title')}")
+    print(f"Source      : {a.source or unknown_fr('source')}")
+    print(f"Date        : {date_fr(a.date, unknown_fr('date'))}" + (f" ({a.date})" if a.date else ""))
+    print(f"URL         : {a.url or unknown_fr('url')}")
+    print(f"Langue      : {a.lang or unknown_fr('lang')}")
     paragraphs = [p for p in a.text.split("\n\n") if p]
-    print(f"\nTexte conservé ({len(paragraphs)} paragraphe{'s' if len(paragraphs) > 1 else ''}, "
-          f"{len(a.text)} caractères) :")
+    print(f"\nTexte conservé ({count_fr(len(paragraphs), 'paragraphe')}, "
+          f"{count_fr(len(a.text), 'caractère')}) :")
     for p in paragraphs:
         print(textwrap.fill(p, width=width, initial_indent="  ", subsequent_indent="  "))
         print()
-    print(f"Supprimé ({len(a.dropped)}) :")
+    print(f"Lignes supprimées ({len(a.dropped)}) :")
     for d in a.dropped:
         text = d.text if len(d.text) <= 90 else d.text[:89] + "…"
         print(f"  [{d.reason}] {text}")

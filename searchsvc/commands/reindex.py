@@ -6,6 +6,8 @@ import sys
 import time
 
 from searchsvc import config
+from searchsvc.commands.argparse_fr import int_range, number
+from searchsvc.french import count_fr, decimal_fr, int_fr, plural_fr, seconds_fr
 
 HELP = "met l'index à jour avec le corpus (incrémental ; --full pour tout reconstruire)"
 
@@ -14,33 +16,21 @@ OK, NO_INDEX, BUSY = 0, 1, 3
 
 
 def add_arguments(parser):
+    from searchsvc.ingest.reader import MAX_BYTES_HELP
+
+    parser.epilog = MAX_BYTES_HELP
     parser.add_argument("--corpus", metavar="DOSSIER",
                         help="dossier des articles (défaut : $SEARCHSVC_CORPUS, sinon ./corpus)")
     parser.add_argument("--index", metavar="DOSSIER",
                         help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
     parser.add_argument("--full", action="store_true",
                         help="reconstruit une nouvelle génération complète puis bascule dessus")
-    parser.add_argument("--workers", type=int, metavar="N",
+    parser.add_argument("--workers", type=int_range(1, 256), metavar="N",
                         help="processus d'extraction et d'indexation (défaut : nombre de cœurs)")
-    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDES",
+    parser.add_argument("--wait", type=number, default=0.0, metavar="SECONDES",
                         help="attendre jusqu'à SECONDES qu'une autre réindexation se termine")
     parser.add_argument("--quiet", action="store_true",
                         help="n'affiche que les fichiers ignorés et les erreurs")
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    m, s = divmod(seconds, 60)
-    if m < 60:
-        return f"{m} min {s:02d} s"
-    h, m = divmod(m, 60)
-    return f"{h} h {m:02d} min"
-
-
-def _num(n: float) -> str:
-    return f"{n:,.0f}".replace(",", "\u202f")
 
 
 class Progress:
@@ -70,16 +60,17 @@ class Progress:
             width = 28
             full = int(width * done / total) if total else width
             bar = "█" * full + "·" * (width - full)
-            line = (f"\r[{bar}] {_num(done)}/{_num(total)} fichiers  {rate:,.0f}/s  "
-                    f"reste {_duration(eta)}   ")
+            line = (f"\r[{bar}] {int_fr(int(done))}/{count_fr(total, 'fichier')}  "
+                    f"{int_fr(rate)}/s  reste {seconds_fr(eta)}   ")
             self.stream.write(line)
             self.drawn = True
             if done >= total:
                 self.stream.write("\n")
                 self.drawn = False
         else:
-            self.stream.write(f"indexation : {done}/{total} fichiers ({pct:.0f} %), "
-                              f"{rate:.0f} fichiers/s, reste {_duration(eta)}\n")
+            self.stream.write(f"indexation : {int(done)}/{count_fr(total, 'fichier')} ({pct:.0f} %), "
+                              f"{decimal_fr(rate, 0)} {plural_fr(rate, 'fichier')}/s, "
+                              f"reste {seconds_fr(eta)}\n")
         self.stream.flush()
 
     def log(self, message: str) -> None:
@@ -94,6 +85,23 @@ class Progress:
             self.drawn = False
 
 
+#: skipped objects of .json/.jsonl files listed in the summary (the rest is counted)
+SHOWN_ARTICLES = 20
+
+
+def skipped_lines(skipped, articles=()) -> list[str]:
+    """One line per skipped file (all of them), then the skipped objects of indexed files."""
+    lines = [f"  ignoré : {path} : {reason}" for path, reason in skipped]
+    articles = list(articles)
+    for path, reason in articles[:SHOWN_ARTICLES]:
+        lines.append(f"  article ignoré : {path} : {reason}")
+    if len(articles) > SHOWN_ARTICLES:
+        rest = len(articles) - SHOWN_ARTICLES
+        lines.append(f"  … et {count_fr(rest, 'autre article ignoré', 'autres articles ignorés')} "
+                     "(« searchsvc extract FICHIER » les montre tous)")
+    return lines
+
+
 def summary(report) -> str:
     """The closing summary, in French."""
     lines = []
@@ -105,13 +113,18 @@ def summary(report) -> str:
         lines.append(f"Génération {report.generation} mise à jour.")
     lines.append(
         f"ajoutés : {report.added}, mis à jour : {report.updated}, supprimés : {report.deleted}, "
-        f"inchangés : {report.unchanged}, ignorés : {len(report.skipped)}")
-    for path, reason in report.skipped:
-        lines.append(f"  ignoré : {path} : {reason}")
-    lines.append(f"documents indexés : {report.documents} ; dans l'index : {report.total_documents}")
-    lines.append(f"durée : {report.seconds:.1f} s ; {report.docs_per_s:.0f} docs/s")
+        f"inchangés : {report.unchanged}, ignorés : {len(report.skipped)}"
+        + (f" ; articles ignorés dans des fichiers indexés : {len(report.skipped_articles)}"
+           if report.skipped_articles else ""))
+    lines += skipped_lines(report.skipped, report.skipped_articles)
+    lines.append(f"documents indexés : {int_fr(report.documents)} ; "
+                 f"dans l'index : {int_fr(report.total_documents)}")
+    lines.append(f"durée : {seconds_fr(report.seconds)} ; "
+                 f"{decimal_fr(report.docs_per_s, 0)} {plural_fr(report.docs_per_s, 'document')}/s")
     if report.removed_generations:
-        lines.append("anciennes générations supprimées : " + ", ".join(report.removed_generations))
+        lines.append(plural_fr(len(report.removed_generations), "ancienne génération supprimée",
+                               "anciennes générations supprimées")
+                     + " : " + ", ".join(report.removed_generations))
     return "\n".join(lines)
 
 
@@ -120,9 +133,6 @@ def run(args) -> int:
 
     corpus = config.corpus_dir(args.corpus)
     index = config.index_dir(args.index)
-    if args.workers is not None and args.workers < 1:
-        print("--workers doit être au moins 1.", file=sys.stderr)
-        return 2
     progress = None if args.quiet else Progress()
     if not args.quiet:
         print(f"Réindexation de « {corpus} » dans « {index} »…", file=sys.stderr, flush=True)
@@ -139,12 +149,14 @@ def run(args) -> int:
         if progress:
             progress.close()
         print(f"Échec de la réindexation : {exc}", file=sys.stderr)
+        for line in skipped_lines(exc.skipped):
+            print(line, file=sys.stderr)
         return NO_INDEX
     if progress:
         progress.close()
     if args.quiet:
-        for path, reason in report.skipped:
-            print(f"ignoré : {path} : {reason}", file=sys.stderr)
+        for line in skipped_lines(report.skipped, report.skipped_articles):
+            print(line.strip(), file=sys.stderr)
     else:
         print(summary(report))
     return OK

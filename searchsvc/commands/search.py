@@ -8,11 +8,10 @@ import re
 import sys
 
 from searchsvc import config
+from searchsvc.french import count_fr, date_fr, decimal_fr, unknown_fr
 
 HELP = "chercher dans l'index (mots, \"phrases\", -exclusion, OR, title:, source:, préfixe*)"
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 
@@ -37,18 +36,7 @@ def add_arguments(parser):
 
 def french_date(iso: str | None) -> str:
     """``2022-09-22`` -> ``22 septembre 2022`` (``1er`` for the first day)."""
-    if not iso:
-        return "date inconnue"
-    parts = iso.split("-")
-    try:
-        if len(parts) == 3:
-            day = int(parts[2])
-            return f"{'1er' if day == 1 else day} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
-        if len(parts) == 2:
-            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    except (ValueError, IndexError):
-        pass
-    return iso
+    return date_fr(iso, "date inconnue")
 
 
 def terminal_text(fragment_html: str, tty: bool) -> str:
@@ -80,13 +68,16 @@ def open_engine(args):
         print(f"Aucun index dans « {index} » : lancez d'abord « searchsvc reindex ».", file=sys.stderr)
         return None
     except OSError as exc:
-        print(f"Fichier illisible : {exc}", file=sys.stderr)
+        from searchsvc.ingest.reader import os_error_message
+
+        print(f"Fichier illisible : {os_error_message(exc)}", file=sys.stderr)
         return None
     return engine
 
 
-def _facet_line(label: str, entries: list[dict], limit: int = 12) -> str:
-    shown = [f"{e['value'] if e['value'] is not None else '(inconnu)'} ({e['count']})" for e in entries[:limit]]
+def _facet_line(label: str, entries: list[dict], unknown: str, limit: int = 12) -> str:
+    shown = [f"{e['value'] if e['value'] is not None else f'({unknown})'} ({e['count']})"
+             for e in entries[:limit]]
     more = f", … (+{len(entries) - limit})" if len(entries) > limit else ""
     return f"{label} : " + (", ".join(_plain(s) for s in shown) + more if shown else "—")
 
@@ -94,11 +85,10 @@ def _facet_line(label: str, entries: list[dict], limit: int = 12) -> str:
 def render(result: dict, tty: bool) -> str:
     total = result["total"]
     pages = max(1, -(-total // result["per_page"]))
-    noun = "résultat" if total <= 1 else "résultats"
     q = result["query"]
     head = f"« {_plain(q)} » : " if q else ""
-    ms = f"{result['took_ms']:.1f}".replace(".", ",")
-    out = [f"{head}{total} {noun} ({ms} ms) — page {result['page']}/{pages}"]
+    ms = decimal_fr(result["took_ms"])
+    out = [f"{head}{count_fr(total, 'résultat')} ({ms} ms) — page {result['page']}/{pages}"]
     if result.get("suggestion"):
         out.append(f"Essayez avec : {_plain(result['suggestion'])}")
     out.append("")
@@ -113,16 +103,17 @@ def render(result: dict, tty: bool) -> str:
     for i, r in enumerate(result["results"], start + 1):
         title = _plain(r["title"]) or "(sans titre)"
         out.append(f"{i:>3}. {title}")
-        meta = [_plain(r["source"]) or "source inconnue", french_date(r["date"]), _plain(r["id"])]
+        meta = [_plain(r["source"]) or f"source {unknown_fr('source')}", french_date(r["date"]),
+                _plain(r["id"])]
         out.append("     " + " · ".join(meta))
         if r.get("snippet"):
             out.append("     " + terminal_text(r["snippet"], tty))
         out.append("")
     f = result["facets"]
-    out.append(_facet_line("Sources", f["source"]))
-    out.append(_facet_line("Années", f["year"]))
-    out.append(_facet_line("Mois", f["month"]))
-    out.append(_facet_line("Langues", f["lang"]))
+    out.append(_facet_line("Sources", f["source"], unknown_fr("source")))
+    out.append(_facet_line("Années", f["year"], unknown_fr("year")))
+    out.append(_facet_line("Mois", f["month"], unknown_fr("month")))
+    out.append(_facet_line("Langues", f["lang"], unknown_fr("lang")))
     return "\n".join(out)
 
 

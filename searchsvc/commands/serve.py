@@ -12,24 +12,28 @@ import tempfile
 import time
 
 from searchsvc import config
+from searchsvc.commands.argparse_fr import int_range
 
 HELP = "lance le service web (page de recherche et API JSON)"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--host", default="127.0.0.1",
+    from searchsvc.ingest.reader import MAX_BYTES_HELP
+
+    parser.epilog = MAX_BYTES_HELP
+    parser.add_argument("--host", default="127.0.0.1", metavar="ADRESSE",
                         help="adresse d'écoute (défaut : 127.0.0.1, cette machine seulement)")
-    parser.add_argument("--port", type=int, default=8000,
-                        help="port d'écoute (défaut : 8000 ; 0 choisit un port libre)")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="nombre de fils de traitement des requêtes (défaut : 8)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processus de service partageant le port (défaut : 1 ; "
+    parser.add_argument("--port", type=int_range(0, 65535), default=8000, metavar="PORT",
+                        help="port d'écoute, de 0 à 65535 (défaut : 8000 ; 0 choisit un port libre)")
+    parser.add_argument("--threads", type=int_range(1, 256), default=8, metavar="N",
+                        help="nombre de fils de traitement des requêtes, de 1 à 256 (défaut : 8)")
+    parser.add_argument("--workers", type=int_range(1, 64), default=1, metavar="N",
+                        help="processus de service partageant le port, de 1 à 64 (défaut : 1 ; "
                              "jusqu'au nombre de cœurs pour servir plus de requêtes en parallèle)")
-    parser.add_argument("--corpus", default=None,
-                        help="dossier du corpus (défaut : SEARCHSVC_CORPUS ou ./corpus)")
-    parser.add_argument("--index", default=None,
-                        help="dossier de l'index (défaut : SEARCHSVC_INDEX ou ./index)")
+    parser.add_argument("--corpus", default=None, metavar="DOSSIER",
+                        help="dossier du corpus (défaut : $SEARCHSVC_CORPUS, sinon ./corpus)")
+    parser.add_argument("--index", default=None, metavar="DOSSIER",
+                        help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
 
 
 def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
@@ -51,7 +55,13 @@ def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
         gen, ix = open_index(index_dir)
         ix.close()
     except Exception as exc:  # reported in French, the service cannot start without an index
-        print(f"Échec de l'indexation : {exc}", file=out, flush=True)
+        from searchsvc.commands.reindex import skipped_lines
+        from searchsvc.ingest.reader import os_error_message
+
+        reason = os_error_message(exc) if isinstance(exc, OSError) else exc
+        print(f"Échec de l'indexation : {reason}", file=out, flush=True)
+        for line in skipped_lines(getattr(exc, "skipped", ())):
+            print(line, file=out, flush=True)
         return False
     print(f"Index prêt ({gen}).", file=out, flush=True)
     return True
@@ -60,26 +70,36 @@ def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
 def run(args) -> int:
     from waitress import create_server
 
-    if not 1 <= args.threads <= 256:
-        print("--threads doit être entre 1 et 256.", file=sys.stderr)
-        return 2
-    if not 1 <= args.workers <= 64 or (args.workers > 1 and not hasattr(os, "fork")):
-        print("--workers doit être entre 1 et 64 (plus de 1 : systèmes avec fork seulement).", file=sys.stderr)
+    if args.workers > 1 and not hasattr(os, "fork"):
+        print("--workers : plus de 1 seulement sur les systèmes avec fork.", file=sys.stderr)
         return 2
     corpus_dir = config.corpus_dir(args.corpus)
     index_dir = config.index_dir(args.index)
+    synonyms = config.synonyms_file(corpus=corpus_dir)
+    if synonyms is not None:
+        try:
+            with open(synonyms, "rb"):
+                pass
+        except OSError as exc:
+            from searchsvc.ingest.reader import os_error_message
+
+            print(f"Fichier de synonymes illisible : {os_error_message(exc, synonyms)}", file=sys.stderr)
+            return 1
     if not ensure_index(corpus_dir, index_dir):
         return 1
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         sock = _listen(args.host, args.port)
-    except OSError as exc:
-        print(f"Impossible d'écouter sur {args.host}:{args.port} : {exc.strerror or exc}", file=sys.stderr)
+    except (OSError, OverflowError, UnicodeError) as exc:
+        print(f"Impossible d'écouter sur {args.host}:{args.port} : {_listen_reason(exc)}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in str(host) else host
-    app_config = {"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir)}
+    # everything that depends on the corpus is resolved here, the same way for
+    # --corpus and SEARCHSVC_CORPUS (its synonyms.txt included)
+    app_config = {"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir),
+                  "SYNONYMS_PATH": synonyms}
     status_dir = None
     if args.workers > 1:  # the processes share the API reindex status through a file
         status_dir = tempfile.TemporaryDirectory(prefix="searchsvc-")
@@ -88,8 +108,11 @@ def run(args) -> int:
     def serve_here() -> None:
         from searchsvc.web import create_app
 
+        from searchsvc.web.errors import french_waitress_errors
+
         server = create_server(create_app(app_config), sockets=[sock], threads=args.threads,
                                ident="searchsvc", clear_untrusted_proxy_headers=True)
+        french_waitress_errors(server)
         try:
             server.run()
         except (KeyboardInterrupt, SystemExit):
@@ -110,6 +133,21 @@ def run(args) -> int:
     sock.close()
     print("Service arrêté.", file=sys.stderr, flush=True)
     return 0
+
+
+def _listen_reason(exc: Exception) -> str:
+    """Why the socket could not be bound, in French."""
+    import errno
+
+    from searchsvc.ingest.reader import os_error_reason
+
+    if isinstance(exc, socket.gaierror):
+        return "adresse inconnue (nom d'hôte introuvable ou invalide)"
+    if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
+        return "port réservé (les ports inférieurs à 1024 demandent les droits d'administrateur)"
+    if not isinstance(exc, OSError):
+        return "adresse ou port invalide"
+    return os_error_reason(exc)
 
 
 def _raise_exit(signum, frame):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from searchsvc import config
+from searchsvc.commands.argparse_fr import int_range
 from searchsvc.commands.search import _plain, french_date, open_engine
 
 HELP = "articles semblables à un article donné (par son identifiant)"
@@ -12,15 +14,16 @@ HELP = "articles semblables à un article donné (par son identifiant)"
 
 def add_arguments(parser):
     parser.add_argument("id", metavar="ID", help="identifiant du document (voir « searchsvc search »)")
-    parser.add_argument("--limit", type=int, default=5, metavar="N", help="nombre d'articles (1 à 50, défaut 5)")
+    parser.add_argument("--limit", type=int_range(config.SIMILAR_MIN, config.SIMILAR_MAX),
+                        default=config.SIMILAR_DEFAULT, metavar="N",
+                        help=f"nombre d'articles ({config.SIMILAR_MIN} à {config.SIMILAR_MAX}, "
+                             f"défaut {config.SIMILAR_DEFAULT})")
     parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
-    parser.add_argument("--json", action="store_true", help="sortie JSON")
+    parser.add_argument("--json", action="store_true",
+                        help="sortie JSON : l'objet de GET /api/documents/ID/similar")
 
 
 def run(args) -> int:
-    if not 1 <= args.limit <= 50:
-        print("Erreur : --limit doit être entre 1 et 50.", file=sys.stderr)
-        return 2
     engine = open_engine(args)
     if engine is None:
         return 1
@@ -33,7 +36,8 @@ def run(args) -> int:
         print(f"Document inconnu : « {args.id} ».", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps({"id": args.id, "similar": items}, ensure_ascii=False, indent=2))
+        # the object of GET /api/documents/<id>/similar
+        print(json.dumps({"id": args.id, "results": items}, ensure_ascii=False, indent=2))
         return 0
     print(f"Articles semblables à « {_plain(doc['title']) or _plain(doc['id'])} » :")
     print()

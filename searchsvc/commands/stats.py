@@ -6,6 +6,7 @@ import json
 import sys
 
 from searchsvc import config
+from searchsvc.french import int_fr, size_fr, unknown_fr
 
 HELP = "statistiques de l'index : documents, sources, dates, langues, taille, génération"
 
@@ -16,16 +17,8 @@ def add_arguments(parser):
     parser.add_argument("--json", action="store_true", help="sortie JSON")
 
 
-def _size(n: int) -> str:
-    for unit in ("o", "Ko", "Mo", "Go"):
-        if n < 1024 or unit == "Go":
-            return f"{n:.0f} {unit}" if unit == "o" else f"{n:.1f} {unit}".replace(".", ",")
-        n /= 1024
-    return str(n)  # pragma: no cover
-
-
 def _label(value: str) -> str:
-    return "(inconnue)" if value == "unknown" else value
+    return f"({unknown_fr('source')})" if value == "unknown" else value
 
 
 def run(args) -> int:
@@ -41,11 +34,11 @@ def run(args) -> int:
         return 0
     out = [
         f"Génération : {st['generation']}",
-        f"Documents : {st['documents']}",
+        f"Documents : {int_fr(st['documents'])}",
         f"Période : {st['date_min'] or '—'} → {st['date_max'] or '—'} "
         f"({st['undated']} sans date)",
-        f"Taille sur disque : {_size(st['size_bytes'])} "
-        f"(dossier entier : {_size(st['total_size_bytes'])})",
+        f"Taille sur disque : {size_fr(st['size_bytes'])} "
+        f"(dossier entier : {size_fr(st['total_size_bytes'])})",
         f"Sources ({st['source_count']}) :",
     ]
     out += [f"  {n:>7}  {_label(v)}" for v, n in st["sources"].items()]

@@ -25,6 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import SegmentWriter
 
+from searchsvc.french import count_fr
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
                                      signature, skip_signature)
@@ -32,7 +33,9 @@ from searchsvc.indexer.store import (IndexBusyError, clean_leftovers, current_ge
                                      find_os_error, fsync_tree, generation_problem,
                                      list_generations, os_errors_as, reindex_lock,
                                      remove_old_generations, switch_current)
-from searchsvc.ingest import IngestError, corpus_files, doc_id, extract, load_manifest
+from searchsvc.ingest import (IngestError, corpus_files, doc_id, extract, iter_extract,
+                              jsonl_parts, load_manifest)
+from searchsvc.ingest.reader import check_max_bytes, os_error_reason
 
 #: Whoosh's estimate (MB) of a worker's in-memory postings at which it closes its
 #: segment and starts another one. Letting Whoosh spill postings to sorted runs
@@ -44,6 +47,11 @@ LIMITMB = 192
 MIN_FILES_PER_WORKER = 150
 #: Files handed to a worker at a time.
 CHUNK = 16
+#: A .jsonl file larger than twice this is cut into parts of about this many bytes,
+#: shared out between the workers like files (a part is about 100 news articles).
+PART_BYTES = 256 * 1024
+#: Rough size of one article in a .jsonl, to weigh a big file against files.
+JSONL_ARTICLE_BYTES = 2048
 #: Segments with fewer documents are merged together by incremental commits.
 SMALL_SEGMENT_DOCS = 500
 #: Seconds a reindex waits for Whoosh's write lock.
@@ -51,7 +59,14 @@ LOCK_WAIT = 5.0
 
 
 class ReindexError(Exception):
-    """A reindex could not produce a usable index (the previous one is untouched)."""
+    """A reindex could not produce a usable index (the previous one is untouched).
+
+    ``skipped``: the (path, reason) of every file that could not be indexed.
+    """
+
+    def __init__(self, message: str, skipped=()):
+        super().__init__(message)
+        self.skipped = list(skipped)
 
 
 @dataclass
@@ -67,6 +82,8 @@ class ReindexReport:
     deleted: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: (path, reason) of the objects of indexed .json/.jsonl files that were left out
+    skipped_articles: list[tuple[str, str]] = field(default_factory=list)
     documents: int = 0
     total_documents: int = 0
     seconds: float = 0.0
@@ -83,6 +100,7 @@ class ReindexReport:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["skipped"] = [{"path": p, "reason": r} for p, r in self.skipped]
+        d["skipped_articles"] = [{"path": p, "reason": r} for p, r in self.skipped_articles]
         d["changed"] = self.changed
         return d
 
@@ -133,11 +151,14 @@ class _Worker:
             self.writer = self._new_writer()
 
     def process(self, rel):
-        """``("ok", rel, FileRecord, ndocs)`` or ``("skip", rel, reason, skip signature)``.
+        """``("ok", rel, FileRecord, ndocs, skipped objects' reasons)`` or
+        ``("skip", rel, reason, skip signature)``.
 
         ``rel`` may also be an :class:`~searchsvc.article.Article`, indexed as
-        it is (returns None).
+        it is (returns None), or a part of a big .jsonl (see :meth:`process_part`).
         """
+        if isinstance(rel, tuple):
+            return self.process_part(*rel[1:])
         if not isinstance(rel, str):
             self._add(article_fields(rel))
             return None
@@ -150,11 +171,12 @@ class _Worker:
             # hash before reading too: a file rewritten meanwhile never gets the new
             # content's hash recorded beside the old content's text (seen next run)
             digest = content_hash(path, entry)
-            articles = extract(path, root=self.corpus, manifest=self.manifest)
+            errors = []
+            articles = extract(path, root=self.corpus, manifest=self.manifest, errors=errors)
         except IngestError as exc:
             return ("skip", rel, exc.reason, ssig)
         except OSError as exc:
-            return ("skip", rel, f"illisible : {exc.strerror or exc}", ssig)
+            return ("skip", rel, f"illisible : {os_error_reason(exc)}", ssig)
         except Exception as exc:  # a bug in ingestion must not stop the whole corpus
             return ("skip", rel,
                     f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}", ssig)
@@ -165,13 +187,37 @@ class _Worker:
             dup = next(i for i in ids if ids.count(i) > 1)
             return ("skip", rel, f"identifiant « {dup} » en double dans le fichier", ssig)
         for art in articles:
-            fields = article_fields(art, digest)
-            fields["path"] = rel
+            self._add_article(rel, art, digest)
+        return ("ok", rel, FileRecord(sig, digest, ids), len(ids), errors)
+
+    def _add_article(self, rel, art, digest):
+        fields = article_fields(art, digest)
+        fields["path"] = rel
+        try:
+            self._add(fields)
+        except Exception as exc:
+            raise RuntimeError(f"{rel} : échec de l'indexation ({type(exc).__name__}: {exc})") from exc
+
+    def process_part(self, rel, part, digest):
+        """One part of a big .jsonl: ``("part", rel, k, count, ids, errors, fatal)``."""
+        errors, ids, fatal = [], [], None
+        articles = iter_extract(self.corpus / rel, root=self.corpus, manifest=self.manifest,
+                                errors=errors, part=part)
+        while True:
+            art = None
             try:
-                self._add(fields)
-            except Exception as exc:
-                raise RuntimeError(f"{rel} : échec de l'indexation ({type(exc).__name__}: {exc})") from exc
-        return ("ok", rel, FileRecord(sig, digest, ids), len(ids))
+                art = next(articles, None)
+            except IngestError as exc:
+                fatal = exc.reason
+            except OSError as exc:
+                fatal = f"illisible : {os_error_reason(exc)}"
+            except Exception as exc:  # a bug in ingestion must not stop the whole corpus
+                fatal = f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}"
+            if art is None or fatal:
+                break
+            self._add_article(rel, art, digest)
+            ids.append(art.id)
+        return ("part", rel, part.index, part.count, ids, errors, fatal)
 
     def finish(self) -> list:
         """Closes the current segment; returns all the segments written."""
@@ -213,7 +259,8 @@ def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, pa
                 break
             out = []
             for item in chunk:
-                rel = item if isinstance(item, str) else getattr(item, "id", None)
+                rel = (item if isinstance(item, str) else item[1] if isinstance(item, tuple)
+                       else getattr(item, "id", None))
                 out.append(worker.process(item))
             rel = None
             results.put(("files", num, out))
@@ -227,11 +274,89 @@ def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, pa
 def _run_workers(gen_dir, corpus_dir, manifest, todo, workers, progress, limitmb, log):
     """Index the files ``todo``; returns (outcomes, segments)."""
     total = len(todo)
-    n = max(1, min(workers, total // MIN_FILES_PER_WORKER))
-    log(f"extraction et indexation de {total} fichiers "
-        + (f"par {n} processus" if n > 1 else "dans ce processus"))
-    chunks = (todo[i:i + CHUNK] for i in range(0, total, CHUNK))
-    return _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, log)
+    big = _big_jsonl(corpus_dir, todo)
+    weight = total - len(big) + sum(size // JSONL_ARTICLE_BYTES for size in big.values())
+    n = max(1, min(workers, weight // MIN_FILES_PER_WORKER))
+    log(f"extraction et indexation de {count_fr(total, 'fichier')}"
+        + (f" ({count_fr(len(big), '.jsonl découpé', '.jsonl découpés')} en parties)" if big else "")
+        + (f" par {n} processus" if n > 1 else " dans ce processus"))
+    parts_meta: dict = {}
+    chunks = _work_units(corpus_dir, todo, big, manifest, parts_meta)
+    outcomes, segments = _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress,
+                               limitmb, log)
+    return _merge_parts(outcomes, parts_meta), segments
+
+
+def _big_jsonl(corpus_dir, todo) -> dict:
+    """{rel: size} of the .jsonl files of ``todo`` big enough to be cut into parts."""
+    big = {}
+    for rel in todo:
+        if rel.lower().endswith(".jsonl"):
+            try:
+                size = os.path.getsize(os.path.join(corpus_dir, rel))
+            except OSError:
+                continue
+            if size > 2 * PART_BYTES:
+                big[rel] = size
+    return big
+
+
+def _work_units(corpus_dir, todo, big, manifest, meta):
+    """Chunks of CHUNK files; each part of a big .jsonl is a chunk of its own.
+
+    ``meta`` receives rel -> [signature, skip signature, hash, error] of the cut
+    files (taken before any part is read); their outcomes are joined by
+    :func:`_merge_parts`.
+    """
+    chunk = []
+    for rel in todo:
+        if rel not in big:
+            chunk.append(rel)
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+            continue
+        path = Path(corpus_dir) / rel
+        info = meta[rel] = [None, None, "", None]
+        try:
+            entry = manifest_entry(manifest, rel, lambda: doc_id(path, corpus_dir))
+            info[0], info[1] = signature(path, entry), skip_signature(path, entry)
+            info[2] = content_hash(path, entry)
+            for part in jsonl_parts(path, PART_BYTES):  # lazily: workers start at once
+                yield [("part", rel, part, info[2])]
+        except IngestError as exc:
+            info[3] = exc.reason
+        except OSError as exc:
+            info[3] = f"illisible : {os_error_reason(exc)}"
+    if chunk:
+        yield chunk
+
+
+def _merge_parts(outcomes, meta) -> list:
+    """The outcomes of the parts of each cut .jsonl joined into the outcome of the file."""
+    parts: dict[str, list] = {rel: [] for rel in meta}
+    out = []
+    for o in outcomes:
+        if o[0] == "part":
+            parts[o[1]].append(o)
+        else:
+            out.append(o)
+    for rel, got in parts.items():
+        sig, ssig, digest, error = meta[rel]
+        got.sort(key=lambda o: o[2])
+        ids = [i for o in got for i in o[4]]
+        errors = [e for o in got for e in o[5]]
+        fatal = error or next((o[6] for o in got if o[6]), None)
+        if not got and not fatal:
+            fatal = "fichier vide"
+        if ids:
+            # a part that could not be read: the file is read again next run
+            record = FileRecord(None, "", ids) if fatal else FileRecord(sig, digest, ids)
+            out.append(("ok", rel, record, len(ids), errors + ([fatal] if fatal else [])))
+        else:
+            out.append(("skip", rel, fatal or (errors[0] if errors else "aucun article dans ce fichier"),
+                        ssig))
+    return out
 
 
 def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, log):
@@ -243,16 +368,16 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
     """
     if n == 1:
         worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
-        out, done = [], 0
+        out, done = [], 0.0
         try:
             for chunk in chunks:
                 for item in chunk:
                     o = worker.process(item)
                     if o is not None:
                         out.append(o)
-                    done += 1
+                    done += _weight(o)
                     if progress:
-                        progress(done, total)
+                        progress(min(total, round(done, 6)), total)
         except BaseException:
             worker.cancel()
             raise
@@ -293,7 +418,7 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
                                tasks, results, os.getpid()))
              for k in range(n)]
     feeder = threading.Thread(target=feed, name="searchsvc-indexer-feed", daemon=True)
-    out, segments, finished, done = [], [], set(), 0
+    out, segments, finished, done, wrote = [], [], set(), 0.0, False
     try:
         for p in procs:
             p.start()
@@ -315,10 +440,11 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
             kind = msg[0]
             if kind == "files":
                 out.extend(o for o in msg[2] if o is not None)
-                done += len(msg[2])
+                done += sum(_weight(o) for o in msg[2])
                 if progress:
-                    progress(done, total)
-                if done == total:
+                    progress(min(total, round(done, 6)), total)
+                if total and round(done, 6) >= total and not wrote:
+                    wrote = True
                     log("écriture des segments…")
             elif kind == "done":
                 finished.add(msg[1])
@@ -344,6 +470,11 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
         for q in (tasks, results):
             q.close()
     return out, segments
+
+
+def _weight(outcome) -> float:
+    """How much of a file one outcome is: a part of a cut .jsonl counts 1/parts."""
+    return 1.0 / outcome[3] if outcome is not None and outcome[0] == "part" else 1.0
 
 
 def _merge_small_segments(writer, segments):
@@ -439,6 +570,7 @@ def _tally(outcomes, report, skips):
         if o[0] == "ok":
             records[o[1]] = o[2]
             report.documents += o[3]
+            report.skipped_articles.extend((o[1], reason) for reason in o[4])
         else:
             report.skipped.append((o[1], o[2]))
             skips[o[1]] = [o[3], o[2], "bad"]
@@ -472,6 +604,9 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
         raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
     workers = max(1, int(workers or _default_workers()))
     log = log or (lambda message: None)
+    bad_limit = check_max_bytes()
+    if bad_limit:
+        raise ReindexError(bad_limit)
     with os_errors_as(ReindexError, index_dir), reindex_lock(index_dir, wait) as stale_pid:
         cleaned = clean_leftovers(index_dir, stale_pid)
         for note in cleaned:
@@ -503,7 +638,7 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
             raise ReindexError(exc.reason) from None
         rels = _relative(files, corpus_dir)
         if full:
-            log(f"reconstruction complète ({reason}) : {len(rels)} fichiers")
+            log(f"reconstruction complète ({reason}) : {count_fr(len(rels), 'fichier')}")
             report = _full(corpus_dir, index_dir, live, rels, manifest, workers, progress,
                            limitmb, reason, skipped, log)
         else:
@@ -564,7 +699,7 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
         if report.total_documents == 0 and rels:
             raise ReindexError(
                 "aucun document n'a pu être indexé"
-                + (f" ; l'index {live} est conservé" if live else ""))
+                + (f" ; l'index {live} est conservé" if live else ""), report.skipped)
         IndexState(fingerprint(), str(corpus_dir.resolve()), records, skips).save(gen_dir)
         fsync_tree(gen_dir)
         switch_current(index_dir, gen)
@@ -622,7 +757,9 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
             report.skipped.append((rel, skips[rel][1]))
     report.unchanged = len(unchanged)
     report.deleted = len(gone)
-    log(f"{live} : {len(rels)} fichiers, {len(todo)} nouveaux ou modifiés, {len(gone)} supprimés")
+    log(f"{live} : {count_fr(len(rels), 'fichier')}, "
+        f"{count_fr(len(todo), 'nouveau ou modifié', 'nouveaux ou modifiés')}, "
+        f"{count_fr(len(gone), 'supprimé')}")
     if not todo and not gone:
         if touched or skips.keys() != state.skipped.keys():
             state.files = dict(sorted(unchanged.items()))
@@ -638,7 +775,8 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
                                           progress, limitmb, log)
         _check_corpus(corpus_dir, live)
         records = _tally(outcomes, report, skips)
-        log(f"validation : {len(gone)} fichiers supprimés, {len(todo)} (ré)indexés…")
+        log(f"validation : {count_fr(len(gone), 'fichier supprimé', 'fichiers supprimés')}, "
+            f"{count_fr(len(todo), '(ré)indexé')}…")
         owners = {i: rel for rel, rec in unchanged.items() for i in rec.ids}
         stale = {i for rel in gone + todo if rel in state.files for i in state.files[rel].ids}
         # ids of this run's files too: a run that died after Whoosh's commit but

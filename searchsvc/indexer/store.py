@@ -403,7 +403,9 @@ def describe_os_error(exc: OSError, index_dir) -> str:
     """One French line for a system error met while writing the index in ``index_dir``:
     what happened, on which file, what is still served and what to do."""
     index_dir = Path(index_dir)
-    what = _OS_ERRORS.get(exc.errno, f"erreur système ({exc.strerror or exc})")
+    from searchsvc.ingest.reader import os_error_reason  # French, never Python's strerror
+
+    what = _OS_ERRORS.get(exc.errno) or os_error_reason(exc)
     where = f" (fichier « {exc.filename} »)" if exc.filename else ""
     live = current_generation(index_dir)
     kept = (f"la génération {live} reste en service, rien d'inachevé n'a été activé" if live

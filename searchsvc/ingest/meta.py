@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from .reader import IngestError, SIDECAR_SUFFIX, decode, doc_id, read_bytes
+from .reader import IngestError, SIDECAR_SUFFIX, decode, doc_id, json_reason, read_bytes
 
 FIELDS = ("title", "source", "date", "url", "lang")
 MANIFEST_NAME = "manifest.jsonl"
@@ -112,7 +112,8 @@ def _read_json(path: Path):
     except IngestError as exc:
         raise IngestError(f"{path.name} : {exc.reason}")
     except ValueError as exc:
-        raise IngestError(f"{path.name} : JSON invalide ({exc})")
+        raise IngestError(f"{path.name} : JSON invalide ({json_reason(exc)}, ligne "
+                          f"{getattr(exc, 'lineno', '?')}, colonne {getattr(exc, 'colno', '?')})")
 
 
 def sidecar(path) -> dict | None:
@@ -147,7 +148,7 @@ def load_manifest(root) -> dict[str, dict]:
     if cached and cached[0] == key:
         return cached[1]
     entries: dict[str, dict] = {}
-    text = decode(read_bytes(path))
+    text = decode(read_bytes(path, 0))  # SEARCHSVC_MAX_BYTES limits articles, not the manifest
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -155,7 +156,7 @@ def load_manifest(root) -> dict[str, dict]:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            raise IngestError(f"{MANIFEST_NAME}, ligne {n} : JSON invalide ({exc.msg})")
+            raise IngestError(f"{MANIFEST_NAME}, ligne {n} : JSON invalide ({json_reason(exc)})")
         if not isinstance(obj, dict) or not (obj.get("id") or obj.get("path")):
             raise IngestError(f"{MANIFEST_NAME}, ligne {n} : objet avec « id » ou « path » attendu")
         ident = str(obj["id"]) if obj.get("id") else doc_id(Path(root) / obj["path"], root)

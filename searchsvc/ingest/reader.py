@@ -12,11 +12,12 @@ import re
 import stat
 import unicodedata
 from pathlib import Path
+from typing import Iterator
 
 EXTENSIONS = frozenset({".txt", ".html", ".htm", ".json", ".jsonl"})
 EXCLUDED_NAMES = frozenset({"manifest.jsonl", "synonyms.txt"})
 SIDECAR_SUFFIX = ".meta.json"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_BYTES = 10 * 1000 * 1000  #: 10 MB, per article
 MAX_BYTES_ENV = "SEARCHSVC_MAX_BYTES"
 
 
@@ -29,19 +30,63 @@ class IngestError(Exception):
         self.reason = reason
 
 
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+_SIZE_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:([kKmMgGtT])(i?)([bBoO]?)|([bBoO]))?")
+SIZE_HELP = ("un nombre d'octets (10000000) ou une taille avec son unité (10MB, 10 MB, 10M, "
+             "10 Mo, 512 Ko, 10 MiB) ; 0 = aucune limite")
+
+
+#: what the help of the commands that read the corpus says of the limit
+MAX_BYTES_HELP = (f"{MAX_BYTES_ENV} : taille maximale d'un article (un fichier, ou une ligne "
+                  "d'un .jsonl) ; 10 MB par défaut ; 10MB, 10 MB, 10M ou 10000000 ; 0 = aucune limite.")
+
+
+def parse_size(text: str) -> int:
+    """``"10MB"``, ``"10 MB"``, ``"10M"``, ``"10 Mo"``, ``"10000000"`` -> bytes (0: no limit).
+
+    k/M/G/T are powers of 1000, KiB/MiB/GiB (Kio, Mio...) powers of 1024. Anything
+    else (``1e7``, ``-1``, ``10 MBs``, a fraction of a byte) raises ``ValueError``
+    with a French message.
+    """
+    raw = str(text).strip()
+    m = _SIZE_RE.fullmatch(raw)
+    if m:
+        number, prefix, binary, _, unit_only = m.groups()
+        value = float(number.replace(",", "."))
+        if prefix:
+            factor = (1024 ** " kmgt".index(prefix.lower())) if binary else _UNITS[prefix.lower()]
+        else:
+            factor = 1
+        if (prefix or "." not in number and "," not in number):
+            return int(round(value * factor))
+    raise ValueError(f"{MAX_BYTES_ENV} invalide : « {raw} » ; attendu : {SIZE_HELP}")
+
+
 def max_bytes(value: int | None = None) -> int:
-    """The size limit: explicit value, else ``SEARCHSVC_MAX_BYTES``, else 10 MB."""
+    """The per-article size limit in bytes, 0 for none: explicit value, else
+    ``SEARCHSVC_MAX_BYTES`` (see :func:`parse_size`), else 10 MB.
+
+    An invalid variable raises :class:`IngestError` (callers check it once with
+    :func:`check_max_bytes` before a run, so that it never fails file by file).
+    """
     if value is not None:
-        return int(value)
+        return max(0, int(value))
     env = os.environ.get(MAX_BYTES_ENV, "").strip()
-    if env:
-        try:
-            n = int(env)
-        except ValueError:
-            raise IngestError(f"{MAX_BYTES_ENV} invalide : {env!r} (un nombre d'octets attendu)")
-        if n > 0:
-            return n
-    return DEFAULT_MAX_BYTES
+    if not env:
+        return DEFAULT_MAX_BYTES
+    try:
+        return parse_size(env)
+    except ValueError as exc:
+        raise IngestError(str(exc)) from None
+
+
+def check_max_bytes() -> str | None:
+    """None when ``SEARCHSVC_MAX_BYTES`` is usable, else its French error message."""
+    try:
+        max_bytes()
+    except IngestError as exc:
+        return exc.reason
+    return None
 
 
 def is_corpus_file(name: str) -> bool:
@@ -118,47 +163,185 @@ def sub_id(segment) -> str:
     return _slug(str(segment).replace("/", "-"))
 
 
-def read_bytes(path, limit: int | None = None) -> bytes:
-    """The file's bytes, or an :class:`IngestError` (symlink, size, permission...)."""
-    path = Path(path)
-    limit = max_bytes(limit)
+_ERRNO_FR = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé (permissions insuffisantes)",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.ELOOP: "lien symbolique en boucle",
+    errno.ENOSPC: "plus d'espace sur le disque",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EEXIST: "existe déjà",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EMFILE: "trop de fichiers ouverts",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.EBUSY: "ressource occupée",
+    errno.ENOTEMPTY: "dossier non vide",
+    errno.EXDEV: "déplacement impossible entre deux systèmes de fichiers",
+    errno.EADDRINUSE: "adresse déjà utilisée (un autre service écoute sur ce port ?)",
+    errno.EADDRNOTAVAIL: "adresse indisponible sur cette machine",
+}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """The French reason of an OS error (never Python's English ``strerror``)."""
+    if isinstance(exc, PermissionError) and exc.errno is None:
+        return _ERRNO_FR[errno.EACCES]
+    reason = _ERRNO_FR.get(exc.errno)
+    if reason:
+        return reason
+    name = errno.errorcode.get(exc.errno) if exc.errno else None
+    return f"erreur système {name}" if name else "erreur système"
+
+
+def os_error_message(exc: OSError, path=None) -> str:
+    """``« /nonexistent » : fichier ou dossier introuvable``: one French sentence naming the file."""
+    where = path if path is not None else exc.filename
+    reason = os_error_reason(exc)
+    return f"« {where} » : {reason}" if where is not None else reason
+
+
+def _open_regular(path: Path, limit: int):
+    """An open binary file, after the checks every reader makes (IngestError otherwise)."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError(path)
             raise IngestError("pas un fichier ordinaire (tube, socket ou périphérique)")
-        if st.st_size > limit:
+        if limit and st.st_size > limit:
             raise IngestError(f"fichier trop volumineux : {_mb(st.st_size)} (limite {_mb(limit)}, {MAX_BYTES_ENV})")
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        return open(path, "rb")
     except IngestError:
         raise
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise IngestError("lien symbolique cassé (la cible n'existe pas)")
-        raise IngestError("fichier introuvable")
-    except IsADirectoryError:
+    except OSError as exc:
+        raise IngestError(_read_error(path, exc)) from None
+
+
+def _read_error(path: Path, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "lien symbolique cassé (la cible n'existe pas)" if os.path.islink(path) else "fichier introuvable"
+    if isinstance(exc, IsADirectoryError):
         try:
             os.listdir(path)
         except OSError:
-            raise IngestError("dossier illisible (permissions insuffisantes) : ses articles sont ignorés")
-        raise IngestError("c'est un dossier, pas un fichier")
-    except PermissionError:
-        raise IngestError("lecture refusée (permissions insuffisantes)")
+            return "dossier illisible (permissions insuffisantes) : ses articles sont ignorés"
+        return "c'est un dossier, pas un fichier"
+    if isinstance(exc, PermissionError):
+        return "lecture refusée (permissions insuffisantes)"
+    return f"lecture impossible : {os_error_reason(exc)}"
+
+
+def read_bytes(path, limit: int | None = None) -> bytes:
+    """The file's bytes, or an :class:`IngestError` (symlink, size, permission...).
+
+    ``limit`` (default :func:`max_bytes`; 0: none) is the largest size accepted.
+    """
+    path = Path(path)
+    limit = max_bytes(limit)
+    f = _open_regular(path, limit)
+    try:
+        with f:
+            data = f.read(limit + 1) if limit else f.read()
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise IngestError("lien symbolique en boucle")
-        raise IngestError(f"lecture impossible : {exc.strerror or exc}")
-    if len(data) > limit:  # grew while reading, or a special file
+        raise IngestError(_read_error(path, exc)) from None
+    if limit and len(data) > limit:  # grew while reading
         raise IngestError(f"fichier trop volumineux : plus de {_mb(limit)} ({MAX_BYTES_ENV})")
     return data
 
 
+#: a .jsonl file is read as a stream only when its first bytes say it is 8-bit text
+_STREAM_HEAD = 4096
+
+
+def jsonl_lines(path, limit: int | None = None, start: int = 0, end: int | None = None,
+                first_line: int = 1) -> Iterator[tuple[int, str | IngestError]]:
+    """The lines of a JSON Lines file as a stream: ``(line number, text)``.
+
+    The size limit applies to each line (one article), not to the file; a longer
+    line gives ``(n, IngestError)`` and is skipped without being held in memory.
+    ``start``/``end`` (byte offsets on line boundaries, see :func:`line_boundaries`)
+    read one part of the file; ``first_line`` is the number of the line at
+    ``start``. Blank lines are skipped. A file that is binary raises
+    :class:`IngestError`; one in UTF-16/32 is decoded whole (file-level limit).
+    """
+    path = Path(path)
+    limit = max_bytes(limit)
+    f = _open_regular(path, 0)
+    with f:
+        try:
+            head = f.read(_STREAM_HEAD)
+        except OSError as exc:
+            raise IngestError(_read_error(path, exc)) from None
+        if start == 0:
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+                f.close()
+                text = decode(read_bytes(path, limit))
+                for n, line in enumerate(text.splitlines(), 1):
+                    if line.strip():
+                        yield n, line
+                return
+            for magic, kind in _MAGIC:
+                if head.startswith(magic):
+                    raise IngestError(f"fichier binaire ({kind}), pas du texte")
+            if not head.replace(codecs.BOM_UTF8, b"", 1).strip():
+                if not head or not f.read(1):
+                    raise IngestError("fichier vide")
+        f.seek(start)
+        pos, n = start, first_line
+        while end is None or pos < end:
+            try:
+                raw = f.readline(limit + 1) if limit else f.readline()
+            except OSError as exc:
+                raise IngestError(_read_error(path, exc)) from None
+            if not raw:
+                break
+            pos += len(raw)
+            if limit and len(raw) > limit and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line
+                    raw = f.readline(1 << 20)
+                    size += len(raw)
+                    pos += len(raw)
+                yield n, IngestError(f"ligne {n} : article trop volumineux : {_mb(size)} "
+                                     f"(limite {_mb(limit)}, {MAX_BYTES_ENV})")
+                n += 1
+                continue
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            if raw.strip():
+                text = _decode_8bit(raw.rstrip(b"\r\n"))
+                if _JUNK.search(text):
+                    text = _JUNK.sub(" ", text)
+                yield n, text
+            n += 1
+
+
+def line_boundaries(path, part_bytes: int) -> list[int]:
+    """Byte offsets cutting a file into parts of about ``part_bytes`` on line ends
+    (first 0, last the file size): cheap, nothing is parsed."""
+    size = os.path.getsize(path)
+    cuts = [0]
+    with open(path, "rb") as f:
+        at = part_bytes
+        while at < size:
+            f.seek(at)
+            f.readline()
+            pos = f.tell()
+            if pos >= size:
+                break
+            if pos > cuts[-1]:
+                cuts.append(pos)
+            at = max(pos, at) + part_bytes
+    cuts.append(size)
+    return cuts
+
+
 def _mb(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} Mo".replace(".", ",")
-    return f"{n} octets"
+    if n >= 1000 * 1000:
+        return f"{n / (1000 * 1000):.1f} Mo".replace(".", ",")
+    return f"{n} octet{'s' if n > 1 else ''}"
 
 
 _MAGIC = (
@@ -264,6 +447,28 @@ def _checked(text: str) -> str:
     if junk:
         text = _JUNK.sub(" ", text)
     return text
+
+
+_JSON_REASONS = (  # Python's json messages -> French
+    ("Expecting value", "valeur attendue"),
+    ("Expecting property name enclosed in double quotes", "nom de clé entre guillemets attendu"),
+    ("Expecting ',' delimiter", "virgule attendue"),
+    ("Expecting ':' delimiter", "deux-points attendu"),
+    ("Unterminated string", "chaîne non terminée"),
+    ("Invalid control character", "caractère de contrôle dans une chaîne"),
+    ("Invalid \\escape", "séquence d'échappement invalide"),
+    ("Invalid \\uXXXX escape", "séquence \\uXXXX invalide"),
+    ("Extra data", "données en trop après l'objet"),
+)
+
+
+def json_reason(exc: ValueError) -> str:
+    """The French reason of a JSON syntax error."""
+    msg = getattr(exc, "msg", str(exc))
+    for english, french in _JSON_REASONS:
+        if msg.startswith(english):
+            return french
+    return "syntaxe incorrecte"
 
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)

@@ -6,6 +6,7 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from searchsvc import config as sconfig
 from searchsvc.web import get_engine, get_reindex_job
 from searchsvc.web.errors import ApiError
 from searchsvc.web.openapi import openapi_document
@@ -14,7 +15,7 @@ from searchsvc.web.state import IndexUnavailable
 bp = Blueprint("api", __name__)
 
 MAX_ID_LENGTH = 512
-SIMILAR_MAX = 20
+SIMILAR_MAX = sconfig.SIMILAR_MAX  # the same bounds as `searchsvc similar --limit`
 
 
 def parse_search_args(args):
@@ -57,10 +58,11 @@ def document(doc_id: str):
 
 @bp.get("/api/documents/<path:doc_id>/similar")
 def similar(doc_id: str):
-    raw = request.args.get("limit", "5")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= SIMILAR_MAX:
+    raw = request.args.get("limit", str(sconfig.SIMILAR_DEFAULT))
+    if not raw.isascii() or not raw.isdigit() or not sconfig.SIMILAR_MIN <= int(raw) <= SIMILAR_MAX:
         raise ApiError(400, "invalid_parameter",
-                       f"« limit » doit être un entier entre 1 et {SIMILAR_MAX}.", field="limit")
+                       f"« limit » doit être un entier entre {sconfig.SIMILAR_MIN} et {SIMILAR_MAX}.",
+                       field="limit")
     results = get_engine().similar(doc_id, limit=int(raw)) if _valid_id(doc_id) else None
     if results is None:
         raise _not_found(doc_id)

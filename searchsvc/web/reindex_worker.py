@@ -36,7 +36,11 @@ def main(argv=None) -> int:
     try:
         report = reindex(a.corpus, a.index, full=a.full)
     except (IndexBusyError, NoIndexError, ReindexError, OSError, ValueError) as exc:
-        print(str(exc).replace("\n", " "), file=sys.stderr)
+        message = str(exc).replace("\n", " ")
+        skipped = getattr(exc, "skipped", None)
+        if skipped:  # every skipped file, with its reason, on the one line of the status
+            message += " ; fichiers ignorés : " + " ; ".join(f"{p} : {r}" for p, r in skipped)
+        print(message, file=sys.stderr)
         return 1
     print(json.dumps(jsonable(report), ensure_ascii=False))
     return 0
