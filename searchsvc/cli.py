@@ -18,6 +18,7 @@ COMMANDS = {
     "stats": "stats",
     "search": "search",
     "similar": "similar",
+    "copies": "copies",
     "serve": "serve",
 }
 

@@ -256,7 +256,8 @@ def test_openapi_document_is_served_and_describes_every_endpoint(app, client):
         served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == documented
     assert set(doc["components"]["schemas"]["SearchResult"]["required"]) == {
-        "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
+        "query", "total", "total_stories", "page", "per_page", "took_ms", "results", "facets",
+        "facets_count", "copies", "suggestion"}
 
 
 def test_openapi_rejects_a_wrong_response_shape(client):

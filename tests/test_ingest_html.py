@@ -56,8 +56,11 @@ def _variant(tmp_path, replace: dict, name="page_jsonld"):
 
 def test_date_falls_back_from_jsonld_to_open_graph_to_time(tmp_path):
     a = _variant(tmp_path, {'"datePublished": "2023-08-14T07:30:00+02:00",': '',
-                            'content="2023-08-14T07:30:00+02:00">': 'content="2023-08-13T22:00:00Z">'})
+                            'content="2023-08-14T07:30:00+02:00">': 'content="2023-08-13T10:00:00Z">'})
     assert a.date == "2023-08-13"  # article:published_time
+    a = _variant(tmp_path, {'"datePublished": "2023-08-14T07:30:00+02:00",': '',
+                            'content="2023-08-14T07:30:00+02:00">': 'content="2023-08-13T22:00:00Z">'})
+    assert a.date == "2023-08-14"  # 22:00 UTC is midnight in Paris: the French page's day
     a = _variant(tmp_path, {'"datePublished": "2023-08-14T07:30:00+02:00",': '',
                             '<meta property="article:published_time" content="2023-08-14T07:30:00+02:00">': '',
                             '<time datetime="2023-08-14T07:30:00+02:00">': '<time datetime="2023-08-12">'})

@@ -57,12 +57,14 @@ def all_ids(engine, **kw) -> list[str]:
 
 def test_result_object_shape_and_json(engine):
     r = search(engine, q="obus")
-    assert set(r) == {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
+    assert set(r) == {"query", "total", "total_stories", "page", "per_page", "took_ms", "results",
+                      "facets", "facets_count", "copies", "suggestion"}
     assert r["query"] == "obus" and r["page"] == 1 and r["per_page"] == 10
     assert isinstance(r["took_ms"], float)
     assert set(r["facets"]) == {"source", "year", "month", "lang"}
     for item in r["results"]:
-        assert set(item) == {"id", "title", "source", "date", "url", "lang", "score", "snippet"}
+        assert set(item) == {"id", "title", "source", "date", "url", "lang", "score", "snippet",
+                             "group", "copies"}
     json.dumps(r)  # serialisable as is
     assert r["total"] == len(r["results"]) > 0
 

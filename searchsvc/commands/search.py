@@ -28,6 +28,10 @@ def add_arguments(parser):
                         help="relevance (défaut), newest ou oldest")
     parser.add_argument("--page", default="1", metavar="N", help="page (à partir de 1)")
     parser.add_argument("--per-page", default="10", metavar="N", help="résultats par page (1 à 100)")
+    parser.add_argument("--all-copies", action="store_true",
+                        help="affiche toutes les copies (par défaut : un résultat par groupe de copies)")
+    parser.add_argument("--count", metavar="C",
+                        help="ce que comptent les facettes : articles (défaut) ou stories (un groupe de copies compte une fois)")
     parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
     parser.add_argument("--synonyms", metavar="FICHIER",
                         help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
@@ -88,7 +92,12 @@ def render(result: dict, tty: bool) -> str:
     q = result["query"]
     head = f"« {_plain(q)} » : " if q else ""
     ms = decimal_fr(result["took_ms"])
-    out = [f"{head}{count_fr(total, 'résultat')} ({ms} ms) — page {result['page']}/{pages}"]
+    stories = result.get("total_stories", total)
+    if result.get("copies") != "all":
+        pages = max(1, -(-stories // result["per_page"]))
+    grouped = (f", {stories} {'histoire distincte' if stories <= 1 else 'histoires distinctes'}"
+               if stories != total else "")
+    out = [f"{head}{count_fr(total, 'résultat')}{grouped} ({ms} ms) — page {result['page']}/{pages}"]
     if result.get("suggestion"):
         out.append(f"Essayez avec : {_plain(result['suggestion'])}")
     out.append("")
@@ -108,8 +117,17 @@ def render(result: dict, tty: bool) -> str:
         out.append("     " + " · ".join(meta))
         if r.get("snippet"):
             out.append("     " + terminal_text(r["snippet"], tty))
+        cp = r.get("copies") or {}
+        if cp.get("count"):
+            shown = ", ".join(f"{_plain(c['source']) or 'source inconnue'} ({french_date(c['date'])})"
+                              for c in cp["items"])
+            more = f" et {cp['count'] - len(cp['items'])} de plus" if cp["count"] > len(cp["items"]) else ""
+            out.append(f"     + {cp['count']} {'autre version' if cp['count'] == 1 else 'autres versions'} : "
+                       f"{shown}{more} (searchsvc copies {_plain(r['id'])})")
         out.append("")
     f = result["facets"]
+    if result.get("facets_count") == "stories":
+        out.append("(les nombres comptent les histoires : un groupe de copies compte une fois)")
     out.append(_facet_line("Sources", f["source"], unknown_fr("source")))
     out.append(_facet_line("Années", f["year"], unknown_fr("year")))
     out.append(_facet_line("Mois", f["month"], unknown_fr("month")))
@@ -130,6 +148,8 @@ def run(args) -> int:
         "sort": args.sort,
         "page": args.page,
         "per_page": args.per_page,
+        "copies": "all" if args.all_copies else None,
+        "count": args.count,
     }
     try:
         params = parse_params({k: v for k, v in raw.items() if v is not None})

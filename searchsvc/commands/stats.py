@@ -44,5 +44,9 @@ def run(args) -> int:
     out += [f"  {n:>7}  {_label(v)}" for v, n in st["sources"].items()]
     out.append("Langues :")
     out += [f"  {n:>7}  {_label(v)}" for v, n in st["languages"].items()]
+    cg = st["copy_groups"]
+    out.append(f"Groupes de copies : {cg['groups']} ({cg['grouped_documents']} articles dans un groupe)"
+               + (" ; les plus grands :" if cg["largest"] else ""))
+    out += [f"  {g['size']:>7}  {g['group']} — {g['title'] or '(sans titre)'}" for g in cg["largest"]]
     print("\n".join(out))
     return 0

@@ -25,6 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import SegmentWriter
 
+from searchsvc.enrich import copies
 from searchsvc.french import count_fr
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
@@ -110,7 +111,7 @@ def fingerprint() -> str:
     was built with; an index built under another fingerprint is rebuilt in full."""
     from searchsvc import analysis
 
-    return f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}"
+    return f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}-{copies.fingerprint()}"
 
 
 def _default_workers() -> int:
@@ -151,7 +152,7 @@ class _Worker:
             self.writer = self._new_writer()
 
     def process(self, rel):
-        """``("ok", rel, FileRecord, ndocs, skipped objects' reasons)`` or
+        """``("ok", rel, FileRecord, ndocs, skipped objects' reasons, copy records)`` or
         ``("skip", rel, reason, skip signature)``.
 
         ``rel`` may also be an :class:`~searchsvc.article.Article`, indexed as
@@ -161,7 +162,7 @@ class _Worker:
             return self.process_part(*rel[1:])
         if not isinstance(rel, str):
             self._add(article_fields(rel))
-            return None
+            return ("article", rel.id, [r for r in [copies.record(rel)] if r is not None])
         path = self.corpus / rel
         entry = sig = ssig = None
         try:
@@ -186,21 +187,24 @@ class _Worker:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             return ("skip", rel, f"identifiant « {dup} » en double dans le fichier", ssig)
-        for art in articles:
-            self._add_article(rel, art, digest)
-        return ("ok", rel, FileRecord(sig, digest, ids), len(ids), errors)
+        rows = [row for art in articles if (row := self._add_article(rel, art, digest)) is not None]
+        return ("ok", rel, FileRecord(sig, digest, ids), len(ids), errors, rows)
 
     def _add_article(self, rel, art, digest):
+        """Index one article; returns its copy-group record (searchsvc.enrich.copies,
+        grouped by the parent) or None."""
+        row = copies.record(art)
         fields = article_fields(art, digest)
         fields["path"] = rel
         try:
             self._add(fields)
         except Exception as exc:
             raise RuntimeError(f"{rel} : échec de l'indexation ({type(exc).__name__}: {exc})") from exc
+        return row
 
     def process_part(self, rel, part, digest):
-        """One part of a big .jsonl: ``("part", rel, k, count, ids, errors, fatal)``."""
-        errors, ids, fatal = [], [], None
+        """One part of a big .jsonl: ``("part", rel, k, count, ids, errors, fatal, rows)``."""
+        errors, ids, fatal, rows = [], [], None, []
         articles = iter_extract(self.corpus / rel, root=self.corpus, manifest=self.manifest,
                                 errors=errors, part=part)
         while True:
@@ -215,9 +219,11 @@ class _Worker:
                 fatal = f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}"
             if art is None or fatal:
                 break
-            self._add_article(rel, art, digest)
+            row = self._add_article(rel, art, digest)
+            if row is not None:
+                rows.append(row)
             ids.append(art.id)
-        return ("part", rel, part.index, part.count, ids, errors, fatal)
+        return ("part", rel, part.index, part.count, ids, errors, fatal, rows)
 
     def finish(self) -> list:
         """Closes the current segment; returns all the segments written."""
@@ -352,7 +358,8 @@ def _merge_parts(outcomes, meta) -> list:
         if ids:
             # a part that could not be read: the file is read again next run
             record = FileRecord(None, "", ids) if fatal else FileRecord(sig, digest, ids)
-            out.append(("ok", rel, record, len(ids), errors + ([fatal] if fatal else [])))
+            out.append(("ok", rel, record, len(ids), errors + ([fatal] if fatal else []),
+                        [r for o in got for r in o[7]]))
         else:
             out.append(("skip", rel, fatal or (errors[0] if errors else "aucun article dans ce fichier"),
                         ssig))
@@ -577,6 +584,11 @@ def _tally(outcomes, report, skips):
     return dict(sorted(records.items()))
 
 
+def _copy_rows(outcomes, records) -> list:
+    """The copy records of the files kept in ``records`` (duplicate-id losers excluded)."""
+    return [row for o in outcomes if o[0] == "ok" and o[1] in records for row in o[5]]
+
+
 def _count(records, report, previous):
     report.updated = sum(1 for rel in records if rel in previous)
     report.added = len(records) - report.updated
@@ -626,6 +638,8 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                 full, reason = True, f"index {live} illisible"
             elif (damage := generation_problem(index_dir / live)) is not None:
                 full, reason = True, f"index {live} endommagé ({damage})"
+            elif not copies.store_exists(index_dir / live):
+                full, reason = True, f"groupes de copies de {live} absents ou illisibles"
         skipped = []
         try:
             manifest = load_manifest(corpus_dir)
@@ -694,6 +708,8 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
             raise
         _resolve_duplicates(ix, {}, records, report, index_dir, limitmb, skips)
         _count(records, report, {})
+        log("regroupement des copies…")
+        copies.update_generation(gen_dir, _copy_rows(outcomes, records), fresh=True)
         ix = whoosh_index.open_dir(str(gen_dir))
         report.total_documents = ix.doc_count()
         if report.total_documents == 0 and rels:
@@ -791,6 +807,10 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     _resolve_duplicates(ix, owners, records, report, index_dir, limitmb, skips)
     _count(records, report, state.files)
     state.files = dict(sorted({**unchanged, **records}.items()))
+    log("regroupement des copies…")
+    copies.update_generation(gen_dir, _copy_rows(outcomes, records),
+                             keep_ids={i for rec in state.files.values() for i in rec.ids},
+                             drop_ids={i for rec in records.values() for i in rec.ids})
     state.skipped = skips
     state.save(gen_dir)
     report.total_documents = whoosh_index.open_dir(str(gen_dir)).doc_count()
@@ -830,9 +850,11 @@ def build_index_from_articles(index_dir, articles, *, workers: int = 1) -> str:
             ix = whoosh_index.create_in(str(gen_dir), build_schema())
             w = _writer(ix, 0, LIMITMB, index_dir)
             try:
-                _, segments = _pool(gen_dir, gen_dir, {}, chunks(), n, 0, None, LIMITMB,
-                                    lambda message: None)
+                outcomes, segments = _pool(gen_dir, gen_dir, {}, chunks(), n, 0, None, LIMITMB,
+                                           lambda message: None)
                 w.commit_segments(segments, merge=False)
+                copies.update_generation(gen_dir, [r for o in outcomes if o[0] == "article"
+                                                   for r in o[2]], fresh=True)
             except BaseException:
                 w.cancel()
                 raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from searchsvc.enrich.copies import CopyStore
 from searchsvc.indexer.columns import column_values
 from searchsvc.indexer.schema import UNKNOWN
 from searchsvc.indexer.state import IndexState
@@ -52,6 +53,7 @@ def index_stats(index_dir) -> dict:
         "size_bytes": dir_size(index_dir / gen),
         "total_size_bytes": dir_size(index_dir),
         "segments": segments,
+        "copy_groups": CopyStore.load(index_dir / gen).stats(),
         "files": len(state.files) if state else None,
         "corpus": state.corpus if state else None,
         "index_dir": str(index_dir.resolve()),

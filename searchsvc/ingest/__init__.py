@@ -23,7 +23,7 @@ from pathlib import Path
 from searchsvc.article import Article
 
 from .html import clean_html
-from .meta import load_manifest, merge, sidecar
+from .meta import describe, load_manifest, merge, sidecar
 from .reader import (EXTENSIONS, IngestError, corpus_files, decode, decode_html, doc_id,
                      json_reason, jsonl_lines, line_boundaries, max_bytes, read_bytes, read_text,
                      sub_id)
@@ -124,7 +124,7 @@ def _article(ident, rel, side, man, fields, body, kind, known_title=None) -> Art
     m = merge(side, man, fields, page_meta, cues)
     if not cleaned.paragraphs and (kind == "html" or not m["title"]):
         raise IngestError("aucun texte d'article après nettoyage"
-                          + (" (page sans article)" if kind == "html" else ""))
+                          + (f" (page sans article{describe(m)})" if kind == "html" else ""))
     return Article(id=ident, text=cleaned.text, title=m["title"], source=m["source"],
                    date=m["date"], url=m["url"], lang=m["lang"], path=rel,
                    dropped=cleaned.dropped)

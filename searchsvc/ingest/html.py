@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
 from searchsvc.article import Dropped
 
-from .meta import parse_date
+from . import dates, fallback
+from .dates import parse_stamp
 from .reader import IngestError
 from .text import BYLINE, CAPTION, CREDIT, MENU, RELATED, SHARE, Cleaned, clean_text
 
 COMMENTS = "commentaires"
+PAYWALL = "accès abonnés"
 ADVERT = "publicité"
 TAGS = "mots-clés"
 
@@ -47,7 +50,10 @@ _CLASS_RULES = [
     (re.compile(r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|abonnement|inscription|follow|suivez)(?:$|[\s_-])"), SHARE),
     (re.compile(r"(?:^|[\s_-])(?:related|connexe|connexes|lire[\s_-]?aussi|voir[\s_-]?aussi|a[\s_-]lire|"
                 r"sur[\s_-]le[\s_-]meme[\s_-]sujet|recommand\w*|outbrain|taboola|more[\s_-]stories|"
-                r"read[\s_-]more|most[\s_-]read|plus[\s_-]lus)(?:$|[\s_-])"), RELATED),
+                r"read[\s_-]more|most[\s_-]read|plus[\s_-]lus|recommend\w*|trending|most[\s_-]popular|popular|"
+                r"read[\s_-]next|up[\s_-]next|more[\s_-]from|also[\s_-]read|teasers?)(?:$|[\s_-])"), RELATED),
+    (re.compile(r"(?:^|[\s_-])(?:paywall|regwall|piano|subscriber[\s_-]only|premium[\s_-](?:banner|box|promo)|"
+                r"metered|offer[\s_-]box)(?:$|[\s_-])"), PAYWALL),
     (re.compile(r"(?:^|[\s_-])(?:comments?|commentaires?|reactions?|disqus|graphcomment|react)(?:$|[\s_-])"), COMMENTS),
     (re.compile(r"(?:^|[\s_-])(?:caption|legende|légende|wp-caption-text|image-caption)(?:$|[\s_-])"), CAPTION),
     (re.compile(r"(?:^|[\s_-])(?:credits?|copyright|crédit)(?:$|[\s_-])"), CREDIT),
@@ -57,6 +63,12 @@ _CLASS_RULES = [
     (re.compile(r"(?:^|[\s_-])(?:byline|author|authors|auteur|signature|date|dateline|published|publication|meta)(?:$|[\s_-])"), BYLINE),
 ]
 _COMMENT_RX = _CLASS_RULES[3][0]
+# pop-ups, modal dialogs and consent banners: never the article, wherever they are
+_OVERLAY_RX = re.compile(r"(?:^|[\s_-])(?:popup|pop-up|popmake|pum|modal|lightbox|cookie\w*|consent|gdpr|"
+                         r"cmp)(?:$|[\s_-])")
+_CHROME_RX = re.compile(f"{_COMMENT_RX.pattern}|{_OVERLAY_RX.pattern}")
+# any class rule at all: most elements match none, and are tested once
+_ANY_CLASS_RX = re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in _CLASS_RULES))
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -74,7 +86,7 @@ def parse(html: str):
 
 
 def _text(el) -> str:
-    return _WS.sub(" ", el.text_content()).strip()
+    return " ".join(el.text_content().split())  # = _WS.sub(" ", ...).strip(), faster
 
 
 def _attr_words(el) -> str:
@@ -123,33 +135,57 @@ _TITLE_SEP = re.compile(r"\s+[|–—-]\s+")
 
 
 def _title_suffix(page_title: str | None, title: str | None) -> str | None:
-    """"Article title | Site name" -> "Site name" when the first part is the title."""
-    if not page_title or not title or not page_title.startswith(title):
+    """"Article title | Site name" -> "Site name" when the first part is the title (and
+    "Site name | Article title" when the last part is)."""
+    if not page_title or not title or page_title == title:
         return None
-    rest = page_title[len(title):]
-    m = _TITLE_SEP.match(rest)
-    if m:
-        name = rest[m.end():].strip()
-        if 0 < len(name) <= 60 and not _TITLE_SEP.search(name):
-            return name
+    if page_title.startswith(title):
+        rest = page_title[len(title):]
+        m = _TITLE_SEP.match(rest)
+        name = rest[m.end():].strip() if m else ""
+    elif page_title.endswith(title):
+        rest = page_title[: -len(title)]
+        m = re.search(r"\s+[|–—-]\s+$", rest)
+        name = rest[: m.start()].strip() if m else ""
+    else:
+        return None
+    if 0 < len(name) <= 60 and not _TITLE_SEP.search(name):
+        return name
     return None
 
 
+_SITE_TYPES = ("WebSite", "Organization", "NewsMediaOrganization")
+
+
 def page_metadata(root) -> dict:
-    """title, source, date, url from the page (JSON-LD > Open Graph > tags)."""
+    """title, source, url from the page (JSON-LD > Open Graph > tags), and the date
+    stamps it states (``_published``, ``_modified``) with its ``_lang``; the day itself is
+    chosen by :func:`clean_html` (see :mod:`searchsvc.ingest.dates`)."""
     meta: dict[str, str] = {}
     for m in root.iter("meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").strip().lower()
         content = m.get("content")
         if key and content and key not in meta:
             meta[key] = content.strip()
     ld: dict = {}
+    published: list = []
+    modified: list = []
+    site_name = None
     for obj in _jsonld_objects(root):
         types = _types(obj)
+        if site_name is None and any(t in _SITE_TYPES for t in types) and isinstance(obj.get("name"), str):
+            site_name = obj["name"].strip() or None
         if any(t in _ARTICLE_TYPES for t in types):
             # an article object beats a WebPage one
             if not ld or ("WebPage" in _types(ld) and "WebPage" not in types):
                 ld = obj
+            if "WebPage" not in types:
+                published.extend(filter(None, (parse_stamp(obj.get(k)) for k in dates.LD_PUBLISHED[:1])))
+    if not published:
+        published.extend(filter(None, (parse_stamp(ld.get(k)) for k in dates.LD_PUBLISHED)))
+    published.extend(filter(None, (parse_stamp(meta.get(k)) for k in dates.PUBLISHED_META)))
+    modified.extend(filter(None, (parse_stamp(ld.get("dateModified")),
+                                  *(parse_stamp(meta.get(k)) for k in dates.MODIFIED_META))))
     canonical = None
     for link in root.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
@@ -157,29 +193,31 @@ def page_metadata(root) -> dict:
             break
     title_el = root.find(".//title")
     h1 = root.find(".//h1")
-    time_el = next((t for t in root.iter("time") if t.get("datetime")), None)
     page_title = _text(title_el) if title_el is not None else None
 
     title = (_name(ld.get("headline")) or meta.get("og:title") or meta.get("twitter:title")
              or (_text(h1) if h1 is not None else None) or page_title)
     source = (meta.get("og:site_name") or _name(ld.get("publisher"))
-              or meta.get("application-name") or _title_suffix(page_title, title))
-    date = None
-    for cand in (ld.get("datePublished"), meta.get("article:published_time"),
-                 meta.get("datepublished"), meta.get("date"), meta.get("pubdate"),
-                 meta.get("dc.date"), meta.get("dc.date.issued"), meta.get("publish-date"),
-                 time_el.get("datetime") if time_el is not None else None,
-                 ld.get("dateCreated"), ld.get("dateModified"), meta.get("article:modified_time")):
-        date = parse_date(cand) if isinstance(cand, str) else None
-        if date:
-            break
+              or meta.get("application-name") or site_name or _title_suffix(page_title, title))
     url = canonical or meta.get("og:url")
     if not url:
         main = ld.get("mainEntityOfPage")
         url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else ld.get("url")
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or meta.get("content-language")
     return {"title": title.strip() if isinstance(title, str) else None,
             "source": source if isinstance(source, str) else None,
-            "date": date, "url": url if isinstance(url, str) else None}
+            "date": None, "url": url if isinstance(url, str) else None,
+            "_published": published, "_modified": modified, "_lang": lang}
+
+
+def page_date(root, meta: dict, lang: str | None = None) -> str | None:
+    """The publication day of a parsed page (before :func:`_strip_chrome`: htmldate reads
+    the whole page, URL, scripts and comments included)."""
+    lang = lang or meta.get("_lang")
+
+    itemprop, times = dates.time_stamps(root)
+    return dates.publication_day(meta.get("_published", []) + itemprop, meta.get("_modified", []),
+                                 times, lang, lambda: dates.htmldate_day(root))
 
 
 # ---- main text -------------------------------------------------------------------------
@@ -206,21 +244,26 @@ def _strip_chrome(root) -> None:
         elif tag in _DROP_TAGS:
             doomed.append(el)
         elif tag in _CHROME_TAGS or tag == "header":
-            if not _in_article(el):
+            if not _in_article(el) and not (tag == "form" and _wraps_page(el)):
                 doomed.append(el)
         elif tag not in ("html", "body", "article", "main"):
             words = _attr_words(el)
-            if words and _COMMENT_RX.search(words) and el.get("itemprop") != "articleBody":
+            if words and _CHROME_RX.search(words) and el.get("itemprop") != "articleBody":
                 doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
 
 
+def _wraps_page(form) -> bool:
+    """A form around the whole page (ASP.NET sites), not a search box or a comment form."""
+    return sum(1 for p in form.iter("p") if len(_text(p)) >= 150) >= 2
+
+
 def _link_density(el, length: int) -> float:
     if not length:
         return 1.0
-    links = sum(len(_WS.sub(" ", a.text_content()).strip()) for a in el.iter("a"))
+    links = sum(len(_text(a)) for a in el.iter("a"))
     return min(1.0, links / length)
 
 
@@ -261,43 +304,129 @@ def find_container(root):
             if len(_text(anc)) < 3 * max(1, len(_text(best))):
                 return anc
             break
-    return best
+    return _with_siblings(best, scores)
+
+
+def _with_siblings(best, scores: dict):
+    """The best block, or its parent pruned to the article's run of siblings when the text
+    goes on in siblings (an article cut into several blocks, paragraphs beside the block):
+    siblings that score at least a fifth of the best, or are long link-free paragraphs,
+    and what lies between them unless it is mostly links."""
+    parent = best.getparent()
+    if parent is None or parent.tag in ("html", "body"):
+        return best
+    threshold = max(10.0, 0.2 * scores[best])
+    children = [c for c in parent if isinstance(c.tag, str)]
+    kept = []
+    for i, sib in enumerate(children):
+        if sib is best or scores.get(sib, 0.0) >= threshold:
+            kept.append(i)
+        elif sib.tag == "p":
+            text = _text(sib)
+            if len(text) >= 80 and _link_density(sib, len(text)) < 0.25:
+                kept.append(i)
+    if len(kept) == 1:
+        return best
+    first, last = kept[0], kept[-1]
+    for i, sib in enumerate(children):
+        if first <= i <= last and (i in kept or not _mostly_links(sib)):
+            continue
+        sib.drop_tree()
+    return parent
+
+
+def _mostly_links(el) -> bool:
+    text = _text(el)
+    return bool(text) and _link_density(el, len(text)) > 0.5
+
+
+_DENSE_TAGS = frozenset("div section ul ol table dl p nav center".split())
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _reason(el):
+    """Why an element inside the article goes: a reason, None (dropped silently: the
+    title), or False (kept, look inside)."""
+    if el.tag == "h1":  # the title: page metadata, not body
+        return None
+    reason = _CHROME_TAGS.get(el.tag)
+    if reason == "encadré":
+        text = _text(el)
+        if text and _link_density(el, len(text)) > 0.4:
+            reason = RELATED
+    if reason:
+        return reason
+    words = _attr_words(el)
+    if words and _ANY_CLASS_RX.search(words):
+        for rx, why in _CLASS_RULES:
+            if rx.search(words):
+                return why
+    if el.tag in _DENSE_TAGS:
+        # teaser lists and link blocks: most of their text is links
+        text = _text(el)
+        if text and (el.tag != "p" or len(text) < 300) and _link_density(el, len(text)) > 0.5:
+            return RELATED
+    return False
+
+
+def _announces(el) -> bool:
+    """A heading, or a short unpunctuated line, that can introduce the block after it."""
+    if el.tag in _HEADINGS:
+        return True
+    if el.tag in ("p", "div", "span", "strong", "b"):
+        text = _text(el)
+        return 0 < len(text) <= 80 and not text.endswith((".", "!", "?", ":")) and len(el) <= 2
+    return False
+
+
+def _nothing_after(el, container) -> bool:
+    """No text follows ``el`` inside the container."""
+    node = el
+    while node is not container and node is not None:
+        if (node.tail or "").strip():
+            return False
+        for sib in node.itersiblings():
+            if not isinstance(sib.tag, str):
+                continue
+            if sib.text_content().strip() or (sib.tail or "").strip():
+                return False
+        node = node.getparent()
+    return True
 
 
 def _strip_inside(container, dropped: list[Dropped]) -> None:
     doomed = []
-    for el in container.iter():
-        if el is container or not isinstance(el.tag, str):
-            continue
-        if el.tag == "h1":  # the title: page metadata, not body
-            doomed.append((el, None))
-            continue
-        words = _attr_words(el)
-        reason = _CHROME_TAGS.get(el.tag)
-        if reason == "encadré":
-            text = _text(el)
-            if text and _link_density(el, len(text)) > 0.4:
-                reason = RELATED
-        if reason is None and words:
-            for rx, why in _CLASS_RULES:
-                if rx.search(words):
-                    reason = why
-                    break
-        if reason is None and el.tag in ("ul", "ol"):
-            text = _text(el)
-            if text and _link_density(el, len(text)) > 0.6:
-                reason = RELATED
-        if reason:
-            doomed.append((el, reason))
-    done = set()
+
+    def visit(el):
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            reason = _reason(child)
+            if reason is False:
+                visit(child)
+                continue
+            doomed.append((child, reason))
+            if reason == RELATED:  # the heading that announces a related block goes with it
+                prev = child.getprevious()
+                while prev is not None and not isinstance(prev.tag, str):
+                    prev = prev.getprevious()
+                if prev is not None and _announces(prev) and all(prev is not d for d, _ in doomed):
+                    doomed.append((prev, RELATED))
+    visit(container)
     for el, reason in doomed:
-        if any(a in done for a in el.iterancestors()):
+        if el.getparent() is None:
             continue
-        done.add(el)
         text = " ".join(_blocks(el))
         if text and reason:
             dropped.append(Dropped(text[:500], reason))
         el.drop_tree()
+    # a heading left with nothing after it announced a block that was removed
+    for h in reversed([h for h in container.iter(*_HEADINGS)]):
+        if h.getparent() is not None and _nothing_after(h, container):
+            text = _text(h)
+            if text:
+                dropped.append(Dropped(text[:500], RELATED))
+            h.drop_tree()
 
 
 def _blocks(container) -> list[str]:
@@ -331,17 +460,79 @@ def _blocks(container) -> list[str]:
     return out
 
 
+# phrase lists, a complement to the structural rules: lines that are widgets in any page
+_PAYWALL_LINE = re.compile(
+    r"^\W*(?:pour\s+lire\s+la\s+suite|pour\s+accéder\s+en\s+illimité|la\s+suite\s+(?:de\s+cet\s+article\s+)?est\s+réservée|"
+    r"cet\s+article\s+est\s+réservé|(?:vous\s+êtes\s+)?déjà\s+abonné|il\s+vous\s+reste\s+\d+|"
+    r"to\s+read\s+the\s+full\s+(?:story|article)|subscribe\s+(?:now|today|to\s+(?:read|continue))|already\s+a\s+subscriber|"
+    r"sign\s+in\s+to\s+(?:read|continue)|jetzt\s+(?:abonnieren|weiterlesen|testen)|bereits\s+abonnent|weiterlesen\s+mit|"
+    r"para\s+(?:seguir|continuar)\s+leyendo|ya\s+eres\s+suscriptor)"
+    r"|\barticles?\s+gratuits?\b|\bfree\s+articles?\s+(?:left|remaining)", re.I)
+_WIDGET_LINE = re.compile(
+    r"^\W*(?:articles?\s+correspondants?|en\s+savoir\s+plus|vos\s+réactions|réagissez|permalien|"
+    r"related\s+(?:articles?|stories|posts)|you\s+(?:may|might)\s+also\s+like|more\s+from|most\s+(?:popular|read)|"
+    r"read\s+next|permalink|mehr\s+zum\s+thema|ähnliche\s+(?:beiträge|artikel)|das\s+könnte\s+sie\s+auch\s+interessieren|"
+    r"weitere\s+artikel|lesen\s+sie\s+auch|auch\s+interessant|noticias\s+relacionadas|te\s+puede\s+interesar|"
+    r"leia\s+também|veja\s+também|читайте\s+также|zobacz\s+(?:też|także)|inne\s+artykuły)\W*$", re.I)
+_FOTO_LINE = re.compile(r"^\W*(?:foto|fotos|bild|bilder|photo|credit|crédit)s?\s*:\s*\S.{0,80}$", re.I)
+
+
+def _drop_phrases(blocks: list[str], dropped: list[Dropped]) -> list[str]:
+    """Blocks without paywall/teaser lines, lone widget headings and photo credits."""
+    out = []
+    for line in blocks:
+        reason = None
+        if len(line) <= 200 and _PAYWALL_LINE.search(line):
+            reason = PAYWALL
+        elif len(line) <= 60 and _WIDGET_LINE.match(line):
+            reason = RELATED
+        elif _FOTO_LINE.match(line):
+            reason = CREDIT
+        if reason:
+            dropped.append(Dropped(line, reason))
+        else:
+            out.append(line)
+    return out
+
+
 def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     """(cleaned text, page metadata) of one HTML page."""
     root = parse(html)
     meta = page_metadata(root)
+    meta["date"] = page_date(root, meta, lang)
+    for private in ("_published", "_modified", "_lang"):
+        del meta[private]
     _strip_chrome(root)
+    body = root.find("body")
+    page_text = _text(body if body is not None else root)
     container = find_container(root)
     dropped: list[Dropped] = []
     _strip_inside(container, dropped)
-    blocks = _blocks(container)
+    blocks = _drop_phrases(_blocks(container), dropped)
     cleaned = clean_text("\n\n".join(blocks), known_title=meta.get("title"), title_in_text=False, lang=lang)
     cleaned.dropped = dropped + cleaned.dropped
+    if fallback.looks_short(cleaned.text, page_text):
+        lines = fallback.trafilatura_lines(html)
+        if lines and fallback.better(cleaned.text, "\n".join(lines)):
+            dropped = []
+            lines = _drop_phrases(lines, dropped)
+            cleaned = clean_text("\n\n".join(lines), known_title=meta.get("title"), title_in_text=False, lang=lang)
+            cleaned.dropped = dropped + cleaned.dropped
     if cleaned.title is None:
         cleaned.title = meta.get("title")
+    if not meta.get("source"):  # a name stated in the text, else the site's host
+        meta["source"] = cleaned.source or _host(meta.get("url"))
     return cleaned, meta
+
+
+def _host(url: str | None) -> str | None:
+    """``https://www.example.org/a`` -> ``example.org``."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    return host[4:] if host.startswith("www.") else host

@@ -106,6 +106,14 @@ def merge(*layers: dict | None) -> dict:
     return out
 
 
+def describe(fields: dict) -> str:
+    """The metadata found, for a message: "; métadonnées : titre « T », date 2020-05-07"."""
+    names = {"title": "titre", "source": "source", "date": "date", "url": "url", "lang": "langue"}
+    parts = [f"titre « {fields['title']} »" if f == "title" else f"{names[f]} {fields[f]}"
+             for f in FIELDS if fields.get(f)]
+    return f" ; métadonnées : {', '.join(parts)}" if parts else ""
+
+
 def _read_json(path: Path):
     try:
         return json.loads(decode(read_bytes(path)))

@@ -20,6 +20,7 @@ from whoosh.reading import TermNotFound
 
 from searchsvc import config
 from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
+from searchsvc.search import collapse
 from searchsvc.search import query as qmod
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
@@ -325,21 +326,30 @@ class SearchEngine:
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
-        hits: list[tuple[float | None, int]] = []
-        if offset < total:
-            datekey = data.datekey
+        datekey = data.datekey
+
+        def ranked(k: int) -> list[tuple[float | None, int]]:
+            """The first ``k`` matches in result order."""
             if built.listing or params.sort != "relevance":
                 if params.sort == "oldest":
-                    top = heapq.nsmallest(limit, results, key=lambda d: (datekey[d] or 99999999, d))
+                    top = heapq.nsmallest(k, results, key=lambda d: (datekey[d] or 99999999, d))
                 else:
-                    top = heapq.nlargest(limit, results, key=lambda d: (datekey[d], -d))
-                hits = [(None, d) for d in top[offset:limit]]
+                    top = heapq.nlargest(k, results, key=lambda d: (datekey[d], -d))
+                return [(None, d) for d in top]
+            coord = self.strategy == "coord" and len(built.units) > 1
+            table = coord_table(len(built.units)) if coord else None
+            return gen.scorer.top(reader, built.units, lambda q: gen.docset(s, q), results,
+                                  k, datekey, table)
+
+        groups = collapse.groups_for(gen, s, self.index_dir)
+        hits: list[tuple[float | None, int]] = []
+        if offset < total:
+            if params.copies == "all" or not groups.any:
+                hits = ranked(limit)[offset:limit]
             else:
-                coord = self.strategy == "coord" and len(built.units) > 1
-                table = coord_table(len(built.units)) if coord else None
-                top = gen.scorer.top(reader, built.units, lambda q: gen.docset(s, q), results,
-                                     limit, datekey, table)
-                hits = top[offset:limit]
+                hits = groups.page(ranked, offset, params.per_page)
+        if params.count == "stories":
+            facets = collapse.story_facets(data, groups, matched, filters)
 
         terms = set(built.highlight.get("body", ())) | set(built.highlight.get("title", ()))
         analyzer = gen.schema["body"].analyzer
@@ -349,6 +359,7 @@ class SearchEngine:
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
             item["snippet"] = snippet(analyzer, stored.get("body") or "", terms)
+            item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
         suggestion = None
@@ -357,11 +368,14 @@ class SearchEngine:
         return {
             "query": params.q,
             "total": total,
+            "total_stories": groups.stories(results),
             "page": params.page,
             "per_page": params.per_page,
             "took_ms": 0.0,
             "results": out,
             "facets": facets,
+            "facets_count": params.count,
+            "copies": params.copies,
             "suggestion": suggestion,
         }
 
@@ -429,6 +443,34 @@ class SearchEngine:
                 item["score"] = round(float(hit.score), 4)
                 out.append(item)
             return out[:limit]
+
+        return self._run(run)
+
+    def versions(self, doc_id: str, compare: str | None = None) -> dict | None:
+        """The copy group of ``doc_id``: ``{"id", "group", "versions", "compare", "diff"}``.
+
+        ``versions``: every member, first publication first (``first`` marks it;
+        empty when the article has no copies). With ``compare`` (another member),
+        ``diff`` is :func:`searchsvc.search.textdiff.diff` from ``doc_id``'s text to
+        ``compare``'s. None when ``doc_id`` is unknown; ``compare`` outside the
+        group gives ``diff`` None.
+        """
+        from searchsvc.search.textdiff import diff
+
+        def run(gen, s):
+            docnum = self._docnum(s, doc_id)
+            if docnum is None:
+                return None
+            members = collapse.groups_for(gen, s, self.index_dir).members_of(doc_id) or []
+            out = {"id": doc_id, "group": members[0]["id"] if members else doc_id,
+                   "versions": members, "compare": None, "diff": None}
+            if compare and compare != doc_id and any(m["id"] == compare for m in members):
+                other = self._docnum(s, compare)
+                if other is not None:
+                    out["compare"] = compare
+                    out["diff"] = diff(s.stored_fields(docnum).get("body") or "",
+                                       s.stored_fields(other).get("body") or "")
+            return out
 
         return self._run(run)
 

@@ -10,6 +10,9 @@ MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 SORTS = ("relevance", "newest", "oldest")
+#: ``copies``: one hit per copy group (default) or every copy; ``count``: what facets count.
+COPIES = ("collapse", "all")
+COUNTS = ("articles", "stories")
 #: Filter value that selects documents without that metadata (shown as ``null`` in facets).
 UNKNOWN = "unknown"
 
@@ -47,6 +50,8 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    copies: str = "collapse"
+    count: str = "articles"
 
     @property
     def date_range(self) -> tuple[str | None, str | None]:
@@ -70,6 +75,8 @@ class SearchParams:
             "sort": self.sort,
             "page": self.page,
             "per_page": self.per_page,
+            "copies": self.copies,
+            "count": self.count,
         }
 
 
@@ -156,7 +163,8 @@ def parse_params(mapping) -> SearchParams:
     Accepts a Werkzeug ``MultiDict`` (``request.args``) or a dict of strings or lists.
     Names: ``q``, ``source`` (repeatable; ``sources`` also accepted), ``lang``,
     ``date_from``/``date_to`` (``from``/``to`` also accepted), ``year``, ``sort``,
-    ``page``, ``per_page``. Empty values count as absent. The query text is never an
+    ``page``, ``per_page``, ``copies`` (``collapse`` or ``all``), ``count`` (``articles``
+    or ``stories``). Empty values count as absent. The query text is never an
     error: it is cut to :data:`MAX_QUERY_CHARS` characters. Raises :class:`QueryError`.
     """
     q = " ".join(v for v in _values(mapping, "q") if v.strip())
@@ -196,6 +204,15 @@ def parse_params(mapping) -> SearchParams:
             f"Tri inconnu : « {sort[:40]} » (valeurs possibles : relevance, newest, oldest).", "sort"
         )
 
+    copies = _first(mapping, "copies") or "collapse"
+    if copies not in COPIES:
+        raise QueryError(f"Valeur inconnue pour « copies » : « {copies[:40]} » (valeurs possibles : "
+                         "collapse, all).", "copies")
+    count = _first(mapping, "count") or "articles"
+    if count not in COUNTS:
+        raise QueryError(f"Valeur inconnue pour « count » : « {count[:40]} » (valeurs possibles : "
+                         "articles, stories).", "count")
+
     page = _int(mapping, "page", 1, 1, MAX_PAGE)
     per_page = _int(mapping, "per_page", 10, 1, MAX_PER_PAGE)
     return SearchParams(
@@ -208,4 +225,6 @@ def parse_params(mapping) -> SearchParams:
         sort=sort,
         page=page,
         per_page=per_page,
+        copies=copies,
+        count=count,
     )

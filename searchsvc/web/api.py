@@ -69,6 +69,23 @@ def similar(doc_id: str):
     return jsonify({"id": doc_id, "results": results})
 
 
+@bp.get("/api/documents/<path:doc_id>/copies")
+def copies(doc_id: str):
+    """The article's copy group (first publication first) and, with ``compare``, the
+    differences from this article to that copy."""
+    compare = request.args.get("compare") or None
+    if compare is not None and not _valid_id(compare):
+        raise ApiError(400, "invalid_parameter", "« compare » n'est pas un identifiant valide.",
+                       field="compare")
+    got = get_engine().versions(doc_id, compare=compare) if _valid_id(doc_id) else None
+    if got is None:
+        raise _not_found(doc_id)
+    if compare is not None and got["diff"] is None:
+        raise ApiError(400, "invalid_parameter",
+                       "« compare » doit être une autre version de cet article.", field="compare")
+    return jsonify(got)
+
+
 @bp.get("/healthz")
 def healthz():
     from searchsvc.indexer import CorruptIndexError, NoIndexError

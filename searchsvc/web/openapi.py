@@ -46,7 +46,18 @@ SEARCH_PARAMETERS = [
                                              "default": "relevance"}),
     _PARAM("page", "Page (à partir de 1).", {"type": "integer", "minimum": 1, "default": 1}),
     _PARAM("per_page", "Résultats par page.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}),
+    _PARAM("copies", "« collapse » : un résultat par groupe de copies (le mieux classé) ; « all » : "
+           "toutes les copies.", {"type": "string", "enum": ["collapse", "all"], "default": "collapse"}),
+    _PARAM("count", "Ce que comptent les facettes : « articles » ou « stories » (un groupe de copies "
+           "compte une fois).", {"type": "string", "enum": ["articles", "stories"], "default": "articles"}),
 ]
+
+# One member of a copy group (a hit's other copies, a document's versions).
+COPY_MEMBER = {
+    "type": "object", "required": ["id", "source", "date", "url"],
+    "properties": {"id": {"type": "string", "minLength": 1}, "title": NULLABLE_STR,
+                   "source": NULLABLE_STR, "date": DATE_OR_NULL, "url": NULLABLE_STR},
+}
 
 _DOC_ID = {"name": "id", "in": "path", "required": True,
            "description": "Identifiant de l'article (jamais un chemin de fichier).",
@@ -99,6 +110,18 @@ _DOCUMENT = {
                 "400": _error("« limit » invalide."),
                 "404": _error("Identifiant inconnu."),
                 "503": _error(_UNAVAILABLE),
+            },
+        }},
+        "/api/documents/{id}/copies": {"get": {
+            "operationId": "getCopies",
+            "summary": "Les autres versions de l'article (groupe de copies) et leurs différences",
+            "parameters": [_DOC_ID, _PARAM("compare", "Identifiant d'une autre version : différences "
+                                            "de cet article à celle-ci.", {"type": "string"})],
+            "responses": {
+                "200": _json("Versions", "Le groupe, première publication d'abord."),
+                "400": _error("« compare » n'est pas une autre version de cet article."),
+                "404": _error("Identifiant inconnu."),
+                "503": _error("Aucun index n'est encore disponible."),
             },
         }},
         "/healthz": {"get": {
@@ -159,12 +182,21 @@ _DOCUMENT = {
             },
             "Hit": {
                 "type": "object", "additionalProperties": False,
-                "required": ["id", "title", "source", "date", "url", "lang", "score", "snippet"],
+                "required": ["id", "title", "source", "date", "url", "lang", "score", "snippet",
+                             "group", "copies"],
                 "properties": {
                     **ARTICLE_META,
                     "score": {"type": ["number", "null"]},
                     "snippet": {"type": "string",
                                 "description": "Extrait HTML : texte échappé, mots trouvés dans <mark>."},
+                    "group": {"type": "string", "description": "Groupe de copies : identifiant de sa "
+                              "première publication (celui de l'article s'il est seul)."},
+                    "copies": {
+                        "type": "object", "required": ["count", "items"], "additionalProperties": False,
+                        "description": "Les autres copies du groupe (première publication d'abord), "
+                                       "au plus 5 dans « items ».",
+                        "properties": {"count": {"type": "integer", "minimum": 0},
+                                       "items": {"type": "array", "maxItems": 5, "items": COPY_MEMBER}}},
                 },
             },
             "FacetValue": {
@@ -173,10 +205,15 @@ _DOCUMENT = {
             },
             "SearchResult": {
                 "type": "object", "additionalProperties": False,
-                "required": ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"],
+                "required": ["query", "total", "total_stories", "page", "per_page", "took_ms", "results",
+                             "facets", "facets_count", "copies", "suggestion"],
                 "properties": {
                     "query": {"type": "string"},
                     "total": {"type": "integer", "minimum": 0},
+                    "total_stories": {"type": "integer", "minimum": 0,
+                                      "description": "Groupes de copies distincts parmi les articles trouvés."},
+                    "facets_count": {"type": "string", "enum": ["articles", "stories"]},
+                    "copies": {"type": "string", "enum": ["collapse", "all"]},
                     "page": {"type": "integer", "minimum": 1},
                     "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
                     "took_ms": {"type": "number", "minimum": 0},
@@ -206,6 +243,26 @@ _DOCUMENT = {
                     "results": {"type": "array", "items": {
                         "type": "object", "required": ["id", "title"],
                         "properties": {**ARTICLE_META, "score": {"type": ["number", "null"]}}}},
+                },
+            },
+            "Versions": {
+                "type": "object", "required": ["id", "group", "versions", "compare", "diff"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "group": {"type": "string"},
+                    "versions": {"type": "array", "items": {
+                        **COPY_MEMBER, "required": COPY_MEMBER["required"] + ["first"],
+                        "properties": {**COPY_MEMBER["properties"], "first": {
+                            "type": "boolean", "description": "Première publication du groupe."}}}},
+                    "compare": NULLABLE_STR,
+                    "diff": {"type": ["object", "null"], "required": ["ops", "summary"], "properties": {
+                        "ops": {"type": "array", "items": {
+                            "type": "object", "required": ["op", "html"],
+                            "properties": {"op": {"enum": ["same", "added", "removed", "changed"]},
+                                           "html": {"type": "string", "description":
+                                                    "Phrase en HTML échappé ; seules balises <del> et <ins>."}}}},
+                        "summary": {"type": "object", "additionalProperties": {"type": "integer"}}}},
                 },
             },
             "Health": {

@@ -44,6 +44,8 @@ def _form_state(args: MultiDict) -> dict:
         "date_to": "" if args.get("month") else args.get("date_to", ""),
         "sort": args.get("sort", "relevance"),
         "per_page": args.get("per_page", ""),
+        "copies": args.get("copies", ""),
+        "count": args.get("count", ""),
     }
 
 
@@ -121,7 +123,8 @@ def search():
                              [form["month"]] if form["month"] else []),
                 key=lambda m: m["key"]),
         }
-        n_pages = max(1, math.ceil(result["total"] / result["per_page"]))
+        shown = result["total"] if result["copies"] == "all" else result["total_stories"]
+        n_pages = max(1, math.ceil(shown / result["per_page"]))
         pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
         result = dict(result, n_pages=n_pages)
     return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
@@ -138,5 +141,9 @@ def document(doc_id: str):
     paragraphs = [p for p in (doc.get("text") or "").split("\n\n") if p.strip()]
     highlighted = doc.get("highlighted") if q else None
     similar = engine.similar(doc_id, limit=5) or []
+    compare = request.args.get("compare", "").strip() or None
+    if compare is not None and not (0 < len(compare) <= MAX_ID_LENGTH and "\x00" not in compare):
+        compare = None
+    versions = engine.versions(doc_id, compare=compare) or {}
     return render_template("document.html", doc=doc, q=q, paragraphs=paragraphs,
-                           highlighted=highlighted, similar=similar)
+                           highlighted=highlighted, similar=similar, versions=versions)

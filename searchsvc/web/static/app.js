@@ -46,6 +46,7 @@
   var seq = 0;           // id of the latest request; older answers are dropped
   var controller = null; // aborts the request in flight when a newer one starts
   var timer = null;
+  var stories = false;   // facet counts are stories (count=stories), not articles
 
   // -- small helpers ---------------------------------------------------------
 
@@ -123,6 +124,7 @@
       if (typeof value === "string" && value.trim() !== "") { p.append(key, value); }
     });
     if (p.get("sort") === "relevance") { p.delete("sort"); }
+    if (p.get("count") === "articles") { p.delete("count"); }
     if (page > 1) { p.set("page", String(page)); }
     return p;
   }
@@ -146,13 +148,19 @@
 
   // -- rendering -------------------------------------------------------------
 
+  /* Results listed: every article with copies=all, else one per copy group. */
+  function shownTotal(r) { return r.copies === "all" ? r.total : r.total_stories; }
+
   function renderSummary(r) {
     clear(el.summary);
-    var pages = Math.max(1, Math.ceil(r.total / r.per_page));
+    var pages = Math.max(1, Math.ceil(shownTotal(r) / r.per_page));
     if (r.total) {
       el.summary.appendChild(h("strong", null, intFr(r.total)));
       el.summary.appendChild(document.createTextNode(
         " " + plural(r.total, "article trouvé", "articles trouvés")));
+      el.summary.appendChild(h("span", {"class": "stories"}, " (" + intFr(r.total_stories) + " " +
+        plural(r.total_stories, "histoire distincte", "histoires distinctes") +
+        (r.copies !== "all" && r.total_stories < r.total ? ", une par groupe de copies" : "") + ")"));
     } else {
       el.summary.appendChild(document.createTextNode("Aucun article trouvé"));
     }
@@ -191,12 +199,48 @@
         meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
         meta.appendChild(h("span", {"class": "hit-lang"}, langFr(hit.lang)));
       }
+      if (hit.copies && hit.copies.count && hit.group === hit.id) {
+        meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
+        meta.appendChild(h("strong", {"class": "first-published"}, "première publication"));
+      }
       li.appendChild(meta);
       var snippet = h("p", {"class": "hit-snippet"});
       appendSnippet(snippet, hit.snippet);
       li.appendChild(snippet);
+      if (hit.copies && hit.copies.count) { li.appendChild(renderCopies(hit, query)); }
       el.hits.appendChild(li);
     });
+  }
+
+  function sourceDate(c) {
+    return (c.source || "source inconnue") + " (" + (c.date ? dateFr(c.date) : "date inconnue") + ")";
+  }
+
+  /* A collapsed hit's other copies: a <details> that expands to the list. */
+  function renderCopies(hit, query) {
+    var n = hit.copies.count, items = hit.copies.items;
+    var details = h("details", {"class": "hit-copies"});
+    details.appendChild(h("summary", null, intFr(n) + " " + plural(n, "autre version", "autres versions") +
+      " : " + items.slice(0, 3).map(sourceDate).join(", ") + (n > 3 ? "…" : "")));
+    var ul = h("ul", {"class": "copies-list"});
+    items.forEach(function (c) {
+      var li = h("li");
+      li.appendChild(h("a", {href: docUrl(c.id, query)}, c.title || "Sans titre"));
+      li.appendChild(document.createTextNode(" · " + (c.source || "source inconnue") + " · "));
+      li.appendChild(c.date ? h("time", {datetime: c.date}, dateFr(c.date)) : h("span", null, "date inconnue"));
+      if (c.id === hit.group) {
+        li.appendChild(document.createTextNode(" · "));
+        li.appendChild(h("strong", {"class": "first-published"}, "première publication"));
+      }
+      ul.appendChild(li);
+    });
+    if (n > items.length) {
+      var more = h("li");
+      more.appendChild(h("a", {href: docUrl(hit.id, query) + "#versions"}, "et " + intFr(n - items.length) + " de plus"));
+      ul.appendChild(more);
+    }
+    details.appendChild(ul);
+    return details;
   }
 
   function renderEmpty(r, query) {
@@ -220,7 +264,7 @@
 
   function renderPagination(r) {
     clear(el.pagination);
-    var pages = Math.max(1, Math.ceil(r.total / r.per_page));
+    var pages = Math.max(1, Math.ceil(shownTotal(r) / r.per_page));
     el.pagination.hidden = pages <= 1;
     if (pages <= 1) { return; }
     var base = formParams();
@@ -273,7 +317,8 @@
       lab.appendChild(h("span", {"class": "facet-label"}, label(item.value)));
       lab.appendChild(document.createTextNode(" "));
       lab.appendChild(h("span", {"class": "facet-count",
-                                 "aria-label": item.count + " " + plural(item.count, "article", "articles")},
+                                 "aria-label": item.count + " " + (stories ? plural(item.count, "histoire", "histoires")
+                                                                            : plural(item.count, "article", "articles"))},
                         intFr(item.count)));
       li.appendChild(lab);
       if (nested) { var sub = nested(item); if (sub) { li.appendChild(sub); } }
@@ -305,8 +350,11 @@
       return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
     });
     var langs = facetItems(f.lang, p.getAll("lang"));
+    stories = r.facets_count === "stories";
 
     clear(el.facets);
+    el.facets.appendChild(h("p", {"class": "facets-count", id: "facets-count"}, "Les nombres comptent " +
+      (stories ? "les histoires (un groupe de copies compte une fois)." : "les articles (chaque copie compte).")));
     el.facets.appendChild(facetFieldset("facet-source", "Source", sources.length &&
       facetList("source", sources, function (v) { return v || "source inconnue"; })));
     el.facets.appendChild(facetFieldset("facet-year", "Date de publication", years.length &&

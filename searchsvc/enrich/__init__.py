@@ -1,0 +1,1 @@
+"""Enrichment stages between ingestion and indexing (each its own module)."""
