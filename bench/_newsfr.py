@@ -33,6 +33,11 @@ SHARED_DIR = Path(os.environ["SEARCHSVC_SHARED"]) if os.environ.get("SEARCHSVC_S
     (p / "shared" for p in _HERE.parents[2:4] if (p / "shared" / "datasets" / "news-fr").is_dir()),
     _HERE.parents[2] / "shared")
 DATASET_DIR = SHARED_DIR / "datasets" / "news-fr"
+
+
+def shared_datasets() -> Path:
+    """The ``shared/datasets`` folder found above (see ``SHARED_DIR``)."""
+    return SHARED_DIR / "datasets"
 NEWS = DATASET_DIR / "news_fr.jsonl.gz"
 TOTAL = 33_930
 

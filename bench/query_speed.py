@@ -171,22 +171,35 @@ def main(argv=None) -> int:
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--repeat", type=int, default=1, help="run the query set N times")
     ap.add_argument("--slowest", type=int, default=5, help="print the N slowest queries")
+    ap.add_argument("--index", type=Path, default=None,
+                    help="an existing index (e.g. bench/out/ranking-index) instead of building one")
+    ap.add_argument("--before", default="", help="NAME=value,... ranking settings of a 'before' "
+                    "engine timed beside the shipped one, query by query (bench/ranking.py --variants)")
     args = ap.parse_args(argv)
 
-    build_index(args.rebuild)
+    if args.index is None:
+        build_index(args.rebuild)
     queries = [parse_params(q) for q in make_queries()]
     print(f"{len(queries)} queries x {args.repeat}; facets + snippets for 10 results")
 
-    engine = SearchEngine(INDEX)
+    engine = SearchEngine(args.index or INDEX)
     t = time.perf_counter()
     info = engine.info()
     print(f"searchsvc: {info['documents']} documents; opening the generation (searcher + facet "
           f"arrays) took {(time.perf_counter() - t) * 1000:.0f} ms")
     db = fts5_build()
 
-    ours, theirs, per_query = [], [], []
+    ours, theirs, per_query, before = [], [], [], []
     for _ in range(args.repeat):
         for p in queries:
+            if args.before:
+                from ranking import apply, restore  # bench/ranking.py
+
+                old = apply(args.before)
+                t = time.perf_counter()
+                engine.search(p)
+                before.append((time.perf_counter() - t) * 1000)
+                restore(old)
             t = time.perf_counter()
             r = engine.search(p)
             ms = (time.perf_counter() - t) * 1000
@@ -196,6 +209,10 @@ def main(argv=None) -> int:
             fts5_search(db, p)
             theirs.append((time.perf_counter() - t) * 1000)
     report("searchsvc", ours)
+    if before:
+        report("before", before)
+        print(f"before ({args.before}): ratio shipped / before p50 {pct(ours, 50) / pct(before, 50):.2f}x "
+              f"p95 {pct(ours, 95) / pct(before, 95):.2f}x")
     report("FTS5", theirs)
     print(f"ratio p50 {pct(ours, 50) / pct(theirs, 50):.1f}x  p95 {pct(ours, 95) / pct(theirs, 95):.1f}x "
           "(same run; the machine is shared, compare ratios)")

@@ -1,13 +1,18 @@
-"""Known-item ranking quality: searchsvc (Whoosh, our French analysis) vs SQLite FTS5.
+"""Ranking quality on both dev sets: searchsvc (Whoosh, our French analysis) vs SQLite FTS5.
 
-Indexes the PARAGRAPHS ONLY (no title, no lead) of the 33,930 articles of
-../shared/datasets/news-fr/news_fr.jsonl.gz, runs the 731 headline queries of
-known_item_dev.jsonl, and prints MRR@10 and Recall@10 for each ranking strategy of
-ours and for FTS5 (unicode61 remove_diacritics 2, bm25, OR of the query's words),
-all built and measured in this one run. Headlines are searched as plain words
-(see ``as_words``): their quotes are not phrase queries.
+1. news-fr known-item: indexes the PARAGRAPHS ONLY (no title, no lead) of the
+   33,930 articles of ../shared/datasets/news-fr/news_fr.jsonl.gz and runs the 731
+   headline queries of known_item_dev.jsonl; headlines are searched as plain words
+   (see ``as_words``): their quotes are not phrase queries.
+2. piaf-dev: indexes the 399 Wikipedia paragraphs of ../shared/datasets/piaf-dev
+   (PIAF v1.0, Etalab, MIT; paragraphs from French Wikipedia, CC BY-SA) as title +
+   text and runs the 2,004 questions as plain words too.
 
-    .venv/bin/python bench/ranking.py [--limit N] [--rebuild]
+For each set, MRR@10 and Recall@10 of ours and of FTS5 (unicode61 remove_diacritics
+2, bm25, OR of the query's words), all built and measured in this one run, with the
+same code and parameters for both sets.
+
+    .venv/bin/python bench/ranking.py [--limit N] [--rebuild] [--sets newsfr,piaf]
 
 The Whoosh index is cached under bench/out/ (git-ignored), keyed by the analysis
 and schema fingerprint; --rebuild forces a fresh one.
@@ -31,8 +36,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from searchsvc.article import Article  # noqa: E402
 from searchsvc.search import SearchEngine, parse_params  # noqa: E402
 
-from _newsfr import DATASET_DIR as DATA, cached_index, iter_records  # noqa: E402
+from _newsfr import DATASET_DIR as DATA, cached_index, iter_records, shared_datasets  # noqa: E402
 OUT = HERE / "out"
+PIAF = shared_datasets() / "piaf-dev"
 K = 10
 
 
@@ -45,16 +51,57 @@ def build_whoosh(index_dir: Path, limit, rebuild: bool) -> None:
           else f"whoosh: cached index {index_dir}")
 
 
-def build_fts5(limit) -> sqlite3.Connection:
+def build_fts5(rows) -> sqlite3.Connection:
+    """An in-memory FTS5 table of ``(id, body)`` rows."""
     t = time.perf_counter()
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, "
                "tokenize='unicode61 remove_diacritics 2')")
-    db.executemany("INSERT INTO docs(id, body) VALUES (?, ?)",
-                   ((d["id"], "\n\n".join(d["paragraphs"])) for d in iter_records(limit)))
+    db.executemany("INSERT INTO docs(id, body) VALUES (?, ?)", rows)
     db.commit()
     print(f"fts5: indexed in {time.perf_counter() - t:.1f} s")
     return db
+
+
+def fts5_ranker(db):
+    def rank(text):
+        mq = fts5_or_query(text)
+        if not mq:
+            return []
+        rows = db.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
+                          (mq, K)).fetchall()
+        return [r[0] for r in rows]
+    return rank
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def newsfr_set(limit, rebuild):
+    """(queries, whoosh index dir, fts5 ranker) of the news-fr known-item set."""
+    queries = read_jsonl(DATA / "known_item_dev.jsonl")
+    if limit:
+        present = {d["id"] for d in iter_records(limit)}
+        queries = [q for q in queries if set(q["relevant_ids"]) & present]
+    print(f"news-fr: {len(queries)} known-item queries; paragraphs only")
+    index_dir = OUT / "ranking-index"
+    build_whoosh(index_dir, limit, rebuild)
+    db = build_fts5((d["id"], "\n\n".join(d["paragraphs"])) for d in iter_records(limit))
+    return queries, index_dir, fts5_ranker(db)
+
+
+def piaf_set(rebuild):
+    """(queries, whoosh index dir, fts5 ranker) of piaf-dev."""
+    passages = read_jsonl(PIAF / "passages_dev.jsonl")
+    queries = read_jsonl(PIAF / "questions_dev.jsonl")
+    print(f"piaf-dev: {len(queries)} questions over {len(passages)} paragraphs (title + text)")
+    index_dir = OUT / "piaf-index"
+    cached_index(index_dir, "piaf", lambda: (
+        Article(id=p["id"], title=p["title"], text=p["text"], lang="fr") for p in passages), rebuild)
+    db = build_fts5((p["id"], p["title"] + "\n\n" + p["text"]) for p in passages)
+    return queries, index_dir, fts5_ranker(db)
 
 
 def fts5_or_query(text: str) -> str | None:
@@ -85,51 +132,61 @@ def evaluate(name, queries, rank_fn):
                 break
     n = len(queries)
     ms = (time.perf_counter() - t) * 1000 / n
-    print(f"{name:<28} MRR@10 {rr / n:.4f}   Recall@10 {hits / n:.4f}   ({ms:.1f} ms/query)")
-    return rr / n
+    print(f"{name:<32} MRR@10 {rr / n:.4f}   Recall@10 {hits / n:.4f}   ({ms:.1f} ms/query)")
+    return rr / n, hits / n
+
+
+def ours_ranker(engine):
+    def rank(text):
+        r = engine.search(parse_params({"q": as_words(text), "per_page": str(K)}))
+        return [x["id"] for x in r["results"]]
+    return rank
+
+
+def apply(variant: str) -> dict:
+    """Set ``NAME=value,...`` on the ranking/query/scoring modules; returns the old values."""
+    from searchsvc.search import accents, query, ranking, scoring
+
+    old = {}
+    for item in filter(None, variant.split(",")):
+        name, value = item.split("=")
+        mod = next(m for m in (ranking, query, scoring, accents) if hasattr(m, name))
+        old[name] = (mod, getattr(mod, name))
+        setattr(mod, name, type(getattr(mod, name))(float(value)) if not isinstance(getattr(mod, name), str) else value)
+    return old
+
+
+def restore(old: dict) -> None:
+    for name, (mod, value) in old.items():
+        setattr(mod, name, value)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--limit", type=int, default=None, help="index only the first N articles")
+    ap.add_argument("--limit", type=int, default=None, help="index only the first N news-fr articles")
     ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--strategies", default="coord,andboost,or")
+    ap.add_argument("--sets", default="newsfr,piaf")
+    ap.add_argument("--variants", default="", help="';'-separated NAME=value,... settings to measure "
+                    "beside the shipped ranking (e.g. PROX_WEIGHT=1,PROX_WINDOW=5;QUESTION_WEIGHT=0.2)")
     args = ap.parse_args(argv)
 
-    with open(DATA / "known_item_dev.jsonl", encoding="utf-8") as f:
-        queries = [json.loads(line) for line in f if line.strip()]
-    if args.limit:
-        present = {d["id"] for d in iter_records(args.limit)}
-        queries = [q for q in queries if set(q["relevant_ids"]) & present]
-    print(f"{len(queries)} known-item queries; paragraphs only")
-
-    index_dir = OUT / "ranking-index"
-    build_whoosh(index_dir, args.limit, args.rebuild)
-    db = build_fts5(args.limit)
-
-    def fts5(text):
-        mq = fts5_or_query(text)
-        if not mq:
-            return []
-        rows = db.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
-                          (mq, K)).fetchall()
-        return [r[0] for r in rows]
-
-    base = evaluate("SQLite FTS5 (bm25, OR)", queries, fts5)
-    best = None
-    for strategy in args.strategies.split(","):
-        engine = SearchEngine(index_dir, strategy=strategy)
-
-        def ours(text, engine=engine):
-            r = engine.search(parse_params({"q": as_words(text), "per_page": str(K)}))
-            return [x["id"] for x in r["results"]]
-
-        mrr = evaluate(f"searchsvc ({strategy})", queries, ours)
-        if best is None or mrr > best[1]:
-            best = (strategy, mrr)
+    summary = []
+    for name in args.sets.split(","):
+        queries, index_dir, fts5 = newsfr_set(args.limit, args.rebuild) if name == "newsfr" else piaf_set(args.rebuild)
+        base = evaluate(f"{name}: SQLite FTS5 (bm25, OR)", queries, fts5)
+        engine = SearchEngine(index_dir)
+        mrr = evaluate(f"{name}: searchsvc", queries, ours_ranker(engine))
+        summary.append(f"{name}: MRR@10 {mrr[0]:.4f} vs FTS5 {base[0]:.4f} "
+                       f"(delta {mrr[0] - base[0]:+.4f}; target +0.05)")
+        for variant in filter(None, args.variants.split(";")):
+            old = apply(variant)
+            try:
+                v = evaluate(f"{name}: {variant}", queries, ours_ranker(engine))
+            finally:
+                restore(old)
+            summary.append(f"  {name} {variant}: {v[0] - base[0]:+.4f} over FTS5")
         engine.close()
-    print(f"best: {best[0]}  MRR@10 {best[1]:.4f}  vs FTS5 {base:.4f}  "
-          f"(delta {best[1] - base:+.4f}; target +0.05)")
+    print("\n".join(summary))
     return 0
 
 

@@ -31,6 +31,17 @@ update (one reused ``Token`` object, as Whoosh's own tokenizers do).
 ``spelling_analyzer()`` keeps the words as a French reader writes them
 (lower case, accents and ligatures kept, NFC), without stop words or
 stemming: the vocabulary for "did you mean" suggestions.
+
+Accents: folding before stemming makes "côte" and "côté", "pêche" and
+"péché", "thé" and "The" one term. ``form_terms()`` gives, for each distinct
+word of a text that carries an accent or a capital ("côté", "Etat",
+"ETATS-UNIS", "The"), a term ``<index term>|<mark><word as written>``: the
+``forms`` field of the index holds them, so that a query word typed *with*
+accents can leave out the documents whose forms of its term all disagree
+with its accents (:func:`accents_compatible`; see
+:mod:`searchsvc.search.accents`), while a word typed without accents keeps
+matching every form. A French document without a single accented letter gets
+:data:`NOACCENT` instead: its spellings never disagree.
 """
 
 from __future__ import annotations
@@ -45,7 +56,13 @@ import Stemmer
 from whoosh.analysis import Token, Tokenizer
 
 __all__ = [
+    "NOACCENT",
+    "NUMBER_RE",
     "FrenchTokenizer",
+    "accent_form",
+    "accents_compatible",
+    "form_term",
+    "form_terms",
     "analyze",
     "fingerprint",
     "fold",
@@ -77,7 +94,8 @@ _WORD = rf"{_WORDCHAR}+(?:[{APOSTROPHES}]{_WORDCHAR}+)*"
 #: The tokenizer: a number grouped by one kind of separator (``100 000``,
 #: ``1\u202f000\u202f000``), or a word with inner apostrophes.
 TOKEN_RE = re.compile(rf"{_NUMBER}|{_WORD}")
-_NUMBER_RE = re.compile(_NUMBER)
+#: A number grouped by spaces of one kind ("50 000", "1\u202f000\u202f000"): one word.
+NUMBER_RE = _NUMBER_RE = re.compile(_NUMBER)
 _SEPARATORS_TABLE = {ord(c): None for c in THOUSANDS_SEPARATORS}
 _APOSTROPHE_TABLE = {ord(c): "'" for c in APOSTROPHES[1:]}
 
@@ -139,6 +157,97 @@ def normalize_query(text: str) -> str:
     return _NUMBER_RE.sub(lambda m: m.group().translate(_SEPARATORS_TABLE), text)
 
 
+#: ``forms`` term of a French document written without any accented letter.
+NOACCENT = "~"
+#: Letters that carry accents in French: an unaccented capital of one of them
+#: may have lost its accent ("Etat" for "État").
+_ACCENTABLE = frozenset("aeiouyc")
+_LIGATURES = {ord("œ"): "oe", ord("æ"): "ae", ord("ß"): "ss"}
+_ACCENTED_RE = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u017f]")
+
+
+def accent_form(word: str) -> str:
+    """A word as written, for accent comparisons: lower case, NFC, ligatures
+    expanded (``œ`` is no accent), prefixed by ``*`` when it is in capitals (its
+    accents may all have been dropped) or ``^`` when it starts with a capital
+    (which may have lost its accent: "Etat"); ``""`` for a word in lower case
+    without any accent."""
+    lw = unicodedata.normalize("NFC", word.lower()).translate(_LIGATURES)
+    plain = fold(lw) == lw
+    if len(word) > 1 and word.isupper():
+        mark = "*"
+    elif word[0].isupper():
+        mark = "^"
+    elif plain:
+        return ""
+    else:
+        mark = ""
+    return mark + lw
+
+
+def accents_compatible(query: str, form: str) -> bool:
+    """Whether a document word (its :func:`accent_form`) agrees with the accents
+    of a query word (its :func:`accent_form`, or the lower-cased word).
+
+    Letters are compared up to the shorter word (inflections differ at the end);
+    where the same letter carries different accents they disagree ("côte" /
+    "côté", "pêche" / "péché", "thé" / "the"), unless the unaccented one is a
+    capital that may have lost its accent (a ``^`` form's first letter, any
+    letter of a ``*`` form, on either side)."""
+    qmark = query[:1] if query[:1] in ("^", "*") else ""
+    fmark = form[:1] if form[:1] in ("^", "*") else ""
+    q, f = query[len(qmark):], form[len(fmark):]
+    for i, (a, b) in enumerate(zip(q, f)):
+        if a == b:
+            continue
+        fa, fb = fold(a), fold(b)
+        if fa != fb:
+            return True  # the words part here (an inflection): nothing more to compare
+        if (a == fa and (qmark == "*" or (qmark == "^" and i == 0))) or (
+            b == fb and (fmark == "*" or (fmark == "^" and i == 0))
+        ):
+            continue
+        return False
+    return True
+
+
+def form_terms(text: str, lang: str | None = "fr") -> list[str]:
+    """The distinct ``forms`` terms of a text (see the module docs): one per
+    distinct accented or capitalised word form, or ``[NOACCENT]`` for a French
+    text of at least 200 characters without a single accented letter."""
+    if not text:
+        return []
+    if lang in (None, "fr") and len(text) >= 200 and _ACCENTED_RE.search(text) is None:
+        return [NOACCENT]
+    cache = _FORM_CACHE
+    out: dict[str, None] = {}
+    for word in dict.fromkeys(TOKEN_RE.findall(text)):
+        term = cache.get(word)
+        if term is None:
+            term = cache[word] = form_term(word)
+            if len(cache) >= MAX_CACHE_SIZE:
+                cache.clear()
+        if term:
+            out[term] = None
+    return list(out)
+
+
+def form_term(word: str) -> str:
+    """``<index term>|<accent form>`` of one raw word, ``""`` when it has no
+    accent form (or is a stop word, a number)."""
+    number, bare, _ = _word_start(word)
+    if bare is None or not bare or any(c.isdigit() for c in bare):
+        return ""
+    form = accent_form(bare)
+    if not form:
+        return ""
+    term = _search_term(bare, True, True)[0]
+    return f"{term}|{form}" if term else ""
+
+
+_FORM_CACHE: dict[str, str] = {}
+
+
 def _read_words(name: str) -> list[str]:
     data = resources.files("searchsvc").joinpath("data", name).read_text("utf-8")
     words = []
@@ -160,7 +269,10 @@ def _read_protected(name: str) -> dict[str, str]:
 
 
 STOP_WORDS = frozenset(fold(w.lower()) for w in _read_words("french_stopwords.txt"))
-PROTECTED = _read_protected("analysis_protected.txt")
+#: Folded word -> index term, bypassing the stemmer: the hand-made list
+#: (``data/analysis_protected.txt``) over the generated proper nouns
+#: (``data/analysis_proper_nouns.txt``, see bench/collisions.py).
+PROTECTED = {**_read_protected("analysis_proper_nouns.txt"), **_read_protected("analysis_protected.txt")}
 
 _stemmer = Stemmer.Stemmer("french")
 _stemmer.maxCacheSize = 0  # our own cache holds the whole word -> term mapping

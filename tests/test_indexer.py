@@ -65,11 +65,12 @@ def corpus(tmp_path) -> Path:
 def test_schema_matches_the_architecture():
     schema = build_schema()
     assert set(schema.names()) == {"id", "title", "body", "source", "source_facet", "date",
-                                   "year", "month", "lang", "url", "path", "hash", "spell"}
+                                   "year", "month", "lang", "url", "path", "hash", "spell", "forms"}
     assert schema["id"].unique and schema["id"].stored
     assert schema["title"].stored and schema["title"].format.field_boost == 2.0
     assert schema["body"].stored and schema["body"].format.supports("positions")
     assert not schema["spell"].stored and not schema["spell"].format.supports("positions")
+    assert not schema["forms"].stored and type(schema["forms"].format).__name__ == "Existence"
     for name in ("source_facet", "date", "year", "month", "lang"):
         assert schema[name].column_type is not None, name
     assert not any(schema[n].vector for n in schema.names())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Existence
 
-from searchsvc.analysis import french_analyzer, spelling_analyzer
+from searchsvc.analysis import form_terms, french_analyzer, spelling_analyzer
 
 #: Bump when the schema or the way articles become fields changes: an
 #: incremental reindex over an index of another version rebuilds it fully.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Value of the facet fields (source_facet, year, month, lang) when unknown.
 UNKNOWN = "unknown"
@@ -24,7 +25,9 @@ def build_schema() -> Schema:
     """The index schema (see docs/ARCHITECTURE.md, "Schema").
 
     Only ``body`` and ``title`` keep positions (phrase search); nothing stores
-    term vectors; ``spell`` keeps frequencies only.
+    term vectors; ``spell`` keeps frequencies only; ``forms`` (the accented and
+    capitalised word forms of :func:`searchsvc.analysis.form_terms`) only which
+    documents have a term.
     """
     return Schema(
         id=ID(unique=True, stored=True),
@@ -40,7 +43,15 @@ def build_schema() -> Schema:
         path=STORED(),
         hash=ID(stored=True),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        forms=_forms_field(),
     )
+
+
+def _forms_field() -> KEYWORD:
+    """Space-separated ``forms`` terms; only which documents have one is kept."""
+    field = KEYWORD()
+    field.format = Existence()
+    return field
 
 
 def spell_text(*parts: str | None) -> str:
@@ -70,6 +81,8 @@ def article_fields(article, content_hash: str = "") -> dict:
         "hash": content_hash,
         "lang": (article.lang or "").strip() or UNKNOWN,
         "spell": spell_text(article.title, article.text),
+        "forms": " ".join(form_terms("\n".join(p for p in (article.title, article.text) if p),
+                                     (article.lang or "").strip() or None)),
     }
     if article.title:
         fields["title"] = article.title

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from searchsvc.analysis import fold
+from searchsvc.analysis import NUMBER_RE, fold
+from searchsvc.search import accents
 from searchsvc.synonyms import words_key
 
 DEFAULT_FIELDS = ("title", "body")
@@ -115,7 +116,8 @@ def tokenize(text: str) -> list:
             if phrase.strip():
                 items.append(Clause("phrase", phrase, fieldname, negated))
             continue
-        j = i
+        number = NUMBER_RE.match(text, i)  # "50 000": one word, as in the documents
+        j = number.end() if number else i
         while j < n and not text[j].isspace() and text[j] not in '"()[]{}':
             j += 1
         word = text[i:j]
@@ -412,7 +414,10 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
                 q = q.child
             terms.extend(q.subqueries if isinstance(q, wq.Or) else [q])
         return wq.ConstantScoreQuery(wq.Or(terms), 0.0)
-    return subs[0] if len(subs) == 1 else wq.Or(subs)
+    q = subs[0] if len(subs) == 1 else wq.Or(subs)
+    if clause.kind in ("word", "phrase"):
+        q = accents.restrict(q, clause.text, schema, reader)  # words typed with accents
+    return q
 
 
 def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes) -> list[wq.Query]:

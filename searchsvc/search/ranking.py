@@ -1,30 +1,55 @@
-"""Ranking model: BM25F with the BM25 idf, an early-position bonus, coordination.
+"""Ranking model: BM25F with the BM25 idf, early-position, exact-form and proximity
+bonuses, question words weighed down, coordination.
 
-Measured with bench/ranking.py (known-item MRR@10 on news-fr paragraphs):
+Measured on both dev sets of bench/ranking.py, one model for both and for the
+search box's short queries: news-fr known-item (731 headlines over the articles'
+paragraphs; SQLite FTS5 MRR@10 0.7109) and piaf-dev (2,004 questions over 399
+Wikipedia paragraphs; FTS5 0.7798).
 
 * idf: Whoosh's stock ``log(N / (df + 1)) + 1`` never drops below 1, so the common
   words of a long query weigh a lot against its rare ones; we use the BM25 (Lucene)
   idf ``log(1 + (N - df + 0.5) / (df + 0.5))``; K1 = 1.5, B = 0.75.
 * early bonus: occurrences among the first :data:`EARLY_WORDS` words of the body
   (the opening paragraph, where a news article restates its headline) count
-  ``1 + EARLY_BONUS`` times (+0.01-0.015).
+  ``1 + EARLY_BONUS`` times (+0.01-0.015 on news-fr).
+* exact form: the query word as written (the unstemmed, accented ``spell`` field)
+  adds its BM25 weight (without it: news-fr -0.016, piaf -0.024 MRR@10).
+* proximity (BM25TP, Rasolofo & Savoy 2003): pairs of occurrences of two query
+  words at most :data:`PROX_WINDOW` positions apart add ``idf / distance ** 2``,
+  saturated like a term frequency, times :data:`PROX_WEIGHT`, for the re-ranked
+  candidates (news-fr +0.003, piaf +0.001 over no proximity, same other weights).
+* question words ("combien", "quel", "pourquoi"...: :data:`QUESTION_WORDS`) weigh
+  :data:`QUESTION_WEIGHT` of a word and are left out of the coordination count
+  (piaf +0.003; news-fr -0.0006 against weight 1).
 * coordination: "documents containing all the words rank first, most of them
   below": scores are multiplied by ``(m / n) ** COORD_POWER`` where ``m`` of the
-  ``n`` query units (words, phrases, OR groups) occur in the document. Power 0.5:
-  MRR@10 0.7386 against 0.7310 for power 1 (0.25: 0.7386, 0: plain OR 0.7316;
-  2 and 3 measured worse), same run of bench/ranking.py's queries.
-* tried and not kept (MRR@10, one query-time change each against 0.7310 with
-  power 1; same 731 queries): B 0.6 / 0.9 (0.7254 / 0.7322); K1 1.2 / 2.0
-  (0.7287 / 0.7337); idf raised to the power 1.5 / 2 (0.7347 / 0.7331); units in
-  more than 30% of the documents left out of the coordination count (0.7340);
-  "les" and "ils" removed from the queries, as if stop words (0.7308); early
-  window 100 words (0.7272), early bonus 3 (0.7329). On top of power 0.5: idf
-  power 1.5 with K1 2 (0.7386), the 30% rule (0.7388), B 0.9 (0.7368): no gain.
-* tried and dropped: word-pair proximity boosts (no gain or worse).
+  ``n`` query units (words, phrases, OR groups) occur in the document.
+* the weights of these components were fitted together by bench/ltr.py (a linear
+  learning-to-rank model, coordinate ascent on MRR@10, the mean of both sets):
+  COORD_POWER 0.25, QUESTION_WEIGHT 0.1, PROX_WEIGHT 0.5, EARLY/EXACT/TITLE 1.
+  Cross-set: fitted on news-fr alone, piaf gets 0.7975 (0.8117 when fitted on
+  itself); fitted on piaf alone, news-fr gets 0.7184 (0.7414 on itself); 5
+  held-apart folds of both: news-fr 0.7389, piaf 0.8023 against 0.7429 / 0.8024
+  for the joint fit. TITLE_WEIGHT fitted 0.5 on piaf, where all the paragraphs of
+  a Wikipedia article share its title; kept at 1 for news titles (test_search's
+  title boost), at a cost of 0.002 on piaf.
+* before this model (2026-11-21, power 0.5, no proximity nor question weights,
+  older analysis): news-fr 0.7386; piaf 0.7918 (0.7966 with the accent and
+  proper-noun analysis of issue 8, 0.7999 once unaccented spellings match).
+* tried and not kept (news-fr MRR@10, one query-time change each against 0.7310
+  with coordination power 1; same 731 queries): B 0.6 / 0.9 (0.7254 / 0.7322); K1
+  1.2 / 2.0 (0.7287 / 0.7337); idf raised to the power 1.5 / 2 (0.7347 / 0.7331);
+  units in more than 30% of the documents left out of the coordination count
+  (0.7340); "les" and "ils" removed from the queries, as if stop words (0.7308);
+  early window 100 words (0.7272), early bonus 3 (0.7329); coordination power 0.5
+  (0.7386), 0.25 (0.7386), 0 (0.7316). On top of power 0.5: idf power 1.5 with K1
+  2 (0.7386), the 30% rule (0.7388), B 0.9 (0.7368): no gain. Word-pair boosts of
+  adjacent words (2026-11-21): no gain. Proximity weight 1 / 2 (piaf 0.8001 /
+  fitted 2 on piaf alone, news-fr prefers 0), window 10 (no change).
 
 :mod:`searchsvc.search.scoring` computes this model for searches;
-:class:`EarlyBM25F` is the same model as a Whoosh weighting, used where Whoosh
-scores itself (more-like-this).
+:class:`EarlyBM25F` is the same BM25 with the early bonus as a Whoosh weighting,
+used where Whoosh scores itself (more-like-this).
 """
 
 from __future__ import annotations
@@ -33,7 +58,9 @@ from math import log
 
 from whoosh.scoring import BM25F, BM25FScorer
 
-COORD_POWER = 0.5
+from searchsvc.analysis import analyze
+
+COORD_POWER = 0.25
 
 
 class FrenchBM25F(BM25F):
@@ -61,6 +88,27 @@ EARLY_WORDS = 50
 EARLY_BONUS = 1.5
 K1 = 1.5
 B = 0.75
+
+#: Term proximity (BM25TP, :meth:`searchsvc.search.scoring.Scorer.proximity_bonus`):
+#: weight of the bonus (0: off) and the largest distance counted, in positions.
+PROX_WEIGHT = 0.5
+PROX_WINDOW = 5
+
+#: Question words: a unit made only of them ("Combien", "Quel", "Pourquoi") weighs
+#: QUESTION_WEIGHT of a word and is left out of the coordination count (analysed
+#: forms: the stems of the French analysis).
+QUESTION_WORDS = ("combien comment pourquoi quand quel quelle quels quelles lequel laquelle "
+                  "lesquels lesquelles quoi")
+QUESTION_WEIGHT = 0.1
+
+#: Multipliers of the title matches, of the exact-form bonus (on top of the
+#: query's TITLE_BOOST / EXACT_BOOST) and of the early-position bonus.
+TITLE_WEIGHT = 1.0
+EXACT_WEIGHT = 1.0
+EARLY_WEIGHT = 1.0
+
+
+QUESTION_TERMS = frozenset(t for w in QUESTION_WORDS.split() for t in analyze(w))
 
 
 class _EarlyScorer(BM25FScorer):

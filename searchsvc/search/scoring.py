@@ -122,7 +122,7 @@ class Scorer:
             if q.fieldname == EXACT_FIELD:
                 return {}  # scored for the top candidates only (exact_bonus)
             s = self.term(reader, q.fieldname, q.text)
-            return _scaled(s, q.boost)
+            return _scaled(s, q.boost * (ranking.TITLE_WEIGHT if q.fieldname == "title" else 1.0))
         if isinstance(q, wq.Or):
             parts = [self.unit(reader, sub, docset) for sub in q.subqueries]
             parts = [p for p in parts if p]
@@ -143,6 +143,16 @@ class Scorer:
                     if d in docs:
                         acc[d] = acc.get(d, 0.0) + s
             return _scaled(acc, q.boost)
+        if isinstance(q, wq.AndNot):
+            # a unit with documents left out (accents): its own score, where it still
+            # matches, weighed down outside the documents that have its accents
+            docs = docset(q)
+            got = {d: s for d, s in self.unit(reader, q.a, docset).items() if d in docs}
+            agree = getattr(q, "agree", None)
+            if agree is not None:
+                full, w = docset(agree), q.weight
+                got = {d: s if d in full else s * w for d, s in got.items()}
+            return got
         # anything else: matched documents, no score of their own
         return {d: 0.0 for d in docset(q)}
 
@@ -160,7 +170,7 @@ class Scorer:
                 m = reader.postings("body", text)
             except Exception:
                 continue
-            k = self.idf(reader, "body", text) * (self.k1 + 1) * boost
+            k = self.idf(reader, "body", text) * (self.k1 + 1) * boost * ranking.EARLY_WEIGHT
             for d in wanted:
                 if not m.is_active():
                     break
@@ -189,7 +199,7 @@ class Scorer:
                 m = reader.postings(EXACT_FIELD, text)
             except Exception:
                 continue
-            k = self.idf(reader, EXACT_FIELD, text) * (self.k1 + 1) * boost
+            k = self.idf(reader, EXACT_FIELD, text) * (self.k1 + 1) * boost * ranking.EXACT_WEIGHT
             for d in wanted:
                 if not m.is_active():
                     break
@@ -199,33 +209,152 @@ class Scorer:
                     extra[d] += k * w / (w + norms[d])
         return extra
 
-    def top(self, reader, units, docset, pool, limit, datekey, coord_table=None):
-        """The best ``limit`` documents of ``pool`` (the filtered matches):
-        ``[(score, docnum)]``, equal scores newest first."""
+    def proximity_bonus(self, reader, unit_terms, candidates: list[int]) -> dict[int, float]:
+        """BM25TP-style term proximity (Rasolofo & Savoy 2003) for the candidates:
+        each pair of occurrences of body terms of two different query units at most
+        ``ranking.PROX_WINDOW`` positions apart adds ``idf(other) / distance ** 2`` to
+        both terms' proximity weight, which is saturated like a term frequency."""
+        weight, window = ranking.PROX_WEIGHT, ranking.PROX_WINDOW
+        extra = dict.fromkeys(candidates, 0.0)
+        if not weight or len({u for _, u, _ in unit_terms}) < 2:
+            return extra
+        wanted = set(candidates)
+        terms = [(text, unit, boost, min(1.0, self.idf(reader, "body", text)), self.idf(reader, "body", text),
+                  read_positions(reader, "body", text, wanted)) for text, unit, boost in unit_terms]
+        norms = self.norms(reader, "body")
+        k1 = self.k1
+        for d in candidates:
+            present = [(unit, boost, cap, idf, pos[d]) for _, unit, boost, cap, idf, pos in terms if d in pos]
+            if len(present) < 2:
+                continue
+            acc = [0.0] * len(present)
+            for i in range(len(present)):
+                ui, _, _, idf_i, pi = present[i]
+                for j in range(i + 1, len(present)):
+                    uj, _, _, idf_j, pj = present[j]
+                    if ui == uj:
+                        continue
+                    tp = 0.0
+                    for p in pi:
+                        lo = bisect_right(pj, p - window - 1)
+                        for q in pj[lo:]:
+                            if q > p + window:
+                                break
+                            if q != p:
+                                tp += 1.0 / ((q - p) ** 2)
+                    if tp:
+                        acc[i] += idf_j * tp
+                        acc[j] += idf_i * tp
+            total = 0.0
+            for (_, boost, cap, _, _), a in zip(present, acc):
+                if a:
+                    total += boost * cap * a * (k1 + 1) / (a + norms[d])
+            extra[d] = weight * total
+        return extra
+
+    def _base(self, reader, units, docset, question):
+        """(docnum -> summed unit scores, docnum -> number of non-question units matched)."""
         scored = [self.unit(reader, u, docset) for u in units]
+        w = ranking.QUESTION_WEIGHT
         total: dict[int, float] = {}
         counts: dict[int, int] = {}
-        for part in scored:
+        for part, q in zip(scored, question):
             get = total.get
+            if q:
+                for d, s in part.items():
+                    total[d] = get(d, 0.0) + s * w
+                continue
             cget = counts.get
             for d, s in part.items():
                 total[d] = get(d, 0.0) + s
                 counts[d] = cget(d, 0) + 1
+        return total, counts
+
+    def _extras(self, reader, units, question, best) -> dict[str, dict[int, float]]:
+        """The re-ranking bonuses of the candidates, each unweighted by its ranking constant."""
+        w = ranking.QUESTION_WEIGHT
+
+        def terms(fieldname):  # (term, boost), question words weighed down
+            return sorted({(t, b * w if question[i] else b) for i, u in enumerate(units)
+                           for t, b in _field_terms([u], fieldname)})
+
+        body_terms, exact_terms = terms("body"), terms(EXACT_FIELD)
+        out = {"early": self.early_bonus(reader, body_terms, best)}
+        if exact_terms:
+            out["exact"] = self.exact_bonus(reader, exact_terms, best)
+        if ranking.PROX_WEIGHT:
+            unit_terms = [(t, i, b) for i, u in enumerate(units) if not question[i]
+                          for t, b in sorted(_field_terms([u], "body"))]
+            out["prox"] = self.proximity_bonus(reader, unit_terms, best)
+        return out
+
+    def top(self, reader, units, docset, pool, limit, datekey, coord_table=None):
+        """The best ``limit`` documents of ``pool`` (the filtered matches):
+        ``[(score, docnum)]``, equal scores newest first.
+
+        Units made only of question words (``ranking.QUESTION_TERMS``: "combien",
+        "quel", "pourquoi"...) weigh ``ranking.QUESTION_WEIGHT`` and are left out
+        of the coordination count."""
+        question = [_is_question(u) for u in units]
+        if coord_table is not None and any(question):
+            n = len(units) - sum(question)
+            coord_table = ranking.coord_table(n) if n >= 1 else None
+        total, counts = self._base(reader, units, docset, question)
         if coord_table is not None:
-            total = {d: s * coord_table[counts[d]] for d, s in total.items()}
+            total = {d: s * coord_table[counts.get(d, 0)] for d, s in total.items()}
         window = max(RERANK, limit)
         best = heapq.nlargest(window, pool, key=lambda d: (total.get(d, 0.0), datekey[d], -d))
-        body_terms = sorted(_field_terms(units, "body"))
-        exact_terms = sorted(_field_terms(units, EXACT_FIELD))
-        if (body_terms or exact_terms) and best:
-            extra = self.early_bonus(reader, body_terms, best)
-            if exact_terms:
-                for d, x in self.exact_bonus(reader, exact_terms, best).items():
-                    extra[d] += x
-            factor = (lambda d: coord_table[counts.get(d, 0)]) if coord_table is not None else (lambda d: 1.0)
-            best.sort(key=lambda d: (total.get(d, 0.0) + extra[d] * factor(d), datekey[d], -d), reverse=True)
-            return [(total.get(d, 0.0) + extra[d] * factor(d), d) for d in best[:limit]]
-        return [(total.get(d, 0.0), d) for d in best[:limit]]
+        if not best or not (_field_terms(units, "body") or _field_terms(units, EXACT_FIELD)):
+            return [(total.get(d, 0.0), d) for d in best[:limit]]
+        extras = self._extras(reader, units, question, best)
+        factor = (lambda d: coord_table[counts.get(d, 0)]) if coord_table is not None else (lambda d: 1.0)
+        final = {d: total.get(d, 0.0) + sum(x[d] for x in extras.values()) * factor(d) for d in best}
+        best.sort(key=lambda d: (final[d], datekey[d], -d), reverse=True)
+        return [(final[d], d) for d in best[:limit]]
+
+    def features(self, reader, units, docset, pool, size: int) -> list[tuple[int, dict[str, float]]]:
+        """The ranking's components for the ``size`` best documents of ``pool``
+        (bench/ltr.py fits their weights): ``body``, ``title`` and ``question``
+        BM25 parts, ``early``, ``exact``, ``prox`` bonuses (weight 1), ``matched``
+        and ``units`` (non-question units: the coordination)."""
+        question = [_is_question(u) for u in units]
+        n = len(units) - sum(question)
+        saved = (ranking.TITLE_WEIGHT, ranking.QUESTION_WEIGHT, ranking.PROX_WEIGHT, ranking.EXACT_WEIGHT,
+                 ranking.EARLY_WEIGHT)
+        try:
+            ranking.TITLE_WEIGHT, ranking.QUESTION_WEIGHT = 0.0, 0.0
+            body, counts = self._base(reader, units, docset, question)
+            ranking.TITLE_WEIGHT = 1.0
+            with_title, _ = self._base(reader, units, docset, question)
+            ranking.QUESTION_WEIGHT = 1.0
+            everything, _ = self._base(reader, units, docset, question)
+            table = ranking.coord_table(max(n, 1))
+            key = {d: everything.get(d, 0.0) * table[min(counts.get(d, 0), max(n, 1))] for d in pool}
+            best = heapq.nlargest(size, pool, key=lambda d: (key[d], -d))
+            ranking.PROX_WEIGHT = ranking.EXACT_WEIGHT = ranking.EARLY_WEIGHT = 1.0
+            extras = self._extras(reader, units, question, best) if best else {}
+            ranking.QUESTION_WEIGHT = 0.0
+            content = self._extras(reader, units, question, best) if best and any(question) else extras
+        finally:
+            (ranking.TITLE_WEIGHT, ranking.QUESTION_WEIGHT, ranking.PROX_WEIGHT, ranking.EXACT_WEIGHT,
+             ranking.EARLY_WEIGHT) = saved
+        out = []
+        for d in best:
+            f = {"body": body.get(d, 0.0), "title": with_title.get(d, 0.0) - body.get(d, 0.0),
+                 "question": everything.get(d, 0.0) - with_title.get(d, 0.0),
+                 "matched": float(counts.get(d, 0)), "units": float(n)}
+            for name in ("early", "exact", "prox"):
+                f[name] = content.get(name, {}).get(d, 0.0)
+                # the question words' part of a bonus weighs like their BM25 part
+                f["question"] += extras.get(name, {}).get(d, 0.0) - f[name]
+            out.append((d, f))
+        return out
+
+
+def _is_question(unit) -> bool:
+    """Whether every term of a unit is a question word."""
+    terms = [t for f in ("body", "title") for t, _ in _field_terms([unit], f)]
+    return bool(terms) and all(t in ranking.QUESTION_TERMS for t in terms)
 
 
 def _scaled(scores: dict[int, float], boost: float) -> dict[int, float]:
@@ -248,6 +377,8 @@ def _field_terms(units, fieldname: str) -> set[tuple[str, float]]:
         elif isinstance(q, wq.Or):
             for sub in q.subqueries:
                 walk(sub, boost * q.boost)
+        elif isinstance(q, wq.AndNot):
+            walk(q.a, boost * q.boost)  # what is left out only filters
 
     for u in units:
         walk(u, 1.0)

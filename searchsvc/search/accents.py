@@ -1,0 +1,101 @@
+"""Accent restriction of query words typed with accents.
+
+The index terms are folded stems: "côte" and "côté", "pêche" and "péché",
+"thé" and "The" share one. A query word typed *without* accents keeps matching
+all of them ("Coree" finds "Corée"). A word typed *with* accents matches the
+documents where it occurs with the same accents (an unaccented capital counts
+as any accent: "Etat" for "État") and, below them, those where it occurs in
+its unaccented spelling ("cote" for "côte", "The" for "thé", a text written
+without accents): their match weighs :data:`UNACCENTED_WEIGHT`. It leaves out
+the documents whose forms of its term all carry other accents ("côté",
+"péché"): they hold a different word. The ``forms`` field
+(:func:`searchsvc.analysis.form_terms`) holds the accented and capitalised forms
+of each document. The word still scores through its stem.
+"""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from searchsvc.analysis import (
+    NOACCENT,
+    TOKEN_RE,
+    accents_compatible,
+    fold,
+    form_term,
+)
+
+FORMS_FIELD = "forms"
+#: Forms of one stem looked at (the most frequent stems have a few hundred).
+MAX_FORMS_SCAN = 2000
+
+
+def accented_words(text: str) -> list[tuple[str, str]]:
+    """``(index term, accent form)`` of the words of ``text`` typed with accents
+    (stop words and words without accents left out)."""
+    out = []
+    for word in TOKEN_RE.findall(text):
+        term, _, form = form_term(word).partition("|")
+        letters = form.lstrip("^*")
+        if letters and fold(letters) != letters:
+            out.append((term, form))
+    return out
+
+
+#: Weight of a word typed with accents where only its unaccented spelling occurs.
+UNACCENTED_WEIGHT = 0.5
+
+
+class AccentRestricted(wq.AndNot):
+    """``a`` without the documents of ``b`` (other accents only); documents
+    outside ``agree`` (the unaccented spelling only) score ``weight`` times less."""
+
+    def __init__(self, a, b, agree, weight: float):
+        super().__init__(a, b)
+        self.agree = agree
+        self.weight = weight
+
+
+def family_forms(reader, term: str, form: str) -> tuple[list[str], list[str], list[str]]:
+    """The ``forms`` terms of ``term``: those whose accents agree with ``form``,
+    those without any accent (unaccented spellings), those with other accents."""
+    prefix = term + "|"
+    agree, plain, other = [], [], []
+    try:
+        for i, t in enumerate(reader.expand_prefix(FORMS_FIELD, prefix)):
+            if i >= MAX_FORMS_SCAN:
+                break
+            t = t.decode("utf-8") if isinstance(t, bytes) else t
+            letters = t[len(prefix):].lstrip("^*")
+            if accents_compatible(form, t[len(prefix):]):
+                agree.append(t)
+            elif fold(letters) == letters:
+                plain.append(t)
+            else:
+                other.append(t)
+    except (KeyError, ValueError, UnicodeError):
+        return [], [], []
+    return agree, plain, other
+
+
+def _any(terms: list[str]) -> wq.Query:
+    return wq.Or([wq.Term(FORMS_FIELD, t) for t in terms])
+
+
+def restrict(q: wq.Query, text: str, schema, reader) -> wq.Query:
+    """``q`` (the query of a word or phrase typed as ``text``) without the documents
+    where an accented word of ``text`` only occurs with other accents, and weighed
+    down where it only occurs without accents."""
+    if FORMS_FIELD not in schema:
+        return q
+    excluded, agreeing = [], []
+    for term, form in accented_words(text):
+        agree, plain, other = family_forms(reader, term, form)
+        agreeing.append(_any(agree + [NOACCENT]))
+        if other:
+            excluded.append(wq.AndNot(_any(other), _any(agree + plain + [NOACCENT])))
+    if not agreeing:
+        return q
+    out = wq.NullQuery if not excluded else excluded[0] if len(excluded) == 1 else wq.Or(excluded)
+    agree = agreeing[0] if len(agreeing) == 1 else wq.And(agreeing)
+    return AccentRestricted(q, out, agree, UNACCENTED_WEIGHT)
