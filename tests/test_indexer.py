@@ -342,6 +342,8 @@ def test_spell_text_property():
     def check(text):
         assert _vocab(spell_text(text)) == _vocab(text)
 
+    # found by hypothesis: two kinds of separator in one run of digits
+    assert _vocab(spell_text("100 000\u00a0100 ")) == _vocab("100 000\u00a0100 ") == {"100000", "100"}
     check()
 
 

@@ -17,8 +17,9 @@ SCHEMA_VERSION = 2
 UNKNOWN = "unknown"
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_WS = re.compile(r"[ \t\r\n]+")
-_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+#: white space that may separate chunks: never a space between two digits, so that a
+#: grouped number ("100 000", one kind of separator) stays whole, separators as written
+_WS = re.compile(r"[\t\r\n]+| +(?!\d)|(?<!\d) +")
 
 
 def build_schema() -> Schema:
@@ -59,13 +60,13 @@ def spell_text(*parts: str | None) -> str:
 
     ``spell`` only needs the vocabulary and document frequencies, so repeated
     words are dropped before analysis (about 40 % fewer tokens to analyse). A
-    space between digits becomes a no-break space first, so that "100 000"
-    stays one chunk, and chunks are joined by newlines, so that no two numbers
+    space between two digits does not split, so that "100 000" stays one chunk
+    as written, and chunks are joined by newlines, so that no two numbers
     become adjacent: the analysed vocabulary is the same as the full text's
     (checked in tests/test_indexer.py).
     """
     text = "\n".join(p for p in parts if p)
-    return "\n".join(dict.fromkeys(_WS.split(_DIGIT_SPACE.sub("\u00a0", text))))
+    return "\n".join(dict.fromkeys(c for c in _WS.split(text) if c))
 
 
 def article_fields(article, content_hash: str = "") -> dict:
