@@ -73,7 +73,7 @@ def collect(name: str, queries, index_dir: Path, rebuild: bool) -> list[dict]:
             built = qmod.build(pq, gen.schema, reader)
             feats = []
             if built.units:
-                pool = engine._matching(gen, s, built) & gen.facets.live
+                pool = engine._candidates(gen, s, built)
                 feats = gen.scorer.features(reader, built.units, lambda x: gen.docset(s, x), pool, POOL)
             ids = [s.stored_fields(d)["id"] for d, _ in feats]
             rel = set(q["relevant_ids"])

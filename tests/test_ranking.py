@@ -77,7 +77,7 @@ def test_features_rebuild_the_shipped_score(engine):
 
     def run(gen, s):
         built = qmod.build(qmod.parse(q), gen.schema, s.reader())
-        pool = engine._matching(gen, s, built) & gen.facets.live
+        pool = engine._candidates(gen, s, built)
         saved = ranking.PROX_WEIGHT
         feats = gen.scorer.features(s.reader(), built.units, lambda x: gen.docset(s, x), pool, 100)
         assert ranking.PROX_WEIGHT == saved

@@ -387,25 +387,13 @@ def find_os_error(exc: BaseException | None) -> OSError | None:
     return None
 
 
-_OS_ERRORS = {
-    errno.ENOSPC: "plus de place sur le disque",
-    errno.EDQUOT: "quota de disque dépassé",
-    errno.EROFS: "système de fichiers en lecture seule",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EIO: "erreur d'entrée-sortie du disque",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EMFILE: "trop de fichiers ouverts",
-}
-
-
 def describe_os_error(exc: OSError, index_dir) -> str:
     """One French line for a system error met while writing the index in ``index_dir``:
     what happened, on which file, what is still served and what to do."""
     index_dir = Path(index_dir)
     from searchsvc.ingest.reader import os_error_reason  # French, never Python's strerror
 
-    what = _OS_ERRORS.get(exc.errno) or os_error_reason(exc)
+    what = os_error_reason(exc)
     where = f" (fichier « {exc.filename} »)" if exc.filename else ""
     live = current_generation(index_dir)
     kept = (f"la génération {live} reste en service, rien d'inachevé n'a été activé" if live

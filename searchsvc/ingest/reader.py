@@ -163,6 +163,7 @@ def sub_id(segment) -> str:
     return _slug(str(segment).replace("/", "-"))
 
 
+#: French reasons of system errors, for every view (ingestion, index writing, serving).
 _ERRNO_FR = {
     errno.ENOENT: "fichier ou dossier introuvable",
     errno.EACCES: "accès refusé (permissions insuffisantes)",
@@ -170,7 +171,8 @@ _ERRNO_FR = {
     errno.EISDIR: "c'est un dossier, pas un fichier",
     errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
     errno.ELOOP: "lien symbolique en boucle",
-    errno.ENOSPC: "plus d'espace sur le disque",
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EDQUOT: "quota de disque dépassé",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EEXIST: "existe déjà",
     errno.ENAMETOOLONG: "nom de fichier trop long",

@@ -482,6 +482,13 @@ class SearchEngine:
         table = coord_table(len(units)) if self.strategy == "coord" and len(units) > 1 else None
         return gen.scorer.top(s.reader(), units, lambda q: gen.docset(s, q), pool, k, datekey, table)
 
+    def _candidates(self, gen, s, built) -> set[int]:
+        """Every live document the query matches fully or in part (for the ranking
+        benchmarks and tests that score a whole pool)."""
+        full, partial = self._matching(gen, s, built, matching.required(len(built.units)),
+                                       Budget(self.budget_seconds))
+        return (full | partial) & gen.facets.live
+
     def _matching(self, gen, s, built, need: int, budget: Budget):
         """``(full, partial)`` docnums (see :mod:`searchsvc.search.matching`): term
         postings read once into sets (cached per generation for frequent terms),
