@@ -208,3 +208,23 @@ def test_cli_copies_search_and_stats(index):
     assert "Groupes de copies : 1 (4 articles dans un groupe)" in stats and SEED in stats
     st = json.loads(_cli("stats", "--index", str(index), "--json").stdout)
     assert st["copy_groups"]["largest"][0] == {"group": SEED, "size": 4, "title": st["copy_groups"]["largest"][0]["title"]}
+
+
+def test_collapsed_full_matches_then_partial_ones_in_every_view(eng, client):
+    """Copies collapse among the full matches only; the partial ones follow, one per
+    article, and the CLI's separator stands right before the first of them."""
+    from searchsvc.commands.search import PARTIAL_HEADING, render
+
+    r = eng.search(parse_params({"q": "Kim Kirby", "per_page": "50"}))
+    assert r["total"] > r["total_stories"] >= 1 and r["total_partial"] >= 1
+    flags = [h["partial"] for h in r["results"]]
+    assert flags == [False] * r["total_stories"] + [True] * r["total_partial"]
+    lines = render(r, tty=False).splitlines()
+    sep = next(i for i, line in enumerate(lines) if PARTIAL_HEADING in line)
+    numbered = [line for line in lines[:sep] if line[:4].strip().rstrip(".").isdigit()]
+    assert len(numbered) == r["total_stories"]
+    assert "page 1/1" in lines[0]
+    page = client.get("/?q=Kim+Kirby&per_page=50").get_data(as_text=True)
+    full, _, partial = page.partition('id="partial-heading"')
+    assert full.count('class="hit-snippet"') == r["total_stories"]
+    assert partial.count('class="hit-snippet"') == r["total_partial"]

@@ -93,13 +93,13 @@ PARTIAL_HEADING = "Articles contenant une partie des mots"
 
 def render(result: dict, tty: bool) -> str:
     total, partial = result["total"], result.get("total_partial", 0)
-    pages = max(1, -(-(total + partial) // result["per_page"]))
     q = result["query"]
     head = f"« {_plain(q)} » : " if q else ""
     ms = decimal_fr(result["took_ms"])
     stories = result.get("total_stories", total)
-    if result.get("copies") != "all":
-        pages = max(1, -(-(stories + partial) // result["per_page"]))
+    # hits listed over all pages: one per copy group unless every copy is asked for
+    listed = (stories if result.get("copies") != "all" else total) + partial
+    pages = max(1, -(-listed // result["per_page"]))
     grouped = (f", {stories} {'histoire distincte' if stories <= 1 else 'histoires distinctes'}"
                if stories != total else "")
     more = f", et {int_fr(partial)} avec une partie des mots" if partial else ""
@@ -113,14 +113,14 @@ def render(result: dict, tty: bool) -> str:
     out.append("")
     start = (result["page"] - 1) * result["per_page"]
     if not result["results"]:
-        if (total or partial) and start >= total + partial:
+        if (total or partial) and start >= listed:
             out.append("Cette page est au-delà du dernier résultat.")
         else:
             out.append("Aucun document ne correspond. Vérifiez l'orthographe, retirez un filtre "
                        "ou essayez des mots plus généraux.")
         out.append("")
     for i, r in enumerate(result["results"], start + 1):
-        if r.get("partial") and i == max(total + 1, start + 1):
+        if r.get("partial") and (i == start + 1 or not result["results"][i - start - 2].get("partial")):
             out.append(f"— {PARTIAL_HEADING} ({partial}) —")
             out.append("")
         title = _plain(r["title"]) or "(sans titre)"
