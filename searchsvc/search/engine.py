@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from whoosh import query as wq
 
@@ -40,6 +42,41 @@ TERM_CACHE_MIN_DF = 1000
 TERM_CACHE_SIZE = 48
 #: Docnum sets of large prefix expansions kept per generation.
 UNION_CACHE_SIZE = 64
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class MatchSet:
+    """The matches of one search on one generation (see :meth:`SearchEngine.matches`).
+
+    ``docnums`` are the full matches after filters (what ``total`` counts),
+    ``partial`` the partial ones; ``searcher`` stays valid during the call only.
+    ``ranked(pool, k)`` gives the first ``k`` of ``pool`` as ``[(score or None,
+    docnum)]`` in the order of the search; ``groups()`` the copy groups."""
+
+    generation: str
+    searcher: object
+    facets: FacetData
+    built: object
+    docnums: set[int] | frozenset[int]
+    partial: set[int] | frozenset[int]
+    notes: list[str]
+    groups: Callable[[], object]
+    ranked: Callable[..., list]
+    analyzer: object
+
+
+@dataclass
+class _Selection:
+    pq: object
+    built: object
+    filters: dict
+    full: set[int] | frozenset[int]
+    partial: set[int] | frozenset[int]
+    results: set[int] | frozenset[int]
+    partial_results: set[int] | frozenset[int]
 
 
 class _Stale(Exception):
@@ -359,12 +396,32 @@ class SearchEngine:
 
         return pause
 
-    def _search(self, gen: _Generation, s, params: SearchParams, heavy: bool = False) -> dict:
-        budget = Budget(self.budget_seconds, self._yielder() if heavy else None)
+    def matches(self, params: SearchParams, fn: Callable[[MatchSet], T]) -> T:
+        """Call ``fn`` with the :class:`MatchSet` of ``params`` (the documents
+        :meth:`search` counts, before paging), on one generation held for the call.
+
+        The one way for analytics (timeline, terms, concordance, export) to read the
+        matches of a search: they build on the engine's own selection, never beside it."""
+        def run(gen, s):
+            budget = Budget(self.budget_seconds)
+            sel = self._select(gen, s, params, budget)
+            ms = MatchSet(
+                generation=gen.name, searcher=s, facets=gen.facets, built=sel.built,
+                docnums=sel.results, partial=sel.partial_results, notes=budget.notes,
+                groups=lambda: collapse.groups_for(gen, s, self.index_dir),
+                ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
+                                                    Budget(self.budget_seconds)),
+                analyzer=gen.schema["body"].analyzer,
+            )
+            return fn(ms)
+
+        return self._run(run)
+
+    def _select(self, gen: _Generation, s, params: SearchParams, budget: Budget) -> _Selection:
+        """Parse and build the query, then the full and partial matches after filters."""
         data = gen.facets
-        reader = s.reader()
         pq = qmod.parse(params.q, self.synonyms)
-        built = qmod.build(pq, gen.schema, reader, self.strategy, gen.prefixes)
+        built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
         filters = data.filters_for(params)
         for note in built.notes:
             budget.note(note)
@@ -384,6 +441,16 @@ class SearchEngine:
             partial &= data.live
         results = intersect(full, filters.values())
         partial_results = intersect(partial, filters.values()) if partial else frozenset()
+        return _Selection(pq, built, filters, full, partial, results, partial_results)
+
+    def _search(self, gen: _Generation, s, params: SearchParams, heavy: bool = False) -> dict:
+        budget = Budget(self.budget_seconds, self._yielder() if heavy else None)
+        data = gen.facets
+        reader = s.reader()
+        sel = self._select(gen, s, params, budget)
+        pq, built, filters = sel.pq, sel.built, sel.filters
+        full, partial = sel.full, sel.partial
+        results, partial_results = sel.results, sel.partial_results
         total, total_partial = len(results), len(partial_results)
         # the counts describe the documents shown: the full matches, else the partial ones
         facet_set = full if total or not total_partial else partial
