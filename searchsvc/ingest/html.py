@@ -340,6 +340,87 @@ def _mostly_links(el) -> bool:
     return bool(text) and _link_density(el, len(text)) > 0.5
 
 
+# ---- the lead: article text just before the main block --------------------------------
+
+LEAD_BUDGET = 800       # chars of page text looked at before the block (at least) ...
+LEAD_SHARE = 0.5        # ... or this share of the block's text, whichever is larger
+LEAD_MIN_CHARS = 60     # a lead block holds at least this many characters
+LEAD_MAX_LINKS = 0.3    # ... and at most this share of them in links
+_SENTENCE = re.compile(r"[.!?…:;»\"”)]\s|[.!?…»\"”)]$")
+_HOLDER_TAGS = frozenset(_SCORED_TAGS) | {"header", "article", "span", "strong", "em", "b", "i"}
+
+
+def _article_like(el, text: str) -> bool:
+    """A text block that reads like article prose: long enough, few links, sentences."""
+    n = len(text)
+    return (n >= LEAD_MIN_CHARS and text.count(" ") >= 7 and _SENTENCE.search(text) is not None
+            and _link_density(el, n) <= LEAD_MAX_LINKS)
+
+
+def _lead_holders(sib) -> list:
+    """The article-like innermost text blocks of a sibling before the main block (in
+    document order); subtrees that page-chrome rules name (share bars, bylines, related
+    lists...) and captions (a picture with a short text) are left out. A class that names
+    related links is not trusted here ("teaser" is as often the lead): link density is."""
+    reason = _reason(sib)
+    if reason is not False and reason != RELATED:
+        return []
+    text = _text(sib)
+    if not text or (len(text) < 200 and next(sib.iter("img", "picture"), None) is not None):
+        return []
+    blocks = [c for c in sib if isinstance(c.tag, str) and c.tag in _BLOCK_TAGS and c.tag != "br"]
+    if not blocks:
+        return [sib] if _article_like(sib, text) else []
+    # text directly in the sibling beside its blocks goes with them: keep it whole if so
+    loose = (sib.text or "").strip() or any((c.tail or "").strip() for c in sib if isinstance(c.tag, str))
+    if loose:
+        return [sib] if _article_like(sib, text) else []
+    out = []
+    for c in blocks:
+        out.extend(_lead_holders(c))
+    return out
+
+
+def lead_blocks(container) -> list:
+    """Article-like blocks before the main block and after the title (the standfirst, a
+    lead paragraph, a first paragraph set apart), nearest first in the walk, returned in
+    document order. Walks the preceding siblings of the block and of its ancestors; stops
+    at the title (``h1``, whose later blocks are still taken when it sits inside a
+    sibling) or after ``max(LEAD_BUDGET, LEAD_SHARE * block text)`` characters of page."""
+    budget = max(LEAD_BUDGET, LEAD_SHARE * len(_text(container)))
+    seen = 0
+    found: list = []
+    node = container
+    while True:
+        parent = node.getparent()
+        if parent is None or node.tag == "body":
+            return found
+        for sib in node.itersiblings(preceding=True):
+            if not isinstance(sib.tag, str):
+                continue
+            if sib.tag == "h1":
+                return found
+            text = _text(sib)
+            if not text:
+                continue
+            title = next(sib.iter("h1"), None)
+            if title is not None:
+                after = [el for el in title.itersiblings() if isinstance(el.tag, str)]
+                holders = [h for el in after for h in _lead_holders(el)]
+                # the h1's own later siblings, then those of its ancestors inside ``sib``
+                for anc in title.iterancestors():
+                    if anc is sib:
+                        break
+                    holders.extend(h for el in anc.itersiblings() if isinstance(el.tag, str)
+                                   for h in _lead_holders(el))
+                return holders + found
+            seen += len(text)
+            if seen > budget:
+                return found
+            found[:0] = _lead_holders(sib)
+        node = parent
+
+
 _DENSE_TAGS = frozenset("div section ul ol table dl p nav center".split())
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
@@ -507,13 +588,19 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     page_text = _text(body if body is not None else root)
     container = find_container(root)
     dropped: list[Dropped] = []
+    lead = lead_blocks(container)
+    for el in lead:
+        _strip_inside(el, dropped)
     _strip_inside(container, dropped)
-    blocks = _drop_phrases(_blocks(container), dropped)
+    lead_lines = [line for el in lead for line in _blocks(el)]
+    blocks = _drop_phrases(lead_lines + _blocks(container), dropped)
     cleaned = clean_text("\n\n".join(blocks), known_title=meta.get("title"), title_in_text=False, lang=lang)
     cleaned.dropped = dropped + cleaned.dropped
-    if fallback.looks_short(cleaned.text, page_text):
+    # the next strategy is judged on the main block alone: a lead does not make it an article
+    main = "\n\n".join(p for p in cleaned.paragraphs if p not in set(lead_lines)) if lead_lines else cleaned.text
+    if fallback.looks_short(main, page_text):
         lines = fallback.trafilatura_lines(html)
-        if lines and fallback.better(cleaned.text, "\n".join(lines)):
+        if lines and fallback.better(main, "\n".join(lines)):
             dropped = []
             lines = _drop_phrases(lines, dropped)
             cleaned = clean_text("\n\n".join(lines), known_title=meta.get("title"), title_in_text=False, lang=lang)
