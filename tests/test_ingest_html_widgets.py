@@ -84,3 +84,58 @@ def test_heading_left_alone_at_the_end_goes():
     cleaned = clean_html(page)[0]
     assert "Ce qu’en pensent nos lecteurs" not in cleaned.text
     assert "budget de la commune" in cleaned.text
+
+
+def test_lead_is_taken_between_the_title_and_the_block_only():
+    from searchsvc.ingest import html as H
+
+    root = H.parse((FIX / "widgets" / "lead_standfirst.html").read_text(encoding="utf-8"))
+    H._strip_chrome(root)
+    container = H.find_container(root)
+    assert "Les travaux ont duré" in H._text(container)
+    lead = [H._text(el) for el in H.lead_blocks(container)]
+    assert len(lead) == 1 and lead[0].startswith("La deuxième ligne")  # not the date, not the share bar
+
+
+def test_lead_walk_stops_after_its_budget(monkeypatch):
+    from searchsvc.ingest import html as H
+
+    monkeypatch.setattr(H, "LEAD_BUDGET", 10)
+    monkeypatch.setattr(H, "LEAD_SHARE", 0.0)
+    text = _clean("lead_standfirst").text
+    assert "La deuxième ligne" not in text and "Les travaux ont duré" in text
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>T</title></head><body><article>{body}</article></body></html>"
+
+
+_PARAS = ("<p>Les élus ont voté le budget mardi soir, après un long débat sur les impôts locaux "
+          "et sur le prix des cantines scolaires de la ville.</p>") * 4
+
+
+def test_soft_hyphens_and_zero_width_spaces_do_not_cut_words():
+    text = clean_html(_page("<p>La Schutz\u00adge&shy;mein&#173;schaft du vi\u200bgnoble a défendu "
+                            "ses vins devant la commission régionale mardi.</p>" + _PARAS))[0].text
+    assert "Schutzgemeinschaft" in text and "vignoble" in text
+
+
+def test_text_is_nfc():
+    text = clean_html(_page("<p>Le marche\u0301 de Noe\u0308l ouvre ses portes samedi sur la place, "
+                            "avec quarante chalets et une patinoire.</p>" + _PARAS))[0].text
+    assert "marché de Noël" in text
+
+
+def test_ruby_readings_are_not_text():
+    text = clean_html(_page("<p><ruby>法律<rp>(</rp><rt>ほうりつ</rt><rp>)</rp></ruby>では、"
+                            "親が子どもをたたくことを禁止しました。</p>" + _PARAS))[0].text
+    assert "法律では" in text and "ほうりつ" not in text
+
+
+def test_trafilatura_table_rows_become_one_line_a_cell():
+    page = _page("<p>" + "Les tarifs de la piscine municipale changent au premier janvier. " * 6 + "</p>"
+                 "<table><tr><th>Tarif</th><th>Prix</th></tr><tr><td>Adulte</td><td>4,50 euros</td></tr>"
+                 "<tr><td>Enfant</td><td>2,20 euros</td></tr></table>")
+    lines = fallback.trafilatura_lines(page)
+    assert "4,50 euros" in lines and "Enfant" in lines
+    assert not any(line.startswith("|") or set(line) <= set("-:|") for line in lines)

@@ -26,6 +26,7 @@ MIN_THEIRS = 20     # ... and it has at least this many words (a menu word is no
 FAST = False        # True skips its readability/jusText fallbacks: faster, but measured worse
 
 _WORD = re.compile(r"\w+")
+_RULE = re.compile(r"^:?-{3,}:?$")  # the line under a table's header row
 log = logging.getLogger(__name__)
 
 
@@ -50,7 +51,15 @@ def trafilatura_lines(html: str) -> list[str] | None:
         return None
     if not text:
         return None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    lines: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("|") and line.endswith("|"):  # a table row: one line a cell
+            lines.extend(c for c in (cell.strip() for cell in line.strip("|").split("|"))
+                         if c and not _RULE.match(c))
+        elif line:
+            lines.append(line)
+    return lines
 
 
 def better(ours: str, theirs: str) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -35,8 +36,9 @@ ADVERT = "publicité"
 TAGS = "mots-clés"
 
 # never content
+# (rt/rp: ruby annotations, the reading of the characters they follow, not more text)
 _DROP_TAGS = frozenset("""script style noscript template iframe svg canvas button select
-textarea input picture video audio object embed map dialog link meta""".split())
+textarea input picture video audio object embed map dialog link meta rt rp""".split())
 # page chrome: dropped silently outside the article, with a reason inside it
 _CHROME_TAGS = {"nav": MENU, "aside": "encadré", "footer": "pied de page", "form": "formulaire",
                 "figure": CAPTION, "figcaption": CAPTION, "menu": MENU}
@@ -74,6 +76,18 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                   "BlogPosting", "OpinionNewsArticle", "LiveBlogPosting", "WebPage")
+
+
+# invisible characters that cut words: soft hyphens (literal or as entities), zero-width
+# spaces, word joiners, stray byte-order marks; a word must be found as it is read
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]|&(?:shy|#173|#[xX][aA][dD]);")
+
+
+def normalize(html: str) -> str:
+    """The page's text as readers and queries see it: invisible word-cutting characters
+    removed, then Unicode NFC (one code point for "é", whether typed or decomposed)."""
+    html = _INVISIBLE.sub("", html)
+    return html if unicodedata.is_normalized("NFC", html) else unicodedata.normalize("NFC", html)
 
 
 def parse(html: str):
@@ -159,7 +173,8 @@ _SITE_TYPES = ("WebSite", "Organization", "NewsMediaOrganization")
 
 def page_metadata(root) -> dict:
     """title, source, url from the page (JSON-LD > Open Graph > tags), and the date
-    stamps it states (``_published``, ``_modified``) with its ``_lang``; the day itself is
+    stamps it states (``_published``, ``_modified``) with its ``_lang``, and ``_site`` (the
+    host or handle to name the site by when nothing names it); the day itself is
     chosen by :func:`clean_html` (see :mod:`searchsvc.ingest.dates`)."""
     meta: dict[str, str] = {}
     for m in root.iter("meta"):
@@ -198,16 +213,51 @@ def page_metadata(root) -> dict:
     title = (_name(ld.get("headline")) or meta.get("og:title") or meta.get("twitter:title")
              or (_text(h1) if h1 is not None else None) or page_title)
     source = (meta.get("og:site_name") or _name(ld.get("publisher"))
-              or meta.get("application-name") or site_name or _title_suffix(page_title, title))
+              or meta.get("application-name") or site_name or _title_suffix(page_title, title)
+              or _publisher_meta(meta))
     url = canonical or meta.get("og:url")
     if not url:
         main = ld.get("mainEntityOfPage")
         url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else ld.get("url")
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or meta.get("content-language")
+    # without a stated name: the site's address, else its social handle (after a name the
+    # text states, see clean_html)
+    site = (_host(url if isinstance(url, str) else None) or _host(_site_link(root))
+            or _host(meta.get("twitter:url")) or _handle(meta.get("twitter:site")))
     return {"title": title.strip() if isinstance(title, str) else None,
             "source": source if isinstance(source, str) else None,
             "date": None, "url": url if isinstance(url, str) else None,
-            "_published": published, "_modified": modified, "_lang": lang}
+            "_published": published, "_modified": modified, "_lang": lang, "_site": site}
+
+
+_PUBLISHER_META = ("dc.publisher", "dcterms.publisher", "dc:publisher", "publisher", "article:publisher",
+                   "citation_journal_title", "citation_publisher")
+
+
+def _publisher_meta(meta: dict) -> str | None:
+    """A publisher named in the page's Dublin Core / citation / article meta tags (not a
+    URL: ``article:publisher`` is often the publisher's social page)."""
+    for key in _PUBLISHER_META:
+        v = meta.get(key)
+        if v and "://" not in v and not v.startswith("www.") and len(v) <= 100:
+            return v
+    return None
+
+
+def _site_link(root) -> str | None:
+    """The page's ``<base href>`` or its ``x-default`` alternate: the site's address."""
+    for el in root.iter("base", "link"):
+        href = (el.get("href") or "").strip()
+        if href.startswith(("http://", "https://")) and (
+                el.tag == "base" or (el.get("hreflang") or "").lower() == "x-default"):
+            return href
+    return None
+
+
+def _handle(v: str | None) -> str | None:
+    """``@lemondefr`` -> ``lemondefr`` (a Twitter/X handle, the last resort for a name)."""
+    v = (v or "").strip().lstrip("@")
+    return v if re.fullmatch(r"\w{2,30}", v or "") else None
 
 
 def page_date(root, meta: dict, lang: str | None = None) -> str | None:
@@ -249,15 +299,28 @@ def _strip_chrome(root) -> None:
         elif tag not in ("html", "body", "article", "main"):
             words = _attr_words(el)
             if words and _CHROME_RX.search(words) and el.get("itemprop") != "articleBody":
-                doomed.append(el)
+                # an overlay word on a block holding the article's paragraphs is a feature
+                # flag ("use-lightbox": its pictures open in one), not a pop-up
+                if _COMMENT_RX.search(words) or not _wraps_page(el, OVERLAY_MAX_PARAGRAPHS):
+                    doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
 
 
-def _wraps_page(form) -> bool:
-    """A form around the whole page (ASP.NET sites), not a search box or a comment form."""
-    return sum(1 for p in form.iter("p") if len(_text(p)) >= 150) >= 2
+OVERLAY_MAX_PARAGRAPHS = 3  # a pop-up or consent banner holds fewer long paragraphs than this
+
+
+def _wraps_page(form, paragraphs: int = 2) -> bool:
+    """A form around the whole page (ASP.NET sites), not a search box or a comment form
+    (at least ``paragraphs`` paragraphs of 150 characters or more)."""
+    n = 0
+    for p in form.iter("p"):
+        if len(_text(p)) >= 150:
+            n += 1
+            if n >= paragraphs:
+                return True
+    return False
 
 
 def _link_density(el, length: int) -> float:
@@ -578,9 +641,11 @@ def _drop_phrases(blocks: list[str], dropped: list[Dropped]) -> list[str]:
 
 def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     """(cleaned text, page metadata) of one HTML page."""
+    html = normalize(html)
     root = parse(html)
     meta = page_metadata(root)
     meta["date"] = page_date(root, meta, lang)
+    site = meta.pop("_site")
     for private in ("_published", "_modified", "_lang"):
         del meta[private]
     _strip_chrome(root)
@@ -608,7 +673,7 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     if cleaned.title is None:
         cleaned.title = meta.get("title")
     if not meta.get("source"):  # a name stated in the text, else the site's host
-        meta["source"] = cleaned.source or _host(meta.get("url"))
+        meta["source"] = cleaned.source or site
     return cleaned, meta
 
 
