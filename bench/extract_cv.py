@@ -8,7 +8,7 @@ and full-text F1 (pooled over scrapinghub and fundus). Prints, per fold, the cho
 setting with its held-out figures beside the shipped setting's, then the held-out figures
 pooled over the folds.
 
-    .venv/bin/python bench/extract_cv.py [--folds 5] [--limit N] [--grid small|off]
+    .venv/bin/python bench/extract_cv.py [--folds 5] [--limit N] [--grid small|wide|off]
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ sys.path.insert(0, str(HERE))
 from extract_quality import _score_module, load_diverse  # noqa: E402
 
 GRIDS = {
-    # (LEAD_BUDGET, LEAD_SHARE, LEAD_MIN_CHARS, LEAD_MAX_LINKS); budget 0 and share 0: rule off
-    "small": [(0, 0.0, 60, 0.3), (400, 0.25, 60, 0.3), (800, 0.5, 60, 0.3), (1600, 1.0, 60, 0.3),
-              (800, 0.5, 30, 0.3), (800, 0.5, 120, 0.3), (800, 0.5, 60, 0.15), (800, 0.5, 60, 0.5)],
-    "off": [(0, 0.0, 60, 0.3)],
+    # (LEAD_BUDGET, LEAD_SHARE, LEAD_MIN_CHARS, LEAD_MAX_LINKS, LEAD_NEEDS_TITLE);
+    # budget 0 and share 0: the rule off
+    "small": [(0, 0.0, 60, 0.3, False), (400, 0.25, 60, 0.3, False), (800, 0.5, 60, 0.3, True)],
+    "wide": [(0, 0.0, 60, 0.3, False), (400, 0.25, 60, 0.3, False), (1600, 1.0, 60, 0.3, False),
+             (800, 0.5, 30, 0.3, False), (800, 0.5, 120, 0.3, False), (800, 0.5, 60, 0.15, False),
+             (800, 0.5, 60, 0.5, False), (800, 0.5, 60, 0.3, True)],
+    "off": [(0, 0.0, 60, 0.3, False)],
 }
-NAMES = ("LEAD_BUDGET", "LEAD_SHARE", "LEAD_MIN_CHARS", "LEAD_MAX_LINKS")
+NAMES = ("LEAD_BUDGET", "LEAD_SHARE", "LEAD_MIN_CHARS", "LEAD_MAX_LINKS", "LEAD_NEEDS_TITLE")
 
 
 def fold(rec: dict, k: int) -> int:

@@ -59,8 +59,9 @@ _CLASS_RULES = [
     (re.compile(r"(?:^|[\s_-])(?:comments?|commentaires?|reactions?|disqus|graphcomment|react)(?:$|[\s_-])"), COMMENTS),
     (re.compile(r"(?:^|[\s_-])(?:caption|legende|légende|wp-caption-text|image-caption)(?:$|[\s_-])"), CAPTION),
     (re.compile(r"(?:^|[\s_-])(?:credits?|copyright|crédit)(?:$|[\s_-])"), CREDIT),
-    (re.compile(r"(?:^|[\s_-])(?:pub|ads?|advert\w*|banner|sponsor\w*|promo|pave|marketing)(?:$|[\s_-])"), ADVERT),
-    (re.compile(r"(?:^|[\s_-])(?:breadcrumbs?|ariane|menu|navbar|navigation|toolbar)(?:$|[\s_-])"), MENU),
+    (re.compile(r"(?:^|[\s_-])(?:pub|ads?|advert\w*|banner|sponsor\w*|promo|pave|marketing|disclosure|"
+                r"disclaimer)(?:$|[\s_-])"), ADVERT),
+    (re.compile(r"(?:^|[\s_-])(?:breadcrumbs?|crumbs?|ariane|menu|navbar|navigation|toolbar)(?:$|[\s_-])"), MENU),
     (re.compile(r"(?:^|[\s_-])(?:tags?|keywords|mots[\s_-]cles|mots[\s_-]clés|topics)(?:$|[\s_-])"), TAGS),
     (re.compile(r"(?:^|[\s_-])(?:byline|author|authors|auteur|signature|date|dateline|published|publication|meta)(?:$|[\s_-])"), BYLINE),
 ]
@@ -409,6 +410,7 @@ LEAD_BUDGET = 800       # chars of page text looked at before the block (at leas
 LEAD_SHARE = 0.5        # ... or this share of the block's text, whichever is larger
 LEAD_MIN_CHARS = 60     # a lead block holds at least this many characters
 LEAD_MAX_LINKS = 0.3    # ... and at most this share of them in links
+LEAD_NEEDS_TITLE = False  # True: a lead only when the walk reaches the title
 _SENTENCE = re.compile(r"[.!?…:;»\"”)]\s|[.!?…»\"”)]$")
 _HOLDER_TAGS = frozenset(_SCORED_TAGS) | {"header", "article", "span", "strong", "em", "b", "i"}
 
@@ -451,13 +453,14 @@ def lead_blocks(container) -> list:
     at the title (``h1``, whose later blocks are still taken when it sits inside a
     sibling) or after ``max(LEAD_BUDGET, LEAD_SHARE * block text)`` characters of page."""
     budget = max(LEAD_BUDGET, LEAD_SHARE * len(_text(container)))
+    untitled = [] if LEAD_NEEDS_TITLE else None
     seen = 0
     found: list = []
     node = container
     while True:
         parent = node.getparent()
         if parent is None or node.tag == "body":
-            return found
+            return found if untitled is None else untitled
         for sib in node.itersiblings(preceding=True):
             if not isinstance(sib.tag, str):
                 continue
@@ -479,7 +482,7 @@ def lead_blocks(container) -> list:
                 return holders + found
             seen += len(text)
             if seen > budget:
-                return found
+                return found if untitled is None else untitled
             found[:0] = _lead_holders(sib)
         node = parent
 
