@@ -82,12 +82,16 @@ _ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNew
 # invisible characters that cut words: soft hyphens (literal or as entities), zero-width
 # spaces, word joiners, stray byte-order marks; a word must be found as it is read
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]|&(?:shy|#173|#[xX][aA][dD]);")
+_INVISIBLE_ENTITY = re.compile(r"&(?:shy|#173|#[xX][aA][dD]);")
 
 
 def normalize(html: str) -> str:
     """The page's text as readers and queries see it: invisible word-cutting characters
     removed, then Unicode NFC (one code point for "é", whether typed or decomposed)."""
-    html = _INVISIBLE.sub("", html)
+    # substring tests first: a substitution pass over the page costs ~5 ms
+    if ("\u00ad" in html or "\u200b" in html or "\u2060" in html or "\ufeff" in html
+            or _INVISIBLE_ENTITY.search(html)):
+        html = _INVISIBLE.sub("", html)
     return html if unicodedata.is_normalized("NFC", html) else unicodedata.normalize("NFC", html)
 
 
