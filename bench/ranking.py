@@ -10,9 +10,11 @@
 
 For each set, MRR@10 and Recall@10 of ours and of FTS5 (unicode61 remove_diacritics
 2, bm25, OR of the query's words), all built and measured in this one run, with the
-same code and parameters for both sets.
+same code and parameters for both sets. A hit counts when it is the known item or
+a copy of it (its copy group: the engine shows the group's best-ranked member with
+the item listed under it), for both engines; the item-only figure is printed beside.
 
-    .venv/bin/python bench/ranking.py [--limit N] [--rebuild] [--sets newsfr,piaf]
+    .venv/bin/python bench/ranking.py [--limit N] [--rebuild] [--sets newsfr,piaf] [--strict]
 
 The Whoosh index is cached under bench/out/ (git-ignored), keyed by the analysis
 and schema fingerprint; --rebuild forces a fresh one.
