@@ -2,8 +2,8 @@
 both dev sets, with cross-validation, and print every fit's figures.
 
 For each query of bench/ranking.py's two dev sets (news-fr known-item, piaf-dev),
-the scorer's components are read for the 100 best candidates
-(:meth:`searchsvc.search.scoring.Scorer.features`: BM25 body / title / question
+the scorer's components are read for the 100 best full and the 100 best partial
+matches (:mod:`searchsvc.search.matching`), with their copy groups (:meth:`searchsvc.search.scoring.Scorer.features`: BM25 body / title / question
 parts, early, exact-form and proximity bonuses, matched and query units). The
 model is the ranking's own formula, linear in its components::
 
@@ -16,8 +16,13 @@ and its six weights are fitted by coordinate ascent on MRR@10 (RankLib's
 Fits: on news-fr tested on piaf-dev, on piaf-dev tested on news-fr, and 5
 held-apart folds of both (piaf folds by Wikipedia article). The objective of a
 fit over both sets is the mean of their MRR@10, each set weighing the same.
+Every MRR@10 is the engine's listing replayed (:func:`listing`: full matches first,
+one hit per copy group, a copy of the known item counting); :func:`diagnose`
+switches one of those at a time, ``--rules`` replays other matching rules, and
+``--gbm N`` cross-validates a LightGBM LambdaMART model of N trees the same way
+(needs ``pip install lightgbm==4.7.0``: measured, not better, so not a dependency).
 
-    .venv/bin/python bench/ltr.py [--rebuild-features]
+    .venv/bin/python bench/ltr.py [--rebuild-features] [--diagnose] [--rules] [--gbm 100]
 
 Needs the indexes bench/ranking.py caches (run it first). Features are cached in
 bench/out/ (git-ignored).
