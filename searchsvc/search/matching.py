@@ -36,7 +36,10 @@ paragraph ranks first among few candidates whatever the rule. Headlines do: thei
 article (paragraphs only, without its title) often lacks several headline words, so
 every rule that puts "most of the words" first costs MRR; 4-then-half costs least
 (-0.006), a softer share (1/3) admits more full matches above the article and costs
-most. Known limitation: up to 4 words, adding a word never increases ``total``;
+most. Over all 731 headlines (bench/ltr.py, 2026-12-01, replaying the engine's
+listing) the split costs more than the first 300 showed: 0.7251 against 0.7426 for
+OR + coordination with the same weights (the known item is a partial match for 297
+of them); see :mod:`searchsvc.search.ranking`. Known limitation: up to 4 words, adding a word never increases ``total``;
 beyond, a share rule cannot guarantee it (a 6th word can admit a document that
 missed one of the first 5).
 """
