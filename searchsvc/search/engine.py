@@ -21,7 +21,7 @@ from whoosh import query as wq
 
 from searchsvc import config
 from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
-from searchsvc.search import collapse, matching
+from searchsvc.search import collapse, mapped, matching
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.search.facets import FacetData, mask_and, mask_counts
@@ -34,14 +34,19 @@ from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
+mapped.install()  # compound segments read through their memory map, never copied
+
 CHECK_INTERVAL = 1.0
 #: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
 HEAVY_CONCURRENCY = 1
 #: Seconds a prefix query may spend waiting for plain queries, in all.
 MAX_YIELD = 2.0
 SIMILAR_MAX = 50
-#: Searchers kept open per generation (more concurrent requests open and close their own).
-POOL_SIZE = 4
+#: Searchers open at once per generation: further requests wait for one (each Whoosh
+#: searcher maps and reads the segment files on its own, ~2x the index size in RSS
+#: on news-fr; with the GIL, more than two searching threads gain no CPU time on 2
+#: cores). A thread that already holds one (nested call) opens another.
+POOL_SIZE = 2
 
 
 T = TypeVar("T")
@@ -109,6 +114,9 @@ class _Generation:
         self.vectors = Vectors(self.scorer, self.facets.size)
         self._pool = [first]
         self._lock = threading.Lock()
+        self._free = threading.Condition(self._lock)
+        self._opened = 1
+        self._held = threading.local()
         self._refs = 0
         self.retired = False
         self.prefixes: dict = {}  # prefix expansions (searchsvc.search.query.prefix_terms)
@@ -173,12 +181,18 @@ class _Generation:
                 "copy_groups": 0 if groups is None else len(groups.groups)}
 
     def acquire(self):
-        with self._lock:
+        nested = getattr(self._held, "n", 0) > 0
+        with self._free:
+            while (not self.retired and not self._pool and self._opened >= POOL_SIZE
+                   and not nested):
+                self._free.wait(1.0)
             if self.retired:
                 raise _Stale()
             self._refs += 1
+            self._held.n = getattr(self._held, "n", 0) + 1
             if self._pool:
                 return self._pool.pop()
+            self._opened += 1
         try:
             s = self.ix.searcher(weighting=EarlyBM25F())
         except Exception:
@@ -192,19 +206,23 @@ class _Generation:
         return s
 
     def release(self, s) -> None:
-        with self._lock:
+        with self._free:
             self._refs -= 1
-            if s is not None:
-                if self.retired or len(self._pool) >= POOL_SIZE:
+            self._held.n = getattr(self._held, "n", 1) - 1
+            if s is None or self.retired or len(self._pool) >= POOL_SIZE:
+                self._opened -= 1
+                if s is not None:
                     s.close()
-                else:
-                    self._pool.append(s)
+            else:
+                self._pool.append(s)
+            self._free.notify()
             if self.retired and self._refs == 0:
                 self._close_pool()
 
     def retire(self) -> None:
-        with self._lock:
+        with self._free:
             self.retired = True
+            self._free.notify_all()
             if self._refs == 0:
                 self._close_pool()
 
