@@ -39,6 +39,11 @@ class _Window:
         self._pos = max(end, pos)
         return bytes(self._view[pos:end])
 
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes ahead without moving (the unpickler then reads each pickle in one go)."""
+        pos = self._pos
+        return bytes(self._view[pos:min(self._len, pos + min(max(size, 1), 512))])
+
     def readline(self, size: int = -1) -> bytes:
         pos = self._pos
         rest = bytes(self._view[pos:self._len if size is None or size < 0 else pos + size])
