@@ -21,7 +21,7 @@ from searchsvc.search.budget import Budget
 from searchsvc.search.facets import facet_counts, intersect
 from searchsvc.search.params import parse_params
 from searchsvc.search.ranking import coord_table
-from searchsvc.search.scoring import EXACT_FIELD, phrase_docs, read_postings
+from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs, read_postings
 from searchsvc.search.vectors import ArrayCache, best_of, by_date
 
 
@@ -83,6 +83,7 @@ def test_numpy_path_equals_set_path(engine):
         sel = engine._select(gen, s, params, budget)
         built = sel.built
         data = gen.facets
+        reference = Scorer(s.reader())  # the bonuses through Whoosh's matchers, not the arrays
         # matching: masks against set algebra
         if built.query is not None and built.query is not wq.NullQuery:
             need = matching.required(len(built.units))
@@ -123,8 +124,8 @@ def test_numpy_path_equals_set_path(engine):
                 assert [d for _, d in got] == data.by_date(pool, k), p
                 continue
             table = coord_table(len(units)) if engine.strategy == "coord" and len(units) > 1 else None
-            want = gen.scorer.top(s.reader(), units, lambda q: _reference_docset(s, q), pool, k,
-                                  data.datekey, table)
+            want = reference.top(s.reader(), units, lambda q: _reference_docset(s, q), pool, k,
+                                 data.datekey, table)
             assert [d for _, d in got] == [d for _, d in want], p
             assert [sc for sc, _ in got] == pytest.approx([sc for sc, _ in want], rel=1e-12), p
         return 1

@@ -112,6 +112,7 @@ class _Generation:
                 self.scorer.norms(first.reader(), fieldname)
         self.documents = first.doc_count()
         self.vectors = Vectors(self.scorer, self.facets.size)
+        self.scorer.arrays = self.vectors
         self._pool = [first]
         self._lock = threading.Lock()
         self._free = threading.Condition(self._lock)
@@ -313,32 +314,61 @@ class SearchEngine:
         gen = self._gen
         if gen is not None and not force and time.monotonic() - self._checked < CHECK_INTERVAL:
             return gen
-        with self._lock:
-            gen = self._gen
-            now = time.monotonic()
-            if gen is not None and not force and now - self._checked < CHECK_INTERVAL:
+        if gen is not None and not force:
+            # another request is checking or opening (and warming) the next generation:
+            # this one is served by the current generation meanwhile
+            if not self._lock.acquire(blocking=False):
                 return gen
-            self._checked = now
-            self._reload_synonyms()
-            if gen is not None:
-                name = self._current_name()
-                try:
-                    same_toc = gen.ix.latest_generation() == gen.toc
-                except Exception:
-                    same_toc = False
-                if (name in (None, gen.name) and same_toc and not force
-                        and generation_problem(self.index_dir / gen.name) is None):
-                    return gen
+        else:
+            self._lock.acquire()
+        try:
+            return self._switch(force)
+        finally:
+            self._lock.release()
+
+    def _switch(self, force: bool) -> _Generation:
+        """Under ``self._lock``: the generation to serve, opened and warmed if new."""
+        gen = self._gen
+        now = time.monotonic()
+        if gen is not None and not force and now - self._checked < CHECK_INTERVAL:
+            return gen
+        self._checked = now
+        self._reload_synonyms()
+        if gen is not None:
+            name = self._current_name()
             try:
-                name, ix = open_index(self.index_dir)
-            except CorruptIndexError:  # every request answers so until it is rebuilt
-                self._drop(gen)
-                raise
-            new = _Generation(name, ix)
-            self._gen = new
-            if gen is not None:
-                gen.retire()
-            return new
+                same_toc = gen.ix.latest_generation() == gen.toc
+            except Exception:
+                same_toc = False
+            if (name in (None, gen.name) and same_toc and not force
+                    and generation_problem(self.index_dir / gen.name) is None):
+                return gen
+        try:
+            name, ix = open_index(self.index_dir)
+        except CorruptIndexError:  # every request answers so until it is rebuilt
+            self._drop(gen)
+            raise
+        new = _Generation(name, ix)
+        self._warm(new)
+        self._gen = new
+        if gen is not None:
+            gen.retire()
+        return new
+
+    def _warm(self, gen: _Generation) -> None:
+        """Build what the first requests of a generation would otherwise wait for (copy
+        groups, the empty query's facets), before it is served."""
+        try:
+            s = gen.acquire()
+        except _Stale:
+            return
+        try:
+            collapse.groups_for(gen, s, self.index_dir)
+            gen.facets.listing_facets(SearchParams())
+        except Exception:  # warming is best effort: the request that needs it builds it
+            pass
+        finally:
+            gen.release(s)
 
     def _drop(self, gen: _Generation | None) -> None:
         """Stop serving ``gen`` (damaged): the next request opens the index again."""

@@ -79,6 +79,22 @@ class Scorer:
         self._norms: dict[str, list[float]] = {}
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], dict[int, float]] = {}
+        #: the generation's :class:`searchsvc.search.vectors.Vectors` (set by the engine):
+        #: the bonuses then take term weights from its cached posting arrays
+        self.arrays = None
+
+    def _weights_of(self, reader, fieldname: str, text: str, wanted: list[int]) -> dict[int, float]:
+        """docnum -> weight of a term for the ``wanted`` documents that have it, from
+        the cached posting arrays."""
+        import numpy as np
+
+        ids, weights = self.arrays.postings(reader, fieldname, text)
+        if not len(ids):
+            return {}
+        cand = np.asarray(wanted, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+        hit = ids[at] == cand
+        return dict(zip(cand[hit].tolist(), weights[at[hit]].tolist()))
 
     def norms(self, reader, fieldname: str) -> list[float]:
         """``K1 * (1 - B + B * length / average)`` for every docnum."""
@@ -165,6 +181,21 @@ class Scorer:
             return extra
         norms = self.norms(reader, "body")
         wanted = sorted(candidates)
+        if self.arrays is not None:
+            for text, boost in body_terms:
+                k = self.idf(reader, "body", text) * (self.k1 + 1) * boost * ranking.EARLY_WEIGHT
+                have = self._weights_of(reader, "body", text, wanted)
+                positions = read_positions(reader, "body", text, have) if have else {}
+                for d, w in have.items():
+                    early = 0
+                    for p in positions.get(d, ()):
+                        if p >= limit:
+                            break
+                        early += 1
+                    if early:
+                        w2 = w + bonus * early
+                        extra[d] += k * (w2 / (w2 + norms[d]) - w / (w + norms[d]))
+            return extra
         for text, boost in body_terms:
             try:
                 m = reader.postings("body", text)
@@ -194,6 +225,12 @@ class Scorer:
         extra = dict.fromkeys(candidates, 0.0)
         norms = self.norms(reader, EXACT_FIELD)
         wanted = sorted(candidates)
+        if self.arrays is not None:
+            for text, boost in exact_terms:
+                k = self.idf(reader, EXACT_FIELD, text) * (self.k1 + 1) * boost * ranking.EXACT_WEIGHT
+                for d, w in self._weights_of(reader, EXACT_FIELD, text, wanted).items():
+                    extra[d] += k * w / (w + norms[d])
+            return extra
         for text, boost in exact_terms:
             try:
                 m = reader.postings(EXACT_FIELD, text)
