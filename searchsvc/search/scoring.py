@@ -40,10 +40,9 @@ def _leaf_matchers(reader, fieldname: str, text: str):
         yield (m.child if isinstance(m, FilterMatcher) else m), offset
 
 
-def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
-    """All (docnums, weights) of a term, global docnums, deleted documents included."""
-    ids: list[int] = []
-    weights: list[float] = []
+def posting_blocks(reader, fieldname: str, text: str):
+    """(segment docnums, weights, docnum offset) of each posting block of a term, in
+    docnum order, deleted documents included."""
     for m, offset in _leaf_matchers(reader, fieldname, text):
         if hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block"):
             while m.is_active():
@@ -51,18 +50,35 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[fl
                     m._read_ids()
                 if m._weights is None:
                     m._read_weights()
-                if offset:
-                    ids.extend(d + offset for d in m._ids)
-                else:
-                    ids.extend(m._ids)
-                weights.extend(m._weights)
+                yield m._ids, m._weights, offset
                 m._next_block()
         else:  # another codec: the generic (slower) matcher interface
+            ids, weights = [], []
             while m.is_active():
-                ids.append(m.id() + offset)
+                ids.append(m.id())
                 weights.append(m.weight())
                 m.next()
+            yield ids, weights, offset
+
+
+def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """All (docnums, weights) of a term, global docnums, deleted documents included."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for block, ws, offset in posting_blocks(reader, fieldname, text):
+        ids.extend((d + offset for d in block) if offset else block)
+        weights.extend(ws)
     return ids, weights
+
+
+def _early(positions, limit: int) -> int:
+    """How many of ``positions`` (ascending) are below ``limit``."""
+    early = 0
+    for p in positions:
+        if p >= limit:
+            break
+        early += 1
+    return early
 
 
 class Scorer:
@@ -187,11 +203,7 @@ class Scorer:
                 have = self._weights_of(reader, "body", text, wanted)
                 positions = read_positions(reader, "body", text, have) if have else {}
                 for d, w in have.items():
-                    early = 0
-                    for p in positions.get(d, ()):
-                        if p >= limit:
-                            break
-                        early += 1
+                    early = _early(positions.get(d, ()), limit)
                     if early:
                         w2 = w + bonus * early
                         extra[d] += k * (w2 / (w2 + norms[d]) - w / (w + norms[d]))
@@ -209,11 +221,7 @@ class Scorer:
                 if not m.is_active() or m.id() != d:
                     continue
                 w = m.weight()
-                early = 0
-                for p in m.value_as("positions"):
-                    if p >= limit:
-                        break
-                    early += 1
+                early = _early(m.value_as("positions"), limit)
                 if early:
                     w2 = w + bonus * early
                     extra[d] += k * (w2 / (w2 + norms[d]) - w / (w + norms[d]))

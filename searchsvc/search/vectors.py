@@ -23,7 +23,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchsvc.search import ranking
-from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, _is_question, _leaf_matchers
+from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, _is_question, posting_blocks
 
 #: Bytes of posting arrays, score arrays and masks kept per generation.
 CACHE_BYTES = 96 * 1024 * 1024
@@ -80,25 +80,10 @@ def _nbytes(value) -> int:
 def read_arrays(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(docnums int32 ascending, weights float64) of a term, deleted documents included."""
     ids, weights = [], []
-    for m, offset in _leaf_matchers(reader, fieldname, text):
-        if hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block"):
-            while m.is_active():
-                if m._ids is None:
-                    m._read_ids()
-                if m._weights is None:
-                    m._read_weights()
-                block = np.asarray(m._ids, dtype=np.int32)
-                ids.append(block + offset if offset else block)
-                weights.append(np.asarray(m._weights, dtype=np.float64))
-                m._next_block()
-        else:  # another codec: the generic (slower) matcher interface
-            bi, bw = [], []
-            while m.is_active():
-                bi.append(m.id() + offset)
-                bw.append(m.weight())
-                m.next()
-            ids.append(np.asarray(bi, dtype=np.int32))
-            weights.append(np.asarray(bw, dtype=np.float64))
+    for block, ws, offset in posting_blocks(reader, fieldname, text):
+        block = np.asarray(block, dtype=np.int32)
+        ids.append(block + offset if offset else block)
+        weights.append(np.asarray(ws, dtype=np.float64))
     if not ids:
         return _EMPTY_IDS, _EMPTY_SCORES
     if len(ids) == 1:
