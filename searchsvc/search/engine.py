@@ -210,7 +210,7 @@ class _Generation:
         with self._free:
             self._refs -= 1
             self._held.n = getattr(self._held, "n", 1) - 1
-            if s is None or self.retired or len(self._pool) >= POOL_SIZE:
+            if s is None or self.retired or self._opened > POOL_SIZE or len(self._pool) >= POOL_SIZE:
                 self._opened -= 1
                 if s is not None:
                     s.close()
