@@ -340,10 +340,7 @@ class Scorer:
         Units made only of question words (``ranking.QUESTION_TERMS``: "combien",
         "quel", "pourquoi"...) weigh ``ranking.QUESTION_WEIGHT`` and are left out
         of the coordination count."""
-        question = [_is_question(u) for u in units]
-        if coord_table is not None and any(question):
-            n = len(units) - sum(question)
-            coord_table = ranking.coord_table(n) if n >= 1 else None
+        question, coord_table = question_units(units, coord_table)
         total, counts = self._base(reader, units, docset, question)
         if coord_table is not None:
             total = {d: s * coord_table[counts.get(d, 0)] for d, s in total.items()}
@@ -394,6 +391,15 @@ class Scorer:
                 f["question"] += extras.get(name, {}).get(d, 0.0) - f[name]
             out.append((d, f))
         return out
+
+
+def question_units(units, coord_table):
+    """(which units are question words, the coordination table without them)."""
+    question = [_is_question(u) for u in units]
+    if coord_table is not None and any(question):
+        n = len(units) - sum(question)
+        coord_table = ranking.coord_table(n) if n >= 1 else None
+    return question, coord_table
 
 
 def _is_question(unit) -> bool:

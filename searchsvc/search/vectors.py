@@ -23,7 +23,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchsvc.search import ranking
-from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, _is_question, posting_blocks
+from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, posting_blocks, question_units
 
 #: Bytes of posting arrays, score arrays and masks kept per generation.
 CACHE_BYTES = 96 * 1024 * 1024
@@ -214,10 +214,7 @@ class Vectors:
         """The best ``limit`` documents of ``pool`` (a mask): ``[(score, docnum)]``, as
         :meth:`searchsvc.search.scoring.Scorer.top` (equal scores newest first)."""
         scorer = self.scorer
-        question = [_is_question(u) for u in units]
-        if coord_table is not None and any(question):
-            n = len(units) - sum(question)
-            coord_table = ranking.coord_table(n) if n >= 1 else None
+        question, coord_table = question_units(units, coord_table)
         total, counts = self.base(reader, units, mask, question)
         if coord_table is not None:
             total = total * np.asarray(coord_table, dtype=np.float64)[counts]
