@@ -42,11 +42,11 @@ HEAVY_CONCURRENCY = 1
 #: Seconds a prefix query may spend waiting for plain queries, in all.
 MAX_YIELD = 2.0
 SIMILAR_MAX = 50
-#: Searchers open at once per generation: further requests wait for one (each Whoosh
-#: searcher maps and reads the segment files on its own, ~2x the index size in RSS
-#: on news-fr; with the GIL, more than two searching threads gain no CPU time on 2
-#: cores). A thread that already holds one (nested call) opens another.
-POOL_SIZE = 2
+#: Searchers open at once per generation: further requests wait for one. Since
+#: :mod:`searchsvc.search.mapped` a searcher costs about 1 MB (it was a private copy of
+#: the index); four leave room for plain queries beside a prefix query (which runs one
+#: at a time). A thread that already holds one (nested call) opens another.
+POOL_SIZE = 4
 
 
 T = TypeVar("T")
