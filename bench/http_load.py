@@ -132,6 +132,23 @@ class Server:
         finally:
             conn.close()
 
+    def rss_mb(self) -> float:
+        """Resident memory of the serving process(es), MB (children of --workers N summed)."""
+        pids = [self.proc.pid]
+        try:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+        total = 0.0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+            except (OSError, StopIteration):
+                pass
+        return total
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(30)
@@ -233,6 +250,9 @@ def main(argv=None) -> int:
                 t.join()
             report("baseline", rec.samples, t0, time.perf_counter())
             failures = sum(1 for s in rec.samples if s[2])
+            rss = server.rss_mb()
+            print(f"server RSS after {len(rec.samples)} requests: {rss:.0f} MB (target <= 600 MB): "
+                  f"{'met' if rss <= 600 else 'MISSED'} (cache sizes: bench/query_speed.py prints them)")
             return 0 if failures == 0 else 1
         cmd = [sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
                "--corpus", str(corpus), "--index", str(index)]
@@ -257,6 +277,7 @@ def main(argv=None) -> int:
         err = reindexer.stderr.read()
         reindexer.stderr.close()
         after = server.health()
+        rss = server.rss_mb()
     finally:
         server.stop()
 
@@ -265,6 +286,7 @@ def main(argv=None) -> int:
     if reindexer.returncode:
         print(err.strip()[-500:])
     samples = rec.samples
+    print(f"server RSS at the end: {rss:.0f} MB (target <= 600 MB): {'met' if rss <= 600 else 'MISSED'}")
     report("baseline", samples, t0, t_re0)
     report("reindex", samples, t_re0, t_re1)
     report("after", samples, t_re1, t_end)

@@ -40,8 +40,8 @@ TARGET_PREFIX_P95 = 150.0
 TARGET_PLAIN_P95 = 300.0
 
 
-def in_process(fts5_db) -> None:
-    engine = SearchEngine(query_speed.INDEX)
+def in_process(fts5_db, index=None) -> None:
+    engine = SearchEngine(index or query_speed.INDEX)
     try:
         engine.search(parse_params({"q": "Macron"}))  # open the generation
         for q in ("pr*", HEAVY):
@@ -110,11 +110,15 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--server-workers", type=int, default=1)
     ap.add_argument("--no-fts5", action="store_true")
+    ap.add_argument("--index", type=Path, default=None,
+                    help="an existing news-fr index (e.g. bench/out/http_load/n33930/index)")
     a = ap.parse_args(argv)
 
-    query_speed.build_index(False)
+    if a.index is None:
+        query_speed.build_index(False)
+    index = a.index or query_speed.INDEX
     db = None if a.no_fts5 else query_speed.fts5_build()
-    in_process(db)
+    in_process(db, index)
     if db is not None:
         db.close()
 
@@ -122,7 +126,7 @@ def main(argv=None) -> int:
     heavy = ["/api/search?" + urllib.parse.urlencode({"q": HEAVY})]
     plain = plain_paths()
     with tempfile.TemporaryDirectory() as empty:
-        server = http_load.Server(Path(empty), query_speed.INDEX, a.threads, a.server_workers)
+        server = http_load.Server(Path(empty), index, a.threads, a.server_workers)
         try:
             info = server.health()
             print(f"server: {info['documents']} documents, {a.server_workers} process(es) x {a.threads} "

@@ -54,6 +54,31 @@ def build_index(rebuild: bool) -> None:
     print(f"index: built in {time.perf_counter() - t:.0f} s" if built else f"index: cached {INDEX}")
 
 
+CLASSES = ("rare", "common", "2-4 words", "long 8-12", "phrase", "prefix", "exclusion",
+           "filter/sort", "empty+filter")
+
+
+def query_class(p: dict) -> str:
+    """The class of one query of :func:`make_queries` (for the per-class table)."""
+    q = p.get("q", "")
+    if not q:
+        return "empty+filter"
+    if any(k in p for k in ("year", "date_from", "sort")):
+        return "filter/sort"
+    if q.startswith('"'):
+        return "phrase"
+    if q.endswith("*"):
+        return "prefix"
+    if " -" in q:
+        return "exclusion"
+    n = len(q.split())
+    if n >= 8:
+        return "long 8-12"
+    if n >= 2:
+        return "2-4 words"
+    return "common" if q in COMMON else "rare"
+
+
 def make_queries(n_each: int = 30) -> list[dict]:
     """A fixed (seeded) list of query parameter sets."""
     rng = random.Random(20261121)
@@ -72,6 +97,10 @@ def make_queries(n_each: int = 30) -> list[dict]:
             if len(ws) >= k:
                 i = rng.randrange(len(ws) - k + 1)
                 qs.append({"q": " ".join(ws[i:i + k])})
+    long_titles = [t for t in titles if len(t.split()) >= 8]
+    for _ in range(n_each):  # pasted headlines
+        ws = rng.choice(long_titles).split()
+        qs.append({"q": " ".join(ws[:rng.randint(8, 12)])})
     for _ in range(n_each):
         ws = re.findall(r"\w+", rng.choice(titles))
         if len(ws) >= 3:
@@ -108,8 +137,10 @@ def fts5_build() -> sqlite3.Connection:
     return db
 
 
-def fts5_match(q: str) -> str | None:
-    """Our query syntax in FTS5 terms: OR of the words, phrases, prefix, NOT."""
+def fts5_match(q: str, all_words: bool | None = None) -> str | None:
+    """Our query syntax in FTS5 terms, with our matching rule: all the words (AND) up to
+    ``STRICT_MAX_UNITS`` units, OR of them beyond (where we rank by coverage);
+    phrases, prefixes, NOT. ``all_words`` forces one or the other."""
     pos, neg = [], []
     for m in re.finditer(r'(-?)"([^"]*)"|(-?)(\S+)', q):
         if m.group(2) is not None:
@@ -123,7 +154,11 @@ def fts5_match(q: str) -> str | None:
                 (neg if m.group(3) else pos).append('"%s"%s' % (w, "*" if star else ""))
     if not pos:
         return None
-    expr = "(" + " OR ".join(pos) + ")"
+    if all_words is None:
+        from searchsvc.search.matching import STRICT_MAX_UNITS
+
+        all_words = len(pos) <= STRICT_MAX_UNITS
+    expr = "(" + (" AND " if all_words else " OR ").join(pos) + ")"
     if neg:
         expr += " NOT (" + " OR ".join(neg) + ")"
     return expr
@@ -161,6 +196,47 @@ def pct(values, p) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def rss_mb() -> float:
+    """This process' resident memory, MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cache_report(engine) -> str:
+    """The live generation's cache sizes (searchsvc.search.engine._Generation.cache_stats)."""
+    from searchsvc.search import mapped
+
+    gen = engine._current()
+    st = gen.cache_stats()
+    a = st["arrays"]
+    return (f"caches: arrays {a['entries']} entries {a['bytes'] / 1e6:.1f} MB (max {a['max_bytes'] / 1e6:.0f} MB), "
+            f"prefix expansions {st['prefixes']} (max 1024), searchers {st['searchers']} (max 4), "
+            f"facet filters {st['facets']}, copy groups {st['copy_groups']}; shared segment maps "
+            f"{mapped.shared_maps()['maps']} ({mapped.shared_maps()['bytes'] / 1e6:.0f} MB of files)")
+
+
+def class_table(rows) -> bool:
+    """Per-class p50/p95 of ours and FTS5's, with the ratios; True when every class meets
+    ours <= FTS5 at both."""
+    print(f"{'class':<14}{'n':>4}  {'ours p50':>9} {'p95':>7}  {'FTS5 p50':>9} {'p95':>7}  "
+          f"{'ratio p50':>9} {'p95':>6}  target")
+    ok_all = True
+    for name in CLASSES + ("all",):
+        sel = [r for r in rows if name == "all" or r[0] == name]
+        if not sel:
+            continue
+        o, f = [r[1] for r in sel], [r[2] for r in sel]
+        op50, op95, fp50, fp95 = pct(o, 50), pct(o, 95), pct(f, 50), pct(f, 95)
+        ok = op50 <= fp50 and op95 <= fp95
+        ok_all &= ok
+        print(f"{name:<14}{len(sel):>4}  {op50:9.1f} {op95:7.1f}  {fp50:9.1f} {fp95:7.1f}  "
+              f"{op50 / fp50:8.2f}x {op95 / fp95:5.2f}x  {'met' if ok else 'MISSED'}")
+    return ok_all
+
+
 def report(name, times) -> None:
     print(f"{name:<12} n={len(times):<4} p50 {pct(times, 50):7.1f} ms   p95 {pct(times, 95):7.1f} ms   "
           f"max {max(times):7.1f} ms   mean {statistics.mean(times):6.1f} ms")
@@ -179,8 +255,10 @@ def main(argv=None) -> int:
 
     if args.index is None:
         build_index(args.rebuild)
-    queries = [parse_params(q) for q in make_queries()]
-    print(f"{len(queries)} queries x {args.repeat}; facets + snippets for 10 results")
+    raw = make_queries()
+    queries = [parse_params(q) for q in raw]
+    classes = [query_class(q) for q in raw]
+    print(f"{len(queries)} queries x {args.repeat}; facets + snippets for 10 results; RSS {rss_mb():.0f} MB")
 
     engine = SearchEngine(args.index or INDEX)
     t = time.perf_counter()
@@ -189,9 +267,9 @@ def main(argv=None) -> int:
           f"arrays) took {(time.perf_counter() - t) * 1000:.0f} ms")
     db = fts5_build()
 
-    ours, theirs, per_query, before = [], [], [], []
+    ours, theirs, per_query, before, rows = [], [], [], [], []
     for _ in range(args.repeat):
-        for p in queries:
+        for p, cls in zip(queries, classes):
             if args.before:
                 from ranking import apply, restore  # bench/ranking.py
 
@@ -208,6 +286,7 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             fts5_search(db, p)
             theirs.append((time.perf_counter() - t) * 1000)
+            rows.append((cls, ms, theirs[-1]))
     report("searchsvc", ours)
     if before:
         report("before", before)
@@ -218,6 +297,12 @@ def main(argv=None) -> int:
           "(same run; the machine is shared, compare ratios)")
     print("targets: p50 <= 30 ms, p95 <= 150 ms:",
           "met" if pct(ours, 50) <= 30 and pct(ours, 95) <= 150 else "MISSED")
+    print("per class (ms; same run, each query ours then FTS5 with the same matching rule):")
+    met = class_table(rows)
+    print(f"target (ours p50 and p95 <= FTS5's in every class): {'met' if met else 'MISSED'}")
+    fts5_mb = (db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]) / 2**20
+    print(f"RSS after {len(ours)} queries: {rss_mb():.0f} MB, of which FTS5's in-memory database "
+          f"{fts5_mb:.0f} MB: ours {rss_mb() - fts5_mb:.0f} MB (target <= 600 MB); {cache_report(engine)}")
     for ms, p, total in sorted(per_query, key=lambda x: -x[0])[:args.slowest]:
         print(f"  slow: {ms:7.1f} ms  total={total:<6} {p.to_dict()}")
     engine.close()

@@ -82,10 +82,11 @@ class GroupData:
         return bool(self.groups)
 
     def stories(self, docnums) -> int:
-        """Distinct groups (an article alone counts as one) among ``docnums``."""
-        if not self.groups or not docnums:
-            return len(docnums)
-        arr = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+        """Distinct groups (an article alone counts as one) among ``docnums`` (a set
+        or a boolean mask over the docnums)."""
+        arr = _ids(docnums)
+        if not self.groups or not len(arr):
+            return len(arr)
         return int(len(np.unique(self.key[arr])))
 
     def page(self, ranked, offset: int, per_page: int) -> list:
@@ -135,6 +136,13 @@ class GroupData:
         return got
 
 
+def _ids(docnums) -> np.ndarray:
+    """Docnums as an int array, from a set or a boolean mask."""
+    if isinstance(docnums, np.ndarray):
+        return np.flatnonzero(docnums) if docnums.dtype == bool else docnums
+    return np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+
+
 def _public(m: dict) -> dict:
     return {k: v for k, v in m.items() if not k.startswith("_")}
 
@@ -162,11 +170,16 @@ def story_facets(data, groups: GroupData, matched, filters: dict) -> dict:
     out = {}
     for name in FACET_FIELDS:
         others = [s for key, s in filters.items() if key != name]
-        docs = intersect(matched, others)
-        if not docs:
+        if isinstance(matched, np.ndarray):
+            docs = matched.copy()
+            for m in others:
+                docs &= m
+        else:
+            docs = intersect(matched, others)
+        arr = _ids(docs)
+        if not len(arr):
             out[name] = []
             continue
-        arr = np.fromiter(docs, dtype=np.int64, count=len(docs))
         codes = groups.codes(data, name)[arr]
         pairs = np.unique(codes * (2 * groups.size + 1) + groups.key[arr])
         values, counts = np.unique(pairs // (2 * groups.size + 1), return_counts=True)

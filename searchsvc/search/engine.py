@@ -16,20 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import numpy as np
 from whoosh import query as wq
 
 from searchsvc import config
 from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
-from searchsvc.search import collapse, matching
+from searchsvc.search import collapse, mapped, matching
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
-from searchsvc.search.facets import FacetData, facet_counts, intersect
+from searchsvc.search.facets import FacetData, mask_and, mask_counts
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
-from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs, read_postings
+from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
+from searchsvc.search.vectors import Vectors
+from searchsvc.search.vectors import by_date as date_order
 from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
+
+mapped.install()  # compound segments read through their memory map, never copied
 
 CHECK_INTERVAL = 1.0
 #: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
@@ -37,11 +42,11 @@ HEAVY_CONCURRENCY = 1
 #: Seconds a prefix query may spend waiting for plain queries, in all.
 MAX_YIELD = 2.0
 SIMILAR_MAX = 50
-#: Docnum sets of frequent terms kept per generation (a set of 30k docnums is ~1 MB).
-TERM_CACHE_MIN_DF = 1000
-TERM_CACHE_SIZE = 48
-#: Docnum sets of large prefix expansions kept per generation.
-UNION_CACHE_SIZE = 64
+#: Searchers open at once per generation: further requests wait for one. Since
+#: :mod:`searchsvc.search.mapped` a searcher costs about 1 MB (it was a private copy of
+#: the index); four leave room for plain queries beside a prefix query (which runs one
+#: at a time). A thread that already holds one (nested call) opens another.
+POOL_SIZE = 4
 
 
 T = TypeVar("T")
@@ -52,7 +57,8 @@ class MatchSet:
     """The matches of one search on one generation (see :meth:`SearchEngine.matches`).
 
     ``docnums`` are the full matches after filters (what ``total`` counts),
-    ``partial`` the partial ones; ``searcher`` stays valid during the call only.
+    ``partial`` the partial ones (frozensets; ``masks`` gives both as numpy
+    boolean masks over the docnums, without conversion); ``searcher`` stays valid during the call only.
     ``ranked(pool, k)`` gives the first ``k`` of ``pool`` as ``[(score or None,
     docnum)]`` in the order of the search; ``groups()`` the copy groups."""
 
@@ -66,17 +72,24 @@ class MatchSet:
     groups: Callable[[], object]
     ranked: Callable[..., list]
     analyzer: object
+    masks: tuple = ()
 
 
 @dataclass
 class _Selection:
+    """Boolean masks over the generation's docnums."""
+
     pq: object
     built: object
     filters: dict
-    full: set[int] | frozenset[int]
-    partial: set[int] | frozenset[int]
-    results: set[int] | frozenset[int]
-    partial_results: set[int] | frozenset[int]
+    full: np.ndarray
+    partial: np.ndarray
+    results: np.ndarray
+    partial_results: np.ndarray
+
+
+def _docnums(mask: np.ndarray) -> frozenset[int]:
+    return frozenset(np.flatnonzero(mask).tolist())
 
 
 class _Stale(Exception):
@@ -98,74 +111,89 @@ class _Generation:
             if fieldname in self.schema:
                 self.scorer.norms(first.reader(), fieldname)
         self.documents = first.doc_count()
+        self.vectors = Vectors(self.scorer, self.facets.size)
+        self.scorer.arrays = self.vectors
         self._pool = [first]
         self._lock = threading.Lock()
+        self._free = threading.Condition(self._lock)
+        self._opened = 1
+        self._held = threading.local()
         self._refs = 0
         self.retired = False
-        self._term_sets: dict[tuple[str, str], frozenset[int]] = {}
         self.prefixes: dict = {}  # prefix expansions (searchsvc.search.query.prefix_terms)
-        self._unions: dict = {}  # docnums of large prefix expansions
 
-    def docset(self, s, q) -> frozenset[int] | set[int]:
-        """The docnums matching ``q`` (deleted documents may remain: intersect
-        with ``facets.live``). Terms read their postings directly; Or/And/AndNot
-        combine sets; anything else (phrases...) goes through Whoosh's matchers."""
+    def mask(self, s, q) -> np.ndarray:
+        """Boolean mask of the docnums matching ``q`` (deleted documents may remain:
+        AND it with ``facets.live_mask``); read-only when it comes from the cache.
+        Terms read their postings directly; Or/And/AndNot combine masks; phrases
+        check positions among the documents with all their words; anything else
+        goes through Whoosh's matchers."""
+        v = self.vectors
         if isinstance(q, wq.Term):
-            key = (q.fieldname, q.text)
-            got = self._term_sets.get(key)
-            if got is not None:
-                return got
-            # raw posting blocks (deleted documents included): several times faster
-            # than Whoosh's id-by-id all_ids()
-            got = frozenset(read_postings(s.reader(), q.fieldname, q.text)[0])
-            df = len(got)
-            if df >= TERM_CACHE_MIN_DF:
-                with self._lock:
-                    self._term_sets[key] = got
-                    while len(self._term_sets) > TERM_CACHE_SIZE:
-                        self._term_sets.pop(next(iter(self._term_sets)), None)
-            return got
+            return v.mask_of(v.postings(s.reader(), q.fieldname, q.text)[0])
         if isinstance(q, wq.Or):
             # an exact-form term never matches alone: it only adds to the score
-            parts = [self.docset(s, sub) for sub in q.subqueries
+            parts = [sub for sub in q.subqueries
                      if not (isinstance(sub, wq.Term) and sub.fieldname == EXACT_FIELD)]
-            return frozenset().union(*parts) if parts else frozenset()
+            out = v.empty()
+            for sub in parts:
+                out |= self.mask(s, sub)
+            return out
         if isinstance(q, wq.And):
-            parts = sorted((self.docset(s, sub) for sub in q.subqueries), key=len)
-            return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
+            if not q.subqueries:
+                return v.empty()
+            return mask_and(self.mask(s, q.subqueries[0]), (self.mask(s, sub) for sub in q.subqueries[1:]))
         if isinstance(q, wq.AndNot):
-            return self.docset(s, q.a) - self.docset(s, q.b)
-        if isinstance(q, wq.ConstantScoreQuery):  # a large prefix expansion: kept whole
-            got = self._unions.get(q.child)
+            return self.mask(s, q.a) & ~self.mask(s, q.b)
+        if isinstance(q, (wq.ConstantScoreQuery, wq.Phrase)):  # kept whole: costly to rebuild
+            key = ("m", q)
+            got = v.cache.get(key)
             if got is None:
-                got = frozenset(self.docset(s, q.child))
-                with self._lock:
-                    self._unions[q.child] = got
-                    while len(self._unions) > UNION_CACHE_SIZE:
-                        self._unions.pop(next(iter(self._unions)), None)
+                if isinstance(q, wq.ConstantScoreQuery):
+                    got = self.mask(s, q.child)
+                elif len(q.words) > 1:
+                    words = list(q.words)
+                    candidates = mask_and(self.mask(s, wq.Term(q.fieldname, words[0])),
+                                          (self.mask(s, wq.Term(q.fieldname, w)) for w in words[1:]))
+                    found = phrase_docs(s.reader(), q.fieldname, words, q.slop,
+                                        set(np.flatnonzero(candidates).tolist()))
+                    got = v.mask_of(np.fromiter(found, dtype=np.int64, count=len(found)))
+                else:
+                    got = self._generic(s, q)
+                got.flags.writeable = False
+                v.cache.put(key, got)
             return got
-        if isinstance(q, wq.Phrase) and len(q.words) > 1:
-            key = ("\x00phrase", q.fieldname, tuple(q.words), q.slop)
-            got = self._term_sets.get(key)
-            if got is None:
-                words = list(q.words)
-                sets = sorted((self.docset(s, wq.Term(q.fieldname, w)) for w in words), key=len)
-                candidates = sets[0].intersection(*sets[1:])
-                got = frozenset(phrase_docs(s.reader(), q.fieldname, words, q.slop, candidates))
-                with self._lock:
-                    self._term_sets[key] = got
-                    while len(self._term_sets) > TERM_CACHE_SIZE:
-                        self._term_sets.pop(next(iter(self._term_sets)), None)
-            return got
-        return set(s.docs_for_query(q))
+        return self._generic(s, q)
+
+    def _generic(self, s, q) -> np.ndarray:
+        found = list(s.docs_for_query(q))
+        return self.vectors.mask_of(np.asarray(found, dtype=np.int64))
+
+    def docset(self, s, q) -> frozenset[int]:
+        """The docnums matching ``q``, as a set (:meth:`mask` converted; for the
+        set-based :class:`~searchsvc.search.scoring.Scorer`, e.g. bench/ltr.py)."""
+        return _docnums(self.mask(s, q))
+
+    def cache_stats(self) -> dict:
+        """Sizes of this generation's caches (the benchmarks print them)."""
+        groups = getattr(self, "_copy_groups", None)
+        return {"arrays": self.vectors.cache.stats(), "prefixes": len(self.prefixes),
+                "searchers": len(self._pool), "facets": self.facets.cache_stats(),
+                "copy_groups": 0 if groups is None else len(groups.groups)}
 
     def acquire(self):
-        with self._lock:
+        nested = getattr(self._held, "n", 0) > 0
+        with self._free:
+            while (not self.retired and not self._pool and self._opened >= POOL_SIZE
+                   and not nested):
+                self._free.wait(1.0)
             if self.retired:
                 raise _Stale()
             self._refs += 1
+            self._held.n = getattr(self._held, "n", 0) + 1
             if self._pool:
                 return self._pool.pop()
+            self._opened += 1
         try:
             s = self.ix.searcher(weighting=EarlyBM25F())
         except Exception:
@@ -179,19 +207,23 @@ class _Generation:
         return s
 
     def release(self, s) -> None:
-        with self._lock:
+        with self._free:
             self._refs -= 1
-            if s is not None:
-                if self.retired:
+            self._held.n = getattr(self._held, "n", 1) - 1
+            if s is None or self.retired or self._opened > POOL_SIZE or len(self._pool) >= POOL_SIZE:
+                self._opened -= 1
+                if s is not None:
                     s.close()
-                else:
-                    self._pool.append(s)
+            else:
+                self._pool.append(s)
+            self._free.notify()
             if self.retired and self._refs == 0:
                 self._close_pool()
 
     def retire(self) -> None:
-        with self._lock:
+        with self._free:
             self.retired = True
+            self._free.notify_all()
             if self._refs == 0:
                 self._close_pool()
 
@@ -282,32 +314,61 @@ class SearchEngine:
         gen = self._gen
         if gen is not None and not force and time.monotonic() - self._checked < CHECK_INTERVAL:
             return gen
-        with self._lock:
-            gen = self._gen
-            now = time.monotonic()
-            if gen is not None and not force and now - self._checked < CHECK_INTERVAL:
+        if gen is not None and not force:
+            # another request is checking or opening (and warming) the next generation:
+            # this one is served by the current generation meanwhile
+            if not self._lock.acquire(blocking=False):
                 return gen
-            self._checked = now
-            self._reload_synonyms()
-            if gen is not None:
-                name = self._current_name()
-                try:
-                    same_toc = gen.ix.latest_generation() == gen.toc
-                except Exception:
-                    same_toc = False
-                if (name in (None, gen.name) and same_toc and not force
-                        and generation_problem(self.index_dir / gen.name) is None):
-                    return gen
+        else:
+            self._lock.acquire()
+        try:
+            return self._switch(force)
+        finally:
+            self._lock.release()
+
+    def _switch(self, force: bool) -> _Generation:
+        """Under ``self._lock``: the generation to serve, opened and warmed if new."""
+        gen = self._gen
+        now = time.monotonic()
+        if gen is not None and not force and now - self._checked < CHECK_INTERVAL:
+            return gen
+        self._checked = now
+        self._reload_synonyms()
+        if gen is not None:
+            name = self._current_name()
             try:
-                name, ix = open_index(self.index_dir)
-            except CorruptIndexError:  # every request answers so until it is rebuilt
-                self._drop(gen)
-                raise
-            new = _Generation(name, ix)
-            self._gen = new
-            if gen is not None:
-                gen.retire()
-            return new
+                same_toc = gen.ix.latest_generation() == gen.toc
+            except Exception:
+                same_toc = False
+            if (name in (None, gen.name) and same_toc and not force
+                    and generation_problem(self.index_dir / gen.name) is None):
+                return gen
+        try:
+            name, ix = open_index(self.index_dir)
+        except CorruptIndexError:  # every request answers so until it is rebuilt
+            self._drop(gen)
+            raise
+        new = _Generation(name, ix)
+        self._warm(new)
+        self._gen = new
+        if gen is not None:
+            gen.retire()
+        return new
+
+    def _warm(self, gen: _Generation) -> None:
+        """Build what the first requests of a generation would otherwise wait for (copy
+        groups, the empty query's facets), before it is served."""
+        try:
+            s = gen.acquire()
+        except _Stale:
+            return
+        try:
+            collapse.groups_for(gen, s, self.index_dir)
+            gen.facets.listing_facets(SearchParams())
+        except Exception:  # warming is best effort: the request that needs it builds it
+            pass
+        finally:
+            gen.release(s)
 
     def _drop(self, gen: _Generation | None) -> None:
         """Stop serving ``gen`` (damaged): the next request opens the index again."""
@@ -407,7 +468,8 @@ class SearchEngine:
             sel = self._select(gen, s, params, budget)
             ms = MatchSet(
                 generation=gen.name, searcher=s, facets=gen.facets, built=sel.built,
-                docnums=sel.results, partial=sel.partial_results, notes=budget.notes,
+                docnums=_docnums(sel.results), partial=_docnums(sel.partial_results),
+                notes=budget.notes, masks=(sel.results, sel.partial_results),
                 groups=lambda: collapse.groups_for(gen, s, self.index_dir),
                 ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
                                                     Budget(self.budget_seconds)),
@@ -422,7 +484,7 @@ class SearchEngine:
         data = gen.facets
         pq = qmod.parse(params.q, self.synonyms)
         built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
-        filters = data.filters_for(params)
+        filters = data.filter_masks(params)
         for note in built.notes:
             budget.note(note)
         need = matching.required(len(built.units))
@@ -430,17 +492,17 @@ class SearchEngine:
             budget.note(f"Requête longue ({len(built.units)} mots) : un article y est compté "
                         f"s'il contient au moins {need} de ces mots.")
 
-        partial: set[int] | frozenset[int] = frozenset()
+        partial = empty = gen.vectors.empty()
         if built.query is None:
-            full = data.live
+            full = data.live_mask
         elif built.query is wq.NullQuery:
-            full = frozenset()
+            full = empty
         else:
             full, partial = self._matching(gen, s, built, need, budget)
-            full &= data.live
-            partial &= data.live
-        results = intersect(full, filters.values())
-        partial_results = intersect(partial, filters.values()) if partial else frozenset()
+            full &= data.live_mask
+            partial &= data.live_mask
+        results = mask_and(full, filters.values())
+        partial_results = mask_and(partial, filters.values()) if partial.any() else empty
         return _Selection(pq, built, filters, full, partial, results, partial_results)
 
     def _search(self, gen: _Generation, s, params: SearchParams, heavy: bool = False) -> dict:
@@ -451,14 +513,14 @@ class SearchEngine:
         pq, built, filters = sel.pq, sel.built, sel.filters
         full, partial = sel.full, sel.partial
         results, partial_results = sel.results, sel.partial_results
-        total, total_partial = len(results), len(partial_results)
+        total, total_partial = int(np.count_nonzero(results)), int(np.count_nonzero(partial_results))
         # the counts describe the documents shown: the full matches, else the partial ones
         facet_set = full if total or not total_partial else partial
         if built.query is None:
             facets = data.listing_facets(params)
         else:
             budget.checkpoint()
-            facets = facet_counts(data, facet_set, filters)
+            facets = mask_counts(data, facet_set, filters)
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
@@ -468,7 +530,7 @@ class SearchEngine:
         def page_of(pool, size: int, first: int, count: int, collapsed: bool) -> list:
             """Hits ``first .. first + count`` of ``pool``'s ranking, one per copy group
             when ``collapsed``."""
-            if count <= 0 or not pool:
+            if count <= 0 or not size:
                 return []
 
             def rank(k: int):
@@ -533,53 +595,62 @@ class SearchEngine:
     def _ranked(self, gen, s, built, params: SearchParams, pool, k: int, budget: Budget):
         """The first ``k`` documents of ``pool``: ``[(score or None, docnum)]`` by
         relevance, or by date (date sorts, listings, and once the budget is spent)."""
-        if k <= 0 or not pool:
+        if not isinstance(pool, np.ndarray):  # a set of docnums (MatchSet.ranked)
+            pool = gen.vectors.mask_of(np.fromiter(pool, dtype=np.int64, count=len(pool)))
+        if k <= 0 or not pool.any():
             return []
         units = built.units + built.scored_filters
         by_date = built.listing or params.sort != "relevance" or not units
         if not by_date and budget.checkpoint():
             budget.note("Temps de calcul dépassé : résultats classés par date, sans calcul de pertinence.")
             by_date = True
+        datekey = gen.facets.datekey_array
         if not by_date and all(isinstance(u, wq.ConstantScoreQuery) for u in units):
             # large prefixes only: every score is 0, the order is the date's
-            return [(0.0, d) for d in gen.facets.by_date(pool, k)]
+            return [(0.0, d) for d in date_order(np.flatnonzero(pool), datekey, k)]
         if by_date:
-            return [(None, d) for d in gen.facets.by_date(pool, k, oldest=params.sort == "oldest")]
-        datekey = gen.facets.datekey
+            return [(None, d) for d in date_order(np.flatnonzero(pool), datekey, k,
+                                              oldest=params.sort == "oldest")]
         table = coord_table(len(units)) if self.strategy == "coord" and len(units) > 1 else None
-        return gen.scorer.top(s.reader(), units, lambda q: gen.docset(s, q), pool, k, datekey, table)
+        return gen.vectors.top(s.reader(), units, lambda q: gen.mask(s, q), pool, k, datekey, table)
 
     def _candidates(self, gen, s, built) -> set[int]:
         """Every live document the query matches fully or in part (for the ranking
         benchmarks and tests that score a whole pool)."""
         full, partial = self._matching(gen, s, built, matching.required(len(built.units)),
                                        Budget(self.budget_seconds))
-        return (full | partial) & gen.facets.live
+        return set(np.flatnonzero((full | partial) & gen.facets.live_mask).tolist())
 
     def _matching(self, gen, s, built, need: int, budget: Budget):
-        """``(full, partial)`` docnums (see :mod:`searchsvc.search.matching`): term
-        postings read once into sets (cached per generation for frequent terms),
-        then C-speed set algebra. Units left when the budget runs out are skipped
-        (and said so in the notes)."""
-        unit_sets = []
+        """``(full, partial)`` boolean masks (the rule of :mod:`searchsvc.search.matching`:
+        in at least ``need`` units, in at least one): each unit's mask (postings
+        read once per generation), counted per document. Units left when the budget
+        runs out are skipped (and said so in the notes)."""
+        counts = np.zeros(gen.vectors.size, dtype=np.int16)
+        n = 0
         for i, u in enumerate(built.units):
             if i and budget.checkpoint():
                 budget.note(f"Temps de calcul dépassé : seuls les {i} premiers mots de la requête "
                             "ont été cherchés.")
                 need = min(need, i)
                 break
-            unit_sets.append(gen.docset(s, u))
-        full, partial = matching.split(unit_sets, need)
+            counts += gen.mask(s, u)
+            n += 1
         if not built.units:
-            full = set(gen.facets.live)
+            full, partial = gen.facets.live_mask.copy(), gen.vectors.empty()
+        elif n == 1:  # one unit: its documents are full matches whatever ``need``
+            full, partial = counts > 0, gen.vectors.empty()
+        else:
+            full = counts >= max(need, 1)
+            partial = (counts > 0) & ~full
         for f in built.filters:
-            allowed = gen.docset(s, f)
+            allowed = gen.mask(s, f)
             full &= allowed
             partial &= allowed
         if built.negative is not None:
-            excluded = gen.docset(s, built.negative)
-            full -= excluded
-            partial -= excluded
+            excluded = ~gen.mask(s, built.negative)
+            full &= excluded
+            partial &= excluded
         return full, partial
 
     def _docnum(self, s, doc_id) -> int | None:

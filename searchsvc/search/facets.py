@@ -1,9 +1,11 @@
 """Facet and filter structures, built once per index generation.
 
 For each facet field, the value of every document (docnum -> small int code) read
-from Whoosh's sortable column, and the set of docnums per value. Filters become
-docnum sets; counts are ``Counter(map(codes.__getitem__, docnums))``: C-speed set
-intersections and counting instead of a Python loop per document per facet.
+from Whoosh's sortable column, and the set of docnums per value. The search itself
+uses numpy: filters are boolean masks over the docnums (:meth:`FacetData.filter_masks`),
+counts one ``bincount`` of the codes of the matched documents (:func:`mask_counts`).
+The set-based forms (``filters_for``, :func:`facet_counts`) stay for callers that
+hold docnum sets.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
+
+import numpy as np
 
 from searchsvc.indexer.columns import column_values
 from searchsvc.indexer.columns import text_value as _text
@@ -51,8 +55,53 @@ class FacetData:
         self._sorted_keys = [k for k, _ in order]
         self._sorted_docs = [d for _, d in order]
         self._orders: dict[str, list[int]] = {}
-        self.filter_sets = lru_cache(maxsize=128)(self._filter_sets)
+        self.filter_sets = lru_cache(maxsize=32)(self._filter_sets)
         self._listing = lru_cache(maxsize=64)(self._listing_counts)
+        # numpy forms used by the search
+        self.live_mask = np.zeros(n, dtype=bool)
+        self.live_mask[list(self.live)] = True
+        self.code_arrays = {name: np.asarray(c, dtype=np.int32) for name, c in self.codes.items()}
+        self.datekey_array = np.asarray(self.datekey, dtype=np.int32)
+        self.filter_masks_of = lru_cache(maxsize=128)(self._filter_masks)
+
+    def _filter_masks(self, sources, langs, date_range, years) -> dict[str, np.ndarray]:
+        f: dict[str, np.ndarray] = {}
+        for name, values in (("source", sources), ("lang", langs), ("year", years)):
+            if values:
+                table = {v: i for i, v in enumerate(self.values[name])}
+                wanted = [table[v] for v in values if v in table]
+                f[name] = np.isin(self.code_arrays[name], wanted) & self.live_mask
+        lo, hi = date_range
+        if lo or hi:
+            dk = self.datekey_array
+            m = (dk != 0) & self.live_mask
+            if lo:
+                m &= dk >= _datekey(lo)
+            if hi:
+                m &= dk <= _datekey(hi)
+            f["date"] = m
+        for m in f.values():
+            m.flags.writeable = False  # cached: shared by every request
+        return f
+
+    def filter_masks(self, params: SearchParams) -> dict[str, np.ndarray]:
+        """Filter name -> boolean mask of the allowed docnums (only the filters in use)."""
+        return self.filter_masks_of(params.sources, params.langs, params.date_range, params.years)
+
+    def mask_count(self, name: str, mask: np.ndarray) -> list[dict]:
+        """:meth:`count` over the documents of a boolean mask (one ``bincount``)."""
+        values = self.values[name]
+        counts = np.bincount(self.code_arrays[name][mask], minlength=len(values))
+        out = [(values[c], int(k)) for c in np.flatnonzero(counts).tolist() for k in (counts[c],)]
+        out.sort(key=lambda vk: (-vk[1], vk[0] == UNKNOWN, vk[0]))
+        return [{"value": None if v == UNKNOWN else v, "count": k} for v, k in out]
+
+    def cache_stats(self) -> dict:
+        """Entries of the per-generation caches (bench/query_speed.py prints them)."""
+        return {"filter_masks": self.filter_masks_of.cache_info().currsize,
+                "filter_sets": self.filter_sets.cache_info().currsize,
+                "listing": self._listing.cache_info().currsize,
+                "orders": len(self._orders)}
 
     def by_date(self, pool, k: int, oldest: bool = False) -> list[int]:
         """The first ``k`` docnums of ``pool`` newest first (undated last) or oldest
@@ -149,6 +198,23 @@ def facet_counts(data: FacetData, matched, filters: dict[str, frozenset[int]]) -
     for name in ("source", "year", "month", "lang"):
         others = [s for key, s in filters.items() if key != name]
         out[name] = data.count(name, intersect(matched, others))
+    return out
+
+
+def mask_and(base: np.ndarray, masks) -> np.ndarray:
+    """``base`` AND every mask of ``masks`` (a new array)."""
+    out = base.copy()
+    for m in masks:
+        out &= m
+    return out
+
+
+def mask_counts(data: FacetData, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict:
+    """:func:`facet_counts` over a boolean mask of matched documents and filter masks."""
+    out = {}
+    for name in ("source", "year", "month", "lang"):
+        others = [m for key, m in filters.items() if key != name]
+        out[name] = data.mask_count(name, mask_and(matched, others) if others else matched)
     return out
 
 

@@ -40,10 +40,9 @@ def _leaf_matchers(reader, fieldname: str, text: str):
         yield (m.child if isinstance(m, FilterMatcher) else m), offset
 
 
-def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
-    """All (docnums, weights) of a term, global docnums, deleted documents included."""
-    ids: list[int] = []
-    weights: list[float] = []
+def posting_blocks(reader, fieldname: str, text: str):
+    """(segment docnums, weights, docnum offset) of each posting block of a term, in
+    docnum order, deleted documents included."""
     for m, offset in _leaf_matchers(reader, fieldname, text):
         if hasattr(m, "_read_ids") and hasattr(m, "_read_weights") and hasattr(m, "_next_block"):
             while m.is_active():
@@ -51,18 +50,35 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[fl
                     m._read_ids()
                 if m._weights is None:
                     m._read_weights()
-                if offset:
-                    ids.extend(d + offset for d in m._ids)
-                else:
-                    ids.extend(m._ids)
-                weights.extend(m._weights)
+                yield m._ids, m._weights, offset
                 m._next_block()
         else:  # another codec: the generic (slower) matcher interface
+            ids, weights = [], []
             while m.is_active():
-                ids.append(m.id() + offset)
+                ids.append(m.id())
                 weights.append(m.weight())
                 m.next()
+            yield ids, weights, offset
+
+
+def read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """All (docnums, weights) of a term, global docnums, deleted documents included."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for block, ws, offset in posting_blocks(reader, fieldname, text):
+        ids.extend((d + offset for d in block) if offset else block)
+        weights.extend(ws)
     return ids, weights
+
+
+def _early(positions, limit: int) -> int:
+    """How many of ``positions`` (ascending) are below ``limit``."""
+    early = 0
+    for p in positions:
+        if p >= limit:
+            break
+        early += 1
+    return early
 
 
 class Scorer:
@@ -79,6 +95,22 @@ class Scorer:
         self._norms: dict[str, list[float]] = {}
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], dict[int, float]] = {}
+        #: the generation's :class:`searchsvc.search.vectors.Vectors` (set by the engine):
+        #: the bonuses then take term weights from its cached posting arrays
+        self.arrays = None
+
+    def _weights_of(self, reader, fieldname: str, text: str, wanted: list[int]) -> dict[int, float]:
+        """docnum -> weight of a term for the ``wanted`` documents that have it, from
+        the cached posting arrays."""
+        import numpy as np
+
+        ids, weights = self.arrays.postings(reader, fieldname, text)
+        if not len(ids):
+            return {}
+        cand = np.asarray(wanted, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+        hit = ids[at] == cand
+        return dict(zip(cand[hit].tolist(), weights[at[hit]].tolist()))
 
     def norms(self, reader, fieldname: str) -> list[float]:
         """``K1 * (1 - B + B * length / average)`` for every docnum."""
@@ -165,6 +197,17 @@ class Scorer:
             return extra
         norms = self.norms(reader, "body")
         wanted = sorted(candidates)
+        if self.arrays is not None:
+            for text, boost in body_terms:
+                k = self.idf(reader, "body", text) * (self.k1 + 1) * boost * ranking.EARLY_WEIGHT
+                have = self._weights_of(reader, "body", text, wanted)
+                positions = read_positions(reader, "body", text, have) if have else {}
+                for d, w in have.items():
+                    early = _early(positions.get(d, ()), limit)
+                    if early:
+                        w2 = w + bonus * early
+                        extra[d] += k * (w2 / (w2 + norms[d]) - w / (w + norms[d]))
+            return extra
         for text, boost in body_terms:
             try:
                 m = reader.postings("body", text)
@@ -178,11 +221,7 @@ class Scorer:
                 if not m.is_active() or m.id() != d:
                     continue
                 w = m.weight()
-                early = 0
-                for p in m.value_as("positions"):
-                    if p >= limit:
-                        break
-                    early += 1
+                early = _early(m.value_as("positions"), limit)
                 if early:
                     w2 = w + bonus * early
                     extra[d] += k * (w2 / (w2 + norms[d]) - w / (w + norms[d]))
@@ -194,6 +233,12 @@ class Scorer:
         extra = dict.fromkeys(candidates, 0.0)
         norms = self.norms(reader, EXACT_FIELD)
         wanted = sorted(candidates)
+        if self.arrays is not None:
+            for text, boost in exact_terms:
+                k = self.idf(reader, EXACT_FIELD, text) * (self.k1 + 1) * boost * ranking.EXACT_WEIGHT
+                for d, w in self._weights_of(reader, EXACT_FIELD, text, wanted).items():
+                    extra[d] += k * w / (w + norms[d])
+            return extra
         for text, boost in exact_terms:
             try:
                 m = reader.postings(EXACT_FIELD, text)
@@ -295,10 +340,7 @@ class Scorer:
         Units made only of question words (``ranking.QUESTION_TERMS``: "combien",
         "quel", "pourquoi"...) weigh ``ranking.QUESTION_WEIGHT`` and are left out
         of the coordination count."""
-        question = [_is_question(u) for u in units]
-        if coord_table is not None and any(question):
-            n = len(units) - sum(question)
-            coord_table = ranking.coord_table(n) if n >= 1 else None
+        question, coord_table = question_units(units, coord_table)
         total, counts = self._base(reader, units, docset, question)
         if coord_table is not None:
             total = {d: s * coord_table[counts.get(d, 0)] for d, s in total.items()}
@@ -349,6 +391,15 @@ class Scorer:
                 f["question"] += extras.get(name, {}).get(d, 0.0) - f[name]
             out.append((d, f))
         return out
+
+
+def question_units(units, coord_table):
+    """(which units are question words, the coordination table without them)."""
+    question = [_is_question(u) for u in units]
+    if coord_table is not None and any(question):
+        n = len(units) - sum(question)
+        coord_table = ranking.coord_table(n) if n >= 1 else None
+    return question, coord_table
 
 
 def _is_question(unit) -> bool:
