@@ -72,3 +72,13 @@ COPY_IDS = {"copie-0", "copie-1", "copie-2"}
 def has_topic(a: Article) -> bool:
     text = f"{a.title}\n{a.text}".lower()
     return "zeppelin" in text
+
+
+def engine_over(index):
+    """A SearchEngine over a fresh full build of :data:`ARTICLES` in ``index`` (copy
+    groups are made by the indexer's own runs, which raw Whoosh writers skip)."""
+    from searchsvc.indexer import build_index_from_articles
+    from searchsvc.search import SearchEngine
+
+    build_index_from_articles(index, ARTICLES)
+    return SearchEngine(index)

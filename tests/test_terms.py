@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from analytics_corpus import ARTICLES, COPY_IDS, has_topic
+from analytics_corpus import ARTICLES, COPY_IDS, engine_over, has_topic
 from searchsvc.analysis import spelling_analyzer
 from searchsvc.analytics import terms as tm
 from searchsvc.search import QueryError, SearchEngine
@@ -15,11 +15,7 @@ from searchsvc.search import QueryError, SearchEngine
 
 @pytest.fixture(scope="module")
 def eng(tmp_path_factory):
-    from searchsvc.indexer import build_index_from_articles
-
-    index = tmp_path_factory.mktemp("terms")
-    build_index_from_articles(index, ARTICLES)
-    e = SearchEngine(index)
+    e = engine_over(tmp_path_factory.mktemp("terms"))
     yield e
     e.close()
 

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from analytics_corpus import ARTICLES, COPY_IDS, has_topic
+from analytics_corpus import ARTICLES, COPY_IDS, engine_over, has_topic
 from searchsvc.analytics import timeline as tl
 from searchsvc.search import QueryError, SearchEngine
 
@@ -22,12 +22,7 @@ def eng(shaped_index):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """A full build (copy groups are made by the indexer's own runs, not by raw writers)."""
-    from searchsvc.indexer import build_index_from_articles
-
-    index = tmp_path_factory.mktemp("timeline-built")
-    build_index_from_articles(index, ARTICLES)
-    e = SearchEngine(index)
+    e = engine_over(tmp_path_factory.mktemp("timeline-built"))
     yield e
     e.close()
 
