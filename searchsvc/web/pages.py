@@ -170,6 +170,11 @@ def search():
         n_pages = max(1, math.ceil((shown + result["total_partial"]) / result["per_page"]))
         pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
         result = dict(result, n_pages=n_pages)
+    elif error:  # the chosen filters stay (checked, without counts) so that nothing is lost
+        facets = {name: [dict(i, count=None) for i in _facet_items([], selected)]
+                  for name, selected in (("source", form["sources"]), ("lang", form["lang"]),
+                                         ("year", form["years"]),
+                                         ("month", [form["month"]] if form["month"] else []))}
     panels = {}
     if error is None:
         try:
