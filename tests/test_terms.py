@@ -67,7 +67,7 @@ def test_top_words_are_counted_over_the_stories_of_the_matches(eng):
     floor = counts[-1] if len(r["top"]) == 100 else tm.MIN_COUNT
     for word, n in expected.items():
         if n > floor and word not in listed:
-            assert tm._excluded(word) or word.startswith("zeppelin"), word
+            assert tm._excluded(word) or word.isdigit() or word.startswith("zeppelin"), word
 
 
 def test_query_words_and_stop_words_are_left_out(eng):
@@ -152,4 +152,5 @@ def test_log_likelihood_is_signed_and_zero_for_equal_rates():
 def test_a_large_set_is_sampled_and_says_so(eng, monkeypatch):
     monkeypatch.setattr(tm, "SAMPLE_MAX", 10)
     r = run(eng)
-    assert r["sample"] == 10 and any("échantillon" in n for n in r["notes"])
+    assert r["sample"] == 10 and any("Mots comptés sur 10 histoires" in n for n in r["notes"])
+    assert all(e["count"] <= 10 for e in r["top"])

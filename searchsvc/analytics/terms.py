@@ -1,18 +1,20 @@
 """Characteristic words of a search's matches: the most frequent ones and the ones
 that set the matches apart from the whole index (Dunning's log-likelihood, G²).
 
-Words are the index's ``spell`` terms (lower case, accents kept, not stemmed),
-written as usual: capitalised (``Macron``) or in capitals (``SNCF``) when the
-``forms`` field says most documents write them so. Stop words (the Snowball list
-and :data:`EXTRA_STOP_WORDS`), words without a letter and the query's own words
-(same stem) are left out; copies count once (one article per copy group).
+Words are the terms of the index's ``spell`` field (lower case, accents kept, not
+stemmed), shown in the form most of the articles read write them (``Macron``,
+``SNCF``, ``été``). Stop words (the Snowball list and :data:`EXTRA_STOP_WORDS`),
+words without a letter and the query's own words (same stem) are left out; copies
+count once (one article per copy group).
 
-Speed: per generation, the ``spell`` postings of every word in at least
-:data:`MIN_DF` documents are read once into a compressed sparse row matrix
-(docnum -> word ids, numpy); a request gathers the rows of its matches (one per
-copy group) and counts them with ``bincount``: no stored text is read or analysed
-at query time. Sets over :data:`SAMPLE_MAX` stories are sampled evenly (said in
-``sample`` and in a note).
+Speed: the words are read from the stored text of at most :data:`SAMPLE_MAX`
+stories of the matches, spread evenly over them (all of them when there are fewer;
+``sample`` says how many were read when they are not all), split with the analysis
+chain's own word pattern and spelling rule (cached per word form); the background is
+each word's document frequency in the ``spell`` field (a lexicon lookup, cached per
+generation). Counts on a sample are the sample's. A per-generation matrix of every
+word's postings was tried first: exact, about 50 ms a query, but its build took over
+3 minutes on news-fr (a first request must not wait that long).
 
 Contract:
     parse_terms_args(mapping) -> TermsParams     # raises QueryError (HTTP 400)
@@ -25,20 +27,20 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from searchsvc.analysis import STOP_WORDS, fold
+from searchsvc.analysis import STOP_WORDS, TOKEN_RE, _spelling_term, _word_start, fold
 from searchsvc.analytics.cache import PerGeneration
 from searchsvc.search.params import QueryError, SearchParams, parse_params
-from searchsvc.search.scoring import read_postings
 
-#: A word must be in this many documents of the index to be counted at all.
-MIN_DF = 3
-#: ... and in this many stories of the matches (2 for a set under 30 stories).
+#: A word must be in this many stories read (2 when fewer than 30 were read).
 MIN_COUNT = 3
-SAMPLE_MAX = 20_000
+#: Stories whose text is read at most (spread evenly over the matches).
+SAMPLE_MAX = 300
 LIMIT_DEFAULT = 25
 LIMIT_MAX = 100
 SOURCES_SHOWN = 10
@@ -79,89 +81,81 @@ def _excluded(word: str) -> bool:
     return f in STOP_WORDS or f in EXTRA_STOP_WORDS or not any(c.isalpha() for c in word)
 
 
-class TermStats:
-    """Per-generation word statistics: ``indptr``/``ids`` (CSR docnum -> word ids),
-    ``words`` (display forms)."""
+_TERM_CACHE_MAX = 200_000
+_term_cache: dict[str, tuple[str | None, str]] = {}
+
+
+def spell_word(raw: str) -> tuple[str | None, str]:
+    """``(spell term or None, the word as written without its elision)`` of one raw word."""
+    got = _term_cache.get(raw)
+    if got is None:
+        term = _spelling_term(raw, False, True)[0]
+        if term is not None and (term.isdigit() or _excluded(term)):
+            term = None
+        got = (term, _word_start(raw)[1] or raw)
+        if len(_term_cache) >= _TERM_CACHE_MAX:
+            _term_cache.clear()
+        _term_cache[raw] = got
+    return got
+
+
+class Background:
+    """Per generation: each word's document frequency in the index (``spell``),
+    looked up once and kept."""
 
     def __init__(self, reader):
-        t0 = time.perf_counter()
-        n = reader.doc_count_all()
-        words: list[str] = []
-        docs: list[np.ndarray] = []
-        for btext, info in reader.iter_field("spell"):
-            if info.doc_frequency() < MIN_DF:
-                continue
-            text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            if _excluded(text):
-                continue
-            ids = read_postings(reader, "spell", text)[0]
-            if ids:
-                words.append(text)
-                docs.append(np.asarray(ids, dtype=np.int32))
-        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-        all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
-        word_ids = np.repeat(np.arange(len(words), dtype=np.int32), lengths)
-        order = np.argsort(all_docs, kind="stable")
-        self.ids = word_ids[order]
-        self.indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(all_docs, minlength=n)[:n], out=self.indptr[1:])
-        self.words = _display_forms(reader, words)
-        self.size = n
-        self._background: dict = {}
+        self.size = reader.doc_count()
+        self._df: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.build_seconds = time.perf_counter() - t0
 
-    def counts(self, docs: np.ndarray) -> np.ndarray:
-        """How many of ``docs`` (docnums) contain each word."""
-        if not len(docs):
-            return np.zeros(len(self.words), dtype=np.int64)
-        starts = self.indptr[docs]
-        lens = self.indptr[docs + 1] - starts
-        total = int(lens.sum())
-        offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total, dtype=np.int64)
-        return np.bincount(self.ids[offsets], minlength=len(self.words))
-
-    def background(self, key, reps_of_live) -> tuple[np.ndarray, int]:
-        """Word counts over the index's stories (one article per copy group), cached
-        per copy-group stamp."""
-        got = self._background.get(key)
-        if got is None:
-            reps = reps_of_live()
-            got = (self.counts(reps), len(reps))
+    def df(self, reader, words) -> np.ndarray:
+        out = np.zeros(len(words), dtype=np.int64)
+        missing = []
+        for i, w in enumerate(words):
+            v = self._df.get(w)
+            if v is None:
+                missing.append(i)
+            else:
+                out[i] = v
+        if missing:
+            found = {words[i]: reader.doc_frequency("spell", words[i]) for i in missing}
             with self._lock:
-                self._background = {key: got}
-        return got
+                self._df.update(found)
+            for i in missing:
+                out[i] = found[words[i]]
+        return out
 
 
-def _display_forms(reader, words: list[str]) -> list[str]:
-    """Each word as most documents write it: ``Macron``, ``SNCF``, ``été``."""
-    caps: dict[str, list[int]] = {}
-    for btext, info in reader.iter_field("forms"):
-        text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-        _, _, form = text.partition("|")
-        if form[:1] in ("^", "*"):
-            entry = caps.setdefault(form[1:], [0, 0])
-            entry[0 if form[0] == "^" else 1] += info.doc_frequency()
-    out = []
-    for w in words:
-        entry = caps.get(w)
-        if entry:
-            df = max(reader.doc_frequency("spell", w), 1)
-            if entry[1] >= 0.5 * df:
-                w = w.upper()
-            elif entry[0] + entry[1] >= 0.6 * df:
-                w = w[:1].upper() + w[1:]
-        out.append(w)
-    return out
+_backgrounds: PerGeneration[Background] = PerGeneration()
 
 
-_stats: PerGeneration[TermStats] = PerGeneration()
+def read_words(searcher, docs) -> tuple[Counter, dict[str, Counter]]:
+    """For each word, how many of ``docs`` contain it, and in which written forms."""
+    counts: Counter = Counter()
+    forms: dict[str, Counter] = {}
+    for d in docs:
+        stored = searcher.stored_fields(int(d))
+        text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
+        seen: dict[str, str] = {}
+        for raw in set(TOKEN_RE.findall(text)):
+            term, written = spell_word(raw)
+            if term is not None and (term not in seen or written.islower()):
+                seen[term] = written
+        counts.update(seen.keys())
+        for term, written in seen.items():
+            forms.setdefault(term, Counter())[written] += 1
+    return counts, forms
 
 
-def term_stats(facets, reader) -> TermStats:
-    """The :class:`TermStats` of a generation (keyed on its facet data; built once,
-    under a lock, by the first request that needs it)."""
-    return _stats.get(facets, lambda: TermStats(reader))
+def written_form(term: str, forms: Counter | None) -> str:
+    """The form most documents use; a capital at a sentence's start is no evidence,
+    so the lower-case word wins unless more than 60 % write it otherwise."""
+    if not forms:
+        return term
+    total = sum(forms.values())
+    if sum(v for k, v in forms.items() if k.islower()) >= 0.4 * total:
+        return term
+    return unicodedata.normalize("NFC", max(forms.items(), key=lambda kv: kv[1])[0])
 
 
 def representatives(docs: np.ndarray, groups) -> np.ndarray:
@@ -200,7 +194,6 @@ def terms(engine, params: TermsParams) -> dict:
     limit = params.limit
 
     def fn(ms):
-        stats = term_stats(ms.facets, ms.searcher.reader())
         docs = np.fromiter(ms.docnums, dtype=np.int64, count=len(ms.docnums))
         groups = ms.groups()
         reps = representatives(docs, groups)
@@ -209,55 +202,52 @@ def terms(engine, params: TermsParams) -> dict:
         if len(reps) > SAMPLE_MAX:
             reps = reps[np.linspace(0, len(reps) - 1, SAMPLE_MAX).astype(np.int64)]
             sample = SAMPLE_MAX
-            notes.append(f"Mots comptés sur un échantillon régulier de {SAMPLE_MAX:,} histoires."
-                         .replace(",", "\u202f"))
-        live = ms.facets.live
-
-        def live_reps():
-            arr = np.fromiter(live, dtype=np.int64, count=len(live))
-            return representatives(arr, groups)
-
-        bg, bg_size = stats.background((ms.generation, id(groups), len(live)), live_reps)
-        fg = stats.counts(reps)
-        size = len(reps)
+            notes.append(f"Mots comptés sur {SAMPLE_MAX} histoires réparties sur l'ensemble des "
+                         f"{len(np.unique(groups.key[docs])) if groups.any else len(docs)} trouvées.")
+        counts, forms = read_words(ms.searcher, reps)
+        background = _backgrounds.get(ms.facets, lambda: Background(ms.searcher.reader()))
+        minimum = MIN_COUNT if len(reps) >= 30 else 2
+        words = [w for w, c in counts.items() if c >= minimum]
+        fg = np.array([counts[w] for w in words], dtype=np.int64)
+        bg = background.df(ms.searcher.reader(), words)
+        stories = int(len(np.unique(groups.key[docs]))) if groups.any and len(docs) else len(docs)
         sources = ms.facets.count("source", ms.docnums)[:SOURCES_SHOWN]
-        return stats, fg, size, bg, bg_size, sources, notes, sample, len(docs), len(np.unique(
-            groups.key[docs])) if groups.any and len(docs) else len(docs), ms.analyzer
+        return (words, fg, bg, len(reps), background.size, forms, sources, notes, sample,
+                len(docs), stories, ms.analyzer)
 
-    stats, fg, size, bg, bg_size, sources, notes, sample, total, stories, analyzer = \
-        engine.matches(params.search, fn)
+    (words, fg, bg, size, index_size, forms, sources, notes, sample, total, stories,
+     analyzer) = engine.matches(params.search, fn)
     stems = _query_stems(analyzer, params.search.q)
 
     def keep(i: int) -> bool:
-        if not stems:
-            return True
-        return not ({t.text for t in analyzer(stats.words[i])} & stems)
+        return not stems or not ({t.text for t in analyzer(words[i])} & stems)
 
-    minimum = MIN_COUNT if size >= 30 else 2
+    def entry(i: int) -> dict:
+        return {"term": written_form(words[i], forms.get(words[i])), "count": int(fg[i])}
+
     top = []
-    for i in np.argsort(-fg, kind="stable"):
-        if fg[i] < minimum or len(top) >= limit:
+    for i in np.lexsort((np.array(words, dtype=object), -fg)) if words else []:
+        if len(top) >= limit:
             break
         if keep(int(i)):
-            top.append({"term": stats.words[i], "count": int(fg[i])})
+            top.append(entry(int(i)))
 
     significant = []
-    # the rest of the index: the sampled stories stand for all of the matches
-    scale = (stories / size) if size else 1.0
+    # the rest of the index (in articles, as the lexicon counts): the stories read stand
+    # for all of the matches, each story for its copies
+    scale = (total / size) if size else 1.0
     rest = np.maximum(bg - fg * scale, 0)
-    rest_size = max(bg_size - stories, 0)
-    if size and rest_size:
+    rest_size = max(index_size - total, 0)
+    if size and rest_size and words:
         g2 = log_likelihood(fg, size, rest, rest_size)
-        g2[fg < minimum] = 0.0
         for i in np.argsort(-g2, kind="stable"):
             if g2[i] <= 0 or len(significant) >= limit:
                 break
             if keep(int(i)):
-                significant.append({"term": stats.words[i], "count": int(fg[i]),
-                                    "score": round(float(g2[i]), 2), "index_count": int(bg[i])})
-    elif size:
+                significant.append({**entry(int(i)), "score": round(float(g2[i]), 2),
+                                    "index_count": int(max(bg[i], fg[i]))})
+    elif size and not rest_size:
         notes.append("Toutes les histoires de l'index correspondent : aucun mot ne les distingue du reste.")
     return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
             "top": top, "significant": significant, "sources": sources, "notes": notes,
             "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
-
