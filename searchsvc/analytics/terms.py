@@ -12,7 +12,9 @@ stories of the matches, spread evenly over them (all of them when there are fewe
 ``sample`` says how many were read when they are not all), split with the analysis
 chain's own word pattern and spelling rule (cached per word form); the background is
 each word's document frequency in the ``spell`` field (a lexicon lookup, cached per
-generation). Counts on a sample are the sample's. A per-generation matrix of every
+generation); each article's words are kept per generation as word ids once read
+(:class:`DocWords`), so a later search reading it only counts. Counts on a sample are
+the sample's. A per-generation matrix of every
 word's postings was tried first: exact, about 50 ms a query, but its build took over
 3 minutes on news-fr (a first request must not wait that long).
 
@@ -40,7 +42,7 @@ from searchsvc.search.params import QueryError, SearchParams, parse_params
 #: A word must be in this many stories read (2 when fewer than 30 were read).
 MIN_COUNT = 3
 #: Stories whose text is read at most (spread evenly over the matches).
-SAMPLE_MAX = 300
+SAMPLE_MAX = 200
 LIMIT_DEFAULT = 25
 LIMIT_MAX = 100
 SOURCES_SHOWN = 10
@@ -129,33 +131,80 @@ class Background:
 _backgrounds: PerGeneration[Background] = PerGeneration()
 
 
-def read_words(searcher, docs) -> tuple[Counter, dict[str, Counter]]:
-    """For each word, how many of ``docs`` contain it, and in which written forms."""
-    counts: Counter = Counter()
-    forms: dict[str, Counter] = {}
-    for d in docs:
-        stored = searcher.stored_fields(int(d))
+class DocWords:
+    """Per generation: the words of each article read so far, as word ids (numpy), so
+    that an article is split once however many searches read it (at most the index's
+    articles, about 1 KB each)."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.words: list[str] = []
+        self.capital_form: list[str | None] = []
+        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def _parse(self, searcher, d: int) -> tuple[np.ndarray, np.ndarray]:
+        stored = searcher.stored_fields(d)
         text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
-        seen: dict[str, str] = {}
+        terms: set[str] = set()
+        capital: dict[str, str] = {}
+        lower: set[str] = set()
+        cache_get = _term_cache.get
         for raw in set(TOKEN_RE.findall(text)):
-            term, written = spell_word(raw)
-            if term is not None and (term not in seen or written.islower()):
-                seen[term] = written
-        counts.update(seen.keys())
-        for term, written in seen.items():
-            forms.setdefault(term, Counter())[written] += 1
-    return counts, forms
+            got = cache_get(raw) or spell_word(raw)
+            term = got[0]
+            if term is None:
+                continue
+            terms.add(term)
+            if got[1].islower():
+                lower.add(term)
+            else:
+                capital[term] = got[1]
+        with self._lock:
+            vocab = self.vocab
+            ids = []
+            for term in terms:
+                i = vocab.get(term)
+                if i is None:
+                    i = vocab[term] = len(self.words)
+                    self.words.append(term)
+                    self.capital_form.append(None)
+                ids.append(i)
+            caps = []
+            for term, written in capital.items():
+                if term not in lower:
+                    i = vocab[term]
+                    caps.append(i)
+                    if self.capital_form[i] is None:
+                        self.capital_form[i] = written
+            got = (np.asarray(ids, dtype=np.int32), np.asarray(caps, dtype=np.int32))
+            self._docs[d] = got
+        return got
+
+    def read(self, searcher, docs) -> tuple[dict[str, int], dict[str, list]]:
+        """For each word, how many of ``docs`` contain it; and for the words some of
+        them write only with a capital, ``[how many do, one such form]``."""
+        parts = [self._docs.get(int(d)) or self._parse(searcher, int(d)) for d in docs]
+        if not parts:
+            return {}, {}
+        n = len(self.words)
+        counts = np.bincount(np.concatenate([p[0] for p in parts]), minlength=n)
+        caps = np.bincount(np.concatenate([p[1] for p in parts]), minlength=n)
+        words = self.words
+        return ({words[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()},
+                {words[i]: [int(caps[i]), self.capital_form[i]] for i in np.flatnonzero(caps).tolist()})
 
 
-def written_form(term: str, forms: Counter | None) -> str:
-    """The form most documents use; a capital at a sentence's start is no evidence,
-    so the lower-case word wins unless more than 60 % write it otherwise."""
-    if not forms:
+_doc_words: PerGeneration[DocWords] = PerGeneration()
+
+
+def written_form(term: str, count: int, capital: list | None) -> str:
+    """The form most documents use: a document that writes the word in lower case
+    anywhere counts for it (a capital at a sentence's start is no evidence); the
+    word is shown capitalised when more than 60 % of its documents write it so."""
+    if not capital or capital[0] <= 0.6 * count:
         return term
-    total = sum(forms.values())
-    if sum(v for k, v in forms.items() if k.islower()) >= 0.4 * total:
-        return term
-    return unicodedata.normalize("NFC", max(forms.items(), key=lambda kv: kv[1])[0])
+    return unicodedata.normalize("NFC", capital[1])
 
 
 def representatives(docs: np.ndarray, groups) -> np.ndarray:
@@ -204,7 +253,7 @@ def terms(engine, params: TermsParams) -> dict:
             sample = SAMPLE_MAX
             notes.append(f"Mots comptés sur {SAMPLE_MAX} histoires réparties sur l'ensemble des "
                          f"{len(np.unique(groups.key[docs])) if groups.any else len(docs)} trouvées.")
-        counts, forms = read_words(ms.searcher, reps)
+        counts, forms = _doc_words.get(ms.facets, DocWords).read(ms.searcher, reps)
         background = _backgrounds.get(ms.facets, lambda: Background(ms.searcher.reader()))
         minimum = MIN_COUNT if len(reps) >= 30 else 2
         words = [w for w, c in counts.items() if c >= minimum]
@@ -223,7 +272,7 @@ def terms(engine, params: TermsParams) -> dict:
         return not stems or not ({t.text for t in analyzer(words[i])} & stems)
 
     def entry(i: int) -> dict:
-        return {"term": written_form(words[i], forms.get(words[i])), "count": int(fg[i])}
+        return {"term": written_form(words[i], int(fg[i]), forms.get(words[i])), "count": int(fg[i])}
 
     top = []
     for i in np.lexsort((np.array(words, dtype=object), -fg)) if words else []:
