@@ -159,3 +159,14 @@ def test_columns_are_cached_per_generation(eng):
     a = eng.matches(params, lambda ms: tl.columns(ms.facets))
     b = eng.matches(params, lambda ms: tl.columns(ms.facets))
     assert a is b
+
+
+def test_the_page_widens_an_interval_with_too_many_periods(eng):
+    from searchsvc.analytics.overview import page_analytics
+
+    tparams = tl.parse_timeline_args({"q": "zeppelin", "interval": "day"})
+    got = page_analytics(eng, tparams, tparams.searches[0], max_buckets=40)
+    assert got["timeline"]["interval"] == "week"  # about 180 days: over 40; 26 weeks
+    assert len(got["timeline"]["buckets"]) <= 40 and "plus de 40 barres" in got["timeline"]["notes"][-1]
+    same = page_analytics(eng, tparams, tparams.searches[0])
+    assert same["timeline"]["interval"] == "day" and not same["timeline"]["notes"]

@@ -20,6 +20,8 @@ from searchsvc.search.params import SearchParams, parse_params
 
 LATEST = 5
 TERMS_SHOWN = 15
+#: The page's chart draws at most this many periods (the API gives up to 10,000).
+PAGE_MAX_BUCKETS = 400
 
 
 def _bounds(ms) -> tuple[str | None, str | None, int]:
@@ -51,9 +53,20 @@ def corpus_overview(engine) -> dict:
             "latest": listing["results"]}
 
 
-def page_analytics(engine, timeline_params: tl.TimelineParams, params: SearchParams) -> dict:
+def page_analytics(engine, timeline_params: tl.TimelineParams, params: SearchParams,
+                   max_buckets: int = PAGE_MAX_BUCKETS) -> dict:
     """The timeline of ``timeline_params`` (the search, then the queries compared with
-    it) and the characteristic words of ``params`` (the search)."""
+    it) and the characteristic words of ``params`` (the search). A chosen interval that
+    gives more than ``max_buckets`` periods is widened (a page cannot draw thousands of
+    bars), and a note says so."""
     timeline = tl.timeline(engine, timeline_params)
+    chosen = timeline["interval"]
+    while len(tl.series_of(timeline)[0]["buckets"]) > max_buckets and timeline["interval"] != "year":
+        wider = tl.INTERVALS[tl.INTERVALS.index(timeline["interval"]) + 1]
+        timeline = tl.timeline(engine, replace(timeline_params, interval=wider))
+    if timeline["interval"] != chosen:
+        timeline["notes"] = timeline["notes"] + [
+            f"Graphique par {tl.INTERVAL_LABELS_FR[timeline['interval']]} : par "
+            f"{tl.INTERVAL_LABELS_FR[chosen]}, il aurait plus de {max_buckets} barres."]
     words = terms_mod.terms(engine, terms_mod.TermsParams(search=replace(params, page=1), limit=TERMS_SHOWN))
     return {"timeline": timeline, "terms": words}
