@@ -19,6 +19,8 @@ COMMANDS = {
     "search": "search",
     "similar": "similar",
     "copies": "copies",
+    "timeline": "timeline",
+    "terms": "terms",
     "serve": "serve",
 }
 

@@ -30,16 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="module")
-def server(built_index, fixture_corpus, tmp_path_factory):
-    """``searchsvc serve --port 0`` in a subprocess; yields its base URL."""
-    logdir = tmp_path_factory.mktemp("serve")
+@contextlib.contextmanager
+def serving(index, corpus, logdir):
+    """``searchsvc serve --port 0`` over ``index`` in a subprocess; yields its base URL."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("SEARCHSVC_ADMIN_TOKEN", None)
     with open(logdir / "stderr.log", "wb") as errlog:
         proc = subprocess.Popen(
             [sys.executable, "-m", "searchsvc.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-             "--threads", "4", "--index", str(built_index), "--corpus", str(fixture_corpus)],
+             "--threads", "4", "--index", str(index), "--corpus", str(corpus)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errlog, text=True)
         lines: queue.Queue = queue.Queue()
         reader = threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True)
@@ -65,6 +64,13 @@ def server(built_index, fixture_corpus, tmp_path_factory):
                     proc.wait()
                 reader.join(5)
                 proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(built_index, fixture_corpus, tmp_path_factory):
+    """``searchsvc serve --port 0`` in a subprocess; yields its base URL."""
+    with serving(built_index, fixture_corpus, tmp_path_factory.mktemp("serve")) as url:
+        yield url
 
 
 def api(server, path, **params):

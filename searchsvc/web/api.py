@@ -47,6 +47,32 @@ def search():
     return jsonify(get_engine().search(params))
 
 
+@bp.get("/api/timeline")
+def timeline():
+    """Matches per period (searchsvc.analytics.timeline)."""
+    from searchsvc.analytics.timeline import parse_timeline_args, timeline as run
+
+    return jsonify(_checked(lambda: run(get_engine(), parse_timeline_args(request.args))))
+
+
+@bp.get("/api/terms")
+def terms():
+    """Characteristic words of the matches (searchsvc.analytics.terms)."""
+    from searchsvc.analytics.terms import parse_terms_args, terms as run
+
+    return jsonify(_checked(lambda: run(get_engine(), parse_terms_args(request.args))))
+
+
+def _checked(fn):
+    """``fn()``, a ``QueryError`` (bad parameter) as a 400 ``ApiError``."""
+    from searchsvc.search import QueryError
+
+    try:
+        return fn()
+    except QueryError as exc:
+        raise ApiError(400, "invalid_parameter", _message(exc), field=exc.field) from None
+
+
 @bp.get("/api/documents/<path:doc_id>")
 def document(doc_id: str):
     q = request.args.get("q") or None

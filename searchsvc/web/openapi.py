@@ -317,6 +317,117 @@ _DOCUMENT = {
 }
 
 
+# -- analytics: timeline and characteristic terms (searchsvc.analytics) ---------------------
+
+_BUCKET = {
+    "type": "object", "required": ["start", "end", "count", "stories", "share"], "additionalProperties": False,
+    "properties": {
+        "start": {"type": "string", "format": "date", "description": "Premier jour de la période."},
+        "end": {"type": "string", "format": "date", "description": "Dernier jour de la période (inclus)."},
+        "count": {"type": "integer", "minimum": 0, "description": "Articles trouvés datés de la période."},
+        "stories": {"type": "integer", "minimum": 0,
+                    "description": "Histoires : un groupe de copies compte une fois dans la période."},
+        "share": {"type": "number", "minimum": 0, "maximum": 1,
+                  "description": "count / tous les articles de l'index datés de la période (de cette "
+                                 "source, avec by=source)."},
+    },
+}
+_SERIES_PROPS = {
+    "query": {"type": "string"},
+    "total": {"type": "integer", "minimum": 0},
+    "total_stories": {"type": "integer", "minimum": 0},
+    "undated": {"type": "integer", "minimum": 0, "description": "Articles trouvés sans date."},
+    "buckets": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineBucket"}},
+    "source": {**NULLABLE_STR, "description": "Avec by=source : la source (null : inconnue ; "
+                                              "« autres » quand other est vrai)."},
+    "other": {"type": "boolean", "description": "Avec by=source : la série des sources au-delà des 8 premières."},
+}
+_TIMELINE_PARAMETERS = [
+    _PARAM("q", "Requête ; répétée (5 au plus), une série par requête sur les mêmes périodes.",
+           {"type": "array", "items": {"type": "string"}, "maxItems": 5}, style="form", explode=True),
+    *[p for p in SEARCH_PARAMETERS if p["name"] not in ("q", "sort", "page", "per_page", "copies", "count")],
+    _PARAM("interval", "Période (défaut : la plus fine qui donne au plus 120 périodes).",
+           {"type": "string", "enum": ["day", "week", "month", "year"]}),
+    _PARAM("by", "« source » : une série par source (les 8 premières et « autres »), une seule requête.",
+           {"type": "string", "enum": ["source"]}),
+]
+_TERM = {"type": "object", "required": ["term", "count"], "additionalProperties": False,
+         "properties": {"term": {"type": "string", "minLength": 1},
+                        "count": {"type": "integer", "minimum": 1,
+                                  "description": "Histoires trouvées (copies comptées une fois) qui contiennent le mot."}}}
+
+_DOCUMENT["paths"].update({
+    "/api/timeline": {"get": {
+        "operationId": "timeline",
+        "summary": "Articles trouvés par période (attention dans le temps)",
+        "parameters": _TIMELINE_PARAMETERS,
+        "responses": {
+            "200": _json("Timeline", "Une série (une requête) ou plusieurs (« series »)."),
+            "400": _error("Paramètre invalide (interval, by, plus de 5 requêtes, trop de périodes…)."),
+            "503": _error(_UNAVAILABLE),
+        },
+    }},
+    "/api/terms": {"get": {
+        "operationId": "terms",
+        "summary": "Mots caractéristiques des articles trouvés, et leurs sources",
+        "parameters": [*[p for p in SEARCH_PARAMETERS if p["name"] not in ("sort", "page", "per_page", "copies", "count")],
+                       _PARAM("limit", "Mots par liste (1 à 100).",
+                              {"type": "integer", "minimum": 1, "maximum": 100, "default": 25})],
+        "responses": {
+            "200": _json("Terms", "Mots les plus fréquents, mots distinctifs, sources."),
+            "400": _error("Paramètre invalide."),
+            "503": _error(_UNAVAILABLE),
+        },
+    }},
+})
+_DOCUMENT["components"]["schemas"].update({
+    "TimelineBucket": _BUCKET,
+    "TimelineSeries": {"type": "object", "additionalProperties": False,
+                       "required": ["query", "total", "total_stories", "undated", "buckets"],
+                       "properties": _SERIES_PROPS},
+    "Timeline": {
+        "type": "object", "additionalProperties": False,
+        "required": ["interval", "by", "notes", "took_ms"],
+        "properties": {
+            **_SERIES_PROPS,
+            "interval": {"type": "string", "enum": ["day", "week", "month", "year"]},
+            "by": {"type": ["string", "null"], "enum": ["source", None]},
+            "series": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineSeries"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "took_ms": {"type": "number", "minimum": 0},
+        },
+        "oneOf": [{"required": ["series"], "not": {"required": ["buckets"]}},
+                  {"required": ["query", "total", "total_stories", "undated", "buckets"],
+                   "not": {"required": ["series"]}}],
+    },
+    "Terms": {
+        "type": "object", "additionalProperties": False,
+        "required": ["query", "total", "total_stories", "sample", "top", "significant", "sources",
+                     "notes", "took_ms"],
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "total_stories": {"type": "integer", "minimum": 0},
+            "sample": {"type": ["integer", "null"],
+                       "description": "Histoires de l'échantillon quand les mots n'ont pas été comptés sur toutes."},
+            "top": {"type": "array", "items": {"$ref": "#/components/schemas/Term"}},
+            "significant": {"type": "array", "items": {
+                "type": "object", "required": ["term", "count", "score", "index_count"],
+                "additionalProperties": False,
+                "properties": {**_TERM["properties"],
+                               "score": {"type": "number", "exclusiveMinimum": 0,
+                                         "description": "Log-vraisemblance (G²) contre le reste de l'index."},
+                               "index_count": {"type": "integer", "minimum": 1,
+                                               "description": "Histoires de tout l'index qui contiennent le mot."}}}},
+            "sources": {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "took_ms": {"type": "number", "minimum": 0},
+        },
+    },
+    "Term": _TERM,
+})
+
+
 def openapi_document() -> dict:
     """A fresh copy of the document (callers may not mutate the shared one)."""
     return copy.deepcopy(_DOCUMENT)

@@ -34,8 +34,19 @@ def engine_args(args: MultiDict) -> MultiDict:
     return out
 
 
+#: The French label of each parameter the page can get wrong (errors name the field so).
+FIELD_LABELS = {
+    "q": "Rechercher dans les articles", "date_from": "Du", "date_to": "Au", "sort": "Trier par",
+    "count": "Les nombres des filtres comptent", "copies": "Afficher toutes les copies",
+    "year": "Date de publication", "source": "Source", "lang": "Langue", "page": "Page",
+    "per_page": "Résultats par page", "interval": "Période", "compare": "Comparer avec",
+}
+
+
 def _form_state(args: MultiDict) -> dict:
     return {
+        "interval": args.get("interval", ""),
+        "compare": [c for c in args.getlist("compare") if c.strip()],
         "q": args.get("q", ""),
         "sources": args.getlist("source"),
         "lang": args.getlist("lang"),
@@ -90,6 +101,36 @@ def url_with(**changes) -> str:
     return url_for("pages.search", **args.to_dict(flat=False))
 
 
+def _panels(args: MultiDict, params, form: dict) -> dict:
+    """The context of ``_panels.html``: the corpus overview (no search), or the timeline
+    (with the queries compared) and the characteristic words of the search."""
+    from searchsvc.analytics.overview import corpus_overview, page_analytics
+    from searchsvc.analytics.timeline import parse_timeline_args
+    from searchsvc.web.chart import chart
+
+    engine = get_engine()
+    if params is None:
+        overview = corpus_overview(engine)
+        timeline, analytics = overview["timeline"], None
+    else:
+        mapping = engine_args(args)
+        mapping.setlist("q", [params.q] + (form["compare"] if params.q else []))
+        analytics = page_analytics(engine, parse_timeline_args(mapping), params)
+        timeline, overview = analytics["timeline"], None
+    charts = {mode: chart(timeline, mode) for mode in ("count", "share")}
+
+    def period_url(start: str, end: str) -> str:
+        return url_with(date_from=start, date_to=end, month=None, year=None, page=None)
+
+    def add_word_url(word: str) -> str:
+        q = form["q"].strip()
+        word = f'"{word}"' if " " in word else word
+        return url_with(q=f"{q} {word}".strip(), page=None)
+
+    return {"overview": overview, "analytics": analytics, "charts": charts,
+            "period_url": period_url, "add_word_url": add_word_url}
+
+
 @bp.get("/")
 def search():
     from searchsvc.search import QueryError, parse_params
@@ -129,9 +170,41 @@ def search():
         n_pages = max(1, math.ceil((shown + result["total_partial"]) / result["per_page"]))
         pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
         result = dict(result, n_pages=n_pages)
+    elif error:  # the chosen filters stay (checked, without counts) so that nothing is lost
+        facets = {name: [dict(i, count=None) for i in _facet_items([], selected)]
+                  for name, selected in (("source", form["sources"]), ("lang", form["lang"]),
+                                         ("year", form["years"]),
+                                         ("month", [form["month"]] if form["month"] else []))}
+    panels = {}
+    if error is None:
+        try:
+            panels = _panels(args, params if active else None, form)
+        except QueryError as exc:  # a parameter of the chart (interval, compare)
+            error, error_field, status = exc.message, exc.field, 400
+    from searchsvc.analytics.overview import date_bounds
+
     return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
                            error=error, error_field=error_field, info=info, sorts=SORTS, url_with=url_with,
-                           matching_rule=matching.describe_fr()), status
+                           matching_rule=matching.describe_fr(), field_labels=FIELD_LABELS,
+                           bounds=date_bounds(get_engine()), **panels), status
+
+
+@bp.get("/panels")
+def panels():
+    """The timeline and words of a search (or the corpus overview), alone: app.js puts
+    them in place of the page's after each search."""
+    from searchsvc.search import QueryError, parse_params
+
+    args = request.args
+    form = _form_state(args)
+    active = bool(form["q"].strip()) or any(args.get(k) for k in FILTER_KEYS)
+    try:
+        params = parse_params(engine_args(args)) if active else None
+        context = _panels(args, params, form)
+    except QueryError as exc:
+        return render_template("_panels_error.html", error=exc.message, error_field=exc.field,
+                               field_labels=FIELD_LABELS), 400
+    return render_template("_panels.html", form=form, error_field=None, url_with=url_with, **context)
 
 
 @bp.get("/documents/<path:doc_id>")

@@ -2,7 +2,12 @@
  *
  * Without this script the page is a plain GET form. With it, results follow
  * the search box as the user types (debounced), facet and filter changes
- * apply at once, and the address bar keeps a shareable URL (replaceState).
+ * apply at once, and the address bar keeps a shareable URL: each search is a
+ * history entry (pushState; the keystrokes of one typing run share one), so
+ * Back steps through searches. The panels above the results (timeline, words,
+ * corpus) come from the server (/panels, the same templates as the page) and
+ * are inserted as parsed nodes; the chart gets hover figures and selecting a
+ * span of bars (drag) filters the results to that period.
  * Every piece of data is inserted as text (textContent); snippets, which the
  * server sends as escaped text plus <mark>, are rebuilt node by node.
  */
@@ -11,7 +16,7 @@
 
   var form = document.getElementById("search-form");
   if (!form || !window.fetch || !window.URLSearchParams || !window.DOMParser ||
-      !window.history || !window.history.replaceState) {
+      !window.history || !window.history.pushState) {
     return;
   }
   document.documentElement.classList.add("js");
@@ -28,6 +33,9 @@
   var NULL_KEY = "unknown";  // checkbox value of the "unknown" facet bucket
 
   var apiUrl = form.getAttribute("data-api");
+  var panelsUrl = form.getAttribute("data-panels");
+  var labels = {};
+  try { labels = JSON.parse(form.getAttribute("data-labels") || "{}"); } catch (e) { labels = {}; }
   var docBase = form.getAttribute("data-documents");
   var indexed = parseInt(form.getAttribute("data-indexed") || "", 10);
   var q = document.getElementById("q");
@@ -42,7 +50,10 @@
     notes: document.getElementById("notes"),
     empty: document.getElementById("empty"),
     pagination: document.getElementById("pagination"),
-    facets: document.getElementById("facets")
+    facets: document.getElementById("facets"),
+    panels: document.getElementById("panels"),
+    clearFilters: document.getElementById("clear-filters"),
+    filtersPanel: document.getElementById("filters-panel")
   };
 
   var page = parseInt(new URLSearchParams(window.location.search).get("page") || "1", 10) || 1;
@@ -50,6 +61,10 @@
   var controller = null; // aborts the request in flight when a newer one starts
   var timer = null;
   var stories = false;   // facet counts are stories (count=stories), not articles
+  var typing = false;    // the current history entry was made by typing (later ones replace it)
+  var panelSeq = 0;
+  var panelController = null;
+  var chartMode = "count";  // the chart's values: "count" or "share"
 
   // -- small helpers ---------------------------------------------------------
 
@@ -281,8 +296,12 @@
     el.empty.appendChild(p);
     var ul = h("ul");
     ["Vérifiez l'orthographe des mots, ou essayez un synonyme.",
-     "Utilisez moins de mots, ou des mots plus généraux.",
-     "Retirez des filtres (source, date, langue)."].forEach(function (t) { ul.appendChild(h("li", null, t)); });
+     "Utilisez moins de mots, ou des mots plus généraux."].forEach(function (t) { ul.appendChild(h("li", null, t)); });
+    var li = h("li", null, "Retirez des filtres (source, date, langue) : ");
+    li.appendChild(h("a", {href: "?" + (query ? "q=" + encodeURIComponent(query) : ""), "class": "no-filters"},
+                     "chercher sans filtre"));
+    li.appendChild(document.createTextNode("."));
+    ul.appendChild(li);
     el.empty.appendChild(ul);
   }
 
@@ -340,7 +359,7 @@
       lab.appendChild(document.createTextNode(" "));
       lab.appendChild(h("span", {"class": "facet-label"}, label(item.value)));
       lab.appendChild(document.createTextNode(" "));
-      lab.appendChild(h("span", {"class": "facet-count",
+      if (item.count !== null) lab.appendChild(h("span", {"class": "facet-count",
                                  "aria-label": item.count + " " + (stories ? plural(item.count, "histoire", "histoires")
                                                                             : plural(item.count, "article", "articles"))},
                         intFr(item.count)));
@@ -351,14 +370,15 @@
     return ul;
   }
 
+  /* A facet with no value is left out (as on the server page). */
   function facetFieldset(id, legend, content) {
     var fs = h("fieldset", {"class": "facet", id: id});
     fs.appendChild(h("legend", null, legend));
-    fs.appendChild(content || h("p", {"class": "facet-none"}, "Aucune"));
+    if (content) { fs.appendChild(content); } else { fs.hidden = true; }
     return fs;
   }
 
-  function renderFacets(r, p) {
+  function renderFacets(r, p, selectionOnly) {
     var active = document.activeElement;
     var focusKey = active && active.type === "checkbox" && el.facets.contains(active)
       ? [active.name, active.value] : null;
@@ -376,10 +396,17 @@
     });
     var langs = facetItems(f.lang, p.getAll("lang"));
     stories = r.facets_count === "stories";
+    if (selectionOnly) {  // after an error: the chosen values only, without counts
+      [sources, years, langs, months].forEach(function (items) {
+        items.forEach(function (i) { i.count = null; });
+      });
+    }
 
     clear(el.facets);
-    el.facets.appendChild(h("p", {"class": "facets-count", id: "facets-count"}, "Les nombres comptent " +
-      (stories ? "les histoires (un groupe de copies compte une fois)." : "les articles (chaque copie compte).")));
+    if (!selectionOnly) {
+      el.facets.appendChild(h("p", {"class": "facets-count", id: "facets-count"}, "Les nombres comptent " +
+        (stories ? "les histoires (un groupe de copies compte une fois)." : "les articles (chaque copie compte).")));
+    }
     el.facets.appendChild(facetFieldset("facet-source", "Source", sources.length &&
       facetList("source", sources, function (v) { return v || "source inconnue"; })));
     el.facets.appendChild(facetFieldset("facet-year", "Date de publication", years.length &&
@@ -397,16 +424,47 @@
     }
   }
 
-  function renderError(message) {
+  function markInvalid(field) {
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) {
+      node.removeAttribute("aria-invalid");
+      node.removeAttribute("aria-errormessage");
+    });
+    var target = field && document.getElementById(field === "compare" ? "q" : field);
+    if (target && target.form === form) {
+      target.setAttribute("aria-invalid", "true");
+      target.setAttribute("aria-errormessage", "error");
+    }
+  }
+
+  /* As on the server page: the message, then the field named by its French label
+     (a link to it); the facets keep only what is chosen (no stale counts). */
+  function renderError(message, field, p) {
     clear(el.error);
     el.error.hidden = false;
     el.error.appendChild(h("p", null, message || "La recherche a échoué. Réessayez dans un instant."));
+    if (message) {
+      var fix = h("p");
+      if (field && labels[field]) {
+        fix.appendChild(document.createTextNode("Corrigez le champ "));
+        fix.appendChild(h("a", {href: "#" + (field === "compare" ? "q" : field)}, "«\u00a0" + labels[field] + "\u00a0»"));
+        fix.appendChild(document.createTextNode(" puis relancez la recherche."));
+      } else {
+        fix.textContent = "Corrigez ce paramètre puis relancez la recherche.";
+      }
+      el.error.appendChild(fix);
+    }
+    markInvalid(field);
+    if (p) { renderFacets({facets: {}}, p, true); }
+    clear(el.panels);
+    showClearFilters(p || formParams(), true);
     [el.hits, el.partialHits, el.summary, el.notes].forEach(clear);
     el.empty.hidden = el.pagination.hidden = el.suggestion.hidden = true;
     el.partialHeading.hidden = el.notes.hidden = true;
   }
 
   function renderIdle() {
+    markInvalid(null);
+    showClearFilters(new URLSearchParams(), false);
     [el.hits, el.partialHits, el.facets, el.summary, el.notes].forEach(clear);
     el.summary.textContent = (isNaN(indexed) ? "" : intFr(indexed) + " " +
       plural(indexed, "article indexé", "articles indexés") + ". ") + "Tapez des mots pour chercher.";
@@ -417,6 +475,8 @@
   function render(r, p) {
     el.error.hidden = true;
     clear(el.error);
+    markInvalid(null);
+    showClearFilters(p, true);
     var query = (p.get("q") || "").trim();
     renderSummary(r);
     renderSuggestion(r);
@@ -427,6 +487,91 @@
     document.title = (query ? query + " – " : "") + "Recherche d'articles · searchsvc";
   }
 
+  // -- filters: "Effacer les filtres", the phone panel --------------------------
+
+  function showClearFilters(p, active) {
+    if (!el.clearFilters) { return; }
+    el.clearFilters.hidden = !active;
+    var query = (p.get("q") || "").trim();
+    el.clearFilters.setAttribute("href", "?" + (query ? "q=" + encodeURIComponent(query) : ""));
+  }
+
+  /* Every filter back to its default, the query kept (what the server's link does). */
+  function clearFilters() {
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
+    ["date_from", "date_to"].forEach(function (id) { document.getElementById(id).value = ""; });
+    form.querySelectorAll("select").forEach(function (sel) { sel.selectedIndex = 0; });
+    form.querySelectorAll("input[name=compare]").forEach(function (box) { box.value = ""; });
+  }
+
+  var phone = window.matchMedia ? window.matchMedia("(max-width: 50rem)") : null;
+  if (el.filtersPanel && phone && phone.matches && !form.querySelector(".filters [aria-invalid=true]")) {
+    el.filtersPanel.open = false;  // a collapsed panel above the results
+  }
+
+  // -- the panels above the results (timeline, words, corpus) -------------------
+
+  /* The server's fragment, parsed inertly and moved in node by node. */
+  function loadPanels(p) {
+    var mine = ++panelSeq;
+    if (panelController) { panelController.abort(); }
+    panelController = window.AbortController ? new AbortController() : null;
+    el.panels.classList.add("loading");
+    fetch(panelsUrl + "?" + p.toString(), {
+      headers: {Accept: "text/html"}, credentials: "same-origin",
+      signal: panelController ? panelController.signal : undefined
+    }).then(function (resp) {
+      return resp.text().then(function (text) { return {status: resp.status, text: text}; });
+    }).then(function (res) {
+      if (mine !== panelSeq) { return; }
+      el.panels.classList.remove("loading");
+      clear(el.panels);
+      if (res.status !== 200) { return; }
+      var body = new DOMParser().parseFromString(res.text, "text/html").body;
+      while (body.firstChild) { el.panels.appendChild(document.adoptNode(body.firstChild)); }
+      var mode = document.getElementById("mode-" + chartMode);
+      if (mode) { mode.checked = true; }  // the raw/share choice outlives a new search
+    }).catch(function () {
+      if (mine === panelSeq) { el.panels.classList.remove("loading"); }
+    });
+  }
+
+  // -- history ---------------------------------------------------------------
+
+  /* The form as the URL ``p`` says (Back and Forward). */
+  function fillForm(p) {
+    clearFilters();
+    q.value = p.get("q") || "";
+    if (!p.get("month")) {
+      document.getElementById("date_from").value = p.get("date_from") || "";
+      document.getElementById("date_to").value = p.get("date_to") || "";
+    }
+    ["sort", "count", "interval"].forEach(function (name) {
+      var sel = form.querySelector("select[name=" + name + "]");
+      if (sel && p.get(name)) { sel.value = p.get(name); }
+    });
+    var copies = document.getElementById("copies");
+    if (copies) { copies.checked = p.get("copies") === "all"; }
+    var compare = p.getAll("compare");
+    form.querySelectorAll("input[name=compare]").forEach(function (box, i) { box.value = compare[i] || ""; });
+    form.querySelectorAll("#facets input[type=checkbox]").forEach(function (box) {
+      box.checked = p.getAll(box.name).indexOf(box.value) >= 0;
+    });
+    page = parseInt(p.get("page") || "1", 10) || 1;
+  }
+
+  function remember(p, how) {
+    var qs = p.toString();
+    var url = window.location.pathname + (qs ? "?" + qs : "");
+    if (url === window.location.pathname + window.location.search) { return; }
+    if (how === "typing" && typing) {
+      window.history.replaceState(null, "", url);
+    } else {
+      window.history.pushState(null, "", url);
+    }
+    typing = how === "typing";
+  }
+
   // -- fetching --------------------------------------------------------------
 
   function busy(on) {
@@ -434,14 +579,17 @@
     el.results.setAttribute("aria-busy", on ? "true" : "false");
   }
 
-  function update() {
+  /* Search what the form says (or ``given``, from the URL), and record it in the
+     history: ``how`` is "push" (default), "typing" (one entry per typing run) or
+     "none" (Back/Forward: the entry exists). */
+  function update(how, given) {
     window.clearTimeout(timer);
-    var p = formParams();
-    var qs = p.toString();
-    window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
+    var p = given || formParams();
+    if (how !== "none") { remember(p, how || "push"); }
     var mine = ++seq;
     if (controller) { controller.abort(); }
     controller = window.AbortController ? new AbortController() : null;
+    loadPanels(p);
     if (!isActive(p)) { busy(false); renderIdle(); return; }
     busy(true);
     fetch(apiUrl + "?" + apiParams(p).toString(), {
@@ -454,17 +602,20 @@
       if (mine !== seq) { return; }  // a newer request was sent meanwhile
       busy(false);
       if (res.status === 200) { render(res.body, p); }
-      else { renderError(res.body && res.body.error && res.body.error.message); }
+      else {
+        var err = (res.body && res.body.error) || {};
+        renderError(err.message, err.field, p);
+      }
     }).catch(function (err) {
       if (mine !== seq || (err && err.name === "AbortError")) { return; }
       busy(false);
-      renderError(null);
+      renderError(null, null, p);
     });
   }
 
   function later() {
     window.clearTimeout(timer);
-    timer = window.setTimeout(update, DEBOUNCE_MS);
+    timer = window.setTimeout(function () { update("typing"); }, DEBOUNCE_MS);
   }
 
   // -- events ----------------------------------------------------------------
@@ -473,12 +624,13 @@
 
   form.addEventListener("input", function (ev) {
     var t = ev.target;
-    if (t.id === "date_from" || t.id === "date_to") { page = 1; later(); }
+    if (t.id === "date_from" || t.id === "date_to" || t.name === "compare") { page = 1; later(); }
   });
 
   form.addEventListener("change", function (ev) {
     var t = ev.target;
-    if (t === q || t.id === "date_from" || t.id === "date_to") { return; }  // handled on input
+    if (t.form !== form) { return; }  // the chart's own controls (raw/share)
+    if (t === q || t.id === "date_from" || t.id === "date_to" || t.name === "compare") { return; }  // on input
     if (t.type === "checkbox" && t.checked && EXCLUSIVE[t.name]) {
       form.querySelectorAll("input[type=checkbox][name=" + t.name + "]").forEach(function (box) {
         if (box !== t) { box.checked = false; }
@@ -493,6 +645,22 @@
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
+    page = 1;
+    update();
+  });
+
+  window.addEventListener("popstate", function () {
+    var p = new URLSearchParams(window.location.search);
+    typing = false;
+    fillForm(p);
+    update("none", p);
+  });
+
+  form.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("#clear-filters, a.no-filters");
+    if (!a) { return; }
+    ev.preventDefault();
+    clearFilters();
     page = 1;
     update();
   });
@@ -516,5 +684,101 @@
     page = 1;
     update();
     q.focus();
+  });
+
+  // -- the panels: a word adds itself to the query; the chart's figures and periods
+
+  el.panels.addEventListener("click", function (ev) {
+    var word = ev.target.closest("a[data-term]");
+    if (word) {
+      ev.preventDefault();
+      var term = word.getAttribute("data-term");
+      q.value = (q.value.trim() + " " + (/\s/.test(term) ? '"' + term + '"' : term)).trim();
+      page = 1;
+      update();
+      return;
+    }
+    if (ev.target.closest("a.bucket")) { ev.preventDefault(); }  // handled by the pointer events
+  });
+
+  document.addEventListener("change", function (ev) {
+    if (ev.target.name === "chart-mode") { chartMode = ev.target.value; }
+  });
+
+  function tip(text) {
+    var t = document.getElementById("chart-tip");
+    if (t) { t.textContent = text || ""; }
+  }
+
+  el.panels.addEventListener("mouseover", function (ev) {
+    var b = ev.target.closest && ev.target.closest("a.bucket");
+    if (b) { tip(b.getAttribute("data-tip")); }
+  });
+  el.panels.addEventListener("focusin", function (ev) {
+    var b = ev.target.closest && ev.target.closest("a.bucket");
+    if (b) { tip(b.getAttribute("data-tip")); }
+  });
+
+  /* Selecting a span: press on a bar, move over others, release: the results are
+     those of the periods from the first bar to the last. A click is a span of one. */
+  var drag = null;
+
+  function buckets(svg) { return Array.prototype.slice.call(svg.querySelectorAll("a.bucket")); }
+
+  function bucketAt(ev) {
+    var node = document.elementFromPoint(ev.clientX, ev.clientY);
+    return node && node.closest ? node.closest("a.bucket") : null;
+  }
+
+  function markSpan(svg, a, b) {
+    var lo = Math.min(a, b), hi = Math.max(a, b);
+    buckets(svg).forEach(function (node) {
+      var i = parseInt(node.getAttribute("data-index"), 10);
+      node.classList.toggle("selected", i >= lo && i <= hi);
+    });
+  }
+
+  el.panels.addEventListener("pointerdown", function (ev) {
+    var b = ev.target.closest && ev.target.closest("a.bucket");
+    if (!b || ev.button !== 0) { return; }
+    ev.preventDefault();
+    var svg = b.closest("svg");
+    var i = parseInt(b.getAttribute("data-index"), 10);
+    drag = {svg: svg, from: i, to: i};
+    markSpan(svg, i, i);
+  });
+
+  document.addEventListener("pointermove", function (ev) {
+    if (!drag) { return; }
+    var b = bucketAt(ev);
+    if (!b || b.closest("svg") !== drag.svg) { return; }
+    drag.to = parseInt(b.getAttribute("data-index"), 10);
+    markSpan(drag.svg, drag.from, drag.to);
+    var all = buckets(drag.svg);
+    var lo = all[Math.min(drag.from, drag.to)], hi = all[Math.max(drag.from, drag.to)];
+    tip("Du " + dateFr(lo.getAttribute("data-start")) + " au " + dateFr(hi.getAttribute("data-end")));
+  });
+
+  document.addEventListener("pointerup", function () {
+    if (!drag) { return; }
+    var all = buckets(drag.svg);
+    var lo = all[Math.min(drag.from, drag.to)], hi = all[Math.max(drag.from, drag.to)];
+    drag = null;
+    document.getElementById("date_from").value = lo.getAttribute("data-start");
+    document.getElementById("date_to").value = hi.getAttribute("data-end");
+    form.querySelectorAll("input[name=year], input[name=month]").forEach(function (box) { box.checked = false; });
+    page = 1;
+    update();
+  });
+
+  el.panels.addEventListener("keydown", function (ev) {  // Enter on a focused bar: its period
+    var b = ev.target.closest && ev.target.closest("a.bucket");
+    if (!b || ev.key !== "Enter") { return; }
+    ev.preventDefault();
+    document.getElementById("date_from").value = b.getAttribute("data-start");
+    document.getElementById("date_to").value = b.getAttribute("data-end");
+    form.querySelectorAll("input[name=year], input[name=month]").forEach(function (box) { box.checked = false; });
+    page = 1;
+    update();
   });
 })();

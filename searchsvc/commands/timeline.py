@@ -1,0 +1,123 @@
+"""`searchsvc timeline QUERY`: how many matches per day, week, month or year."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+from searchsvc.commands.search import _plain, open_engine
+from searchsvc.french import decimal_fr, int_fr
+
+HELP = "nombre d'articles trouvés par période (jour, semaine, mois, année), part de l'index"
+
+
+def add_filter_arguments(parser) -> None:
+    """The filters of `searchsvc search` (shared by timeline and terms)."""
+    parser.add_argument("--source", action="append", default=[], metavar="S",
+                        help="seulement cette source (répétable : l'une ou l'autre)")
+    parser.add_argument("--lang", action="append", default=[], metavar="L",
+                        help="langue (fr, en, … ; répétable : l'une ou l'autre)")
+    parser.add_argument("--from", dest="date_from", metavar="D",
+                        help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
+    parser.add_argument("--to", dest="date_to", metavar="D", help="jusqu'à cette date (incluse)")
+    parser.add_argument("--year", action="append", default=[], metavar="AAAA",
+                        help="seulement cette année (répétable : l'une ou l'autre)")
+    parser.add_argument("--index", metavar="DOSSIER",
+                        help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
+    parser.add_argument("--synonyms", metavar="FICHIER",
+                        help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
+
+
+def filter_mapping(args) -> dict:
+    raw = {"source": args.source, "lang": args.lang, "date_from": args.date_from,
+           "date_to": args.date_to, "year": args.year}
+    return {k: v for k, v in raw.items() if v}
+
+
+def compute(args, parse, mapping, fn):
+    """``fn(engine, parse(mapping))`` on the index of ``args``: ``(0, result)``, or
+    ``(2, None)`` for a bad parameter (said in French), ``(1, None)`` without an index."""
+    from searchsvc.search import QueryError
+
+    try:
+        params = parse(mapping)
+    except QueryError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return 2, None
+    engine = open_engine(args)
+    if engine is None:
+        return 1, None
+    try:
+        return 0, fn(engine, params)
+    except QueryError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return 2, None
+    finally:
+        engine.close()
+
+
+def add_arguments(parser):
+    parser.add_argument("query", nargs="*", metavar="REQUÊTE",
+                        help="la requête (vide : tous les articles)")
+    parser.add_argument("--compare", action="append", default=[], metavar="REQUÊTE",
+                        help="une autre requête sur le même graphique (répétable, 5 requêtes au plus en tout)")
+    parser.add_argument("--interval", metavar="I",
+                        help="day (jour), week (semaine), month (mois) ou year (année) ; "
+                             "défaut : choisi d'après l'étendue des dates")
+    parser.add_argument("--by", metavar="source", help="« source » : une série par source (les 8 premières et « autres »)")
+    add_filter_arguments(parser)
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="sortie CSV : une ligne par période et par série")
+    out.add_argument("--json", action="store_true", help="sortie JSON : l'objet de GET /api/timeline")
+
+
+def _label(s: dict) -> str:
+    if "source" in s:
+        if s.get("other"):
+            return "autres sources"
+        return s["source"] or "source inconnue"
+    return s["query"] or "tous les articles"
+
+
+def render(result: dict, series: list[dict]) -> str:
+    from searchsvc.analytics.timeline import INTERVAL_LABELS_FR
+
+    out = [f"Intervalle : {INTERVAL_LABELS_FR[result['interval']]}"]
+    for note in result.get("notes") or ():
+        out.append(f"Remarque : {_plain(note)}")
+    for s in series:
+        out.append("")
+        out.append(f"« {_plain(_label(s))} » : {int_fr(s['total'])} articles, "
+                   f"{int_fr(s['total_stories'])} histoires, {int_fr(s['undated'])} sans date")
+        peak = max((b["count"] for b in s["buckets"]), default=0)
+        for b in s["buckets"]:
+            bar = "#" * (round(40 * b["count"] / peak) if peak else 0)
+            out.append(f"  {b['start']}  {b['count']:>7}  {decimal_fr(100 * b['share'], 2):>7} %  {bar}")
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    from searchsvc.analytics.timeline import parse_timeline_args, series_of, timeline
+
+    mapping = {"q": [" ".join(args.query)] + list(args.compare), **filter_mapping(args)}
+    if args.interval:
+        mapping["interval"] = args.interval
+    if args.by:
+        mapping["by"] = args.by
+    code, result = compute(args, parse_timeline_args, mapping, timeline)
+    if result is None:
+        return code
+    series = series_of(result)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    elif args.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["serie", "debut", "fin", "articles", "histoires", "part"])
+        for s in series:
+            for b in s["buckets"]:
+                w.writerow([_label(s), b["start"], b["end"], b["count"], b["stories"], b["share"]])
+            w.writerow([_label(s), "sans date", "", s["undated"], "", ""])
+    else:
+        print(render(result, series))
+    return 0
