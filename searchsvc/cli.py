@@ -19,6 +19,9 @@ COMMANDS = {
     "search": "search",
     "similar": "similar",
     "copies": "copies",
+    "export": "export",
+    "concordance": "concordance",
+    "batch": "batch",
     "serve": "serve",
 }
 

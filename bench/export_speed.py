@@ -1,0 +1,132 @@
+"""Full export speed: rows/s exporting every news-fr article, and peak memory.
+
+Builds (once, cached under ``bench/out/export-index``) an index of the 33,930
+news-fr articles as articles (title, lead + paragraphs, source, date, lang fr),
+then exports every match of an empty query (all articles) and of common words
+with :func:`searchsvc.analytics.export.export_rows` through the CSV and JSONL
+writers, in-process, and reports rows/s and the peak RSS growth. Beside it, in
+the same run, the reference: the bare read of the same rows' stored fields
+(no snippet, no ranking, no writer), so that the ratio says what export adds.
+
+Memory is checked flat by sampling RSS every 10,000 rows: the growth from the
+first 10,000 rows to the end is printed (a list of all rows would grow with them).
+
+Data: ``../shared/datasets/news-fr/`` (OrangeSum, CC-BY-SA-4.0; read, never copied).
+
+    nice -n 15 .venv/bin/python bench/export_speed.py [--limit N] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from _newsfr import TOTAL, body_text, cached_index, iter_records  # noqa: E402
+
+OUT = HERE / "out"
+TARGET_ROWS_S = 2000
+QUERIES = ["", "France", "gouvernement", "coronavirus OR covid"]
+
+
+def build(index_dir: Path, limit, rebuild: bool) -> None:
+    from searchsvc.article import Article
+
+    t = time.perf_counter()
+    built = cached_index(index_dir, f"articles-{limit or 'all'}", lambda: (
+        Article(id=d["id"], title=d.get("title"), text=body_text(d), source=d.get("source"),
+                date=d.get("date"), lang="fr") for d in iter_records(limit)), rebuild)
+    print(f"index: built in {time.perf_counter() - t:.1f} s" if built else f"index: cached {index_dir}")
+
+
+def rss_mb() -> float:
+    """Current resident set size (MB), from /proc."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 1e6
+
+
+class _Sink(io.TextIOBase):
+    """Counts what is written, keeps nothing (a client reading the stream)."""
+
+    def __init__(self):
+        self.chars = 0
+
+    def write(self, s):
+        self.chars += len(s)
+        return len(s)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--limit", type=int, default=None, help=f"articles (default: all {TOTAL})")
+    p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--build-only", action="store_true")
+    a = p.parse_args(argv)
+    index_dir = OUT / "export-index"
+    build(index_dir, a.limit, a.rebuild)
+    if a.build_only:
+        return 0
+    return measure(index_dir)
+
+
+def measure(index_dir: Path) -> int:
+    from searchsvc.analytics import export
+    from searchsvc.search import SearchEngine, parse_params
+
+    engine = SearchEngine(index_dir)
+    print(f"index: {engine.info()['documents']} documents, generation {engine.info()['generation']}")
+    ok = True
+    for q in QUERIES:
+        params = parse_params({"q": q})
+        # reference: the same matches, stored fields only (what any export must read)
+        t = time.perf_counter()
+
+        def bare(ms):
+            n = 0
+            for d in sorted(ms.docnums):
+                ms.searcher.stored_fields(d)
+                n += 1
+            return n
+
+        n_bare = engine.matches(params, bare)
+        bare_s = time.perf_counter() - t
+        for fmt in ("csv", "jsonl"):
+            sink = _Sink()
+            samples = []
+            t = time.perf_counter()
+            c0 = time.process_time()
+            rows = 0
+            for chunk in export.stream(engine, params, fmt):
+                sink.write(chunk)
+                rows += chunk.count("\n") if fmt == "jsonl" else 0
+                if rows and rows % 10_000 < 200 and (not samples or samples[-1][0] // 10_000 != rows // 10_000):
+                    samples.append((rows, rss_mb()))
+            wall = time.perf_counter() - t
+            cpu = time.process_time() - c0
+            total = engine.matches(params, lambda ms: len(ms.docnums))
+            speed = total / wall if wall else float("inf")
+            growth = (rss_mb() - samples[0][1]) if samples else 0.0
+            met = "met" if speed >= TARGET_ROWS_S or total < 1000 else "MISSED"
+            if q == "" and speed < TARGET_ROWS_S:
+                ok = False
+            print(f"q={q!r:26} {fmt:5} rows {total:6d}  {wall:6.2f} s wall ({cpu:6.2f} s CPU)  "
+                  f"{speed:8.0f} rows/s (target {TARGET_ROWS_S}: {met})  "
+                  f"{sink.chars / 1e6:6.1f} MB out  RSS growth after first 10k rows {growth:+.1f} MB  | "
+                  f"reference stored-fields read {n_bare} rows {bare_s:5.2f} s "
+                  f"({n_bare / bare_s if bare_s else 0:8.0f} rows/s), ratio {wall / bare_s if bare_s else 0:4.1f}x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(f"peak RSS of the process: {peak:.0f} MB")
+    engine.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
