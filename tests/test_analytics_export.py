@@ -269,3 +269,13 @@ def test_atom_text_drops_what_xml_cannot_carry():
     assert e.find(ATOM + "title").text == "Titre <b>&"
     assert e.find(ATOM + "link").get("href") == "http://h/documents/a/b%20c"  # never javascript:
     assert e.find(ATOM + "published") is None and RFC3339.match(e.find(ATOM + "updated").text)
+
+
+def test_batch_stops_at_its_cpu_budget_and_names_the_lines_left(engine, monkeypatch):
+    monkeypatch.setattr(batch, "CPU_SECONDS", -1.0)  # spent before the first line
+    lines = batch.parse_lines("# liste\nmunitions\nIran\nCorée")
+    got = batch.run_batch(engine, lines, parse_params({}))
+    assert got["total_lines"] == 3 and got["lines"] == []
+    assert "3 lignes non cherchées, à partir de la ligne 2" in got["notes"][0]
+    monkeypatch.setattr(batch, "CPU_SECONDS", 20.0)
+    assert [r["line"] for r in batch.run_batch(engine, lines, parse_params({}))["lines"]] == [2, 3, 4]

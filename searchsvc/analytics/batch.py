@@ -3,7 +3,7 @@
 
 Contract:
     parse_lines(text) -> [Line]                # raises BatchError (French) on bad input
-    run_batch(engine, lines, base_params, hits=HITS) -> {"lines": [...], "total_lines", "matched_lines"}
+    run_batch(engine, lines, base_params, hits=HITS) -> {"total_lines", "matched_lines", "lines", "notes"}
     open_batch_csv(engine, lines, base_params) -> BatchExport  # every match, labelled by line
     MAX_LINES
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -28,6 +29,8 @@ from searchsvc.search.params import MAX_QUERY_CHARS
 MAX_LINES = 500
 HITS = 3
 MAX_HITS = 20
+#: CPU seconds one batch may spend; the lines left are named in ``notes``
+CPU_SECONDS = 20.0
 CSV_COLUMNS = ("line", "query") + COLUMNS
 _SYNTAX_RE = re.compile(r'["*]|(^|\s)(OR|AND|NOT)(\s|$)|(^|\s)-\w|\w:')
 
@@ -80,7 +83,13 @@ def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: b
     """For each line its query, total, copy groups and first ``hits`` hits."""
     hits = max(0, min(int(hits), MAX_HITS))
     out = []
-    for line in lines:
+    notes = []
+    deadline = time.thread_time() + CPU_SECONDS
+    for k, line in enumerate(lines):
+        if time.thread_time() > deadline:
+            notes.append(f"Temps de calcul dépassé : {len(lines) - k} lignes non cherchées, "
+                         f"à partir de la ligne {line.number} ; relancez-les à part.")
+            break
         params = _params(base_params, line, exact)
 
         def one(ms):
@@ -98,8 +107,8 @@ def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: b
                     "notes": list(ms.notes)}
 
         out.append(engine.matches(params, one))
-    return {"total_lines": len(out), "matched_lines": sum(1 for r in out if r["total"]),
-            "lines": out}
+    return {"total_lines": len(lines), "matched_lines": sum(1 for r in out if r["total"]),
+            "lines": out, "notes": notes}
 
 
 class BatchExport(Stream):

@@ -410,9 +410,11 @@ _DOCUMENT = {
             },
             "BatchResult": {
                 "type": "object", "additionalProperties": False,
-                "required": ["total_lines", "matched_lines", "lines"],
+                "required": ["total_lines", "matched_lines", "lines", "notes"],
                 "properties": {
-                    "total_lines": {"type": "integer", "minimum": 1},
+                    "total_lines": {"type": "integer", "minimum": 1, "description": "Lignes de la liste "
+                                    "(« lines » peut en donner moins : voir « notes »)."},
+                    "notes": {"type": "array", "items": {"type": "string"}},
                     "matched_lines": {"type": "integer", "minimum": 0},
                     "lines": {"type": "array", "items": {
                         "type": "object", "additionalProperties": False,
