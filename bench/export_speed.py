@@ -5,8 +5,10 @@ news-fr articles as articles (title, lead + paragraphs, source, date, lang fr),
 then exports every match of an empty query (all articles) and of common words
 with :func:`searchsvc.analytics.export.export_rows` through the CSV and JSONL
 writers, in-process, and reports rows/s and the peak RSS growth. Beside it, in
-the same run, the reference: the bare read of the same rows' stored fields
-(no snippet, no ranking, no writer), so that the ratio says what export adds.
+the same run, two references: the bare read of the same rows' stored fields
+(no snippet, no ranking, no writer), and SQLite FTS5 (in memory, ``unicode61
+remove_diacritics 2``) writing the same CSV columns with ``bm25`` order and its
+``snippet()`` for the same queries.
 
 Memory is checked flat by sampling RSS every 10,000 rows: the growth from the
 first 10,000 rows to the end is printed (a list of all rows would grow with them).
@@ -34,6 +36,42 @@ from _newsfr import TOTAL, body_text, cached_index, iter_records  # noqa: E402
 OUT = HERE / "out"
 TARGET_ROWS_S = 2000
 QUERIES = ["", "France", "gouvernement", "coronavirus OR covid"]
+FTS5_QUERIES = {"": None, "France": "France", "gouvernement": "gouvernement",
+                "coronavirus OR covid": "coronavirus OR covid"}
+
+
+def build_fts5(limit):
+    import sqlite3
+
+    t = time.perf_counter()
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, source UNINDEXED, "
+               "date UNINDEXED, body, tokenize='unicode61 remove_diacritics 2')")
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (
+        (d["id"], d.get("title"), d.get("source"), d.get("date"), body_text(d))
+        for d in iter_records(limit)))
+    db.commit()
+    print(f"fts5: indexed in {time.perf_counter() - t:.1f} s", flush=True)
+    return db
+
+
+def fts5_export(db, match) -> tuple[int, float, float]:
+    """Rows, wall and CPU seconds of FTS5 writing the CSV of ``match`` (None: every row)."""
+    import csv
+
+    sink = _Sink()
+    w = csv.writer(sink, lineterminator="\n")
+    t, c = time.perf_counter(), time.process_time()
+    if match is None:
+        cur = db.execute("SELECT id, title, source, date, NULL, substr(body, 1, 300) FROM docs ORDER BY date DESC")
+    else:
+        cur = db.execute("SELECT id, title, source, date, bm25(docs), snippet(docs, 4, '', '', '…', 48) "
+                         "FROM docs WHERE docs MATCH ? ORDER BY bm25(docs)", (match,))
+    n = 0
+    for row in cur:
+        w.writerow(row)
+        n += 1
+    return n, time.perf_counter() - t, time.process_time() - c
 
 
 def build(index_dir: Path, limit, rebuild: bool) -> None:
@@ -74,10 +112,10 @@ def main(argv=None) -> int:
     build(index_dir, a.limit, a.rebuild)
     if a.build_only:
         return 0
-    return measure(index_dir)
+    return measure(index_dir, build_fts5(a.limit))
 
 
-def measure(index_dir: Path) -> int:
+def measure(index_dir: Path, db) -> int:
     from searchsvc.analytics import export
     from searchsvc.search import SearchEngine, parse_params
 
@@ -98,6 +136,10 @@ def measure(index_dir: Path) -> int:
 
         n_bare = engine.matches(params, bare)
         bare_s = time.perf_counter() - t
+        n_fts, fts_wall, fts_cpu = fts5_export(db, FTS5_QUERIES[q])
+        print(f"q={q!r:24} FTS5  rows {n_fts:6d}  {fts_wall:6.2f} s wall ({fts_cpu:6.2f} s CPU, "
+              f"{n_fts / fts_cpu if fts_cpu else 0:6.0f} rows/CPU-s)  {n_fts / fts_wall if fts_wall else 0:6.0f} rows/s",
+              flush=True)
         for fmt in ("csv", "jsonl"):
             sink = _Sink()
             samples = []
