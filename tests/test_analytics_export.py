@@ -279,3 +279,47 @@ def test_batch_stops_at_its_cpu_budget_and_names_the_lines_left(engine, monkeypa
     assert "3 lignes non cherchées, à partir de la ligne 2" in got["notes"][0]
     monkeypatch.setattr(batch, "CPU_SECONDS", 20.0)
     assert [r["line"] for r in batch.run_batch(engine, lines, parse_params({}))["lines"]] == [2, 3, 4]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["Corée", "du", "Nord", "l'armée", "aujourd'hui", "50 000", "50\u202f000", "5",
+                           "novembre", "nord-coréen", "Kim", "Jong-un", "Un", "RPDC", "munitions", "Munition",
+                           "MUNITIONS", "France", "franc", "Moïse", "mois", " ", "\n\n", ", ", ". ", "«", "»",
+                           "’", "-", "1er", "œuvre", "manoeuvres", "qu'il", "jusqu'à", "\u00a0", "é", "É"])
+
+
+def _marks(engine, q: str):
+    """(analyzer, (terms, phrases)) the engine marks for ``q``."""
+    if q not in _MARKS:
+        _MARKS[q] = engine.matches(parse_params({"q": q}), lambda ms: (ms.analyzer, ms.built.marks("body")))
+    return _MARKS[q]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=40),
+       st.sampled_from(["munitions", "Corée du Nord", '"Corée du Nord"', "Kim Jong Un", "50 000", "France",
+                        "armée aujourd'hui", '"nord coréen"', "Moïse"]))
+def test_fast_spans_are_the_snippets_spans(engine, pieces, q):
+    analyzer, (terms, phrases) = _marks(engine, q)
+    text = "".join(pieces)
+    fast = export.FastSpans(analyzer)
+    assert fast.spans(text, terms, phrases) == matched_spans(analyzer, text, terms, phrases)
+
+
+_MARKS: dict = {}
+
+
+def test_fast_spans_on_every_fixture_text(engine):
+    for q in ("munitions Corée", '"Corée du Nord"', "Iran OR drones", "zinzolin"):
+        _marks(engine, q)
+
+    def check(ms):
+        fast = export.FastSpans(ms.analyzer)
+        for q in ("munitions Corée", '"Corée du Nord"', "Iran OR drones", "zinzolin"):
+            _, (terms, phrases) = _marks(engine, q)
+            for d in ms.facets.live:
+                body = ms.searcher.stored_fields(d).get("body") or ""
+                assert fast.spans(body, terms, phrases) == matched_spans(ms.analyzer, body, terms, phrases)
+    engine.matches(parse_params({"q": ""}), check)
