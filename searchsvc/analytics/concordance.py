@@ -25,7 +25,7 @@ import time
 from typing import Iterator
 
 from searchsvc.analysis import fold
-from searchsvc.search.snippets import matched_spans
+from searchsvc.analytics.export import FastSpans
 
 WIDTH = 60
 SORTS = ("doc", "left", "right")
@@ -66,6 +66,7 @@ def iter_lines(ms, width: int = WIDTH, deadline: float | None = None, read: list
     if not (terms or phrases):
         return
     s = ms.searcher
+    fast = FastSpans(ms.analyzer)  # matched_spans' spans, faster over many texts
     for _, docnum in ms.ranked(ms.docnums, len(ms.docnums)):
         if deadline is not None and time.thread_time() > deadline:
             return
@@ -73,7 +74,7 @@ def iter_lines(ms, width: int = WIDTH, deadline: float | None = None, read: list
         if read is not None:
             read[0] += 1
         text = stored.get("body") or ""
-        for start, end, _ in matched_spans(ms.analyzer, text, terms, phrases):
+        for start, end, _ in fast.spans(text, terms, phrases):
             left, match, right = context(text, start, end, width)
             yield {"id": stored.get("id"), "left": left, "match": match, "right": right,
                    "source": (stored.get("source") or "").strip() or None,
