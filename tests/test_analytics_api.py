@@ -125,7 +125,9 @@ def test_export_api_busy_is_503_with_retry_after(client, engine):
     finally:
         for h in held:
             h.close()
-    assert client.get("/api/export", query_string={"q": "munitions"}).status_code == 200
+    resp = client.get("/api/export", query_string={"q": "munitions"})
+    assert resp.status_code == 200
+    resp.close()
 
 
 def test_export_api_bad_parameters_are_400(client):
@@ -141,7 +143,8 @@ def test_search_page_links_to_export_concordance_and_feed(client):
     assert 'id="export-csv" href="/api/export?q=munitions&amp;source=BBC+News&amp;format=csv"' in html
     assert 'id="feed-link" href="/feeds/search.atom?q=munitions&amp;source=BBC+News"' in html
     assert 'id="concordance-link" href="/concordance?q=munitions&amp;source=BBC+News"' in html
-    assert 'id="export-links"' not in client.get("/", query_string={"q": "zzzintrouvable"}).data.decode()
+    # always there (the page's script points them at the search shown when they are used)
+    assert 'data-base="/api/export" data-format="csv"' in html and "/static/exports.js" in html
 
 
 # -- batch -------------------------------------------------------------------------
@@ -211,7 +214,7 @@ _KEYS = ["q", "source", "lang", "date_from", "date_to", "year", "sort", "page", 
 _MORE = st.one_of(_TEXT, st.sampled_from(["left", "right", "csv", "jsonl", "json", "500", "501"]))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(_KEYS), _MORE), max_size=6))
 def test_fuzz_analytics_parameters_never_500(app, pairs):
     c = app.test_client()

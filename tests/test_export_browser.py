@@ -22,6 +22,13 @@ def _rows(path) -> tuple[str, list[list[str]]]:
     return first, rows[1:]
 
 
+@pytest.fixture(scope="module")
+def built_index(plain_index):
+    """One index shape here: the export reads through the engine, whose shapes are
+    tested by the other suites."""
+    return plain_index
+
+
 def test_export_link_downloads_every_match_of_the_search_shown(server, new_page, tmp_path):  # noqa: F811
     from playwright.sync_api import expect
 

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from searchsvc.analytics.export import COLUMNS, Stream, csv_cells, flush, one_line, rows, utc_stamp
+from searchsvc.analytics.export import CHUNK_CHARS, COLUMNS, Stream, csv_cells, flush, one_line, rows, utc_stamp
 from searchsvc.search.params import MAX_QUERY_CHARS
 
 MAX_LINES = 500
@@ -117,26 +117,25 @@ class BatchExport(Stream):
 
     def __init__(self, engine, lines: list[Line], base_params, exact: bool = True, now=None):
         super().__init__()
-        self.engine, self.lines, self.base, self.exact = engine, lines, base_params, exact
-        self.stamp = utc_stamp(now)
-        self._chunks = self._generate()
+        # a plain function: no reference cycle (see export.Export)
+        self._chunks = _batch_chunks(engine, lines, base_params, exact, utc_stamp(now))
 
-    def _generate(self) -> Iterator[str]:
-        buf = io.StringIO()
-        buf.write(f"# searchsvc batch ; lignes : {len(self.lines)} ; date : {self.stamp} ; "
-                  "chaque ligne cherchée comme une expression exacte sauf syntaxe de requête\n")
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        for line in self.lines:
-            params = _params(self.base, line, self.exact)
-            with self.engine.held_matches(params) as ms:
-                label = csv_cells({"line": line.number, "query": line.text}, ("line", "query"))
-                for row in rows(ms):
-                    w.writerow(label + csv_cells(row))
-                    if buf.tell() >= 64 * 1024:
-                        yield flush(buf)
-        if buf.tell():
-            yield buf.getvalue()
+
+def _batch_chunks(engine, lines, base, exact: bool, stamp: str) -> Iterator[str]:
+    buf = io.StringIO()
+    buf.write(f"# searchsvc batch ; lignes : {len(lines)} ; date : {stamp} ; "
+              "chaque ligne cherchée comme une expression exacte sauf syntaxe de requête\n")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for line in lines:
+        with engine.held_matches(_params(base, line, exact)) as ms:
+            label = csv_cells({"line": line.number, "query": line.text}, ("line", "query"))
+            for row in rows(ms):
+                w.writerow(label + csv_cells(row))
+                if buf.tell() >= CHUNK_CHARS:
+                    yield flush(buf)
+    if buf.tell():
+        yield buf.getvalue()
 
 
 def open_batch_csv(engine, lines: list[Line], base_params, exact: bool = True) -> BatchExport:

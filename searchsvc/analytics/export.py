@@ -27,6 +27,7 @@ advises: a document's text is never executed.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import itertools
@@ -230,7 +231,7 @@ class Export(Stream):
         except BaseException:
             self.close()
             raise
-        self._on_close.append(lambda: cm.__exit__(None, None, None))
+        self._on_close.append(functools.partial(cm.__exit__, None, None, None))
         self.ms, self.fmt, self.params = ms, fmt, params
         self.total = len(ms.docnums)
         self.header = {
@@ -238,26 +239,29 @@ class Export(Stream):
             "exported_at": utc_stamp(now), "total": self.total, "columns": list(COLUMNS),
             "notes": list(ms.notes),
         }
-        self._chunks = self._generate()
+        # a plain function, not a method: no reference cycle through the generator, so
+        # an export dropped without close() is released at once by its refcount
+        self._chunks = _generate(ms, fmt, self.header)
 
-    def _generate(self) -> Iterator[str]:
-        buf = io.StringIO()
-        if self.fmt == "csv":
-            write_csv_header(buf, self.header)
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow(COLUMNS)
-            for row in rows(self.ms):
-                w.writerow(csv_cells(row))
-                if buf.tell() >= CHUNK_CHARS:
-                    yield flush(buf)
-        else:
-            buf.write(json.dumps({"header": self.header}, ensure_ascii=False) + "\n")
-            for row in rows(self.ms):
-                buf.write(json.dumps(row, ensure_ascii=False) + "\n")
-                if buf.tell() >= CHUNK_CHARS:
-                    yield flush(buf)
-        if buf.tell():
-            yield buf.getvalue()
+
+def _generate(ms, fmt: str, header: dict) -> Iterator[str]:
+    buf = io.StringIO()
+    if fmt == "csv":
+        write_csv_header(buf, header)
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(COLUMNS)
+        for row in rows(ms):
+            w.writerow(csv_cells(row))
+            if buf.tell() >= CHUNK_CHARS:
+                yield flush(buf)
+    else:
+        buf.write(json.dumps({"header": header}, ensure_ascii=False) + "\n")
+        for row in rows(ms):
+            buf.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if buf.tell() >= CHUNK_CHARS:
+                yield flush(buf)
+    if buf.tell():
+        yield buf.getvalue()
 
 
 def utc_stamp(now: datetime | None = None) -> str:
