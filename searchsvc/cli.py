@@ -21,6 +21,9 @@ COMMANDS = {
     "copies": "copies",
     "timeline": "timeline",
     "terms": "terms",
+    "export": "export",
+    "concordance": "concordance",
+    "batch": "batch",
     "serve": "serve",
 }
 

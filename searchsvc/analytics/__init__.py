@@ -1,2 +1,3 @@
-"""Analytics over the matches of a search: each module one view of a
-:class:`searchsvc.search.engine.MatchSet` (see ``SearchEngine.matches``)."""
+"""Coverage analytics built on :meth:`searchsvc.search.SearchEngine.matches`: each
+module reads one view of the search's own matches (a
+:class:`searchsvc.search.engine.MatchSet`) and returns plain, serialisable objects."""

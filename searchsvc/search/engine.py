@@ -9,12 +9,13 @@ to a new generation; searchers of the old one are closed once no request uses th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 from whoosh import query as wq
@@ -398,14 +399,18 @@ class SearchEngine:
             try:
                 return fn(gen, s)
             except Exception as exc:  # damaged since it was opened? then say so (503)
-                problem = generation_problem(self.index_dir / gen.name)
-                if problem is None:
-                    raise
-                self._drop(gen)
-                raise CorruptIndexError(self.index_dir, gen.name, problem) from exc
+                self._raise_if_damaged(gen, exc)
+                raise
             finally:
                 gen.release(s)
         raise RuntimeError("index generation keeps changing")
+
+    def _raise_if_damaged(self, gen: _Generation, exc: Exception) -> None:
+        """After ``exc`` on ``gen``: raise ``CorruptIndexError`` if its files are damaged."""
+        problem = generation_problem(self.index_dir / gen.name)
+        if problem is not None:
+            self._drop(gen)
+            raise CorruptIndexError(self.index_dir, gen.name, problem) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -463,21 +468,47 @@ class SearchEngine:
 
         The one way for analytics (timeline, terms, concordance, export) to read the
         matches of a search: they build on the engine's own selection, never beside it."""
-        def run(gen, s):
-            budget = Budget(self.budget_seconds)
-            sel = self._select(gen, s, params, budget)
-            ms = MatchSet(
-                generation=gen.name, searcher=s, facets=gen.facets, built=sel.built,
-                docnums=_docnums(sel.results), partial=_docnums(sel.partial_results),
-                notes=budget.notes, masks=(sel.results, sel.partial_results),
-                groups=lambda: collapse.groups_for(gen, s, self.index_dir),
-                ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
-                                                    Budget(self.budget_seconds)),
-                analyzer=gen.schema["body"].analyzer,
-            )
-            return fn(ms)
+        return self._run(lambda gen, s: fn(self._match_set(gen, s, params)))
 
-        return self._run(run)
+    def _match_set(self, gen: _Generation, s, params: SearchParams) -> MatchSet:
+        budget = Budget(self.budget_seconds)
+        sel = self._select(gen, s, params, budget)
+        return MatchSet(
+            generation=gen.name, searcher=s, facets=gen.facets, built=sel.built,
+            docnums=_docnums(sel.results), partial=_docnums(sel.partial_results),
+            notes=budget.notes, masks=(sel.results, sel.partial_results),
+            groups=lambda: collapse.groups_for(gen, s, self.index_dir),
+            ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
+                                                Budget(self.budget_seconds)),
+            analyzer=gen.schema["body"].analyzer,
+        )
+
+    @contextlib.contextmanager
+    def held_matches(self, params: SearchParams) -> Iterator[MatchSet]:
+        """``with engine.held_matches(params) as ms:`` the :class:`MatchSet` of
+        ``params``, its searcher held (one generation) until the block ends.
+
+        For streams (full export) that read the matches longer than one call: the
+        searcher is acquired on entry (errors such as no index are raised there,
+        before anything is sent) and given back on exit, also when the stream is
+        closed early (client gone). A retired generation is closed once the last
+        holder exits; a damaged one raises ``CorruptIndexError`` like :meth:`matches`."""
+        for force in (False, True, True):
+            gen = self._current(force=force)
+            try:
+                s = gen.acquire()
+                break
+            except _Stale:
+                continue
+        else:
+            raise RuntimeError("index generation keeps changing")
+        try:
+            yield self._match_set(gen, s, params)
+        except Exception as exc:
+            self._raise_if_damaged(gen, exc)
+            raise
+        finally:
+            gen.release(s)
 
     def _select(self, gen: _Generation, s, params: SearchParams, budget: Budget) -> _Selection:
         """Parse and build the query, then the full and partial matches after filters."""

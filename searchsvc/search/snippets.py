@@ -29,6 +29,12 @@ def matched_spans(analyzer, text: str, terms, phrases=()) -> list[tuple[int, int
         s, e = t.startchar, t.endchar
         if t.text and s is not None and e is not None and 0 <= s < e <= n:
             toks.append((t.text, t.pos, s, e))
+    return spans_of_tokens(toks, terms, phrases)
+
+
+def spans_of_tokens(toks, terms, phrases=()) -> list[tuple[int, int, str]]:
+    """:func:`matched_spans` from the analysed tokens ``[(term, pos, start, end)]``
+    (for callers that tokenise faster, such as the full export)."""
     found = [(s, e, txt) for txt, _, s, e in toks if txt in terms]
     if phrases:
         by_first: dict[str, list] = {}
@@ -123,14 +129,15 @@ def _windows(spans, width: int):
     return sorted(chosen)
 
 
-def snippet(analyzer, text: str, terms, size: int = SNIPPET_CHARS, phrases=()) -> str:
+def snippet(analyzer, text: str, terms, size: int = SNIPPET_CHARS, phrases=(), spans=None) -> str:
     """One to three fragments of ``text`` (about ``size`` characters in all) around the
     matches, HTML-escaped, matches in ``<mark>``; the opening of the text when
-    nothing matches."""
+    nothing matches. ``spans``: :func:`matched_spans` of ``text`` when already known."""
     text = text or ""
     if not text.strip():
         return ""
-    spans = matched_spans(analyzer, text, terms, phrases)
+    if spans is None:
+        spans = matched_spans(analyzer, text, terms, phrases)
     if not spans:
         end = _word_end(text, size) if len(text) > size else len(text)
         out = escape(text[:end].strip()) + (" " + ELLIPSIS if end < len(text) else "")

@@ -81,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    from searchsvc.web import exports  # concordance, export, batch, feeds (issue 11)
+
+    app.register_blueprint(exports.bp)
     register_error_handlers(app)
     _register_template_helpers(app)
     app.after_request(_security_headers)

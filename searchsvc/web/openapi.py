@@ -129,6 +129,88 @@ _DOCUMENT = {
                 "503": _error("Aucun index n'est encore disponible."),
             },
         }},
+        "/api/concordance": {"get": {
+            "operationId": "concordance",
+            "summary": "Concordance : chaque occurrence des mots de la recherche dans son contexte",
+            "parameters": [p for p in SEARCH_PARAMETERS if p["name"] not in ("sort", "page", "per_page")] + [
+                _PARAM("sort", "Ordre : des articles (relevance, newest, oldest) ou des lignes par le mot "
+                       "avant (left) ou après (right) l'occurrence.",
+                       {"type": "string", "enum": ["relevance", "newest", "oldest", "left", "right"],
+                        "default": "relevance"}),
+                _PARAM("page", "Page de lignes (à partir de 1).", {"type": "integer", "minimum": 1, "default": 1}),
+                _PARAM("per_page", "Lignes par page.", {"type": "integer", "minimum": 1, "maximum": 500,
+                                                        "default": 50}),
+                _PARAM("format", "json, ou csv (toutes les lignes, en pièce jointe).",
+                       {"type": "string", "enum": ["json", "csv"], "default": "json"}),
+            ],
+            "responses": {
+                "200": {**_json("Concordance", "Une page de lignes (JSON) ou toutes les lignes (CSV)."),
+                        "content": {**_json("Concordance", "")["content"],
+                                    "text/csv": {"schema": {"type": "string"}}}},
+                "400": _error("Paramètre invalide."),
+                "503": _error(_UNAVAILABLE),
+            },
+        }},
+        "/api/export": {"get": {
+            "operationId": "export",
+            "summary": "Export complet (sans limite) des articles trouvés, en flux CSV ou JSON Lines",
+            "description": "Une ligne par article trouvé (toutes les copies ; « group » nomme le groupe), "
+                           "dans l'ordre de la recherche. Première ligne : commentaire « # » (CSV) ou objet "
+                           "{\"header\": ExportHeader} (JSONL) ; puis des ExportRow. L'en-tête X-Total-Count "
+                           "donne le nombre de lignes.",
+            "parameters": [p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page")] + [
+                _PARAM("format", "csv (défaut) ou jsonl.", {"type": "string", "enum": ["csv", "jsonl"],
+                                                            "default": "csv"}),
+            ],
+            "responses": {
+                "200": {"description": "Le flux, en pièce jointe.", "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/x-ndjson": {"schema": {"type": "string"}}}},
+                "400": _error("Paramètre invalide."),
+                "503": _error(_UNAVAILABLE + " Ou trop d'exports en cours (too_many_exports, Retry-After)."),
+            },
+        }},
+        "/api/batch": {"post": {
+            "operationId": "batch",
+            "summary": "Recherche par lot : chaque ligne (nom, expression ; 500 au plus) cherchée à son tour",
+            "description": "La liste vient du corps : JSON {\"lines\": [str] | str, filtres…}, ou formulaire "
+                           "(champ « lines » ou fichier « file »). Chaque ligne est cherchée comme une "
+                           "expression exacte sauf si elle contient une syntaxe de requête (ou exact=0).",
+            "parameters": [p for p in SEARCH_PARAMETERS if p["name"] not in ("q", "page", "per_page")] + [
+                _PARAM("format", "json (défaut) ou csv : tous les articles trouvés, chacun avec sa ligne.",
+                       {"type": "string", "enum": ["json", "csv"], "default": "json"}),
+                _PARAM("hits", "Premiers articles donnés par ligne (0 à 20).",
+                       {"type": "integer", "minimum": 0, "maximum": 20, "default": 3}),
+                _PARAM("exact", "0 : chercher chaque ligne telle quelle.", {"type": "string"}),
+            ],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "lines": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "lines": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}},
+                "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                    "lines": {"type": "string"}}}}}},
+            "responses": {
+                "200": {**_json("BatchResult", "Pour chaque ligne : total et premiers articles (JSON), ou "
+                                "le CSV de tous les articles trouvés."),
+                        "content": {**_json("BatchResult", "")["content"],
+                                    "text/csv": {"schema": {"type": "string"}}}},
+                "400": _error("Liste absente, vide, de plus de 500 lignes ; paramètre invalide."),
+                "413": _error("Corps de plus de 64 Ko."),
+                "503": _error(_UNAVAILABLE + " Ou trop d'exports en cours (too_many_exports)."),
+            },
+        }},
+        "/feeds/search.atom": {"get": {
+            "operationId": "searchFeed",
+            "summary": "Flux Atom des articles les plus récents d'une recherche (50)",
+            "parameters": [p for p in SEARCH_PARAMETERS if p["name"] not in ("sort", "page", "per_page")],
+            "responses": {
+                "200": {"description": "Document Atom (RFC 4287), dates RFC 3339.",
+                        "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                "400": {"description": "Paramètre invalide (page d'erreur HTML)."},
+                "503": {"description": _UNAVAILABLE + " (page d'erreur HTML)."},
+            },
+        }},
         "/healthz": {"get": {
             "operationId": "health",
             "summary": "État du service",
@@ -283,6 +365,71 @@ _DOCUMENT = {
                                            "html": {"type": "string", "description":
                                                     "Phrase en HTML échappé ; seules balises <del> et <ins>."}}}},
                         "summary": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+                },
+            },
+            "Concordance": {
+                "type": "object", "additionalProperties": False,
+                "required": ["query", "total", "articles", "page", "per_page", "sort", "lines", "notes"],
+                "properties": {
+                    "query": {"type": "string"},
+                    "total": {"type": "integer", "minimum": 0, "description": "Occurrences en tout."},
+                    "articles": {"type": "integer", "minimum": 0, "description": "Articles trouvés (total de la recherche)."},
+                    "page": {"type": "integer", "minimum": 1},
+                    "per_page": {"type": "integer", "minimum": 0},
+                    "sort": {"type": "string", "enum": ["relevance", "newest", "oldest", "left", "right"]},
+                    "lines": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": False,
+                        "required": ["id", "left", "match", "right", "source", "date"],
+                        "properties": {"id": {"type": "string", "minLength": 1},
+                                       "left": {"type": "string", "description": "Texte brut (non HTML) avant l'occurrence, environ 60 caractères."},
+                                       "match": {"type": "string", "minLength": 1,
+                                                 "description": "L'occurrence telle qu'écrite (une expression entière)."},
+                                       "right": {"type": "string"},
+                                       "source": NULLABLE_STR, "date": DATE_OR_NULL}}},
+                    "notes": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "ExportHeader": {
+                "type": "object", "additionalProperties": False,
+                "required": ["query", "filters", "generation", "exported_at", "total", "columns", "notes"],
+                "properties": {
+                    "query": {"type": "string"}, "filters": {"type": "object"},
+                    "generation": {"type": "string"},
+                    "exported_at": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"},
+                    "total": {"type": "integer", "minimum": 0},
+                    "columns": {"type": "array", "items": {"type": "string"}},
+                    "notes": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "ExportRow": {
+                "type": "object", "additionalProperties": False,
+                "required": ["id", "title", "source", "date", "url", "lang", "score", "group", "snippet"],
+                "properties": {**ARTICLE_META, "score": {"type": ["number", "null"]},
+                               "group": {"type": "string"},
+                               "snippet": {"type": "string", "description": "Extrait en texte brut."}},
+            },
+            "BatchResult": {
+                "type": "object", "additionalProperties": False,
+                "required": ["total_lines", "matched_lines", "lines", "notes"],
+                "properties": {
+                    "total_lines": {"type": "integer", "minimum": 1, "description": "Lignes de la liste "
+                                    "(« lines » peut en donner moins : voir « notes »)."},
+                    "notes": {"type": "array", "items": {"type": "string"}},
+                    "matched_lines": {"type": "integer", "minimum": 0},
+                    "lines": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": False,
+                        "required": ["line", "text", "query", "total", "total_stories", "hits", "notes"],
+                        "properties": {
+                            "line": {"type": "integer", "minimum": 1, "description": "Numéro de la ligne dans la liste."},
+                            "text": {"type": "string"}, "query": {"type": "string"},
+                            "total": {"type": "integer", "minimum": 0},
+                            "total_stories": {"type": "integer", "minimum": 0},
+                            "hits": {"type": "array", "items": {
+                                "type": "object", "required": ["id", "title", "source", "date", "score"],
+                                "properties": {"id": {"type": "string"}, "title": NULLABLE_STR,
+                                               "source": NULLABLE_STR, "date": DATE_OR_NULL,
+                                               "score": {"type": ["number", "null"]}}}},
+                            "notes": {"type": "array", "items": {"type": "string"}}}}},
                 },
             },
             "Health": {

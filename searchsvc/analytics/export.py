@@ -1,0 +1,349 @@
+"""Full export: every full match of a search, streamed as CSV or JSON Lines, no cap.
+
+Contract:
+    open_export(engine, params, fmt, now=None) -> Export   # searcher held until .close()
+    Export: iterable of ``str`` chunks (about 64 KB each); ``.total``, ``.header``
+    stream(engine, params, fmt) -> Iterator[str]            # the same, closed when exhausted
+    plain_snippet(analyzer, text, terms, phrases) -> str     # the search snippet as plain text
+    COLUMNS                                                  # the columns of a row, in order
+
+Rows come in the search's own order (relevance, else date), one per article (every
+copy: ``group`` names its copy group), partial matches left out: as many rows as
+``total``. The first line records the query, the filters, the index generation,
+the time and the total: a ``#`` comment in CSV, a ``{"header": {...}}`` object in
+JSONL. Memory stays flat: rows are produced one by one from the ranked docnums
+(one int list) and written in chunks; nothing else grows with the number of rows.
+
+The searcher stays acquired from :func:`open_export` until :meth:`Export.close`
+(the WSGI server calls it at the end of the response or when the client goes
+away; :func:`stream` calls it when exhausted or closed), through
+:meth:`SearchEngine.held_matches`.
+
+CSV cells that a spreadsheet would read as a formula (starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) get a leading apostrophe, as OWASP
+advises: a document's text is never executed.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html
+import io
+import itertools
+import json
+import re
+import threading
+from datetime import datetime, timezone
+from typing import Iterator
+
+from searchsvc.search.snippets import matched_spans, snippet, spans_of_tokens
+
+FORMATS = ("csv", "jsonl")
+COLUMNS = ("id", "title", "source", "date", "url", "lang", "score", "group", "snippet")
+CHUNK_CHARS = 64 * 1024
+#: exports running at once in one process (each is a CPU-bound stream)
+MAX_CONCURRENT = 2
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+_MARK_RE = re.compile(r"</?mark>")
+_SPACE_RE = re.compile(r"\s+")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+
+
+class ExportBusy(Exception):
+    """:data:`MAX_CONCURRENT` exports already run in this process."""
+
+
+def plain_snippet(analyzer, text: str, terms, phrases=(), spans=None) -> str:
+    """The search's snippet of ``text`` (same fragments) as one line of plain text."""
+    out = snippet(analyzer, text, terms, phrases=phrases, spans=spans)
+    return html.unescape(_MARK_RE.sub("", out))
+
+
+_GROUP = re.Match.group
+
+
+class FastSpans:
+    """:func:`~searchsvc.search.snippets.matched_spans` for many texts: the same
+    spans, with the per-token work done by C-level list operations.
+
+    The French analyzer gives each match of its ``TOKEN_RE`` a term that depends on
+    that word alone (stop word, folding, stemming), with consecutive positions for
+    the words it keeps. So the words of a text are read with ``findall``, mapped to
+    terms through a cache (each distinct word analysed once), and only the tokens
+    that can be marked (a query term or a phrase word) and the words after them that
+    a phrase would need are handed to
+    :func:`~searchsvc.search.snippets.spans_of_tokens`. A word the analyzer does not
+    read alone as one token sends that text through the analyzer itself, as does
+    another analyzer. ``tests/test_analytics_export.py`` checks the spans equal."""
+
+    _MISSING = object()
+    _UNSAFE = object()
+
+    def __init__(self, analyzer, max_words: int = 200_000):
+        from searchsvc.analysis import TOKEN_RE, FrenchTokenizer
+
+        self.analyzer = analyzer
+        self.ok = type(analyzer) is FrenchTokenizer
+        self._re = TOKEN_RE
+        self._terms: dict = {}
+        self._offsets: dict = {}
+        self._max = max_words
+
+    def _learn(self, word: str) -> None:
+        toks = [(t.text, t.startchar, t.endchar)
+                for t in self.analyzer(word, chars=True, mode="index")]
+        if len(self._terms) >= self._max:
+            self._terms.clear()
+            self._offsets.clear()
+        if not toks:
+            self._terms[word] = None
+        elif len(toks) == 1 and toks[0][0] and toks[0][2] == len(word):
+            self._terms[word] = toks[0][0]
+            self._offsets[word] = toks[0][1]
+        else:
+            self._terms[word] = self._UNSAFE
+
+    def spans(self, text: str, terms, phrases=()) -> list:
+        if not (terms or phrases) or not text:
+            return []
+        if not self.ok:
+            return matched_spans(self.analyzer, text, terms, phrases)
+        found = list(self._re.finditer(text))
+        words = list(map(_GROUP, found))
+        missing = self._MISSING
+        got = list(map(self._terms.get, words, itertools.repeat(missing)))
+        if missing in got:
+            for k, w in enumerate(words):
+                if got[k] is missing:
+                    if w not in self._terms:
+                        self._learn(w)
+                    got[k] = self._terms[w]
+        if self._UNSAFE in got:
+            return matched_spans(self.analyzer, text, terms, phrases)
+        triggers = set(terms)
+        follow = 0
+        for words_, _ in phrases:
+            triggers.update(words_)
+            follow = max(follow, len(words_) - 1)
+        hits = set()
+        for t in triggers:
+            k = -1
+            try:
+                while True:
+                    k = got.index(t, k + 1)
+                    hits.add(k)
+            except ValueError:
+                pass
+        if not hits:
+            return []
+        keep = set(hits)
+        n = len(got)
+        for k in hits:  # the words a phrase starting here would need
+            j, left = k + 1, follow
+            while left and j < n:
+                if got[j] is not None:
+                    keep.add(j)
+                    left -= 1
+                j += 1
+        toks = []
+        for k in sorted(keep):
+            w = words[k]
+            pos = k - got[:k].count(None)
+            first = found[k].start()
+            start, end = first + self._offsets[w], first + len(w)
+            if start < end:
+                toks.append((got[k], pos, start, end))
+        return spans_of_tokens(toks, terms, phrases)
+
+
+def one_line(value) -> str:
+    """``value`` as one line (newlines and runs of spaces made one space)."""
+    return _SPACE_RE.sub(" ", str(value)).strip() if value is not None else ""
+
+
+def filters_of(params) -> dict:
+    """The filters of ``params`` as recorded in an export's header."""
+    d = params.to_dict()
+    return {k: d[k] for k in ("sources", "langs", "years", "date_from", "date_to", "sort")}
+
+
+def _safe_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class Stream:
+    """Chunks of text produced under one export slot (:data:`MAX_CONCURRENT` per
+    process): iterate for ``str`` chunks; :meth:`close` (idempotent; also called
+    once the chunks are exhausted) ends the generator and releases what it holds."""
+
+    def __init__(self):
+        if not _slots.acquire(blocking=False):
+            raise ExportBusy()
+        self._closed = False
+        self._chunks: Iterator[str] = iter(())
+        self._on_close: list = [_slots.release]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self._closed:
+            raise StopIteration
+        try:
+            return next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._chunks.close()
+        finally:
+            for fn in reversed(self._on_close):
+                try:
+                    fn()
+                except Exception:  # pragma: no cover - releasing is best effort
+                    pass
+
+    def __del__(self):  # a stream dropped without close (never the WSGI path)
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Export(Stream):
+    """The export of one search; the searcher is held from here to :meth:`close`."""
+
+    def __init__(self, engine, params, fmt: str, now: datetime | None = None):
+        if fmt not in FORMATS:
+            raise ValueError(fmt)
+        super().__init__()
+        try:
+            cm = engine.held_matches(params)
+            ms = cm.__enter__()
+        except BaseException:
+            self.close()
+            raise
+        self._on_close.append(functools.partial(cm.__exit__, None, None, None))
+        self.ms, self.fmt, self.params = ms, fmt, params
+        self.total = len(ms.docnums)
+        self.header = {
+            "query": params.q, "filters": filters_of(params), "generation": ms.generation,
+            "exported_at": utc_stamp(now), "total": self.total, "columns": list(COLUMNS),
+            "notes": list(ms.notes),
+        }
+        # a plain function, not a method: no reference cycle through the generator, so
+        # an export dropped without close() is released at once by its refcount
+        self._chunks = _generate(ms, fmt, self.header)
+
+
+def _generate(ms, fmt: str, header: dict) -> Iterator[str]:
+    buf = io.StringIO()
+    if fmt == "csv":
+        write_csv_header(buf, header)
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(COLUMNS)
+        for row in rows(ms):
+            w.writerow(csv_cells(row))
+            if buf.tell() >= CHUNK_CHARS:
+                yield flush(buf)
+    else:
+        buf.write(json.dumps({"header": header}, ensure_ascii=False) + "\n")
+        for row in rows(ms):
+            buf.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if buf.tell() >= CHUNK_CHARS:
+                yield flush(buf)
+    if buf.tell():
+        yield buf.getvalue()
+
+
+def utc_stamp(now: datetime | None = None) -> str:
+    """``now`` (default: the current time) as RFC 3339 UTC, to the second."""
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def flush(buf: io.StringIO) -> str:
+    """What ``buf`` holds, emptying it."""
+    out = buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    return out
+
+
+def rows(ms) -> Iterator[dict]:
+    """The rows of a :class:`~searchsvc.search.engine.MatchSet` in the search's
+    order (dicts with :data:`COLUMNS`), one stored-fields read and one snippet each."""
+    s = ms.searcher
+    groups = ms.groups()
+    terms, phrases = ms.built.marks("body") if ms.built.query is not None else (set(), set())
+    analyzer = ms.analyzer
+    ranked = ms.ranked(ms.docnums, len(ms.docnums))
+    scores = [sc for sc, _ in ranked]
+    docnums = [d for _, d in ranked]
+    del ranked
+    by_docnum, group_ids = groups.by_docnum, groups.group_ids
+    fast = FastSpans(analyzer)
+    for i, docnum in enumerate(docnums):
+        stored = s.stored_fields(docnum)
+        doc_id = stored.get("id")
+        g = by_docnum.get(docnum)
+        lang = stored.get("lang") or None
+        sc = scores[i]
+        body = stored.get("body") or ""
+        yield {
+            "id": doc_id,
+            "title": one_line(stored.get("title")) or None,
+            "source": one_line(stored.get("source")) or None,
+            "date": stored.get("date") or None,
+            "url": one_line(stored.get("url")) or None,
+            "lang": None if lang in (None, "unknown") else lang,
+            "score": None if sc is None else round(float(sc), 4),
+            "group": group_ids[g] if g is not None else doc_id,
+            "snippet": plain_snippet(analyzer, body, terms, phrases, fast.spans(body, terms, phrases)),
+        }
+
+
+def csv_cells(row: dict, columns=COLUMNS) -> list[str]:
+    return [_csv_value(row[c]) for c in columns]
+
+
+def _csv_value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)
+    return _safe_cell(str(v))
+
+
+def write_csv_header(buf, header: dict) -> None:
+    """The ``#`` comment line of a CSV export."""
+    f = header["filters"]
+    parts = [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in f.items() if v]
+    line = (f"# searchsvc export ; requête : {one_line(header['query']) or '(vide)'} ; "
+            f"filtres : {one_line(' '.join(parts)) or 'aucun'} ; génération : {header['generation']} ; "
+            f"date : {header['exported_at']} ; articles : {header['total']}")
+    for note in header.get("notes") or ():
+        line += f" ; remarque : {one_line(note)}"
+    buf.write(line + "\n")
+
+
+def open_export(engine, params, fmt: str, now: datetime | None = None) -> Export:
+    """Start an export (raises ``ExportBusy``, ``NoIndexError``... before any byte)."""
+    return Export(engine, params, fmt, now)
+
+
+def stream(engine, params, fmt: str) -> Iterator[str]:
+    """The chunks of an export; the searcher is released when exhausted or closed."""
+    exp = open_export(engine, params, fmt)
+    try:
+        yield from exp
+    finally:
+        exp.close()
