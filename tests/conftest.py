@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Named-entity recognition (spaCy, seconds to load per process) is off for the indexes the
+# suite builds, except in the entity tests, which turn it on for their own seed indexes.
+os.environ["SEARCHSVC_NER"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"

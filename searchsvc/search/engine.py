@@ -23,6 +23,7 @@ from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
 from searchsvc.search import collapse, matching
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
+from searchsvc.search.entities import EntitySearch
 from searchsvc.search.facets import FacetData, facet_counts, intersect
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
@@ -252,6 +253,8 @@ class SearchEngine:
         self.synonyms_path = self._resolve_synonyms(synonyms_path)
         self._syn_mtime = self._mtime(self.synonyms_path)
         self.synonyms = load_synonyms(self.synonyms_path)
+        #: entity facets, filters and aliases (searchsvc.search.entities)
+        self.entity_search = EntitySearch()
 
     # -- generations ---------------------------------------------------------
 
@@ -423,6 +426,9 @@ class SearchEngine:
         pq = qmod.parse(params.q, self.synonyms)
         built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
         filters = data.filters_for(params)
+        if pq.entities or params.persons or params.orgs or params.places:
+            filters = {**filters, **self.entity_search.filters(data, s.reader(), self.synonyms,
+                                                               params, pq.entities)}
         for note in built.notes:
             budget.note(note)
         need = matching.required(len(built.units))
@@ -454,11 +460,12 @@ class SearchEngine:
         total, total_partial = len(results), len(partial_results)
         # the counts describe the documents shown: the full matches, else the partial ones
         facet_set = full if total or not total_partial else partial
-        if built.query is None:
+        if built.query is None and filters.keys() <= {"source", "lang", "year", "date"}:
             facets = data.listing_facets(params)
         else:
             budget.checkpoint()
             facets = facet_counts(data, facet_set, filters)
+        facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
@@ -603,6 +610,8 @@ class SearchEngine:
             stored = s.stored_fields(docnum)
             doc = _meta(stored)
             doc["text"] = stored.get("body") or ""
+            doc.update(self.entity_search.of_document(gen.facets, s.reader(), self.synonyms,
+                                                      docnum, stored))
             if q:
                 pq = qmod.parse(str(q)[:1000], self.synonyms)
                 built = qmod.build(pq, gen.schema, s.reader(), self.strategy)
