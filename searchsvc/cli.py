@@ -19,6 +19,7 @@ COMMANDS = {
     "search": "search",
     "similar": "similar",
     "copies": "copies",
+    "quotes": "quotes",
     "serve": "serve",
 }
 

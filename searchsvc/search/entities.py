@@ -198,14 +198,33 @@ class View:
         keys = [entity_key(name, synonyms) for _, name in raw]
         keys = [aliases_key(k, aliases, synonyms) for k in keys]
         df = np.bincount(data.codes, minlength=len(raw)) if len(raw) else np.zeros(0, np.int64)
-        votes: dict[tuple, Counter] = {}
-        forms: dict[tuple, Counter] = {}
-        for i, ((kind, name), key) in enumerate(zip(raw, keys)):
-            if not key or key in aliases.drop:
-                continue
-            votes.setdefault(key, Counter())[kind] += int(df[i])
-            forms.setdefault(key, Counter())[name] += int(df[i])
         order = {"person": 0, "org": 1, "place": 2}
+
+        def group(keys):
+            votes: dict[tuple, Counter] = {}
+            forms: dict[tuple, Counter] = {}
+            for i, ((kind, name), key) in enumerate(zip(raw, keys)):
+                if not key or key in aliases.drop:
+                    continue
+                votes.setdefault(key, Counter())[kind] += int(df[i])
+                forms.setdefault(key, Counter())[name] += int(df[i])
+            return votes, forms
+
+        votes, forms = group(keys)
+        # a surname alone ("Poutine") is the most cited full name ending with it ("Vladimir
+        # Poutine"), unless the aliases file says otherwise
+        best: dict[str, tuple[int, tuple]] = {}
+        for key, v in votes.items():
+            if len(key) > 1 and max(v, key=v.get) == "person" and key not in aliases.merge:
+                n = sum(v.values())
+                if n > best.get(key[-1], (0, ()))[0]:
+                    best[key[-1]] = (n, key)
+        redirect = {key: best[key[0]][1] for key, v in votes.items()
+                    if len(key) == 1 and key[0] in best and max(v, key=v.get) == "person"
+                    and key not in aliases.merge and key not in aliases.kinds}
+        if redirect:
+            keys = [redirect.get(k, k) for k in keys]
+            votes, forms = group(keys)
         self.names: list[str] = []
         self.kinds: list[str] = []
         index: dict[tuple, int] = {}
