@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from searchsvc.commands.argparse_fr import int_range
 from searchsvc.commands.search import _plain, open_engine
@@ -24,14 +23,10 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from searchsvc.search import QueryError, parse_params
+    from searchsvc.search import parse_params
     from searchsvc.search.entities import quote_search
 
-    try:
-        params = parse_params({"q": " ".join(args.query)})
-    except QueryError as exc:  # pragma: no cover - the query text is never an error
-        print(f"Erreur : {exc.message}", file=sys.stderr)
-        return 2
+    params = parse_params({"q": " ".join(args.query)})  # the query text is never an error
     engine = open_engine(args)
     if engine is None:
         return 1
