@@ -245,7 +245,7 @@ def test_entity_restrictions_in_the_query(engine):
 
 
 def test_aliases_file_merges_drops_and_changes_kinds_without_reindex(entity_index, tmp_path,
-                                                                      monkeypatch):
+                                                                      monkeypatch, caplog):
     aliases = tmp_path / "entities.txt"
     monkeypatch.setenv("SEARCHSVC_ENTITIES", str(aliases))
     e = SearchEngine(entity_index[1])
@@ -259,6 +259,7 @@ def test_aliases_file_merges_drops_and_changes_kinds_without_reindex(entity_inde
     assert "Corée" not in names(after["place"])
     assert "Occident" in names(after["org"]) and "Occident" not in names(after["place"])
     assert search(e, q="", org="Occident")["total"] == 2
+    assert "ligne 4 ignorée : « ligne sans sens »" in caplog.text  # said, in French
     e.close()
 
 

@@ -21,6 +21,7 @@ is every entity of that kind whose name has the word).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -142,6 +143,8 @@ class AliasFile:
                     return self.aliases  # keep what we have
             self.aliases, self._stamp, self._synonyms = al, stamp, synonyms
             self.version += 1
+            for error in al.errors:  # the service keeps running with the lines it understood
+                logging.getLogger("searchsvc").warning("alias d'entité ignoré : %s", error)
             return al
 
 
