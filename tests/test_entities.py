@@ -215,6 +215,8 @@ def test_entity_facets_count_the_whole_result_set(engine):
     assert all(len(r["facets"][k]) <= 20 for k in ("person", "org", "place"))
     assert "Kremlin" in names(r["facets"]["org"])  # the default aliases: a metonymy
     assert "Washington" in names(r["facets"]["place"])
+    stories = search(engine, q="munitions", count="stories")["facets"]
+    assert names(stories["person"])["John Kirby"] == 4  # entity facets count articles
 
 
 def test_entity_filters_drill_down_like_the_other_facets(engine):

@@ -465,7 +465,6 @@ class SearchEngine:
         else:
             budget.checkpoint()
             facets = facet_counts(data, facet_set, filters)
-        facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
@@ -498,6 +497,8 @@ class SearchEngine:
                              False)]
         if params.count == "stories":
             facets = collapse.story_facets(data, groups, facet_set, filters)
+        # entity facets (searchsvc.search.entities; they count articles)
+        facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
 
         if budget.exceeded and hits:
             budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
