@@ -13,6 +13,12 @@ where the time goes. ``--jsonl`` also writes the same N articles as one
 ``news.jsonl`` and prints its full reindex beside the .txt files' (issue 9: a big
 .jsonl is shared out between the workers; target: within 10 % of the files).
 
+Entities and quotes (spaCy NER, issue 12) are on in the full runs; a second full
+reindex of the largest N with ``--no-entities`` prints the other mode beside it,
+and the 33,930-article time is extrapolated from the measured rate when a smaller
+N was run (target: <= 15 min with entities on 2 cores, peak memory <= 2 GB). The
+run without copy grouping is made without entities too, and compared with that.
+
 The machine is shared: figures are noisy, compare ratios measured in one run.
 
     python bench/index_speed.py [--sizes 1000,33930] [--workers W] [--profile 2000] [--jsonl]
@@ -122,12 +128,12 @@ def bench_full(n: int, tmp: Path, workers) -> tuple[Path, Path]:
     size = dir_size(index / gen)
     summary = [l for l in r["stdout"].splitlines() if l.startswith(("ajoutés", "documents", "ignoré"))]
     bench_full.seconds = r["seconds"]
-    print(f"full reindex: {r['seconds']:.1f} s end to end, {written / r['seconds']:.0f} docs/s "
+    print(f"full reindex (entities and quotes on): {r['seconds']:.1f} s end to end, {written / r['seconds']:.0f} docs/s "
           f"(target >= 190 docs/s); CPU time of the process tree {r['cpu']:.0f} s "
           f"({1000 * r['cpu'] / written:.1f} ms/doc)")
     print(f"index size: {mb(size)} ({size / written / 1024:.1f} KB/doc)")
     print(f"peak memory: {mb(r['peak_tree'])} whole process tree (sampled), "
-          f"largest single process {mb(r['maxrss_children'])} (ru_maxrss); target < 1.5 GB")
+          f"largest single process {mb(r['maxrss_children'])} (ru_maxrss); target < 2 GB with entities")
     for line in summary[:6]:
         print("   ", line)
     return corpus, index
@@ -137,13 +143,39 @@ def bench_without_copies(corpus: Path, tmp: Path, workers):
     """The same full reindex with copy grouping turned off: the cost of grouping."""
     extra = ["--full"] + (["--workers", str(workers)] if workers else [])
     n = len(list(corpus.glob("*.txt")))
-    r = run_reindex(corpus, tmp / "index_nocopies", *extra, env_extra={"SEARCHSVC_COPY_GROUPS": "0"})
-    w = LAST_FULL
-    print(f"\nfull reindex without copy grouping (SEARCHSVC_COPY_GROUPS=0): {r['seconds']:.1f} s, "
+    r = run_reindex(corpus, tmp / "index_nocopies", *extra,
+                    env_extra={"SEARCHSVC_COPY_GROUPS": "0", "SEARCHSVC_NER": "0"})
+    w = NO_ENTITIES or LAST_FULL
+    print(f"\nfull reindex without copy grouping (SEARCHSVC_COPY_GROUPS=0, no entities): {r['seconds']:.1f} s, "
           f"{n / r['seconds']:.0f} docs/s, CPU {r['cpu']:.0f} s; with grouping {w['seconds']:.1f} s, "
           f"CPU {w['cpu']:.0f} s: speed with/without {r['seconds'] / w['seconds']:.3f} end to end, "
           f"{r['cpu'] / w['cpu']:.3f} in CPU time (target >= 0.9)")
     shutil.rmtree(tmp / "index_nocopies", ignore_errors=True)
+
+
+NO_ENTITIES: dict = {}  # the last full reindex with --no-entities
+
+
+def bench_without_entities(corpus: Path, tmp: Path, workers):
+    """The same full reindex with ``--no-entities``: both modes side by side."""
+    extra = ["--full", "--no-entities"] + (["--workers", str(workers)] if workers else [])
+    n = len(list(corpus.glob("*.txt")))
+    r = run_reindex(corpus, tmp / "index_noentities", *extra)
+    NO_ENTITIES.update(seconds=r["seconds"], cpu=r["cpu"])
+    w = LAST_FULL
+    per_doc = w["seconds"] / n
+    print(f"\nfull reindex, both modes on {n:,} articles: with entities and quotes "
+          f"{w['seconds']:.1f} s ({n / w['seconds']:.0f} docs/s, CPU {w['cpu']:.0f} s), "
+          f"--no-entities {r['seconds']:.1f} s ({n / r['seconds']:.0f} docs/s, CPU {r['cpu']:.0f} s, "
+          f"peak memory {mb(r['peak_tree'])}): entities cost x{w['seconds'] / r['seconds']:.1f}")
+    if n < TOTAL:
+        cores = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
+        print(f"extrapolated to {TOTAL:,} articles with entities (target <= 15 min): at this run's "
+              f"wall rate {per_doc * TOTAL / 60:.1f} min; from its CPU time on {cores} free cores "
+              f"{w['cpu'] / n * TOTAL / cores / 60:.1f} min; the CPU ratio with/without entities "
+              f"is x{w['cpu'] / r['cpu']:.1f}: times an idle --no-entities run of the {TOTAL:,} "
+              f"gives the idle estimate (the load inflates CPU time as well as wall time)")
+    shutil.rmtree(tmp / "index_noentities", ignore_errors=True)
 
 
 def print_groups(index: Path):
@@ -255,6 +287,8 @@ def main(argv=None):
                 bench_jsonl(n, tmp, a.workers, bench_full.seconds)
         if last:
             print_groups(last[1])
+        if last:
+            bench_without_entities(last[0], tmp, a.workers)
         if last and not a.no_copies_ratio:
             bench_without_copies(last[0], tmp, a.workers)
         if last and not a.no_incremental:

@@ -9,7 +9,12 @@ facets and snippets for 10 results, in-process, and prints p50 / p95 / max in ms
 In the same run, SQLite FTS5 (unicode61 remove_diacritics 2) answers the same
 queries with bm25 + snippet() for 10 results + COUNT/GROUP BY source.
 
-    .venv/bin/python bench/query_speed.py [--rebuild] [--repeat N]
+    .venv/bin/python bench/query_speed.py [--rebuild] [--repeat N] [--entities N]
+
+The main index is built without entities (SEARCHSVC_NER=0: spaCy on 33,930 articles
+takes a while). ``--entities N`` (issue 12) builds two more cached indexes of the first
+N articles, with and without entities and quotes, and times the same queries on both:
+the growth of p50 is the query cost of the entity facets (target <= 20 %).
 
 Data: OrangeSum (actu.orange.fr), CC-BY-SA-4.0, Kamal Eddine, Tixier,
 Vazirgiannis, "BARThez", 2020; read from ../shared, never copied.
@@ -18,6 +23,7 @@ Vazirgiannis, "BARThez", 2020; read from ../shared, never copied.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import sqlite3
@@ -47,6 +53,7 @@ STOP = set("le la les de des du un une et en à au aux pour par sur dans avec qu
 
 
 def build_index(rebuild: bool) -> None:
+    os.environ.setdefault("SEARCHSVC_NER", "0")  # entities: --entities N
     t = time.perf_counter()
     built = cached_index(INDEX, "full-articles", lambda: (
         Article(id=r["id"], title=r.get("title"), text=body_text(r), source=r.get("source"),
@@ -77,6 +84,39 @@ def query_class(p: dict) -> str:
     if n >= 2:
         return "2-4 words"
     return "common" if q in COMMON else "rare"
+
+
+def entity_cost(n: int, queries, repeat: int, rebuild: bool) -> None:
+    """p50/p95 of the same queries on N articles indexed with and without entities."""
+
+    def articles():
+        return (Article(id=r["id"], title=r.get("title"), text=body_text(r), source=r.get("source"),
+                        date=r.get("date"), lang="fr") for r in iter_records(n))
+
+    engines = {}
+    for mode in ("0", "1"):
+        index = OUT / f"speed-index-{n}-ner{mode}"
+        os.environ["SEARCHSVC_NER"] = mode
+        t = time.perf_counter()
+        if cached_index(index, f"first-{n}", lambda: articles(), rebuild):
+            print(f"index of {n} articles, entities {'on' if mode == '1' else 'off'}: built in "
+                  f"{time.perf_counter() - t:.0f} s")
+        engines[mode] = SearchEngine(index)
+        engines[mode].search(queries[0])  # warm-up: the generation's arrays (and entity arrays)
+    times = {"0": [], "1": []}
+    for _ in range(repeat):
+        for p in queries:  # interleaved: both indexes see the same moments of a noisy machine
+            for mode, engine in engines.items():
+                t = time.perf_counter()
+                engine.search(p)
+                times[mode].append((time.perf_counter() - t) * 1000)
+    for mode, engine in engines.items():
+        engine.close()
+        report(f"entities {'on' if mode == '1' else 'off'}", times[mode])
+    growth = pct(times["1"], 50) / pct(times["0"], 50) - 1
+    print(f"entity facets: p50 grows by {100 * growth:+.0f} %, p95 by "
+          f"{100 * (pct(times['1'], 95) / pct(times['0'], 95) - 1):+.0f} % on {n} articles "
+          f"(target <= +20 %):", "met" if growth <= 0.20 else "MISSED")
 
 
 def make_queries(n_each: int = 30) -> list[dict]:
@@ -251,7 +291,13 @@ def main(argv=None) -> int:
                     help="an existing index (e.g. bench/out/ranking-index) instead of building one")
     ap.add_argument("--before", default="", help="NAME=value,... ranking settings of a 'before' "
                     "engine timed beside the shipped one, query by query (bench/ranking.py --variants)")
+    ap.add_argument("--entities", type=int, default=0, metavar="N",
+                    help="time the queries on N articles indexed with and without entities")
     args = ap.parse_args(argv)
+    if args.entities:
+        entity_cost(args.entities, [parse_params(q) for q in make_queries()], args.repeat,
+                    args.rebuild)
+        return 0
 
     if args.index is None:
         build_index(args.rebuild)

@@ -24,6 +24,7 @@ COMMANDS = {
     "export": "export",
     "concordance": "concordance",
     "batch": "batch",
+    "quotes": "quotes",
     "serve": "serve",
 }
 

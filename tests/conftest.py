@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Named-entity recognition (spaCy, seconds to load per process) is off for the indexes the
+# suite builds, except in the entity tests, which turn it on for their own seed indexes.
+os.environ["SEARCHSVC_NER"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
@@ -248,3 +253,18 @@ def app(built_index, fixture_corpus, engine):
 
     return create_app({"TESTING": True, "INDEX_DIR": str(built_index),
                        "CORPUS_DIR": str(fixture_corpus), "ENGINE": engine, "ADMIN_TOKEN": None})
+
+
+@pytest.fixture(scope="session")
+def entity_index(tmp_path_factory, seed_corpus) -> tuple[Path, Path]:
+    """``(corpus, index)``: a copy of the seed corpus indexed with entities and quotes
+    (spaCy on, in this process: the model loads once a session). Read-only."""
+    from searchsvc.indexer import reindex
+
+    work = tmp_path_factory.mktemp("entities")
+    corpus = work / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEARCHSVC_NER", "1")
+        reindex(corpus, work / "index", full=True, workers=1)
+    return corpus, work / "index"

@@ -65,7 +65,8 @@ def corpus(tmp_path) -> Path:
 def test_schema_matches_the_architecture():
     schema = build_schema()
     assert set(schema.names()) == {"id", "title", "body", "source", "source_facet", "date",
-                                   "year", "month", "lang", "url", "path", "hash", "spell", "forms"}
+                                   "year", "month", "lang", "url", "path", "hash", "spell", "forms",
+                                   "entities", "quotes", "person", "org", "place"}
     assert schema["id"].unique and schema["id"].stored
     assert schema["title"].stored and schema["title"].format.field_boost == 2.0
     assert schema["body"].stored and schema["body"].format.supports("positions")

@@ -61,7 +61,7 @@ def test_result_object_shape_and_json(engine):
                       "took_ms", "results", "facets", "facets_count", "copies", "suggestion", "notes"}
     assert r["query"] == "obus" and r["page"] == 1 and r["per_page"] == 10
     assert isinstance(r["took_ms"], float)
-    assert set(r["facets"]) == {"source", "year", "month", "lang"}
+    assert set(r["facets"]) == {"source", "year", "month", "lang", "person", "org", "place"}
     for item in r["results"]:
         assert set(item) == {"id", "title", "title_html", "source", "date", "url", "lang", "score",
                              "snippet", "partial", "group", "copies"}

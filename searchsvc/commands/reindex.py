@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -29,6 +30,9 @@ def add_arguments(parser):
                         help="processus d'extraction et d'indexation (défaut : nombre de cœurs)")
     parser.add_argument("--wait", type=number, default=0.0, metavar="SECONDES",
                         help="attendre jusqu'à SECONDES qu'une autre réindexation se termine")
+    parser.add_argument("--no-entities", action="store_true",
+                        help="sans reconnaissance des entités ni des citations (plus rapide ; "
+                             "changer ce choix reconstruit l'index)")
     parser.add_argument("--quiet", action="store_true",
                         help="n'affiche que les fichiers ignorés et les erreurs")
 
@@ -133,6 +137,8 @@ def run(args) -> int:
 
     corpus = config.corpus_dir(args.corpus)
     index = config.index_dir(args.index)
+    if args.no_entities:
+        os.environ["SEARCHSVC_NER"] = "0"  # read by the worker processes too
     progress = None if args.quiet else Progress()
     if not args.quiet:
         print(f"Réindexation de « {corpus} » dans « {index} »…", file=sys.stderr, flush=True)

@@ -34,6 +34,9 @@ def add_arguments(parser):
                         help="affiche toutes les copies (par défaut : un résultat par groupe de copies)")
     parser.add_argument("--count", metavar="C",
                         help="ce que comptent les facettes : articles (défaut) ou stories (un groupe de copies compte une fois)")
+    for flag, label in (("--person", "personne"), ("--org", "organisation"), ("--place", "lieu")):
+        parser.add_argument(flag, action="append", default=[], metavar="NOM",
+                            help=f"{label} citée dans l'article (valeur de la facette ; répétable : l'une ou l'autre)")
     parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
     parser.add_argument("--synonyms", metavar="FICHIER",
                         help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
@@ -145,6 +148,9 @@ def render(result: dict, tty: bool) -> str:
     out.append(_facet_line("Années", f["year"], unknown_fr("year")))
     out.append(_facet_line("Mois", f["month"], unknown_fr("month")))
     out.append(_facet_line("Langues", f["lang"], unknown_fr("lang")))
+    for key, label in (("person", "Personnes"), ("org", "Organisations"), ("place", "Lieux")):
+        if f.get(key):
+            out.append(_facet_line(label, f[key], ""))
     return "\n".join(out)
 
 
@@ -163,6 +169,9 @@ def run(args) -> int:
         "per_page": args.per_page,
         "copies": "all" if args.all_copies else None,
         "count": args.count,
+        "person": args.person,
+        "org": args.org,
+        "place": args.place,
     }
     try:
         params = parse_params({k: v for k, v in raw.items() if v is not None})

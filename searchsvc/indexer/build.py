@@ -26,6 +26,7 @@ from whoosh.index import LockError
 from whoosh.writing import SegmentWriter
 
 from searchsvc.enrich import copies
+from searchsvc.enrich import entities as entity_enrich
 from searchsvc.french import count_fr
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
 from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
@@ -111,7 +112,8 @@ def fingerprint() -> str:
     was built with; an index built under another fingerprint is rebuilt in full."""
     from searchsvc import analysis
 
-    return f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}-{copies.fingerprint()}"
+    return (f"schema-{SCHEMA_VERSION}-{analysis.fingerprint()}-{copies.fingerprint()}"
+            f"-{entity_enrich.fingerprint()}")
 
 
 def _default_workers() -> int:
@@ -140,6 +142,7 @@ class _Worker:
         self.roll_bytes = limitmb * 1024 * 1024
         self.segments = []
         self.writer = self._new_writer()
+        self.enricher = entity_enrich.Enricher(Path(gen_dir).parent)  # entities and quotes
 
     def _new_writer(self):
         # the pool's own spill limit is only a safety net for a giant document
@@ -161,7 +164,7 @@ class _Worker:
         if isinstance(rel, tuple):
             return self.process_part(*rel[1:])
         if not isinstance(rel, str):
-            self._add(article_fields(rel))
+            self._add({**article_fields(rel), **self.enricher.fields(rel)})
             return ("article", rel.id, [r for r in [copies.record(rel)] if r is not None])
         path = self.corpus / rel
         entry = sig = ssig = None
@@ -196,6 +199,7 @@ class _Worker:
         row = copies.record(art)
         fields = article_fields(art, digest)
         fields["path"] = rel
+        fields.update(self.enricher.fields(art))
         try:
             self._add(fields)
         except Exception as exc:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Existence
 
 from searchsvc.analysis import form_terms, french_analyzer, spelling_analyzer
 
 #: Bump when the schema or the way articles become fields changes: an
 #: incremental reindex over an index of another version rebuilds it fully.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Value of the facet fields (source_facet, year, month, lang) when unknown.
 UNKNOWN = "unknown"
@@ -45,7 +45,36 @@ def build_schema() -> Schema:
         hash=ID(stored=True),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
         forms=_forms_field(),
+        # entities and quotes (searchsvc.enrich; empty with SEARCHSVC_NER=0)
+        entities=_StoredColumn(),
+        quotes=STORED(),
+        person=_entity_field(),
+        org=_entity_field(),
+        place=_entity_field(),
     )
+
+
+class _StoredColumn(COLUMN):
+    """A stored value that is also a per-document column (the raw entities as JSON:
+    the document page reads it stored, the search's facet arrays as a column)."""
+
+    stored = True
+
+    def __init__(self):
+        super().__init__()
+
+    def to_bytes(self, v):
+        return v.encode("utf-8") if isinstance(v, str) else v
+
+    def to_column_value(self, value):
+        return self.to_bytes(value)
+
+
+def _entity_field() -> KEYWORD:
+    """Comma-separated raw entity names of one kind, each an index term as written."""
+    field = KEYWORD(commas=True, lowercase=False)
+    field.format = Existence()
+    return field
 
 
 def _forms_field() -> KEYWORD:

@@ -25,6 +25,7 @@ from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
 from searchsvc.search import collapse, mapped, matching
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
+from searchsvc.search.entities import EntitySearch
 from searchsvc.search.facets import FacetData, mask_and, mask_counts
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
@@ -285,6 +286,8 @@ class SearchEngine:
         self.synonyms_path = self._resolve_synonyms(synonyms_path)
         self._syn_mtime = self._mtime(self.synonyms_path)
         self.synonyms = load_synonyms(self.synonyms_path)
+        #: entity facets, filters and aliases (searchsvc.search.entities)
+        self.entity_search = EntitySearch()
 
     # -- generations ---------------------------------------------------------
 
@@ -516,6 +519,11 @@ class SearchEngine:
         pq = qmod.parse(params.q, self.synonyms)
         built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
         filters = data.filter_masks(params)
+        if pq.entities or params.persons or params.orgs or params.places:
+            entity_sets = self.entity_search.filters(data, s.reader(), self.synonyms, params,
+                                                     pq.entities)
+            filters = {**filters, **{k: gen.vectors.mask_of(np.fromiter(v, np.int64, len(v)))
+                                     for k, v in entity_sets.items()}}
         for note in built.notes:
             budget.note(note)
         need = matching.required(len(built.units))
@@ -547,7 +555,7 @@ class SearchEngine:
         total, total_partial = int(np.count_nonzero(results)), int(np.count_nonzero(partial_results))
         # the counts describe the documents shown: the full matches, else the partial ones
         facet_set = full if total or not total_partial else partial
-        if built.query is None:
+        if built.query is None and filters.keys() <= {"source", "lang", "year", "date"}:
             facets = data.listing_facets(params)
         else:
             budget.checkpoint()
@@ -584,6 +592,8 @@ class SearchEngine:
                              False)]
         if params.count == "stories":
             facets = collapse.story_facets(data, groups, facet_set, filters)
+        # entity facets (searchsvc.search.entities; they count articles)
+        facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
 
         if budget.exceeded and hits:
             budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
@@ -705,6 +715,8 @@ class SearchEngine:
             stored = s.stored_fields(docnum)
             doc = _meta(stored)
             doc["text"] = stored.get("body") or ""
+            doc.update(self.entity_search.of_document(gen.facets, s.reader(), self.synonyms,
+                                                      docnum, stored))
             if q:
                 pq = qmod.parse(str(q)[:1000], self.synonyms)
                 built = qmod.build(pq, gen.schema, s.reader(), self.strategy)

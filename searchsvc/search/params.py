@@ -53,6 +53,10 @@ class SearchParams:
     per_page: int = 10
     copies: str = "collapse"
     count: str = "articles"
+    #: entity filters (facet values of searchsvc.search.entities; any of each, all kinds apply)
+    persons: tuple[str, ...] = field(default_factory=tuple)
+    orgs: tuple[str, ...] = field(default_factory=tuple)
+    places: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def date_range(self) -> tuple[str | None, str | None]:
@@ -63,7 +67,8 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.sources or self.langs or self.date_from or self.date_to or self.years)
+        return bool(self.sources or self.langs or self.date_from or self.date_to or self.years
+                    or self.persons or self.orgs or self.places)
 
     def to_dict(self) -> dict:
         return {
@@ -78,6 +83,9 @@ class SearchParams:
             "per_page": self.per_page,
             "copies": self.copies,
             "count": self.count,
+            "persons": list(self.persons),
+            "orgs": list(self.orgs),
+            "places": list(self.places),
         }
 
 
@@ -177,7 +185,8 @@ def parse_params(mapping) -> SearchParams:
     ``sources``/``langs``/``years`` also accepted),
     ``date_from``/``date_to`` (``from``/``to`` also accepted), ``sort``,
     ``page``, ``per_page``, ``copies`` (``collapse`` or ``all``), ``count`` (``articles``
-    or ``stories``). Empty values count as absent. The query text is never an
+    or ``stories``), ``person``/``org``/``place`` (repeatable entity filters). Empty values
+    count as absent. The query text is never an
     error: it is cut to :data:`MAX_QUERY_CHARS` characters. Raises :class:`QueryError`.
     """
     q = " ".join(v for v in _values(mapping, "q") if v.strip())
@@ -225,6 +234,13 @@ def parse_params(mapping) -> SearchParams:
         raise QueryError(f"Valeur inconnue pour « count » : « {count[:40]} » (valeurs possibles : "
                          "articles, stories).", "count")
 
+    entities = {}
+    for key, names in (("person", ("person", "persons")), ("org", ("org", "orgs")),
+                       ("place", ("place", "places"))):
+        entities[key] = tuple(_repeated(mapping, names, 200))
+        if len(entities[key]) > 50:
+            raise QueryError(f"Trop d'entités « {key} » sélectionnées (50 au plus).", key)
+
     page = _int(mapping, "page", 1, 1, MAX_PAGE)
     per_page = _int(mapping, "per_page", 10, 1, MAX_PER_PAGE)
     return SearchParams(
@@ -239,4 +255,7 @@ def parse_params(mapping) -> SearchParams:
         per_page=per_page,
         copies=copies,
         count=count,
+        persons=entities["person"],
+        orgs=entities["org"],
+        places=entities["place"],
     )

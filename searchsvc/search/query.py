@@ -29,7 +29,12 @@ FIELD_ALIASES = {
     "body": "body",
     "texte": "body",
     "text": "body",
+    # entity restrictions, resolved by searchsvc.search.entities (never searched as text)
+    "personne": "person",
+    "organisation": "org",
+    "lieu": "place",
 }
+ENTITY_FIELDS = ("person", "org", "place")
 MAX_CLAUSES = 32          # clauses beyond this are ignored
 MAX_PREFIX_TERMS = 50     # a prefix expands to at most this many terms (the most frequent)
 MAX_PREFIX_POSTINGS = 100_000  # ... and to at most this many postings (the first term always)
@@ -79,6 +84,8 @@ class ParsedQuery:
     units: list[list[Clause]] = field(default_factory=list)
     negatives: list[Clause] = field(default_factory=list)
     words: list[Clause] = field(default_factory=list)
+    #: ``personne:``/``organisation:``/``lieu:`` restrictions: (kind, text, negated)
+    entities: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -164,6 +171,10 @@ def parse(text: str, synonyms=None) -> ParsedQuery:
             break
         count += len(alternatives)
         first = alternatives[0]
+        if first.field in ENTITY_FIELDS:
+            pq.entities.extend((c.field, c.text, c.negated) for c in alternatives)
+            join_next = False
+            continue
         if first.negated:
             pq.negatives.extend(alternatives)
             join_next = False

@@ -112,6 +112,44 @@ def copies(doc_id: str):
     return jsonify(got)
 
 
+@bp.get("/api/entities")
+def entities():
+    """The entities of one kind in a search's result set, with counts and co-occurrence."""
+    from searchsvc.search.entities import entity_table
+
+    params = parse_search_args(request.args)
+    kind = request.args.get("kind", "person")
+    if kind not in ("person", "org", "place"):
+        raise ApiError(400, "invalid_parameter",
+                       "« kind » doit valoir person, org ou place.", field="kind")
+    limit = _bounded_int("limit", 50, 1, 200)
+    engine = get_engine()
+    return jsonify(engine.matches(params, lambda ms: dict(
+        entity_table(ms, engine.entity_search, engine.synonyms, kind, limit), query=params.q)))
+
+
+@bp.get("/api/quotes")
+def quotes():
+    """Direct quotations of the matching articles that hold the query's words."""
+    from searchsvc.search.entities import quote_search
+
+    params = parse_search_args(request.args)
+    speaker = (request.args.get("speaker") or "").strip()[:200] or None
+    limit = _bounded_int("limit", 20, 1, 100)
+    offset = (params.page - 1) * limit
+    engine = get_engine()
+    return jsonify(engine.matches(params, lambda ms: quote_search(
+        ms, engine.entity_search, engine.synonyms, speaker, limit, offset)))
+
+
+def _bounded_int(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name, str(default)).strip()
+    if not raw.isascii() or not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise ApiError(400, "invalid_parameter",
+                       f"« {name} » doit être un entier entre {lo} et {hi}.", field=name)
+    return int(raw)
+
+
 @bp.get("/healthz")
 def healthz():
     from searchsvc.indexer import CorruptIndexError, NoIndexError

@@ -464,6 +464,72 @@ _DOCUMENT = {
 }
 
 
+# -- entities and quotes (searchsvc.search.entities) ------------------------------------
+ENTITY_PARAMETERS = [
+    _PARAM(name, f"{label} à retenir, valeurs exactes de la facette « {name} » (répétable : l'une ou "
+           "l'autre ; les alias du fichier entities.txt s'appliquent).",
+           {"type": "array", "items": {"type": "string"}}, style="form", explode=True)
+    for name, label in (("person", "Personne(s)"), ("org", "Organisation(s)"), ("place", "Lieu(x)"))
+]
+SEARCH_PARAMETERS += ENTITY_PARAMETERS
+_ENTITY_LISTS = {k: {"type": "array", "items": {"type": "string"}} for k in ("person", "org", "place")}
+_schemas = _DOCUMENT["components"]["schemas"]
+_facets = _schemas["SearchResult"]["properties"]["facets"]
+_facets["properties"].update({k: {"type": "array", "maxItems": 20,
+                                  "items": {"$ref": "#/components/schemas/FacetValue"}}
+                              for k in ("person", "org", "place")})
+_QUOTE = {"type": "object", "required": ["text", "speaker", "position"],
+          "properties": {"text": {"type": "string", "minLength": 1}, "speaker": NULLABLE_STR,
+                         "position": {"type": "integer", "minimum": 0,
+                                      "description": "Position du guillemet ouvrant dans « text »."},
+                         "id": {"type": "string"}}}
+_schemas["Document"]["properties"].update({
+    "entities": {"type": "object", "required": ["person", "org", "place"], "properties": _ENTITY_LISTS,
+                 "description": "Personnes, organisations et lieux de l'article (formes canoniques)."},
+    "quotes": {"type": "array", "items": _QUOTE, "description": "Citations directes et leur auteur."},
+})
+_schemas["EntityTable"] = {
+    "type": "object", "required": ["kind", "total", "entities", "cooccurrence", "query"],
+    "additionalProperties": False,
+    "properties": {
+        "query": {"type": "string"},
+        "kind": {"enum": ["person", "org", "place"]},
+        "total": {"type": "integer", "minimum": 0, "description": "Articles trouvés."},
+        "entities": {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}},
+        "cooccurrence": {"type": "array", "description": "Paires d'entités citées dans les mêmes articles.",
+                         "items": {"type": "object", "required": ["a", "b", "count"],
+                                   "properties": {"a": {"type": "string"}, "b": {"type": "string"},
+                                                  "count": {"type": "integer", "minimum": 1}}}},
+    },
+}
+_schemas["QuoteList"] = {
+    "type": "object", "required": ["total", "quotes"], "additionalProperties": False,
+    "properties": {"total": {"type": "integer", "minimum": 0},
+                   "quotes": {"type": "array", "items": {**_QUOTE, "required": ["text", "speaker", "id",
+                                                                                 "position"]}}},
+}
+_LIMIT = lambda default, hi: _PARAM("limit", f"Nombre d'éléments (1 à {hi}).",  # noqa: E731
+                                    {"type": "integer", "minimum": 1, "maximum": hi, "default": default})
+_DOCUMENT["paths"]["/api/entities"] = {"get": {
+    "operationId": "entities",
+    "summary": "Les entités d'un ensemble de résultats, leurs effectifs et leurs co-occurrences",
+    "parameters": SEARCH_PARAMETERS + [
+        _PARAM("kind", "Sorte d'entité.", {"enum": ["person", "org", "place"], "default": "person"}),
+        _LIMIT(50, 200)],
+    "responses": {"200": _json("EntityTable", "Entités par nombre d'articles, paires d'entités."),
+                  "400": _error("Paramètre invalide."), "503": _error(_UNAVAILABLE)},
+}}
+_DOCUMENT["paths"]["/api/quotes"] = {"get": {
+    "operationId": "quotes",
+    "summary": "Citations directes des articles trouvés contenant les mots de la requête",
+    "parameters": SEARCH_PARAMETERS + [
+        _PARAM("speaker", "Auteur de la citation (mot à mot, sans accents ni majuscules).",
+               {"type": "string"}), _LIMIT(20, 100)],
+    "responses": {"200": _json("QuoteList", "Citations, meilleurs articles d'abord."),
+                  "400": _error("Paramètre invalide."), "503": _error(_UNAVAILABLE)},
+}}
+
+
 # -- analytics: timeline and characteristic terms (searchsvc.analytics) ---------------------
 
 _BUCKET = {

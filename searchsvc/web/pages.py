@@ -14,7 +14,9 @@ from searchsvc.web.api import MAX_ID_LENGTH
 bp = Blueprint("pages", __name__)
 
 # The query-string keys of the search page; anything else is ignored.
-FILTER_KEYS = ("source", "lang", "year", "month", "date_from", "date_to")
+FILTER_KEYS = ("source", "lang", "year", "month", "date_from", "date_to", "person", "org", "place")
+#: quotes listed under "Citations" on the search page
+PAGE_QUOTES = 5
 SORTS = (("relevance", "Pertinence"), ("newest", "Plus récents d'abord"), ("oldest", "Plus anciens d'abord"))
 PAGE_WINDOW = 2  # page links shown on each side of the current page
 
@@ -58,6 +60,9 @@ def _form_state(args: MultiDict) -> dict:
         "per_page": args.get("per_page", ""),
         "copies": args.get("copies", ""),
         "count": args.get("count", ""),
+        "person": args.getlist("person"),
+        "org": args.getlist("org"),
+        "place": args.getlist("place"),
     }
 
 
@@ -139,6 +144,7 @@ def search():
     form = _form_state(args)
     active = bool(form["q"].strip()) or any(args.get(k) for k in FILTER_KEYS)
     result = error = error_field = info = None
+    quotes = None
     status = 200
     if active:
         try:
@@ -149,6 +155,7 @@ def search():
             status = 400
         else:
             result = get_engine().search(params)
+            quotes = _search_quotes(params)
     info = get_engine().info()
 
     facets = None
@@ -166,6 +173,8 @@ def search():
                              [form["month"]] if form["month"] else []),
                 key=lambda m: m["key"]),
         }
+        for kind in ("person", "org", "place"):
+            facets[kind] = _facet_items(f.get(kind, []), form[kind])
         shown = result["total"] if result["copies"] == "all" else result["total_stories"]
         n_pages = max(1, math.ceil((shown + result["total_partial"]) / result["per_page"]))
         pages = _page_links(result["page"], n_pages) if n_pages > 1 else []
@@ -186,7 +195,7 @@ def search():
     return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
                            error=error, error_field=error_field, info=info, sorts=SORTS, url_with=url_with,
                            matching_rule=matching.describe_fr(), field_labels=FIELD_LABELS,
-                           bounds=date_bounds(get_engine()), **panels), status
+                           bounds=date_bounds(get_engine()), quotes=quotes, **panels), status
 
 
 @bp.get("/panels")
@@ -207,6 +216,15 @@ def panels():
     return render_template("_panels.html", form=form, error_field=None, url_with=url_with, **context)
 
 
+def _search_quotes(params) -> dict:
+    """The first quotes of a search (the "Citations" part of the page)."""
+    from searchsvc.search.entities import quote_search
+
+    engine = get_engine()
+    return engine.matches(params, lambda ms: quote_search(ms, engine.entity_search, engine.synonyms,
+                                                          None, PAGE_QUOTES, max_docs=200))
+
+
 @bp.get("/documents/<path:doc_id>")
 def document(doc_id: str):
     q = request.args.get("q", "").strip() or None
@@ -221,5 +239,9 @@ def document(doc_id: str):
     if compare is not None and not (0 < len(compare) <= MAX_ID_LENGTH and "\x00" not in compare):
         compare = None
     versions = engine.versions(doc_id, compare=compare) or {}
+    text = doc.get("text") or ""
+    quotes = [dict(qt, paragraph=sum(1 for p in text[:qt.get("position") or 0].split("\n\n")[:-1]
+                                     if p.strip()))
+              for qt in doc.get("quotes") or []]
     return render_template("document.html", doc=doc, q=q, paragraphs=paragraphs,
-                           highlighted=highlighted, similar=similar, versions=versions)
+                           highlighted=highlighted, similar=similar, versions=versions, quotes=quotes)

@@ -28,7 +28,7 @@
                pt: "portugais", ru: "russe", ar: "arabe", nl: "néerlandais", uk: "ukrainien",
                "zh-cn": "chinois", zh: "chinois", ja: "japonais", ko: "coréen", fa: "persan",
                tr: "turc", pl: "polonais"};
-  var FILTER_KEYS = ["source", "lang", "year", "month", "date_from", "date_to"];
+  var FILTER_KEYS = ["source", "lang", "year", "month", "date_from", "date_to", "person", "org", "place"];
   var EXCLUSIVE = {month: true};  // one value at a time (years, sources, languages: any of)
   var NULL_KEY = "unknown";  // checkbox value of the "unknown" facet bucket
 
@@ -415,6 +415,14 @@
       })));
     el.facets.appendChild(facetFieldset("facet-lang", "Langue", langs.length &&
       facetList("lang", langs, langFr)));
+    [["person", "Personnes"], ["org", "Organisations"], ["place", "Lieux"]].forEach(function (k) {
+      var items = facetItems(f[k[0]], p.getAll(k[0]));  // entity facets (searchsvc.search.entities)
+      if (items.length) {
+        var fs = facetFieldset("facet-" + k[0], k[1], facetList(k[0], items, function (v) { return v; }));
+        fs.classList.add("facet-entity");
+        el.facets.appendChild(fs);
+      }
+    });
 
     if (focusKey) {
       var boxes = el.facets.querySelectorAll("input[type=checkbox]");
@@ -472,6 +480,29 @@
     el.partialHeading.hidden = el.notes.hidden = true;
   }
 
+  function renderQuotes(p) {  // the "Citations" of the search (GET /api/quotes)
+    var sec = document.getElementById("search-quotes");
+    if (!sec) { return; }
+    var qp = new URLSearchParams(p);
+    qp.set("limit", "5");
+    qp.delete("page");
+    fetch(sec.getAttribute("data-api") + "?" + qp.toString()).then(function (resp) {
+      return resp.ok ? resp.json() : {quotes: []};
+    }).then(function (data) {
+      var ol = sec.querySelector("ol");
+      clear(ol);
+      data.quotes.forEach(function (qt) {
+        var li = h("li");
+        li.appendChild(h("blockquote", null, "« " + qt.text + " »"));
+        var meta = h("p", {"class": "quote-meta"}, "— " + (qt.speaker || "auteur inconnu") + " · ");
+        meta.appendChild(h("a", {href: docUrl(qt.id) + "#quotes"}, qt.id));
+        li.appendChild(meta);
+        ol.appendChild(li);
+      });
+      sec.hidden = !data.quotes.length;
+    }).catch(function () { sec.hidden = true; });
+  }
+
   function render(r, p) {
     el.error.hidden = true;
     clear(el.error);
@@ -484,6 +515,7 @@
     renderEmpty(r, query);
     renderPagination(r);
     renderFacets(r, p);
+    renderQuotes(p);
     document.title = (query ? query + " – " : "") + "Recherche d'articles · searchsvc";
   }
 

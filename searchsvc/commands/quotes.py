@@ -1,0 +1,46 @@
+"""`searchsvc quotes QUERY [--speaker NAME]`: who said what, in the matching articles."""
+
+from __future__ import annotations
+
+import json
+
+from searchsvc.commands.argparse_fr import int_range
+from searchsvc.commands.search import _plain, open_engine
+from searchsvc.french import count_fr
+
+HELP = "citations directes des articles trouvés (qui a dit quoi)"
+
+
+def add_arguments(parser):
+    parser.add_argument("query", nargs="*", metavar="REQUÊTE",
+                        help="mots cherchés dans les citations (vide : toutes les citations)")
+    parser.add_argument("--speaker", metavar="NOM", help="auteur de la citation (mot à mot : « Kirby »)")
+    parser.add_argument("--limit", type=int_range(1, 100), default=20, metavar="N",
+                        help="nombre de citations affichées (1 à 100, défaut 20)")
+    parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
+    parser.add_argument("--json", action="store_true",
+                        help="sortie JSON : l'objet de GET /api/quotes")
+
+
+def run(args) -> int:
+    from searchsvc.search import parse_params
+    from searchsvc.search.entities import quote_search
+
+    params = parse_params({"q": " ".join(args.query)})  # the query text is never an error
+    engine = open_engine(args)
+    if engine is None:
+        return 1
+    try:
+        got = engine.matches(params, lambda ms: quote_search(
+            ms, engine.entity_search, engine.synonyms, args.speaker, args.limit))
+    finally:
+        engine.close()
+    if args.json:
+        print(json.dumps(got, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{count_fr(got['total'], 'citation')}" + (f" de « {_plain(args.speaker)} »" if args.speaker else ""))
+    print()
+    for i, q in enumerate(got["quotes"], 1):
+        print(f"{i:>3}. « {_plain(q['text'])} »")
+        print(f"     — {_plain(q['speaker']) or 'auteur inconnu'} · {_plain(q['id'])}")
+    return 0

@@ -1,0 +1,343 @@
+"""Named entities (people, organisations, places) of an article, at index time.
+
+spaCy's French model :data:`MODEL` runs with only ``tok2vec`` and ``ner`` (the
+rest of the pipeline is never loaded), once per worker process, on the title and
+the cleaned text. Its raw spans are cached by content hash in
+``<index>/entities-cache.sqlite`` (beside the generations, so a full rebuild or a
+new generation never runs the model again on an unchanged article). The spans
+are then cleaned (:func:`clean`): cut at line breaks, elisions, articles and
+punctuation stripped, common words and demonyms dropped, a surname or a short
+form joined to the full name used in the same article, one form per entity.
+What is stored is this *raw* list; aliases and exclusions (``entities.txt``) and
+the corpus-wide canonical forms are applied at query time
+(:mod:`searchsvc.search.entities`).
+
+Contract:
+    enabled() -> bool                                  # SEARCHSVC_NER=0 turns it off
+    extract(article, cache=None) -> {"person": [...], "org": [...], "place": [...]}
+    Enricher(index_dir).fields(article) -> dict       # the index fields (in the workers)
+    entity_key(name, synonyms=None) -> tuple[str, ...] # how names are compared
+    fingerprint() -> str                              # part of the indexer's
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+from searchsvc.analysis import fold
+
+MODEL = "fr_core_news_sm"
+#: the pipes kept (everything else is excluded at load time)
+PIPES = ("tok2vec", "ner")
+#: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
+CLEAN_VERSION = 1
+CACHE_NAME = "entities-cache.sqlite"
+KINDS = ("person", "org", "place")
+_LABELS = {"PER": "person", "ORG": "org", "LOC": "place"}
+#: texts longer than this are cut before NER (bounded time for a giant article)
+MAX_CHARS = 100_000
+
+_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ‘]\s*", re.I)
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_DASH_SPLIT = re.compile(r"\s+[-–—]\s+")
+_WORD = re.compile(r"\w+")
+#: plural demonyms taken as places or organisations ("Ukrainiens", "Occidentaux", "Russes")
+_DEMONYM = re.compile(r"(?:iens|iennes|ains|aines|ais|aises|ois|oises|ques|aux|sses|ens)$")
+#: lower-case words an organisation's name may start with
+_ORG_HEADS = {"ministère", "ministere", "conseil", "commission", "gouvernement", "parlement",
+              "armée", "armee", "agence", "banque", "cour", "tribunal", "parti", "groupe",
+              "institut", "comité", "comite", "assemblée", "assemblee", "sénat", "senat",
+              "fonds", "organisation", "office", "université", "universite", "académie"}
+#: leading words that are not part of a name
+_LEADING = {"le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "pays",
+            "selon", "i"}
+_SHORT_OK = {"UE", "US", "UK", "G7", "G8", "G20", "PS", "FN", "RN", "PC"}
+_DAYS_MONTHS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier "
+                   "mars avril mai juin juillet août aout septembre octobre novembre décembre "
+                   "decembre".split())
+#: articles a longer name may start with, so that "Guardian" joins "The Guardian"
+_NAME_ARTICLES = {"the", "le", "la", "les", "l"}
+
+_lock = threading.Lock()
+_nlp = None
+_default_synonyms = None
+
+
+def enabled() -> bool:
+    """Whether reindexing runs NER (``SEARCHSVC_NER=0`` or ``reindex --no-entities``: off)."""
+    return os.environ.get("SEARCHSVC_NER", "1").strip().lower() not in ("0", "off", "non", "no")
+
+
+def model_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("fr-core-news-sm")
+    except Exception:  # pragma: no cover - model missing
+        return "absent"
+
+
+def fingerprint() -> str:
+    """Part of the indexer's fingerprint: switching NER or its cleaning rebuilds fully."""
+    return f"ner-{MODEL}-{model_version()}-{CLEAN_VERSION}" if enabled() else "ner-off"
+
+
+def nlp():
+    """The spaCy pipeline (tok2vec + ner), loaded once per process."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            import spacy
+
+            full = spacy.util.get_package_path(MODEL)
+            meta = spacy.util.get_model_meta(full)
+            drop = [p for p in meta.get("pipeline", []) if p not in PIPES]
+            _nlp = spacy.load(MODEL, exclude=drop)
+        return _nlp
+
+
+def _synonyms():
+    global _default_synonyms
+    if _default_synonyms is None:
+        from searchsvc.synonyms import load_synonyms
+
+        _default_synonyms = load_synonyms()
+    return _default_synonyms
+
+
+# ---------------------------------------------------------------- keys
+
+
+def entity_key(name: str, synonyms=None) -> tuple[str, ...]:
+    """Accent-folded lower-case words of ``name``, hyphens as spaces, each word (and
+    the whole name) replaced by its synonym group's first term: "Kim Jong-un" = "Kim
+    Jong Un", "Choïgou" = "Choïgu", "RPDC" = "Corée du Nord"."""
+    from searchsvc.synonyms import words_key
+
+    syn = synonyms if synonyms is not None else _synonyms()
+    words = list(words_key(name))
+    if not words:
+        return ()
+    whole = syn.match(words, 0) if words else None
+    if whole and whole[0] == len(words):
+        return words_key(whole[1][0])
+    out: list[str] = []
+    for w in words:
+        m = syn.match([w], 0)
+        out.extend(words_key(m[1][0]) if m and m[0] == 1 else (w,))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- cache
+
+
+class Cache:
+    """Raw spaCy spans by content hash, in one SQLite file shared by the worker
+    processes and kept across generations. Any error makes it a no-op (it is a cache)."""
+
+    def __init__(self, index_dir):
+        self.path = Path(index_dir) / CACHE_NAME
+        self.db = None
+        try:
+            Path(index_dir).mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=OFF")
+            self.db.execute("CREATE TABLE IF NOT EXISTS spans (key TEXT PRIMARY KEY, spans TEXT)")
+        except sqlite3.Error:
+            self.db = None
+
+    def get(self, key: str):
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT spans FROM spans WHERE key = ?", (key,)).fetchone()
+            return json.loads(row[0]) if row else None
+        except (sqlite3.Error, ValueError):
+            return None
+
+    def put(self, key: str, spans) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.execute("INSERT OR REPLACE INTO spans VALUES (?, ?)", (key, json.dumps(spans)))
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def ner_text(article) -> str:
+    """What NER reads: the title, a blank line, the cleaned text."""
+    return "\n\n".join(p for p in (article.title, article.text) if p)[:MAX_CHARS]
+
+
+def raw_spans(text: str, cache: Cache | None = None) -> list[list]:
+    """``[[start, end, label]]`` of spaCy's entities in ``text`` (cached by its hash)."""
+    key = hashlib.blake2b(f"{MODEL}-{model_version()}\x00{text}".encode("utf-8"),
+                          digest_size=16).hexdigest()
+    got = cache.get(key) if cache is not None else None
+    if got is not None:
+        return got
+    doc = nlp()(text)
+    spans = [[e.start_char, e.end_char, e.label_] for e in doc.ents]
+    if cache is not None:
+        cache.put(key, spans)
+    return spans
+
+
+# ---------------------------------------------------------------- cleaning
+
+
+def _trim(name: str, kind: str) -> str:
+    """Elisions, leading articles, edge punctuation removed; a person's leading title
+    words too ("président Poutine"). An organisation or place that still starts with
+    a lower-case word is no name ("ministre iranien des Affaires étrangères",
+    "d'information britannique"), except an institution ("ministère russe de...")."""
+    name = _EDGE.sub("", _ELISION.sub("", name.strip()))
+    parts = name.split()
+    while parts:
+        w = parts[0]
+        low = w.lower()
+        if _ELISION.match(w):
+            parts[0] = _ELISION.sub("", w)
+            continue
+        if low in _LEADING or (kind == "person" and w[:1].islower()):
+            parts.pop(0)
+            continue
+        break
+    if parts and parts[0][:1].islower() and not (kind == "org" and parts[0].lower() in _ORG_HEADS):
+        return ""
+    return _EDGE.sub("", " ".join(parts))
+
+
+def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool = False) -> bool:
+    if not name or not (name[:1].isupper() or name[:1].isdigit()
+                        or (kind == "org" and name.split()[0].lower() in _ORG_HEADS)):
+        return False
+    words = _WORD.findall(name)
+    if not words:
+        return False
+    if len(name) <= 2 and name not in _SHORT_OK:
+        return False
+    if len(words) == 1:
+        w = words[0]
+        low = w.lower()
+        if low in _DAYS_MONTHS or low in _LEADING or low in _ORG_HEADS:
+            return False
+        if kind == "person" and low.endswith("ant") and sentence_start:
+            return False  # a participle opening a sentence ("Citant des rapports...")
+        if low in lower_words:  # the word also appears in lower case: a common word
+            return False
+        if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name:
+            return False
+    return True
+
+
+def clean(text: str, spans) -> dict[str, list[str]]:
+    """The article's entities by kind (each name once, in order of first mention)."""
+    lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
+    mentions: list[tuple[str, str]] = []
+    for start, end, label in spans:
+        kind = _LABELS.get(label)
+        if kind is None:
+            continue
+        while end < len(text) and (text[end].isalnum() or (text[end] == "-" and end + 1 < len(text)
+                                                            and text[end + 1].isalnum())):
+            end += 1  # a span that cuts a word ("Kim Jong" of "Kim Jong-un") takes it whole
+        piece = text[start:end]
+        if kind == "person" and piece.isupper():
+            kind = "org"  # an acronym is no person ("ISW")
+        lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
+        if not lines:
+            continue
+        for part in _DASH_SPLIT.split(lines[0]):
+            name = re.sub(r"\s+", " ", _trim(part, kind))
+            head = text[max(0, start - 3):start].strip()
+            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?"):
+                mentions.append((kind, name))
+    return _resolve(mentions)
+
+
+def _resolve(mentions: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Short forms joined to full names; one kind and one form per entity."""
+    syn = _synonyms()
+    persons = [(entity_key(n, syn), n) for k, n in mentions if k == "person" and len(n.split()) > 1]
+    longer = [(entity_key(n, syn), k, n) for k, n in mentions if len(n.split()) > 1]
+    out: dict[tuple, list] = {}  # key -> [kind votes, forms]
+    for kind, name in mentions:
+        key = entity_key(name, syn)
+        if not key:
+            continue
+        target = None
+        if len(key) <= 2:
+            # a surname or a first part of a full person name of the article ("Kirby",
+            # "Kim", "Kim Jong"), whatever the model called it
+            for pk, pn in persons:
+                if pk != key and len(pk) > len(key) and (
+                        pk[-len(key):] == key or pk[:len(key)] == key):
+                    target = ("person", pk, pn)
+                    break
+            if target is None and len(key) == 1:
+                for lk, lkind, ln in longer:  # "Guardian" -> "The Guardian"
+                    if lkind == kind and len(lk) == 2 and lk[0] in _NAME_ARTICLES and lk[1] == key[0]:
+                        target = (kind, lk, ln)
+                        break
+        if target is not None:
+            kind, key, name = target
+        entry = out.setdefault(key, [{}, {}])
+        entry[0][kind] = entry[0].get(kind, 0) + 1
+        entry[1][name] = entry[1].get(name, 0) + 1
+    result: dict[str, list[str]] = {k: [] for k in KINDS}
+    for key, (votes, forms) in out.items():
+        kind = max(votes, key=lambda k: (votes[k], k == "person"))
+        form = max(forms, key=lambda f: (forms[f], len(f.split()), f != fold(f), f))
+        result[kind].append(form)
+    return result
+
+
+def extract(article, cache: Cache | None = None) -> dict[str, list[str]]:
+    """The cleaned raw entities of one article."""
+    text = ner_text(article)
+    if not text.strip():
+        return {k: [] for k in KINDS}
+    return clean(text, raw_spans(text, cache))
+
+
+class Enricher:
+    """The entity and quote fields of the articles a worker indexes."""
+
+    def __init__(self, index_dir):
+        self.on = enabled()
+        self.cache = Cache(index_dir) if self.on else None
+
+    def fields(self, article) -> dict:
+        from searchsvc.enrich import quotes
+
+        if not self.on:
+            return {}
+        try:
+            ents = extract(article, self.cache)
+            found = quotes.extract(article.text or "", ents)
+        except Exception:  # a failure of NER leaves the article without entities, indexed
+            return {}
+        out = {"entities": json.dumps(ents, ensure_ascii=False, separators=(",", ":"))}
+        for kind in KINDS:
+            if ents[kind]:
+                out[kind] = ",".join(n.replace(",", " ") for n in ents[kind])
+        if found:
+            out["quotes"] = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+        return out
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()

@@ -1,0 +1,330 @@
+"""Entities and quotes: cleaning, cache, aliases, facets, filters, query syntax, API, CLI,
+pages, and the measured quality on the hand-annotated seeds (real spaCy model, real index)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from searchsvc.enrich import entities as ent
+from searchsvc.enrich import gold, quotes
+from searchsvc.search import SearchEngine, parse_params
+from searchsvc.web import create_app
+from test_api import assert_error, assert_matches_openapi
+
+GOLD = Path(__file__).resolve().parent / "fixtures" / "entities" / "seed_gold.json"
+WATLING = "002_209a75ba72bab8cf"
+
+
+@pytest.fixture(scope="module")
+def engine(entity_index):
+    e = SearchEngine(entity_index[1])
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def client(entity_index, engine):
+    corpus, index = entity_index
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "CORPUS_DIR": str(corpus),
+                      "ENGINE": engine, "ADMIN_TOKEN": None})
+    return app.test_client()
+
+
+def search(engine, **kw):
+    return engine.search(parse_params(kw))
+
+
+def names(facet) -> dict:
+    return {e["value"]: e["count"] for e in facet}
+
+
+# -- measured quality ---------------------------------------------------------------------
+
+
+def test_quality_on_the_annotated_seeds_meets_the_targets(engine):
+    got = gold.score(engine, gold.load(GOLD))
+    e, q = got["entities"], got["quotes"]
+    assert e["precision"] >= 0.90 and e["recall"] >= 0.90, got["errors"]
+    assert q["precision"] >= 0.90 and q["recall"] >= 0.80, got["errors"]
+
+
+def test_cleaning_beats_the_raw_model_output(engine, entity_index):
+    """The reference: the same annotation scored on spaCy's spans as they come."""
+    corpus = entity_index[0]
+    from searchsvc.ingest import extract, load_manifest
+
+    docs = {}
+    for p in sorted(corpus.glob("*.txt")):
+        for a in extract(p, root=corpus, manifest=load_manifest(corpus)):
+            text = ent.ner_text(a)
+            raw = {k: [] for k in ent.KINDS}
+            for s, e_, label in ent.raw_spans(text):
+                if ent._LABELS.get(label):
+                    raw[ent._LABELS[label]].append(text[s:e_])
+            docs[a.id] = {"entities": raw}
+
+    class Raw:
+        def document(self, doc_id):
+            return docs.get(doc_id)
+
+    ours = gold.score(engine, gold.load(GOLD))["entities"]
+    theirs = gold.score(Raw(), gold.load(GOLD))["entities"]
+    assert ours["precision"] > theirs["precision"] + 0.15
+
+
+# -- cleaning (index time), on spans given by hand ------------------------------------------
+
+
+def spans(text, *pieces):
+    """``[start, end, label]`` of each (piece, label[, occurrence]) of ``text``."""
+    out = []
+    for piece, label, *nth in pieces:
+        start = -1
+        for _ in range((nth or [1])[0]):
+            start = text.index(piece, start + 1)
+        out.append([start, start + len(piece), label])
+    return out
+
+
+def test_cleaning_cuts_at_line_breaks_and_strips_elisions_and_punctuation():
+    text = "Aditi Ray Chowdhury\nDernière mise à jour. L'Iran et s'il, Syrie - et la Chine."
+    got = ent.clean(text, spans(text, ("Aditi Ray Chowdhury\nDernière", "PER"), ("L'Iran", "LOC"),
+                                ("s'", "LOC"), ("Syrie -", "LOC"), ("la Chine", "LOC")))
+    assert got == {"person": ["Aditi Ray Chowdhury"], "org": [], "place": ["Iran", "Syrie", "Chine"]}
+
+
+def test_a_surname_joins_the_full_name_of_the_article_whatever_its_label():
+    text = ("Le porte-parole John Kirby a parlé. Sergueï Choïgu est venu. Kirby a ajouté que "
+            "la visite de Choïgou était utile. Le dirigeant Kim Jong-un aussi.")
+    got = ent.clean(text, spans(text, ("John Kirby", "PER"), ("Sergueï Choïgu", "PER"),
+                                ("Kirby", "LOC", 2), ("Choïgou", "LOC"), ("Kim Jong", "PER")))
+    assert got["person"] == ["John Kirby", "Sergueï Choïgu", "Kim Jong-un"]
+    assert got["place"] == []
+
+
+def test_common_words_and_demonyms_are_no_entities():
+    text = "Jeudi, les Ukrainiens et les Occidentaux. Citant des rapports, jeudi encore."
+    got = ent.clean(text, spans(text, ("Jeudi", "PER"), ("Ukrainiens", "LOC"), ("Occidentaux", "ORG"),
+                                ("Citant", "PER")))
+    assert got == {"person": [], "org": [], "place": []}
+
+
+def test_names_that_differ_by_hyphen_accent_or_synonym_are_one_entity():
+    key = ent.entity_key
+    assert key("Kim Jong-un") == key("Kim Jong Un") == key("kim jong-Un")
+    assert key("États-Unis") == key("Etats-Unis")
+    assert key("RPDC") == key("Corée du Nord")
+    assert key("Sergueï Choïgu") == key("Sergueï Choïgou")
+
+
+# -- quotes ---------------------------------------------------------------------------------
+
+
+def test_quotes_and_their_speakers_before_and_after():
+    text = ("Le porte-parole, John Kirby, a déclaré : « Nous avons des informations très précises. »\n\n"
+            "« Cela ne change rien à notre position », a ajouté Kirby.\n\n"
+            "Selon Marie Dupont, « la situation est grave pour tout le monde ».\n\n"
+            "Il parle d'une « crise grave » sans plus.\n\n"
+            "« Une phrase qui n'est jamais fermée\n\nsur deux paragraphes » fin.")
+    ents = {"person": ["John Kirby", "Marie Dupont"], "org": [], "place": []}
+    got = quotes.extract(text, ents)
+    assert [(q["text"], q["speaker"]) for q in got] == [
+        ("Nous avons des informations très précises.", "John Kirby"),
+        ("Cela ne change rien à notre position", "John Kirby"),
+        ("la situation est grave pour tout le monde", "Marie Dupont"),
+    ]
+    assert all(text[q["position"]] == "«" for q in got)
+
+
+def test_a_speaker_named_by_title_earlier_and_a_continued_quote():
+    text = ("Le président Vladimir Poutine a écrit à son homologue nord-coréen Kim Jong-un.\n\n"
+            'Le dirigeant nord-coréen a souligné "un front commun contre les menaces extérieures", '
+            'puis "une coopération stratégique et tactique durable".')
+    got = quotes.extract(text, {"person": ["Vladimir Poutine", "Kim Jong-un"]})
+    assert [q["speaker"] for q in got] == ["Kim Jong-un", "Kim Jong-un"]
+
+
+# -- cache, switch ------------------------------------------------------------------------
+
+
+def test_ner_never_runs_again_on_an_unchanged_article(tmp_path, entity_index, monkeypatch):
+    """Full rebuilds and incremental runs read the content-hash cache (which outlives
+    generations): with the model broken, unchanged articles keep their entities; a
+    changed article is the only one the model reads."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(entity_index[0], corpus)
+    index = tmp_path / "index"
+    shutil.copytree(entity_index[1], index)
+    monkeypatch.setenv("SEARCHSVC_NER", "1")
+    from searchsvc.indexer import reindex
+
+    calls = []
+    real = ent.nlp
+
+    def counting():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(ent, "nlp", counting)
+    reindex(corpus, index, full=True, workers=1)
+    assert calls == []
+    e = SearchEngine(index)
+    assert "Jack Watling" in e.document(WATLING)["entities"]["person"]
+    assert (index / ent.CACHE_NAME).is_file()
+    assert reindex(corpus, index, workers=1).changed is False
+    path = next(corpus.glob("002_*.txt"))
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nMarie-Hélène Durand a visité Lyon.\n",
+                    encoding="utf-8")
+    reindex(corpus, index, workers=1)
+    assert len(calls) == 1
+    e = SearchEngine(index)
+    doc = e.document(WATLING)
+    assert "Marie-Hélène Durand" in doc["entities"]["person"] and "Lyon" in doc["entities"]["place"]
+    e.close()
+
+
+def test_reindex_no_entities_and_the_environment_switch(tmp_path, seed_corpus, monkeypatch):
+    from searchsvc.cli import main
+
+    monkeypatch.setenv("SEARCHSVC_NER", "1")  # restored after the test, whatever the CLI sets
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    assert main(["reindex", "--no-entities", "--quiet", "--corpus", str(corpus),
+                 "--index", str(tmp_path / "index")]) == 0
+    assert os.environ["SEARCHSVC_NER"] == "0"
+    e = SearchEngine(tmp_path / "index")
+    doc = e.document(WATLING)
+    assert doc["entities"] == {"person": [], "org": [], "place": []} and doc["quotes"] == []
+    assert search(e, q="munitions")["facets"]["person"] == []
+    e.close()
+
+
+# -- facets, filters, syntax ------------------------------------------------------------------
+
+
+def test_entity_facets_count_the_whole_result_set(engine):
+    r = search(engine, q="munitions", per_page="1")
+    person = names(r["facets"]["person"])
+    assert person["John Kirby"] == 4 and len(r["results"]) == 1
+    assert all(len(r["facets"][k]) <= 20 for k in ("person", "org", "place"))
+    assert "Kremlin" in names(r["facets"]["org"])  # the default aliases: a metonymy
+    assert "Washington" in names(r["facets"]["place"])
+    stories = search(engine, q="munitions", count="stories")["facets"]
+    assert names(stories["person"])["John Kirby"] == 4  # entity facets count articles
+
+
+def test_entity_filters_drill_down_like_the_other_facets(engine):
+    base = search(engine, q="munitions")
+    one = search(engine, q="munitions", person="Jack Watling")
+    assert one["total"] == names(base["facets"]["person"])["Jack Watling"] == 1
+    assert [h["id"] for h in one["results"]] == [WATLING]
+    # the person facet ignores its own selection: the other names keep their counts
+    assert names(one["facets"]["person"]) == names(base["facets"]["person"])
+    both = search(engine, q="munitions", person=["Jack Watling", "Mason Clark"])  # any of
+    assert both["total"] == 2 == 1 + names(base["facets"]["person"])["Mason Clark"]
+    assert search(engine, q="", person="Mason Clark")["total"] == 2  # 001 and 004
+    anded = search(engine, q="", person="Mason Clark", org="BBC")  # kinds all apply
+    assert [h["id"] for h in anded["results"]] == ["004_9da28b7b5dc4bdb5"]
+    # a variant spelling selects the canonical entity
+    assert search(engine, q="", person="Kim Jong Un")["total"] == 5
+
+
+def test_entity_restrictions_in_the_query(engine):
+    assert search(engine, q="personne:kirby")["total"] == 4  # 000 to 003
+    assert search(engine, q="personne:watling munitions")["total"] == 1
+    assert search(engine, q="munitions -personne:watling")["total"] == \
+        search(engine, q="munitions")["total"] - 1
+    assert search(engine, q='organisation:"new york times"')["total"] == 1
+    assert search(engine, q="lieu:tumangang")["total"] == 1
+    # restrictions never add a document
+    assert search(engine, q="personne:nobodyatall")["total"] == 0
+
+
+def test_aliases_file_merges_drops_and_changes_kinds_without_reindex(entity_index, tmp_path,
+                                                                      monkeypatch, caplog):
+    aliases = tmp_path / "entities.txt"
+    monkeypatch.setenv("SEARCHSVC_ENTITIES", str(aliases))
+    e = SearchEngine(entity_index[1])
+    before = search(e, q="munitions")["facets"]
+    assert "Shahed" in names(before["person"]) and "Corée" in names(before["place"])
+    aliases.write_text("-Shahed\nCorée du Nord = Corée\nOccident : organisation\n"
+                       "ligne sans sens\n", encoding="utf-8")
+    time.sleep(1.2)
+    after = search(e, q="munitions")["facets"]
+    assert "Shahed" not in names(after["person"])
+    assert "Corée" not in names(after["place"])
+    assert "Occident" in names(after["org"]) and "Occident" not in names(after["place"])
+    assert search(e, q="", org="Occident")["total"] == 2
+    assert "ligne 4 ignorée : « ligne sans sens »" in caplog.text  # said, in French
+    e.close()
+
+
+# -- document, API, CLI, pages -----------------------------------------------------------------
+
+
+def test_document_lists_entities_and_quotes(engine):
+    doc = engine.document(WATLING)
+    assert "Jack Watling" in doc["entities"]["person"] and "Tumangang" in doc["entities"]["place"]
+    speakers = {q["speaker"] for q in doc["quotes"]}
+    assert "Jack Watling" in speakers
+    for q in doc["quotes"]:
+        assert doc["text"][q["position"]] in "«\"“"
+
+
+def test_api_search_with_entity_filters_matches_openapi(client):
+    resp = client.get("/api/search?q=munitions&person=Jack+Watling")
+    assert_matches_openapi(resp, "/api/search")
+    assert resp.get_json()["total"] == 1
+    resp = client.get(f"/api/documents/{WATLING}")
+    assert_matches_openapi(resp, "/api/documents/{id}")
+
+
+def test_api_entities_counts_and_cooccurrence(client):
+    resp = client.get("/api/entities?q=munitions&kind=person")
+    assert_matches_openapi(resp, "/api/entities")
+    body = resp.get_json()
+    assert body["total"] == 4 and body["entities"][0] == {"value": "John Kirby", "count": 4}
+    pairs = {(p["a"], p["b"]): p["count"] for p in body["cooccurrence"]}
+    assert pairs[("John Kirby", "Kim Jong-un")] == 4
+    assert_error(client.get("/api/entities?kind=animal"), 400, "kind")
+    assert_error(client.get("/api/entities?limit=0"), 400, "limit")
+
+
+def test_api_quotes_search_inside_quotes_and_by_speaker(client):
+    resp = client.get("/api/quotes?q=munitions&speaker=watling")
+    assert_matches_openapi(resp, "/api/quotes")
+    body = resp.get_json()
+    assert body["total"] == 2  # of Watling's five quotes, two hold the word
+    for q in body["quotes"]:
+        assert q["speaker"] == "Jack Watling" and "munitions" in q["text"] and q["id"] == WATLING
+    every = client.get("/api/quotes").get_json()
+    assert every["total"] == 20
+    assert_error(client.get("/api/quotes?limit=500"), 400, "limit")
+
+
+def test_cli_quotes_and_search_by_person(entity_index, capsys):
+    from searchsvc.cli import main
+
+    assert main(["quotes", "munitions", "--speaker", "Watling", "--index", str(entity_index[1])]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 citations de « Watling »") and "— Jack Watling" in out
+    assert main(["search", "munitions", "--person", "Jack Watling", "--json",
+                 "--index", str(entity_index[1])]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 1
+
+
+def test_pages_show_entity_facets_quotes_and_entity_links(client):
+    page = client.get("/?q=munitions").get_data(as_text=True)
+    assert 'id="facet-person"' in page and 'value="Jack Watling"' in page
+    assert 'id="search-quotes"' in page and "<blockquote>" in page
+    doc = client.get(f"/documents/{WATLING}").get_data(as_text=True)
+    assert 'href="/?person=Jack+Watling"' in doc
+    assert 'id="quotes"' in doc and 'href="#p-' in doc
+    filtered = client.get("/?person=Jack+Watling").get_data(as_text=True)
+    assert filtered.count('class="hit"') == 1
