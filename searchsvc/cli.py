@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from searchsvc.commands.argparse_fr import FrenchArgumentParser
@@ -54,7 +55,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"searchsvc {args.command} : {problem}", file=sys.stderr)
             return 2
     try:
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe must fail here, not in Python's flush at exit
+        return code
+    except BrokenPipeError:  # e.g. `searchsvc search x | head`: the reader is gone, not an error
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except OSError as exc:  # a file the command needed: one French sentence, no traceback
         from searchsvc.ingest.reader import os_error_message
 
@@ -63,8 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `searchsvc search x | head`
-        return 0
 
 
 if __name__ == "__main__":

@@ -157,3 +157,19 @@ def test_similar_agrees_with_the_api(built_index, app):
         config.SIMILAR_MIN, config.SIMILAR_MAX, config.SIMILAR_DEFAULT)
     assert app.test_client().get(f"/api/documents/{doc}/similar?limit=21").status_code == 400
     assert cli("similar", doc, "--index", str(built_index), "--limit", "21").returncode == 2
+
+
+@pytest.mark.parametrize("command", [["search", "Corée", "--json"], ["stats"], ["terms", "Corée"]])
+def test_closed_pipe_is_not_an_error(plain_index, command):
+    """`searchsvc search x | head`: the reader leaves, the command ends quietly with 0."""
+    e = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C", "LC_ALL": "C"}
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before the first write
+    try:
+        p = subprocess.run(SEARCHSVC + command + ["--index", str(plain_index)], stdout=w,
+                           stderr=subprocess.PIPE, env=e, timeout=60)
+    finally:
+        os.close(w)
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 0, err
+    assert "EPIPE" not in err and "Broken pipe" not in err and "Traceback" not in err
