@@ -125,3 +125,41 @@ def test_fuzz_analytics_parameters_never_500(app, pairs):
         resp = c.get(url, query_string=pairs)
         assert resp.status_code in (200, 400), (url, pairs, resp.status_code, resp.data[:300])
         assert_matches_openapi(resp, url)
+
+
+def test_timeline_and_terms_as_csv_downloads(client):
+    """format=csv: the same figures as the JSON, as a spreadsheet table."""
+    import csv
+    import io
+
+    body = client.get("/api/timeline?q=zeppelin&interval=month").get_json()
+    resp = client.get("/api/timeline?q=zeppelin&interval=month&format=csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+    assert rows[0] == ["serie", "debut", "fin", "articles", "histoires", "part"]
+    dated = [r for r in rows[1:] if r[1] != "sans date"]
+    assert [(r[1], int(r[3])) for r in dated] == [(b["start"], b["count"]) for b in body["buckets"]]
+    assert [int(r[3]) for r in rows[1:] if r[1] == "sans date"] == [body["undated"]]
+
+    terms = client.get("/api/terms?q=zeppelin&limit=5").get_json()
+    resp = client.get("/api/terms?q=zeppelin&limit=5&format=csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+    assert rows[0] == ["liste", "valeur", "histoires", "score"]
+    assert [r[1] for r in rows if r[0] == "caracteristique"] == [t["term"] for t in terms["significant"]]
+    assert [r[1] for r in rows if r[0] == "frequent"] == [t["term"] for t in terms["top"]]
+    assert_error(client.get("/api/terms?q=zeppelin&format=xml"), 400, "format")
+    assert_error(client.get("/api/timeline?q=zeppelin&format=xml"), 400, "format")
+
+
+def test_search_page_links_the_timeline_and_terms_csv(client):
+    import html
+    import re
+
+    page = client.get("/?q=zeppelin&page=1").get_data(as_text=True)
+    for anchor in ("export-timeline-csv", "export-terms-csv"):
+        href = html.unescape(re.search(rf'id="{anchor}" href="([^"]+)"', page).group(1))
+        assert "format=csv" in href and "q=zeppelin" in href
+        resp = client.get(href)
+        assert resp.status_code == 200 and resp.mimetype == "text/csv", href

@@ -174,6 +174,12 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def safe_row(row) -> list:
+    """A table row for a CSV: text cells a spreadsheet would run as formulas get a
+    leading apostrophe (numbers are left as they are)."""
+    return [_safe_cell(v) if isinstance(v, str) else v for v in row]
+
+
 class Stream:
     """Chunks of text produced under one export slot (:data:`MAX_CONCURRENT` per
     process): iterate for ``str`` chunks; :meth:`close` (idempotent; also called

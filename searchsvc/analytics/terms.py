@@ -300,3 +300,13 @@ def terms(engine, params: TermsParams) -> dict:
     return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
             "top": top, "significant": significant, "sources": sources, "notes": notes,
             "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
+
+
+def csv_rows(result: dict) -> list[list]:
+    """The characteristic words, the most frequent ones and the sources as table rows
+    (header first; ``liste`` says which list a row belongs to)."""
+    rows: list[list] = [["liste", "valeur", "histoires", "score"]]
+    rows += [["caracteristique", t["term"], t["count"], t["score"]] for t in result["significant"]]
+    rows += [["frequent", t["term"], t["count"], ""] for t in result["top"]]
+    rows += [["source", s["value"] or "", s["count"], ""] for s in result["sources"]]
+    return rows

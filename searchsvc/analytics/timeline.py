@@ -321,3 +321,23 @@ def _ms(t0: float) -> float:
 def series_of(result: dict) -> list[dict]:
     """The series of a timeline object, whichever its form (one query or several)."""
     return result["series"] if "series" in result else [result]
+
+
+def series_label(s: dict) -> str:
+    """A series' name in tables: its query, or its source with ``by=source``."""
+    if "source" in s:
+        if s.get("other"):
+            return "autres sources"
+        return s["source"] or "source inconnue"
+    return s["query"] or "tous les articles"
+
+
+def csv_rows(result: dict) -> list[list]:
+    """The timeline as table rows (header first): one row a period and a series,
+    then each series' undated matches."""
+    rows: list[list] = [["serie", "debut", "fin", "articles", "histoires", "part"]]
+    for s in series_of(result):
+        for b in s["buckets"]:
+            rows.append([series_label(s), b["start"], b["end"], b["count"], b["stories"], b["share"]])
+        rows.append([series_label(s), "sans date", "", s["undated"], "", ""])
+    return rows

@@ -72,23 +72,15 @@ def add_arguments(parser):
     out.add_argument("--json", action="store_true", help="sortie JSON : l'objet de GET /api/timeline")
 
 
-def _label(s: dict) -> str:
-    if "source" in s:
-        if s.get("other"):
-            return "autres sources"
-        return s["source"] or "source inconnue"
-    return s["query"] or "tous les articles"
-
-
 def render(result: dict, series: list[dict]) -> str:
-    from searchsvc.analytics.timeline import INTERVAL_LABELS_FR
+    from searchsvc.analytics.timeline import INTERVAL_LABELS_FR, series_label
 
     out = [f"Intervalle : {INTERVAL_LABELS_FR[result['interval']]}"]
     for note in result.get("notes") or ():
         out.append(f"Remarque : {_plain(note)}")
     for s in series:
         out.append("")
-        out.append(f"« {_plain(_label(s))} » : {int_fr(s['total'])} articles, "
+        out.append(f"« {_plain(series_label(s))} » : {int_fr(s['total'])} articles, "
                    f"{int_fr(s['total_stories'])} histoires, {int_fr(s['undated'])} sans date")
         peak = max((b["count"] for b in s["buckets"]), default=0)
         for b in s["buckets"]:
@@ -98,7 +90,7 @@ def render(result: dict, series: list[dict]) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.analytics.timeline import parse_timeline_args, series_of, timeline
+    from searchsvc.analytics.timeline import csv_rows, parse_timeline_args, series_of, timeline
 
     mapping = {"q": [" ".join(args.query)] + list(args.compare), **filter_mapping(args)}
     if args.interval:
@@ -112,12 +104,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     elif args.csv:
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["serie", "debut", "fin", "articles", "histoires", "part"])
-        for s in series:
-            for b in s["buckets"]:
-                w.writerow([_label(s), b["start"], b["end"], b["count"], b["stories"], b["share"]])
-            w.writerow([_label(s), "sans date", "", s["undated"], "", ""])
+        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(result))
     else:
         print(render(result, series))
     return 0

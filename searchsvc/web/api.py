@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from searchsvc import config as sconfig
 from searchsvc.web import get_engine, get_reindex_job
@@ -50,17 +50,47 @@ def search():
 @bp.get("/api/timeline")
 def timeline():
     """Matches per period (searchsvc.analytics.timeline)."""
-    from searchsvc.analytics.timeline import parse_timeline_args, timeline as run
+    from searchsvc.analytics.timeline import csv_rows, parse_timeline_args, timeline as run
 
-    return jsonify(_checked(lambda: run(get_engine(), parse_timeline_args(request.args))))
+    result = _checked(lambda: run(get_engine(), parse_timeline_args(_without_format())))
+    return _as_csv("chronologie", csv_rows(result)) if _wants_csv() else jsonify(result)
 
 
 @bp.get("/api/terms")
 def terms():
     """Characteristic words of the matches (searchsvc.analytics.terms)."""
-    from searchsvc.analytics.terms import parse_terms_args, terms as run
+    from searchsvc.analytics.terms import csv_rows, parse_terms_args, terms as run
 
-    return jsonify(_checked(lambda: run(get_engine(), parse_terms_args(request.args))))
+    result = _checked(lambda: run(get_engine(), parse_terms_args(_without_format())))
+    return _as_csv("mots", csv_rows(result)) if _wants_csv() else jsonify(result)
+
+
+def _wants_csv() -> bool:
+    """``format=csv`` (else JSON); any other value is a French 400."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ApiError(400, "invalid_parameter", "format : « json » ou « csv » attendu.", field="format")
+    return fmt == "csv"
+
+
+def _without_format():
+    """The query string without ``format`` (the analytics parsers know only their own keys)."""
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "format"])
+
+
+def _as_csv(name: str, rows: list[list]):
+    """A CSV download (UTF-8, a header row) of ``rows``."""
+    import csv
+    import io
+
+    from searchsvc.analytics.export import safe_row
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(safe_row(r) for r in rows)
+    return Response(buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 def _checked(fn):

@@ -569,13 +569,17 @@ _TERM = {"type": "object", "required": ["term", "count"], "additionalProperties"
                         "count": {"type": "integer", "minimum": 1,
                                   "description": "Histoires trouvées (copies comptées une fois) qui contiennent le mot."}}}
 
+_FORMAT_CSV = _PARAM("format", "« csv » : le même contenu en tableau à télécharger (une ligne d'en-tête).",
+                     {"type": "string", "enum": ["json", "csv"], "default": "json"})
+
 _DOCUMENT["paths"].update({
     "/api/timeline": {"get": {
         "operationId": "timeline",
         "summary": "Articles trouvés par période (attention dans le temps)",
-        "parameters": _TIMELINE_PARAMETERS,
+        "parameters": _TIMELINE_PARAMETERS + [_FORMAT_CSV],
         "responses": {
-            "200": _json("Timeline", "Une série (une requête) ou plusieurs (« series »)."),
+            "200": {**_json("Timeline", "Une série (une requête) ou plusieurs (« series »)."),
+                    "content": {**_json("Timeline", "")["content"], "text/csv": {"schema": {"type": "string"}}}},
             "400": _error("Paramètre invalide (interval, by, plus de 5 requêtes, trop de périodes…)."),
             "503": _error(_UNAVAILABLE),
         },
@@ -585,9 +589,11 @@ _DOCUMENT["paths"].update({
         "summary": "Mots caractéristiques des articles trouvés, et leurs sources",
         "parameters": [*[p for p in SEARCH_PARAMETERS if p["name"] not in ("sort", "page", "per_page", "copies", "count")],
                        _PARAM("limit", "Mots par liste (1 à 100).",
-                              {"type": "integer", "minimum": 1, "maximum": 100, "default": 25})],
+                              {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
+                       _FORMAT_CSV],
         "responses": {
-            "200": _json("Terms", "Mots les plus fréquents, mots distinctifs, sources."),
+            "200": {**_json("Terms", "Mots les plus fréquents, mots distinctifs, sources."),
+                    "content": {**_json("Terms", "")["content"], "text/csv": {"schema": {"type": "string"}}}},
             "400": _error("Paramètre invalide."),
             "503": _error(_UNAVAILABLE),
         },
