@@ -328,3 +328,28 @@ def test_pages_show_entity_facets_quotes_and_entity_links(client):
     assert 'id="quotes"' in doc and 'href="#p-' in doc
     filtered = client.get("/?person=Jack+Watling").get_data(as_text=True)
     assert filtered.count('class="hit"') == 1
+
+
+def test_who_with_whom_page(client):
+    """/entites: the people of the results with their counts and the pairs cited
+    together, each pair a link to exactly the articles citing both."""
+    import html
+    import re
+
+    api = client.get("/api/entities?q=munitions&kind=person").get_json()
+    resp = client.get("/entites?q=munitions&kind=person")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert 'id="entity-counts"' in page and 'id="entity-pairs"' in page
+    for e in api["entities"][:5]:
+        assert html.escape(e["value"]) in page
+    first = api["cooccurrence"][0]
+    links = [html.unescape(h) for h in re.findall(r'<td><a href="([^"]+)">', page)]
+    pair = [h for h in links if "personne" in h and h.count("personne") == 2]
+    assert pair, links
+    hits = client.get(pair[0]).get_data(as_text=True).count('class="hit"')
+    assert hits == first["count"]
+    search = client.get("/?q=munitions").get_data(as_text=True)
+    assert 'id="entities-link"' in search
+    bad = client.get("/entites?q=munitions&date_from=31-31-2020")
+    assert bad.status_code == 400 and 'id="error"' in bad.get_data(as_text=True)

@@ -245,3 +245,43 @@ def document(doc_id: str):
               for qt in doc.get("quotes") or []]
     return render_template("document.html", doc=doc, q=q, paragraphs=paragraphs,
                            highlighted=highlighted, similar=similar, versions=versions, quotes=quotes)
+
+
+#: Entity kinds of the "who with whom" page: label, and the query syntax that restricts to one.
+ENTITY_KINDS = {"person": ("Personnes", "personne"), "org": ("Organisations", "organisation"),
+                "place": ("Lieux", "lieu")}
+
+
+@bp.get("/entites")
+def entities():
+    """Who with whom: the entities of a search's results and the pairs cited together
+    (searchsvc.search.entities.entity_table), each a link to the articles."""
+    from searchsvc.search import QueryError, parse_params
+    from searchsvc.search.entities import entity_table
+
+    kind = request.args.get("kind", "person")
+    if kind not in ENTITY_KINDS:
+        kind = "person"
+    table, error, status = None, None, 200
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "kind"])
+    try:
+        params = parse_params(engine_args(args))
+    except QueryError as exc:
+        error, status = exc.message, 400
+    else:
+        engine = get_engine()
+        table = engine.matches(params, lambda ms: entity_table(ms, engine.entity_search,
+                                                               engine.synonyms, kind, 50))
+    syntax = ENTITY_KINDS[kind][1]
+
+    def together(*names: str) -> str:
+        """The search of the current query restricted to articles citing every name."""
+        q = " ".join([args.get("q", "").strip()] +
+                     [f'{syntax}:"{n.replace(chr(34), " ")}"' for n in names]).strip()
+        rest = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")])
+        rest.setlist("q", [q])
+        return url_for("pages.search", **rest.to_dict(flat=False))
+
+    return render_template("entities.html", table=table, error=error, kind=kind,
+                           kinds=ENTITY_KINDS, q=args.get("q", ""), together=together,
+                           args=args), status
