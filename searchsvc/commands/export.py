@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from searchsvc.commands.timeline import add_filter_arguments
+
 HELP = "exporter tous les articles trouvés (CSV ou JSON Lines, sans limite) sur la sortie standard"
-
-
-def add_filter_arguments(parser) -> None:
-    """The search filters shared by export, concordance and batch."""
-    parser.add_argument("--source", action="append", default=[], metavar="S",
-                        help="seulement cette source (répétable : l'une ou l'autre)")
-    parser.add_argument("--lang", action="append", default=[], metavar="L",
-                        help="langue (fr, en, … ; répétable : l'une ou l'autre)")
-    parser.add_argument("--from", dest="date_from", metavar="D",
-                        help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
-    parser.add_argument("--to", dest="date_to", metavar="D", help="jusqu'à cette date (incluse)")
-    parser.add_argument("--year", action="append", default=[], metavar="AAAA",
-                        help="seulement cette année (répétable : l'une ou l'autre)")
-    parser.add_argument("--index", metavar="DOSSIER",
-                        help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
-    parser.add_argument("--synonyms", metavar="FICHIER",
-                        help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
 
 
 def filter_params(args, q: str, sort: str | None = None):

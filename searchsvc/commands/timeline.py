@@ -13,7 +13,7 @@ HELP = "nombre d'articles trouvés par période (jour, semaine, mois, année), p
 
 
 def add_filter_arguments(parser) -> None:
-    """The filters of `searchsvc search` (shared by timeline and terms)."""
+    """The filters of `searchsvc search` (shared by timeline, terms, export, concordance, batch)."""
     parser.add_argument("--source", action="append", default=[], metavar="S",
                         help="seulement cette source (répétable : l'une ou l'autre)")
     parser.add_argument("--lang", action="append", default=[], metavar="L",
