@@ -30,7 +30,9 @@ COMMANDS = {
 }
 
 
-def build_parser() -> FrenchArgumentParser:
+def build_parser(only: str | None = None) -> FrenchArgumentParser:
+    """The parser of every sub-command, or of ``only`` alone (``main`` with a known
+    sub-command name first: the other commands' modules are not even imported)."""
     parser = FrenchArgumentParser(
         prog="searchsvc",
         description="Recherche plein texte dans des articles de presse en français.",
@@ -38,6 +40,8 @@ def build_parser() -> FrenchArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
     sub.required = True
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(f"searchsvc.commands.{module_name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
@@ -46,7 +50,8 @@ def build_parser() -> FrenchArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     if args.command in READS_CORPUS:
         from searchsvc.ingest.reader import check_max_bytes
 

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from searchsvc.article import Article
 
-from .html import clean_html
 from .meta import describe, load_manifest, merge, sidecar
 from .reader import (EXTENSIONS, IngestError, corpus_files, decode, decode_html, doc_id,
                      json_reason, jsonl_lines, line_boundaries, max_bytes, read_bytes, read_text,
                      sub_id)
-from .text import clean_text
+
+# .html (lxml, htmldate, trafilatura) and .text (language detection) are imported when
+# a file is first cleaned, not here: a reindex that finds nothing changed never needs them
 
 __all__ = ["IngestError", "corpus_files", "load_manifest", "extract", "iter_extract", "doc_id",
            "EXTENSIONS", "decode", "read_text", "JsonlPart", "jsonl_parts"]
@@ -115,8 +116,12 @@ def _article(ident, rel, side, man, fields, body, kind, known_title=None) -> Art
             break
     page_meta: dict = {}
     if kind == "html":
+        from .html import clean_html
+
         cleaned, page_meta = clean_html(body, lang=forced_lang)
     else:
+        from .text import clean_text
+
         cleaned = clean_text(body, known_title=known_title, title_in_text=known_title is None,
                              lang=forced_lang)
     cues = {"title": cleaned.title, "source": cleaned.source, "date": cleaned.date,
