@@ -78,6 +78,32 @@ def test_cli_summary_and_noop_second_run(tmp_path):
     assert "indexation :" not in r2.stderr
 
 
+#: what a reindex that finds nothing to do must not import: the model, HTML extraction,
+#: language detection, the worker pool, the search and web layers, the other commands
+HEAVY = ("spacy", "thinc", "trafilatura", "htmldate", "lxml", "langdetect", "langdetect_rs",
+         "multiprocessing", "flask", "waitress", "searchsvc.search", "searchsvc.analytics",
+         "searchsvc.web", "searchsvc.ingest.html", "searchsvc.ingest.text", "searchsvc.ingest.lang",
+         "searchsvc.enrich.quotes", "searchsvc.commands.search", "searchsvc.commands.batch")
+
+
+def test_unchanged_run_starts_no_worker_and_imports_nothing_heavy(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", 8)
+    (corpus / "manifest.jsonl").write_text('{"id": "art_0001", "source": "Le Manifeste"}\n',
+                                           encoding="utf-8")
+    index = tmp_path / "index"
+    assert cli("reindex", "--corpus", str(corpus), "--index", str(index),
+               env={"SEARCHSVC_NER": "1"}).returncode == 0
+    code = ("import sys\nfrom searchsvc.cli import main\n"
+            f"rc = main(['reindex', '--corpus', {str(corpus)!r}, '--index', {str(index)!r}])\n"
+            f"heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))\n"
+            "print('RESULT', rc, heavy)\n")
+    e = dict(os.environ, PYTHONPATH=str(ROOT), SEARCHSVC_NER="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
+                       timeout=120)
+    assert "Aucun changement" in r.stdout, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "RESULT 0 []"
+
+
 def test_cli_uses_environment_defaults_and_quiet(tmp_path):
     corpus = make_corpus(tmp_path / "elsewhere", 3)
     env = {"SEARCHSVC_CORPUS": str(corpus), "SEARCHSVC_INDEX": str(tmp_path / "ix")}
