@@ -165,6 +165,43 @@ def test_sidecar_change_alone_updates_the_document(tmp_path, corpus):
     assert ids_for(index, "source_facet", "La Gazette du Vin") == set()
 
 
+def test_unchanged_manifest_is_not_parsed_and_a_changed_entry_updates_its_file(
+        tmp_path, corpus, monkeypatch):
+    """An unchanged run trusts the manifest digest recorded in the state (no parsing, no
+    per-entry digests); a changed entry, a new sidecar and a broken manifest still count."""
+    from searchsvc.indexer import build
+
+    (corpus / "manifest.jsonl").write_text(
+        json.dumps({"id": "beta", "title": "Le tramway"}) + "\n"
+        + json.dumps({"id": "sub/gamma", "source": "Le Manifeste"}) + "\n", encoding="utf-8")
+    index = tmp_path / "index"
+    reindex(corpus, index, workers=1)
+    assert ids_for(index, "source_facet", "Le Manifeste") == {"sub/gamma"}
+    loads = []
+    real = build.load_manifest
+    monkeypatch.setattr(build, "load_manifest", lambda root: loads.append(root) or real(root))
+    again = reindex(corpus, index, workers=1)
+    assert not again.changed and again.unchanged == 3 and loads == []
+    # a changed entry: only that file is redone
+    (corpus / "manifest.jsonl").write_text(
+        json.dumps({"id": "beta", "title": "Le tramway"}) + "\n"
+        + json.dumps({"id": "sub/gamma", "source": "Le Manifeste corrigé"}) + "\n", encoding="utf-8")
+    report = reindex(corpus, index, workers=1)
+    assert (report.updated, report.unchanged) == (1, 2) and len(loads) == 1
+    assert ids_for(index, "source_facet", "Le Manifeste corrigé") == {"sub/gamma"}
+    # a sidecar appearing beside a file that had none
+    (corpus / "sub" / "gamma.meta.json").write_text(json.dumps({"source": "La Ruche"}),
+                                                     encoding="utf-8")
+    report = reindex(corpus, index, workers=1)
+    assert report.updated == 1 and ids_for(index, "source_facet", "La Ruche") == {"sub/gamma"}
+    assert not reindex(corpus, index, workers=1).changed
+    # a manifest that cannot be read is reported by every run, unchanged or not
+    (corpus / "manifest.jsonl").write_text("{pas du json\n", encoding="utf-8")
+    for _ in range(2):
+        report = reindex(corpus, index, workers=1)
+        assert "manifest.jsonl" in dict(report.skipped)
+
+
 def test_skipped_files_are_reported_and_the_rest_indexed(tmp_path, corpus):
     (corpus / "vide.txt").write_bytes(b"")
     (corpus / "binaire.txt").write_bytes(bytes(range(256)) * 40)

@@ -42,6 +42,10 @@ KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place"}
 #: texts longer than this are cut before NER (bounded time for a giant article)
 MAX_CHARS = 100_000
+#: texts given to ``nlp.pipe`` at a time (a worker's chunk of files is one batch at most):
+#: measured on news-fr, 16-64 cost about 22 % less CPU than one ``nlp(text)`` a text,
+#: 256 no less; the spans are the same
+BATCH = 32
 
 _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ‘]\s*", re.I)
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
@@ -181,18 +185,60 @@ def ner_text(article) -> str:
     return "\n\n".join(p for p in (article.title, article.text) if p)[:MAX_CHARS]
 
 
-def raw_spans(text: str, cache: Cache | None = None) -> list[list]:
-    """``[[start, end, label]]`` of spaCy's entities in ``text`` (cached by its hash)."""
-    key = hashlib.blake2b(f"{MODEL}-{model_version()}\x00{text}".encode("utf-8"),
-                          digest_size=16).hexdigest()
-    got = cache.get(key) if cache is not None else None
+def _key(text: str) -> str:
+    return hashlib.blake2b(f"{MODEL}-{_version()}\x00{text}".encode("utf-8"),
+                           digest_size=16).hexdigest()
+
+
+_model_version = None
+
+
+def _version() -> str:
+    global _model_version
+    if _model_version is None:
+        _model_version = model_version()
+    return _model_version
+
+
+def _spans(doc) -> list[list]:
+    return [[e.start_char, e.end_char, e.label_] for e in doc.ents]
+
+
+def raw_spans(text: str, cache: Cache | None = None, ready: dict | None = None) -> list[list]:
+    """``[[start, end, label]]`` of spaCy's entities in ``text`` (cached by its hash;
+    ``ready``: spans already computed by :func:`raw_spans_many`, by key)."""
+    key = _key(text)
+    got = ready.get(key) if ready else None
+    if got is None and cache is not None:
+        got = cache.get(key)
     if got is not None:
         return got
-    doc = nlp()(text)
-    spans = [[e.start_char, e.end_char, e.label_] for e in doc.ents]
+    spans = _spans(nlp()(text))
     if cache is not None:
         cache.put(key, spans)
     return spans
+
+
+def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
+    """The spans of every text of ``texts`` by key: the cached ones read, the others
+    computed in batches by ``nlp.pipe`` and cached (the same spans as :func:`raw_spans`)."""
+    out: dict[str, list] = {}
+    todo: dict[str, str] = {}
+    for text in texts:
+        key = _key(text)
+        if key in out or key in todo:
+            continue
+        got = cache.get(key) if cache is not None else None
+        if got is not None:
+            out[key] = got
+        else:
+            todo[key] = text
+    if todo:
+        for key, doc in zip(todo, nlp().pipe(todo.values(), batch_size=BATCH)):
+            out[key] = spans = _spans(doc)
+            if cache is not None:
+                cache.put(key, spans)
+    return out
 
 
 # ---------------------------------------------------------------- cleaning
@@ -305,12 +351,12 @@ def _resolve(mentions: list[tuple[str, str]]) -> dict[str, list[str]]:
     return result
 
 
-def extract(article, cache: Cache | None = None) -> dict[str, list[str]]:
-    """The cleaned raw entities of one article."""
+def extract(article, cache: Cache | None = None, ready: dict | None = None) -> dict[str, list[str]]:
+    """The cleaned raw entities of one article (``ready``: see :func:`raw_spans`)."""
     text = ner_text(article)
     if not text.strip():
         return {k: [] for k in KINDS}
-    return clean(text, raw_spans(text, cache))
+    return clean(text, raw_spans(text, cache, ready))
 
 
 class Enricher:
@@ -318,7 +364,30 @@ class Enricher:
 
     def __init__(self, index_dir):
         self.on = enabled()
-        self.cache = Cache(index_dir) if self.on else None
+        self.index_dir = index_dir
+        self._cache = None
+        self.ready: dict = {}
+
+    @property
+    def cache(self) -> Cache | None:
+        """The span cache, opened when the first article needs it."""
+        if self._cache is None and self.on:
+            self._cache = Cache(self.index_dir)
+        return self._cache
+
+    def prepare(self, articles) -> None:
+        """Run NER over the articles about to be indexed at once (``nlp.pipe``), so that
+        :meth:`fields` finds their spans ready; what a previous call prepared is dropped."""
+        self.ready = {}
+        if not self.on:
+            return
+        texts = [t for t in (ner_text(a) for a in articles) if t.strip()]
+        if len(texts) < 2:
+            return
+        try:
+            self.ready = raw_spans_many(texts, self.cache)
+        except Exception:  # fields() then tries each article alone (and fails alone)
+            self.ready = {}
 
     def fields(self, article) -> dict:
         from searchsvc.enrich import quotes
@@ -326,7 +395,7 @@ class Enricher:
         if not self.on:
             return {}
         try:
-            ents = extract(article, self.cache)
+            ents = extract(article, self.cache, self.ready)
             found = quotes.extract(article.text or "", ents)
         except Exception:  # a failure of NER leaves the article without entities, indexed
             return {}
@@ -339,5 +408,5 @@ class Enricher:
         return out
 
     def close(self) -> None:
-        if self.cache is not None:
-            self.cache.close()
+        if self._cache is not None:
+            self._cache.close()

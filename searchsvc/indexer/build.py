@@ -29,8 +29,8 @@ from searchsvc.enrich import copies
 from searchsvc.enrich import entities as entity_enrich
 from searchsvc.french import count_fr
 from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
-from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_entry,
-                                     signature, skip_signature)
+from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_digest,
+                                     manifest_entry, signature, skip_signature)
 from searchsvc.indexer.store import (IndexBusyError, clean_leftovers, current_generation,
                                      find_os_error, fsync_tree, generation_problem,
                                      list_generations, os_errors_as, reindex_lock,
@@ -126,6 +126,82 @@ def _default_workers() -> int:
 # ---------------------------------------------------------------- workers
 
 
+class _Lengths:
+    """The field lengths of a segment being written, for Whoosh's ``add_postings``,
+    read once per field.
+
+    Whoosh's own per-document reader is asked once per posting: it reads one byte
+    through the column reader each time and, for a field without lengths (the
+    existence-only ones), looks for the column file on disk again (one ``stat`` a
+    posting). The values given are the same (``None`` for a zero byte, ``default``
+    without a column).
+    """
+
+    def __init__(self, pdr):
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        from whoosh.util.numeric import byte_to_length
+
+        self._pdr, self._column, self._lenfield = pdr, LENGTHS_COLUMN, _lenfield
+        self._to_length = byte_to_length
+        self._fields: dict = {}
+
+    def _load(self, fieldname):
+        pdr = self._pdr
+        reader = pdr._cached_reader(self._lenfield(fieldname), self._column)
+        if reader is None:
+            values = None
+        else:
+            to_length = self._to_length
+            values = [to_length(b) if b else None
+                      for b in (reader[d] for d in range(pdr.doc_count_all()))]
+        self._fields[fieldname] = values
+        return values
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        try:
+            values = self._fields[fieldname]
+        except KeyError:
+            values = self._load(fieldname)
+        return default if values is None else values[docnum]
+
+
+class _FastPool:
+    """``add`` of Whoosh's ``PostingPool`` without its type assertions (the same size
+    estimate, spill and order), called once per posting."""
+
+    @staticmethod
+    def install(pool):
+        fieldnames, limit = pool.fieldnames, pool.limit
+
+        def add(item):
+            fieldnames.add(item[0])
+            pool.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+            if pool.currentsize > limit:
+                pool.save()  # a new ``pool.current`` list
+            pool.current.append(item)
+
+        pool.add = add
+        return pool
+
+
+class _FastSegmentWriter(SegmentWriter):
+    """Whoosh's segment writer, writing postings with :class:`_Lengths` and adding them
+    with :class:`_FastPool` (the same bytes)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _FastPool.install(self.pool)
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
 class _Worker:
     """Extracts files and writes them into segments of its own.
 
@@ -141,12 +217,13 @@ class _Worker:
         self.limitmb = limitmb
         self.roll_bytes = limitmb * 1024 * 1024
         self.segments = []
+        self.current = None  # the item being read or indexed (named if it fails)
         self.writer = self._new_writer()
         self.enricher = entity_enrich.Enricher(Path(gen_dir).parent)  # entities and quotes
 
     def _new_writer(self):
         # the pool's own spill limit is only a safety net for a giant document
-        return SegmentWriter(self.ix, _lk=False, limitmb=4 * self.limitmb)
+        return _FastSegmentWriter(self.ix, _lk=False, limitmb=4 * self.limitmb)
 
     def _add(self, fields):
         self.writer.add_document(**fields)
@@ -159,13 +236,33 @@ class _Worker:
         ``("skip", rel, reason, skip signature)``.
 
         ``rel`` may also be an :class:`~searchsvc.article.Article`, indexed as
-        it is (returns None), or a part of a big .jsonl (see :meth:`process_part`).
+        it is (returns None), or a part of a big .jsonl (see :meth:`_read_part`).
         """
+        return self.process_many([rel])[0]
+
+    def process_many(self, items) -> list:
+        """The outcomes of :meth:`process` for each of ``items``, in order: all of them
+        are read first, then NER runs over all their articles at once
+        (``Enricher.prepare``: batches), then they are indexed in the same order."""
+        staged = []
+        for item in items:
+            self.current = item
+            staged.append(self._read(item))
+        self.current = None
+        self.enricher.prepare([art for st in staged for art in st[-1]])
+        out = []
+        for item, st in zip(items, staged):
+            self.current = item
+            out.append(self._index(st))
+        self.current = None
+        return out
+
+    def _read(self, rel):
+        """An item read and cleaned, not indexed yet; its articles come last."""
         if isinstance(rel, tuple):
-            return self.process_part(*rel[1:])
+            return self._read_part(*rel[1:])
         if not isinstance(rel, str):
-            self._add({**article_fields(rel), **self.enricher.fields(rel)})
-            return ("article", rel.id, [r for r in [copies.record(rel)] if r is not None])
+            return ("article", rel, [rel])
         path = self.corpus / rel
         entry = sig = ssig = None
         try:
@@ -178,20 +275,43 @@ class _Worker:
             errors = []
             articles = extract(path, root=self.corpus, manifest=self.manifest, errors=errors)
         except IngestError as exc:
-            return ("skip", rel, exc.reason, ssig)
+            return ("done", ("skip", rel, exc.reason, ssig), [])
         except OSError as exc:
-            return ("skip", rel, f"illisible : {os_error_reason(exc)}", ssig)
+            return ("done", ("skip", rel, f"illisible : {os_error_reason(exc)}", ssig), [])
         except Exception as exc:  # a bug in ingestion must not stop the whole corpus
-            return ("skip", rel,
-                    f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}", ssig)
+            return ("done", ("skip", rel,
+                             f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}",
+                             ssig), [])
         if not articles:
-            return ("skip", rel, "aucun article dans ce fichier", ssig)
+            return ("done", ("skip", rel, "aucun article dans ce fichier", ssig), [])
         ids = [a.id for a in articles]
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
-            return ("skip", rel, f"identifiant « {dup} » en double dans le fichier", ssig)
-        rows = [row for art in articles if (row := self._add_article(rel, art, digest)) is not None]
-        return ("ok", rel, FileRecord(sig, digest, ids), len(ids), errors, rows)
+            return ("done", ("skip", rel, f"identifiant « {dup} » en double dans le fichier",
+                             ssig), [])
+        return ("file", rel, sig, digest, errors, ids, articles)
+
+    def _index(self, staged):
+        """Index what :meth:`_read` gave; returns the item's outcome."""
+        kind = staged[0]
+        if kind == "done":
+            return staged[1]
+        if kind == "article":
+            art = staged[1]
+            self._add({**article_fields(art), **self.enricher.fields(art)})
+            return ("article", art.id, [r for r in [copies.record(art)] if r is not None])
+        if kind == "file":
+            _, rel, sig, digest, errors, ids, articles = staged
+            rows = [row for art in articles if (row := self._add_article(rel, art, digest)) is not None]
+            return ("ok", rel, FileRecord(sig, digest, ids), len(ids), errors, rows)
+        _, rel, part, digest, errors, fatal, articles = staged
+        ids, rows = [], []
+        for art in articles:
+            row = self._add_article(rel, art, digest)
+            if row is not None:
+                rows.append(row)
+            ids.append(art.id)
+        return ("part", rel, part.index, part.count, ids, errors, fatal, rows)
 
     def _add_article(self, rel, art, digest):
         """Index one article; returns its copy-group record (searchsvc.enrich.copies,
@@ -206,15 +326,16 @@ class _Worker:
             raise RuntimeError(f"{rel} : échec de l'indexation ({type(exc).__name__}: {exc})") from exc
         return row
 
-    def process_part(self, rel, part, digest):
-        """One part of a big .jsonl: ``("part", rel, k, count, ids, errors, fatal, rows)``."""
-        errors, ids, fatal, rows = [], [], None, []
-        articles = iter_extract(self.corpus / rel, root=self.corpus, manifest=self.manifest,
-                                errors=errors, part=part)
+    def _read_part(self, rel, part, digest):
+        """One part of a big .jsonl, read up to its end or to a fatal error; indexed as
+        ``("part", rel, k, count, ids, errors, fatal, rows)``."""
+        errors, fatal, articles = [], None, []
+        stream = iter_extract(self.corpus / rel, root=self.corpus, manifest=self.manifest,
+                              errors=errors, part=part)
         while True:
             art = None
             try:
-                art = next(articles, None)
+                art = next(stream, None)
             except IngestError as exc:
                 fatal = exc.reason
             except OSError as exc:
@@ -223,11 +344,8 @@ class _Worker:
                 fatal = f"erreur inattendue à l'extraction : {type(exc).__name__}: {exc}"
             if art is None or fatal:
                 break
-            row = self._add_article(rel, art, digest)
-            if row is not None:
-                rows.append(row)
-            ids.append(art.id)
-        return ("part", rel, part.index, part.count, ids, errors, fatal, rows)
+            articles.append(art)
+        return ("part", rel, part, digest, errors, fatal, articles)
 
     def finish(self) -> list:
         """Closes the current segment; returns all the segments written."""
@@ -260,22 +378,20 @@ def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, pa
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     if os.getppid() != parent:
         return
-    rel = None
+    worker = None
     try:
         worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
         while True:
             chunk = tasks.get()
             if chunk is None:
                 break
-            out = []
-            for item in chunk:
-                rel = (item if isinstance(item, str) else item[1] if isinstance(item, tuple)
-                       else getattr(item, "id", None))
-                out.append(worker.process(item))
-            rel = None
+            out = worker.process_many(chunk)
             results.put(("files", num, out))
         results.put(("done", num, worker.finish()))
     except BaseException as exc:
+        item = getattr(worker, "current", None)
+        rel = (item if isinstance(item, str) else item[1] if isinstance(item, tuple)
+               else getattr(item, "id", None))
         oserr = find_os_error(exc)  # re-raised as such by the parent (disk full...)
         results.put(("error", num, rel, traceback.format_exc(),
                      (oserr.errno, oserr.strerror, oserr.filename) if oserr else None))
@@ -382,13 +498,12 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
         out, done = [], 0.0
         try:
             for chunk in chunks:
-                for item in chunk:
-                    o = worker.process(item)
+                for o in worker.process_many(chunk):
                     if o is not None:
                         out.append(o)
                     done += _weight(o)
-                    if progress:
-                        progress(min(total, round(done, 6)), total)
+                if progress:
+                    progress(min(total, round(done, 6)), total)
         except BaseException:
             worker.cancel()
             raise
@@ -511,7 +626,7 @@ def _merge_small_segments(writer, segments):
     return [seg for seg in segments if seg not in small]
 
 
-class _CombiningWriter(SegmentWriter):
+class _CombiningWriter(_FastSegmentWriter):
     """The parent's writer: deletions, merges, and the workers' segments in one commit."""
 
     def commit_segments(self, segments, merge=True):
@@ -645,13 +760,10 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
             elif not copies.store_exists(index_dir / live):
                 full, reason = True, f"groupes de copies de {live} absents ou illisibles"
         skipped = []
+        manifest = _Manifest(corpus_dir, skipped, None if full else state.manifest)
+        sidecars: set = set()
         try:
-            manifest = load_manifest(corpus_dir)
-        except IngestError as exc:
-            manifest = {}
-            skipped.append(("manifest.jsonl", f"manifeste ignoré : {exc.reason}"))
-        try:
-            files = corpus_files(corpus_dir)
+            files = corpus_files(corpus_dir, sidecars)
         except IngestError as exc:
             raise ReindexError(exc.reason) from None
         rels = _relative(files, corpus_dir)
@@ -661,11 +773,48 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                            limitmb, reason, skipped, log)
         else:
             report = _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers,
-                                  progress, limitmb, wait, skipped, log)
+                                  progress, limitmb, wait, skipped, log, sidecars)
         report.cleaned = cleaned
     report.seconds = time.monotonic() - t0
     report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
     return report
+
+
+class _Manifest:
+    """The corpus's ``manifest.jsonl``, read only when needed.
+
+    Its digest is taken first; when it is the one the live state recorded (``known``,
+    recorded only for a manifest that could be read), every file's manifest entry is
+    the one its signature holds, so an incremental run that finds nothing changed
+    never parses the manifest nor digests its 33,930 entries. Otherwise it is read at
+    once (a bad manifest is reported first among the skipped files, as ever).
+    """
+
+    def __init__(self, corpus_dir: Path, skipped: list, known: str | None = None):
+        self.corpus_dir, self.skipped = corpus_dir, skipped
+        try:
+            self.digest = manifest_digest(corpus_dir)
+        except OSError:
+            self.digest = None  # unreadable: loading it says why
+        self.unchanged = self.digest is not None and self.digest == known
+        self._entries: dict | None = None
+        self.ok = self.unchanged
+        if not self.unchanged:
+            self.entries()
+
+    def entries(self) -> dict:
+        if self._entries is None:
+            try:
+                self._entries = load_manifest(self.corpus_dir)
+                self.ok = True
+            except IngestError as exc:
+                self._entries, self.ok = {}, False
+                self.skipped.append(("manifest.jsonl", f"manifeste ignoré : {exc.reason}"))
+        return self._entries
+
+    def recorded(self) -> str | None:
+        """What the state records: the digest of a manifest that could be read."""
+        return self.digest if self.ok else None
 
 
 def _check_corpus(corpus_dir: Path, live) -> None:
@@ -700,8 +849,8 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
         ix = whoosh_index.create_in(str(gen_dir), build_schema())
         w = _writer(ix, 0, limitmb, index_dir)
         try:
-            outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, rels, workers,
-                                              progress, limitmb, log)
+            outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest.entries(), rels,
+                                              workers, progress, limitmb, log)
             _check_corpus(corpus_dir, live)
             skips = {}
             records = _tally(outcomes, report, skips)
@@ -720,7 +869,8 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
             raise ReindexError(
                 "aucun document n'a pu être indexé"
                 + (f" ; l'index {live} est conservé" if live else ""), report.skipped)
-        IndexState(fingerprint(), str(corpus_dir.resolve()), records, skips).save(gen_dir)
+        IndexState(fingerprint(), str(corpus_dir.resolve()), records, skips,
+                   manifest.recorded()).save(gen_dir)
         fsync_tree(gen_dir)
         switch_current(index_dir, gen)
     except BaseException:
@@ -732,34 +882,44 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
 
 
 def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, progress,
-                 limitmb, wait, skipped, log):
+                 limitmb, wait, skipped, log, sidecars=None):
     gen_dir = index_dir / live
     report = ReindexReport(generation=live, full=False, files=len(rels), skipped=skipped)
     unchanged, todo, touched, skips, dups = {}, [], False, {}, []
     root = os.fspath(corpus_dir)
+
+    def entry_of(rel, path):
+        try:
+            return manifest_entry(manifest.entries(), rel, lambda: doc_id(Path(path), corpus_dir))
+        except Exception:
+            return None
+
+    def sig_of(rel, path, old_sig, sign=signature):
+        """The file's signature; with the manifest unchanged, the manifest part of the
+        signature recorded for it (``old_sig``) is the current one."""
+        if manifest.unchanged and old_sig is not None:
+            return sign(path, None, entry_digest=old_sig[3], sidecars=sidecars)
+        return sign(path, entry_of(rel, path), sidecars=sidecars)
+
     for rel in rels:
         path = os.path.join(root, rel)
         old = state.files.get(rel)
-        try:
-            entry = manifest_entry(manifest, rel, lambda: doc_id(Path(path), corpus_dir))
-        except Exception:
-            entry = None
         if old is None:
             sk = state.skipped.get(rel)
             if sk is not None and sk[2] == "dup":
                 dups.append(rel)
-            elif sk is not None and sk[0] == skip_signature(path, entry):
+            elif sk is not None and sk[0] == sig_of(rel, path, sk[0], skip_signature):
                 skips[rel] = sk  # still the same bad file: not retried
                 report.skipped.append((rel, sk[1]))
             else:
                 todo.append(rel)
             continue
-        sig = signature(path, entry)
+        sig = sig_of(rel, path, old.sig)
         if sig is not None and sig == old.sig:
             unchanged[rel] = old
             continue
         try:
-            digest = content_hash(path, entry)
+            digest = content_hash(path, entry_of(rel, path))
         except OSError:
             digest = None
         if sig is not None and digest == old.hash:  # touched, same content
@@ -781,9 +941,10 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
         f"{count_fr(len(todo), 'nouveau ou modifié', 'nouveaux ou modifiés')}, "
         f"{count_fr(len(gone), 'supprimé')}")
     if not todo and not gone:
-        if touched or skips.keys() != state.skipped.keys():
+        if touched or skips.keys() != state.skipped.keys() or state.manifest != manifest.recorded():
             state.files = dict(sorted(unchanged.items()))
             state.skipped = skips
+            state.manifest = manifest.recorded()
             state.save(gen_dir)
         report.total_documents = sum(len(r.ids) for r in unchanged.values())
         return report
@@ -791,8 +952,8 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     ix = whoosh_index.open_dir(str(gen_dir))
     w = _writer(ix, wait, limitmb, index_dir)
     try:
-        outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest, todo, workers,
-                                          progress, limitmb, log)
+        outcomes, segments = _run_workers(gen_dir, corpus_dir, manifest.entries(), todo,
+                                          workers, progress, limitmb, log)
         _check_corpus(corpus_dir, live)
         records = _tally(outcomes, report, skips)
         log(f"validation : {count_fr(len(gone), 'fichier supprimé', 'fichiers supprimés')}, "
@@ -816,6 +977,7 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
                              keep_ids={i for rec in state.files.values() for i in rec.ids},
                              drop_ids={i for rec in records.values() for i in rec.ids})
     state.skipped = skips
+    state.manifest = manifest.recorded()
     state.save(gen_dir)
     report.total_documents = whoosh_index.open_dir(str(gen_dir)).doc_count()
     return report

@@ -65,11 +65,30 @@ def _entry_digest(entry) -> str:
     return hashlib.blake2b(blob.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def signature(path: Path, entry) -> list | None:
+def manifest_digest(corpus_dir) -> str:
+    """Digest of the corpus's ``manifest.jsonl`` bytes ("" when there is none): while it
+    is the one a state recorded, every file's manifest entry is the one it recorded."""
+    from searchsvc.ingest.meta import MANIFEST_NAME
+
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        with open(os.path.join(corpus_dir, MANIFEST_NAME), "rb") as f:
+            while block := f.read(_CHUNK):
+                h.update(block)
+    except FileNotFoundError:
+        return ""
+    return h.hexdigest()
+
+
+def signature(path: Path, entry, *, entry_digest: str | None = None,
+              sidecars: set | None = None) -> list | None:
     """Cheap change detector: stat of the file and its sidecars, manifest digest.
 
     None when the file cannot be stat'ed (it will be re-extracted, and
-    ingestion gives the reason).
+    ingestion gives the reason). ``entry_digest`` stands for the digest of
+    ``entry`` when the caller knows it (the manifest did not change);
+    ``sidecars`` (the sidecar paths a listing of the corpus found, see
+    :func:`searchsvc.ingest.corpus_files`) saves looking for absent ones.
     """
     path = os.fspath(path)
     try:
@@ -78,18 +97,21 @@ def signature(path: Path, entry) -> list | None:
         return None
     side = []
     for name in _sidecar_names(path):
+        if sidecars is not None and name not in sidecars:
+            continue
         try:
             sst = os.stat(name)
         except OSError:
             continue
         if stat.S_ISREG(sst.st_mode):
             side.append([os.path.basename(name), sst.st_size, sst.st_mtime_ns])
-    return [st.st_size, st.st_mtime_ns, side, _entry_digest(entry)]
+    return [st.st_size, st.st_mtime_ns, side,
+            _entry_digest(entry) if entry_digest is None else entry_digest]
 
 
-def skip_signature(path: Path, entry) -> list | None:
+def skip_signature(path: Path, entry, **known) -> list | None:
     """Signature of a skipped file: also its ctime, so that a chmod makes it retried."""
-    sig = signature(path, entry)
+    sig = signature(path, entry, **known)
     if sig is None:
         return None
     try:
@@ -139,12 +161,14 @@ class IndexState:
     """``files``: indexed files; ``skipped``: path -> [skip signature, reason, kind]
     for files that could not be indexed (kind ``bad``, or ``dup`` for an id
     clash), not retried until their signature changes (``dup``: until any file
-    changes)."""
+    changes). ``manifest``: :func:`manifest_digest` of the manifest every signature
+    was computed with, when it could be read (else None)."""
 
     fingerprint: str
     corpus: str
     files: dict[str, FileRecord] = field(default_factory=dict)
     skipped: dict[str, list] = field(default_factory=dict)
+    manifest: str | None = None
 
     def save(self, gen_dir) -> None:
         data = {
@@ -153,6 +177,7 @@ class IndexState:
             "corpus": self.corpus,
             "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
             "skipped": dict(sorted(self.skipped.items())),
+            "manifest": self.manifest,
         }
         write_checksums(gen_dir)  # saved after each commit: the files as committed
         write_atomic(Path(gen_dir) / STATE_NAME,
@@ -167,6 +192,8 @@ class IndexState:
                 return None
             files = {rel: FileRecord.from_json(v) for rel, v in data["files"].items()}
             skipped = {rel: list(v) for rel, v in data.get("skipped", {}).items()}
-            return cls(data["fingerprint"], data["corpus"], files, skipped)
+            manifest = data.get("manifest")
+            return cls(data["fingerprint"], data["corpus"], files, skipped,
+                       manifest if isinstance(manifest, str) else None)
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None

@@ -97,13 +97,15 @@ def is_corpus_file(name: str) -> bool:
     return os.path.splitext(low)[1] in EXTENSIONS
 
 
-def corpus_files(root) -> list[Path]:
+def corpus_files(root, sidecars: set | None = None) -> list[Path]:
     """Article files under ``root``, recursively, sorted by relative path.
 
     Hidden files and folders are skipped and folder symlinks are not followed (no
     cycles). Broken symlinks, unreadable files and unreadable sub-folders ARE listed:
     :func:`extract` then raises an :class:`IngestError` for them, so the caller can
-    report them as skipped.
+    report them as skipped. ``sidecars``, when given, receives the path (``root``
+    joined with the relative path, as a string) of every sidecar metadata file seen,
+    so that a caller need not look for the sidecars of each file one by one.
     """
     root = Path(root)
     if not root.is_dir():
@@ -122,6 +124,8 @@ def corpus_files(root) -> list[Path]:
             if is_corpus_file(name):
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
                 found.append((rel.replace(os.sep, "/"), Path(dirpath, name)))
+            elif sidecars is not None and name.endswith(SIDECAR_SUFFIX):
+                sidecars.add(os.path.join(dirpath, name))
     found.sort(key=lambda t: t[0])
     return [p for _, p in found]
 
