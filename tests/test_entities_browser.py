@@ -59,3 +59,23 @@ def test_document_entities_link_to_a_filtered_search_and_quotes_to_their_place(s
         assert "place=Tumangang" in page.url
         assert page.locator("#hits li.hit").count() == 1
     assert p.dialogs == [] and p.errors == []
+
+
+def test_mentions_are_highlighted_in_the_text_on_demand(server, new_page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    p = new_page()
+    with p.screenshot_on_failure() as page:
+        page.goto(f"{server}/documents/{WATLING}?q=munitions")
+        body = page.locator("#document-body")
+        text = body.inner_text()
+        assert body.locator("mark.entity").count() == 0
+        page.locator("#mentions-on").click()
+        expect(body.locator("mark.entity-person", has_text="Jack Watling").first).to_be_visible()
+        assert body.locator("mark.entity-place", has_text="Tumangang").count() >= 1
+        assert body.locator("mark:not(.entity)", has_text="munitions").count() >= 1  # the query's
+        assert body.inner_text() == text  # marks only: the text is the same
+        assert "highlight=entities" in page.url and "q=munitions" in page.url
+        page.locator("#mentions-off").click()
+        expect(body.locator("mark.entity")).to_have_count(0)
+    assert p.dialogs == [] and p.errors == []

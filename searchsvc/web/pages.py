@@ -234,6 +234,11 @@ def document(doc_id: str):
         abort(404)
     paragraphs = [p for p in (doc.get("text") or "").split("\n\n") if p.strip()]
     highlighted = doc.get("highlighted") if q else None
+    mentions = request.args.get("highlight") == "entities"
+    if mentions:  # entity mentions marked in the text (searchsvc.enrich.mentions), escaped
+        from searchsvc.enrich.mentions import mark_paragraphs
+
+        highlighted = mark_paragraphs(doc.get("text") or "", doc.get("entities") or {}, highlighted)
     similar = engine.similar(doc_id, limit=5) or []
     compare = request.args.get("compare", "").strip() or None
     if compare is not None and not (0 < len(compare) <= MAX_ID_LENGTH and "\x00" not in compare):
@@ -244,7 +249,8 @@ def document(doc_id: str):
                                      if p.strip()))
               for qt in doc.get("quotes") or []]
     return render_template("document.html", doc=doc, q=q, paragraphs=paragraphs,
-                           highlighted=highlighted, similar=similar, versions=versions, quotes=quotes)
+                           highlighted=highlighted, similar=similar, versions=versions, quotes=quotes,
+                           mentions=mentions, compare=compare)
 
 
 #: Entity kinds of the "who with whom" page: label, and the query syntax that restricts to one.
