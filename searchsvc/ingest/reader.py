@@ -107,15 +107,21 @@ def corpus_files(root, sidecars: set | None = None) -> list[Path]:
     joined with the relative path, as a string) of every sidecar metadata file seen,
     so that a caller need not look for the sidecars of each file one by one.
     """
+    return [Path(p) for _, p in corpus_paths(root, sidecars)]
+
+
+def corpus_paths(root, sidecars: set | None = None) -> list[tuple[str, str]]:
+    """:func:`corpus_files` as ``(relative POSIX path, path)`` strings, without building
+    a ``Path`` per file (a reindex lists 33,930 files each run)."""
     root = Path(root)
     if not root.is_dir():
         raise IngestError(f"dossier de corpus introuvable : {root}")
-    found: list[tuple[str, Path]] = []
+    found: list[tuple[str, str]] = []
 
     def unreadable(err: OSError):  # listed, so that extract() reports it
         if err.filename and Path(err.filename) != root:
             rel = os.path.relpath(err.filename, root).replace(os.sep, "/")
-            found.append((rel, Path(err.filename)))
+            found.append((rel, os.fspath(err.filename)))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -123,11 +129,11 @@ def corpus_files(root, sidecars: set | None = None) -> list[Path]:
         for name in filenames:
             if is_corpus_file(name):
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                found.append((rel.replace(os.sep, "/"), Path(dirpath, name)))
+                found.append((rel.replace(os.sep, "/"), os.path.join(dirpath, name)))
             elif sidecars is not None and name.endswith(SIDECAR_SUFFIX):
                 sidecars.add(os.path.join(dirpath, name))
     found.sort(key=lambda t: t[0])
-    return [p for _, p in found]
+    return found
 
 
 _SEGMENT_BAD = re.compile(r"[^A-Za-z0-9._~-]+")
