@@ -32,7 +32,7 @@ from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
 from searchsvc.search.vectors import Vectors
 from searchsvc.search.vectors import by_date as date_order
-from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
+from searchsvc.search.snippets import FastSpans, highlight, highlight_paragraphs, mark, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
@@ -122,7 +122,11 @@ class _Generation:
         self._held = threading.local()
         self._refs = 0
         self.retired = False
-        self.prefixes: dict = {}  # prefix expansions (searchsvc.search.query.prefix_terms)
+        #: query expansions: prefixes (searchsvc.search.query.prefix_terms), accent
+        #: families (searchsvc.search.accents), spelling verdicts (searchsvc.search.suggest)
+        self.prefixes: dict = {}
+        #: the snippets' and titles' marked spans (word -> term cache per analyzer)
+        self.spans = {f: FastSpans(self.schema[f].analyzer) for f in ("title", "body") if f in self.schema}
 
     def mask(self, s, q) -> np.ndarray:
         """Boolean mask of the docnums matching ``q`` (deleted documents may remain:
@@ -158,7 +162,7 @@ class _Generation:
                     candidates = mask_and(self.mask(s, wq.Term(q.fieldname, words[0])),
                                           (self.mask(s, wq.Term(q.fieldname, w)) for w in words[1:]))
                     found = phrase_docs(s.reader(), q.fieldname, words, q.slop,
-                                        set(np.flatnonzero(candidates).tolist()))
+                                        set(np.flatnonzero(candidates).tolist()), self.scorer.positions)
                     got = v.mask_of(np.fromiter(found, dtype=np.int64, count=len(found)))
                 else:
                     got = self._generic(s, q)
@@ -601,7 +605,6 @@ class SearchEngine:
         else:
             terms, phrases = built.marks("body")
         analyzer = gen.schema["body"].analyzer
-        title_analyzer = gen.schema["title"].analyzer
         out = []
         for score, docnum, is_partial in hits:
             budget.checkpoint()
@@ -609,14 +612,17 @@ class SearchEngine:
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
             item["partial"] = is_partial
-            item["title_html"] = highlight(title_analyzer, item["title"], terms, phrases) if item["title"] else None
-            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms, phrases=phrases)
+            title = item["title"]
+            item["title_html"] = mark(title, gen.spans["title"].spans(title, terms, phrases)) if title else None
+            body = stored.get("body") or ""
+            item["snippet"] = snippet(analyzer, body, terms, phrases=phrases,
+                                      spans=gen.spans["body"].spans(body, terms, phrases))
             item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
         suggestion = None
         if pq.words and not budget.exceeded:
-            suggestion = suggest(reader, gen.schema, params.q, pq.words)
+            suggestion = suggest(reader, gen.schema, params.q, pq.words, gen.prefixes)
         return {
             "query": params.q,
             "total": total,
