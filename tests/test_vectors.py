@@ -206,3 +206,20 @@ def test_weights_read_by_skipping_blocks_are_the_postings_weights(engine):
         return len(terms)
 
     assert engine._run(check) > 50
+
+
+def test_exact_form_terms_are_read_by_skipping_once_then_cached(engine):
+    def check(gen, s):
+        reader = s.reader()
+        text = next(t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell"))
+        v = gen.vectors
+        v.cache = type(v.cache)(v.cache.max_bytes)  # a fresh cache: nothing read yet
+        v._skipped.clear()
+        first = v.weights_for(reader, "spell", text, [0, 1, 2])
+        assert v.cache.get(("p", "spell", text)) is None  # skipped blocks, nothing cached
+        assert v.weights_for(reader, "spell", text, [0, 1, 2]) == first
+        assert v.cache.get(("p", "spell", text)) is not None  # back again: read whole, cached
+        assert v.weights_for(reader, "spell", text, [0, 1, 2]) == first
+        return True
+
+    assert engine._run(check)

@@ -27,6 +27,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 from searchsvc.search import ranking
+from searchsvc.search.memo import remember
 from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, _leaf_matchers, question_units
 
 #: Bytes of posting arrays, score arrays and masks kept per generation.
@@ -34,6 +35,8 @@ CACHE_BYTES = 96 * 1024 * 1024
 #: Fields read only for the re-ranked candidates (the exact-form bonus): their
 #: postings are decoded block by block for those documents, never read whole.
 SKIPPED_FIELDS = frozenset({EXACT_FIELD})
+#: Terms of those fields remembered as read once (the next read caches them whole).
+SKIPPED_TERMS = 100_000
 #: Terms with fewer postings keep no score array (computing it is cheaper than the
 #: bookkeeping); their postings (and positions) are cached like every term's.
 CACHE_MIN_POSTINGS = 256
@@ -231,6 +234,7 @@ class Vectors:
         self.cache = ArrayCache(max_bytes)
         self._norms: dict[str, np.ndarray] = {}
         self._positional: dict[str, bool] = {}
+        self._skipped: dict = {}  # terms of SKIPPED_FIELDS read once by skipping
 
     # -- postings and masks -------------------------------------------------------
 
@@ -258,14 +262,16 @@ class Vectors:
 
     def weights_for(self, reader, fieldname: str, text: str, wanted) -> dict[int, float]:
         """docnum -> weight of a term for the docnums of ``wanted`` (sorted) that have
-        it. From the cached entry when there is one; else, for a field that is only
-        read for a few candidates (:data:`SKIPPED_FIELDS`: the exact-form bonus), only
-        the blocks holding them are decoded (:func:`read_weights`), and nothing is
-        cached; any other field's postings are read whole and cached."""
+        it. From the cached entry when there is one; else, the first time a term of a
+        field only read for a few candidates (:data:`SKIPPED_FIELDS`: the exact-form
+        bonus) is asked for, only the blocks holding them are decoded
+        (:func:`read_weights`); from its second time on (a term that comes back) and for
+        any other field, the postings are read whole and cached."""
         key = ("p", fieldname, text)
         got = self.cache.get(key)
         if got is None:
-            if fieldname in SKIPPED_FIELDS:
+            if fieldname in SKIPPED_FIELDS and key not in self._skipped:
+                remember(self._skipped, key, True, SKIPPED_TERMS)
                 return read_weights(reader, fieldname, text, wanted)
             got = self._entry(reader, fieldname, text)
         ids, weights = got[0], got[1]
