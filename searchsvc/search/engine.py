@@ -9,6 +9,7 @@ to a new generation; searchers of the old one are closed once no request uses th
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import threading
@@ -39,6 +40,11 @@ from searchsvc.synonyms import load_synonyms
 mapped.install()  # compound segments read through their memory map, never copied
 
 CHECK_INTERVAL = 1.0
+#: Recent searches replayed on a new generation before it is served (as Solr's
+#: autowarming): their postings, positions and expansions are then read already.
+WARM_QUERIES = 48
+#: CPU seconds the replay may take in all (the old generation serves meanwhile).
+WARM_SECONDS = 5.0
 #: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
 HEAVY_CONCURRENCY = 1
 #: Seconds a prefix query may spend waiting for plain queries, in all.
@@ -292,6 +298,8 @@ class SearchEngine:
         self.synonyms = load_synonyms(self.synonyms_path)
         #: entity facets, filters and aliases (searchsvc.search.entities)
         self.entity_search = EntitySearch()
+        #: the latest searches' parameters, replayed on the next generation (:meth:`_warm`)
+        self._recent: collections.deque = collections.deque(maxlen=WARM_QUERIES)
 
     # -- generations ---------------------------------------------------------
 
@@ -365,7 +373,8 @@ class SearchEngine:
 
     def _warm(self, gen: _Generation) -> None:
         """Build what the first requests of a generation would otherwise wait for (copy
-        groups, the empty query's facets), before it is served."""
+        groups, the empty query's facets), and replay the latest searches on it (at most
+        :data:`WARM_QUERIES`, :data:`WARM_SECONDS` of CPU), before it is served."""
         try:
             s = gen.acquire()
         except _Stale:
@@ -373,6 +382,11 @@ class SearchEngine:
         try:
             collapse.groups_for(gen, s, self.index_dir)
             gen.facets.listing_facets(SearchParams())
+            start = time.process_time()
+            for params in reversed(dict.fromkeys(reversed(list(self._recent)))):  # newest last, once each
+                if time.process_time() - start > WARM_SECONDS:
+                    break
+                self._search(gen, s, params)
         except Exception:  # warming is best effort: the request that needs it builds it
             pass
         finally:
@@ -451,6 +465,7 @@ class SearchEngine:
                     self._plain_running -= 1
                     self._plain.notify_all()
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        self._recent.append(params)
         return result
 
     def _yielder(self):
