@@ -384,25 +384,6 @@ class FrenchTokenizer(Tokenizer):
             return unicodedata.normalize("NFC", value)
         return fold(value)
 
-    def word_entries(self):
-        """``(entries, learn)``: the cache this analyzer's character-offset path
-        reads, word (one ``TOKEN_RE`` match) -> ``(term or None, offset of the term in
-        the word)``, and ``learn(word)``, which analyses a word missing from it (and
-        remembers it). For callers that map many words at once (snippets)."""
-        stem = self.stem
-        key = (self.flavour, stem, self.stop)
-        caches = _CACHES.get(key)
-        if caches is None:
-            caches = _CACHES[key] = ({}, {})
-        entries = caches[0]
-        make_term = _search_term if self.flavour == "search" else _spelling_term
-        stop = self.stop
-
-        def learn(word: str) -> tuple:
-            return _lookup(word, entries, make_term, stem, stop)
-
-        return entries, learn
-
     def __call__(
         self,
         value,

@@ -100,7 +100,7 @@ class FastSpans:
         self._re = TOKEN_RE
         if self.ok:
             # word -> (term or None, offset of the term in the word): the analyzer's own cache
-            self._entries, self._learn = analyzer.word_entries()
+            self._entries, self._learn = _word_entries(analyzer)
 
     def spans(self, text: str, terms, phrases=()) -> list:
         if not (terms or phrases) or not text:
@@ -154,6 +154,26 @@ class FastSpans:
             if start < end:
                 toks.append((term_of[k], pos, start, end))
         return spans_of_tokens(toks, terms, phrases)
+
+
+def _word_entries(analyzer):
+    """``(entries, learn)``: the cache the French analyzer's character-offset path
+    reads, word (one ``TOKEN_RE`` match) -> ``(term or None, offset of the term in the
+    word)``, and ``learn(word)``, which analyses a word missing from it and remembers
+    it, exactly as ``analyzer(text, chars=True)`` does for each match. (Here rather
+    than in :mod:`searchsvc.analysis`, whose source is part of the index fingerprint:
+    reading its cache changes no term.)"""
+    from searchsvc import analysis
+
+    stem, stop = analyzer.stem, analyzer.stop
+    caches = analysis._CACHES.setdefault((analyzer.flavour, stem, stop), ({}, {}))
+    entries = caches[0]
+    make_term = analysis._search_term if analyzer.flavour == "search" else analysis._spelling_term
+
+    def learn(word: str) -> tuple:
+        return analysis._lookup(word, entries, make_term, stem, stop)
+
+    return entries, learn
 
 
 def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:
