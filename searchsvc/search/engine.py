@@ -43,8 +43,8 @@ CHECK_INTERVAL = 1.0
 #: Recent searches replayed on a new generation before it is served (as Solr's
 #: autowarming): their postings, positions and expansions are then read already.
 WARM_QUERIES = 48
-#: CPU seconds the replay may take in all (the old generation serves meanwhile).
-WARM_SECONDS = 5.0
+#: Seconds the replay may take in all (the old generation serves meanwhile).
+WARM_SECONDS = 3.0
 #: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
 HEAVY_CONCURRENCY = 1
 #: Seconds a prefix query may spend waiting for plain queries, in all.
@@ -374,7 +374,7 @@ class SearchEngine:
     def _warm(self, gen: _Generation) -> None:
         """Build what the first requests of a generation would otherwise wait for (copy
         groups, the empty query's facets), and replay the latest searches on it (at most
-        :data:`WARM_QUERIES`, :data:`WARM_SECONDS` of CPU), before it is served."""
+        :data:`WARM_QUERIES`, for :data:`WARM_SECONDS` at most), before it is served."""
         try:
             s = gen.acquire()
         except _Stale:
@@ -382,9 +382,9 @@ class SearchEngine:
         try:
             collapse.groups_for(gen, s, self.index_dir)
             gen.facets.listing_facets(SearchParams())
-            start = time.process_time()
+            start = time.monotonic()
             for params in reversed(dict.fromkeys(reversed(list(self._recent)))):  # newest last, once each
-                if time.process_time() - start > WARM_SECONDS:
+                if time.monotonic() - start > WARM_SECONDS:
                     break
                 self._search(gen, s, params)
         except Exception:  # warming is best effort: the request that needs it builds it
