@@ -239,7 +239,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     extra = ["--no-entities"] if a.no_entities else []
-    corpus, index = prepare(a.workdir / f"n{a.n}" + ("-noent" if a.no_entities else ""), a.n, a.workers, extra)
+    corpus, index = prepare(a.workdir / (f"n{a.n}" + ("-noent" if a.no_entities else "")), a.n, a.workers, extra)
     paths = request_mix(a.n)
     server = Server(corpus, index, a.threads, a.server_workers)
     try:
