@@ -174,6 +174,38 @@ def fts5_reference(corpus_dir: Path) -> tuple[sqlite3.Connection, float]:
     return db, time.perf_counter() - t
 
 
+def measure_groups(corpus_dir: Path, n: int) -> None:
+    """Copy grouping alone over the signatures of a generated corpus (the parent's last
+    step of a full reindex): seconds, then the memory it allocates (tracemalloc, a second
+    run). The texts are the records' lead and paragraphs, as the product indexes them."""
+    import tracemalloc
+
+    from searchsvc.article import Article
+    from searchsvc.enrich import copies
+
+    t = time.perf_counter()
+    recs = [rec for rec in (copies.record(Article(id=r["id"], title=r.get("title"), text=body_text(r),
+                                                  source=r.get("source"), date=r.get("date"), lang="fr"))
+                            for r in corpus_records(corpus_dir)) if rec is not None]
+    print(f"\n== copy grouping of {len(recs):,} signatures ({n:,} articles; signatures made in "
+          f"{time.perf_counter() - t:.0f} s, not counted)", flush=True)
+    t = time.perf_counter()
+    store = copies.CopyStore()
+    store.update(recs)
+    seconds = time.perf_counter() - t
+    st = store.stats()
+    tracemalloc.start()
+    copies.CopyStore().update(recs)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    sizes = {}
+    for rows in store.members().values():
+        sizes[len(rows)] = sizes.get(len(rows), 0) + 1
+    print(f"grouping: {seconds:.1f} s, allocating at most {mb(peak)} beyond the records; "
+          f"{st['groups']:,} groups holding {st['grouped_documents']:,} articles; groups by size: "
+          + ", ".join(f"{k}: {v:,}" for k, v in sorted(sizes.items())))
+
+
 def budget_cut(result: dict) -> bool:
     """Whether the query's CPU budget ran out (searchsvc.search.budget: a note says so)."""
     return any(n.startswith("Temps de calcul dépassé") for n in result.get("notes") or ())
@@ -298,10 +330,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-fts5", action="store_true", help="skip the FTS5 reference")
     ap.add_argument("--no-queries", action="store_true")
     ap.add_argument("--generate-only", action="store_true", help="write the corpora and stop")
-    ap.add_argument("--phase", choices=("all", "base", "factor", "queries"), default="all",
+    ap.add_argument("--phase", choices=("all", "base", "factor", "queries", "groups"), default="all",
                     help="one step at a time (each a shorter locked run): index the base size or "
                          "the factor (figures saved beside the index), or time the queries on "
-                         "both and print the table")
+                         "both and print the table; groups: copy grouping alone on the factor's "
+                         "signatures")
     ap.add_argument("--clean", action="store_true", help="delete corpora and indexes at the end")
     a = ap.parse_args(argv)
     if not NEWS.exists():
@@ -314,6 +347,9 @@ def main(argv=None) -> int:
           flush=True)
     corpora = [(f, *corpus(f, a.seed, a.out)) for f in (a.base, a.factor)]
     if a.generate_only:
+        return 0
+    if a.phase == "groups":
+        measure_groups(corpora[1][1], corpora[1][2])
         return 0
     extra = ([] if a.entities else ["--no-entities"]) + (["--workers", str(a.workers)] if a.workers else [])
     runs = []
