@@ -198,6 +198,14 @@ def measure_groups(corpus_dir: Path, n: int) -> None:
     copies.CopyStore().update(recs)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    import numpy as np
+
+    band_pairs = 0  # what the LSH proposes before deduplication, every band's bucket pairs
+    for b in range(copies.BANDS):
+        keys = np.ascontiguousarray(store.sigs[:, b * copies.ROWS:(b + 1) * copies.ROWS])
+        counts = np.unique(keys.view(f"V{copies.ROWS * 4}").ravel(), return_counts=True)[1]
+        band_pairs += int((counts.astype(np.int64) * (counts - 1) // 2).sum())
+    print(f"LSH: {band_pairs:,} band pairs, {len(copies.candidate_pairs(store.sigs)):,} distinct candidates")
     sizes = {}
     for rows in store.members().values():
         sizes[len(rows)] = sizes.get(len(rows), 0) + 1
