@@ -593,7 +593,12 @@ def corruption_scenarios(work: Path, log=print) -> list[Outcome]:
             status, _, body = server.wait_for(f"/api/search?q={COMMON}", 200)
             if status != 200 or json.loads(body)["total"] != 60:
                 problems.append(f"après réparation : {status} {body[:200]!r}")
+            # each serving process (serve runs two on two cores) switches within seconds
+            end = time.monotonic() + 15
             health = json.loads(server.get("/healthz")[2])
+            while (health.get("status"), health.get("generation")) != ("ok", "gen-2") and time.monotonic() < end:
+                time.sleep(0.2)
+                health = json.loads(server.get("/healthz")[2])
             if health.get("status") != "ok" or health.get("generation") != "gen-2":
                 problems.append(f"healthz après réparation : {health}")
         finally:

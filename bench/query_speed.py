@@ -263,7 +263,7 @@ def cache_report(engine) -> str:
     st = gen.cache_stats()
     a = st["arrays"]
     return (f"caches: arrays {a['entries']} entries {a['bytes'] / 1e6:.1f} MB (max {a['max_bytes'] / 1e6:.0f} MB), "
-            f"prefix expansions {st['prefixes']} (max 1024), searchers {st['searchers']} (max 4), "
+            f"query expansions (prefixes, accents, spelling) {st['prefixes']} (max 1024), searchers {st['searchers']} (max 4), "
             f"facet filters {st['facets']}, copy groups {st['copy_groups']}; shared segment maps "
             f"{mapped.shared_maps()['maps']} ({mapped.shared_maps()['bytes'] / 1e6:.0f} MB of files)")
 

@@ -29,3 +29,17 @@ def synonyms_file(value: str | os.PathLike | None = None, corpus=None) -> Path |
         default = Path(corpus) / "synonyms.txt"
         return default if default.is_file() else None
     return None
+
+
+def lower_cpu_priority(niceness: int) -> None:
+    """Run this process (and the processes it starts) at ``niceness`` or lower CPU
+    priority (POSIX ``nice``; never raised back, nothing where unsupported), so that a
+    reindex leaves the CPU to the service's searches when both want it."""
+    if niceness <= 0 or not hasattr(os, "nice"):
+        return
+    try:
+        current = os.nice(0)
+        if current < niceness:
+            os.nice(niceness - current)
+    except OSError:
+        pass

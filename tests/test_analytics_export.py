@@ -14,7 +14,7 @@ import pytest
 
 from searchsvc.analytics import batch, concordance, export, feeds
 from searchsvc.search import parse_params
-from searchsvc.search.snippets import matched_spans
+from searchsvc.search.snippets import FastSpans, matched_spans
 
 QUERIES = ["munitions", "Corée du Nord", '"Corée du Nord"', "munit*", "", "zzzintrouvable",
            "munitions Téhéran"]
@@ -325,7 +325,7 @@ def _marks(engine, q: str):
 def test_fast_spans_are_the_snippets_spans(engine, pieces, q):
     analyzer, (terms, phrases) = _marks(engine, q)
     text = "".join(pieces)
-    fast = export.FastSpans(analyzer)
+    fast = FastSpans(analyzer)
     assert fast.spans(text, terms, phrases) == matched_spans(analyzer, text, terms, phrases)
 
 
@@ -337,7 +337,7 @@ def test_fast_spans_on_every_fixture_text(engine):
         _marks(engine, q)
 
     def check(ms):
-        fast = export.FastSpans(ms.analyzer)
+        fast = FastSpans(ms.analyzer)
         for q in ("munitions Corée", '"Corée du Nord"', "Iran OR drones", "zinzolin"):
             _, (terms, phrases) = _marks(engine, q)
             for d in ms.facets.live:

@@ -275,3 +275,18 @@ def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, ful
     gens = sorted(p.name for p in index.glob("gen-*"))
     assert current_generation(index) in gens and len(gens) <= 2
     assert "Aucun changement" in cli("reindex", "--corpus", str(corpus), "--index", str(index)).stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX nice")
+def test_reindex_runs_at_a_lower_cpu_priority_by_default(tmp_path):
+    """`searchsvc reindex` lowers its CPU priority (and its workers') by 10 unless told
+    otherwise, so that the service's searches come first while it runs."""
+    script = ("import os, sys; from searchsvc.cli import main; "
+              "code = main(sys.argv[1:]); print('nice', os.nice(0)); sys.exit(code)")
+    base = os.nice(0)  # the suite may itself run under nice: a priority is never raised back
+    for extra, asked in (([], 10), (["--nice", "0"], 0), (["--nice", "15"], 15)):
+        r = subprocess.run([sys.executable, "-c", script, "reindex", "--quiet", "--workers", "1",
+                            "--corpus", str(ROOT / "corpus"), "--index", str(tmp_path / f"ix{asked}"), *extra],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert f"nice {max(base, asked)}" in r.stdout

@@ -175,3 +175,30 @@ def test_cli_similar(cli_index, capsys):
     assert "doc-1" not in [x["id"] for x in r["results"]]
     assert cli_main(["similar", "doc-1", "--index", str(cli_index)]) == 0
     assert "Articles semblables à « Titre 1 »" in capsys.readouterr().out
+
+
+def test_a_new_generation_is_warmed_with_the_latest_searches(tmp_path, fixture_corpus):
+    """Before a new generation is served, the latest searches run on it (Solr's
+    autowarming): the first requests after a reindex find their postings read."""
+    import shutil
+
+    from searchsvc.indexer import reindex
+    from searchsvc.search import SearchEngine, parse_params
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, corpus)
+    index = tmp_path / "index"
+    reindex(corpus, index, full=True, workers=1)
+    engine = SearchEngine(index)
+    try:
+        engine.search(parse_params({"q": "munitions"}))
+        engine.search(parse_params({"q": "Corée du Nord"}))
+        old = engine._current()
+        reindex(corpus, index, full=True, workers=1)
+        new = engine._current(force=True)
+        assert new is not old
+        cached = {k[2] for k in new.vectors.cache._items if k[0] == "p" and k[1] == "body"}
+        assert {"munit", "nord"} <= cached, cached
+        assert engine.search(parse_params({"q": "munitions"}))["total"] > 0
+    finally:
+        engine.close()

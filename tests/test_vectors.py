@@ -159,3 +159,67 @@ def test_array_cache_stays_within_its_bytes():
     assert cache.get(49) is not None and cache.get(0) is None
     cache.put("big", np.zeros(10_000))  # larger than a quarter of the cache: not kept
     assert cache.get("big") is None
+
+
+def test_cached_positions_are_the_blocks_positions(engine):
+    """The positions kept with a term's cached postings (one walk, decoded per asked
+    document) are those read block by block from Whoosh, deleted documents included."""
+    from searchsvc.search.scoring import read_positions
+
+    def check(gen, s):
+        reader = s.reader()
+        every = list(range(reader.doc_count_all()))
+        terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("body")][:400]
+        assert len(terms) > 50
+        for text in terms:
+            want = read_positions(reader, "body", text, set(every))
+            assert gen.vectors.positions(reader, "body", text, every) == want, text
+            some = every[::3]
+            assert gen.vectors.positions(reader, "body", text, some) == {d: p for d, p in want.items()
+                                                                          if d in set(some)}
+        # a field without positions, an absent term
+        assert gen.vectors.positions(reader, "source", "x", every) == {}
+        assert gen.vectors.positions(reader, "body", "zzzzabsent", every) == {}
+        return len(terms)
+
+    assert engine._run(check) > 50
+
+
+def test_weights_read_by_skipping_blocks_are_the_postings_weights(engine):
+    """The exact-form bonus reads a term's weights for a few candidates by decoding
+    only their blocks: the same weights as the whole postings, for any candidates."""
+    from searchsvc.search.scoring import read_postings
+    from searchsvc.search.vectors import read_weights
+
+    def check(gen, s):
+        reader = s.reader()
+        n = reader.doc_count_all()
+        terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell")][:300]
+        rng = np.random.default_rng(5)
+        for text in terms:
+            ids, ws = read_postings(reader, "spell", text)
+            every = dict(zip(ids, ws))
+            for wanted in (list(range(n)), sorted(set(rng.integers(0, n, size=7).tolist())), ids[:1], []):
+                assert read_weights(reader, "spell", text, wanted) == {d: every[d] for d in wanted if d in every}
+                assert gen.vectors.weights_for(reader, "spell", text, wanted) == {
+                    d: every[d] for d in wanted if d in every}
+        return len(terms)
+
+    assert engine._run(check) > 50
+
+
+def test_exact_form_terms_are_read_by_skipping_once_then_cached(engine):
+    def check(gen, s):
+        reader = s.reader()
+        text = next(t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell"))
+        v = gen.vectors
+        v.cache = type(v.cache)(v.cache.max_bytes)  # a fresh cache: nothing read yet
+        v._skipped.clear()
+        first = v.weights_for(reader, "spell", text, [0, 1, 2])
+        assert v.cache.get(("p", "spell", text)) is None  # skipped blocks, nothing cached
+        assert v.weights_for(reader, "spell", text, [0, 1, 2]) == first
+        assert v.cache.get(("p", "spell", text)) is not None  # back again: read whole, cached
+        assert v.weights_for(reader, "spell", text, [0, 1, 2]) == first
+        return True
+
+    assert engine._run(check)

@@ -188,3 +188,22 @@ def test_serve_with_several_worker_processes_shares_the_reindex_status(tmp_path,
         assert srv.stop() == 0
     assert not any(Path(f"/proc/{pid}").exists() and (Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z")
                    for pid in workers)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"),
+                    reason="needs /proc, fork and two cores")
+def test_serve_defaults_to_two_processes_on_two_cores(tmp_path, fixture_corpus):
+    """Searches are CPU-bound and one Python process computes on one core at a time:
+    without --workers, a machine with two cores is served by two processes."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, corpus)
+    srv = Served("--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    try:
+        deadline = time.monotonic() + 10
+        while len(_children(srv.proc.pid)) < 2:
+            assert time.monotonic() < deadline, "two serving processes expected by default"
+            time.sleep(0.05)
+        assert len(_children(srv.proc.pid)) == 2
+        assert srv.get("/healthz")[0] == 200
+    finally:
+        assert srv.stop() == 0

@@ -30,14 +30,13 @@ import csv
 import functools
 import html
 import io
-import itertools
 import json
 import re
 import threading
 from datetime import datetime, timezone
 from typing import Iterator
 
-from searchsvc.search.snippets import matched_spans, snippet, spans_of_tokens
+from searchsvc.search.snippets import FastSpans, snippet
 
 FORMATS = ("csv", "jsonl")
 COLUMNS = ("id", "title", "source", "date", "url", "lang", "score", "group", "snippet")
@@ -60,103 +59,6 @@ def plain_snippet(analyzer, text: str, terms, phrases=(), spans=None) -> str:
     """The search's snippet of ``text`` (same fragments) as one line of plain text."""
     out = snippet(analyzer, text, terms, phrases=phrases, spans=spans)
     return html.unescape(_MARK_RE.sub("", out))
-
-
-_GROUP = re.Match.group
-
-
-class FastSpans:
-    """:func:`~searchsvc.search.snippets.matched_spans` for many texts: the same
-    spans, with the per-token work done by C-level list operations.
-
-    The French analyzer gives each match of its ``TOKEN_RE`` a term that depends on
-    that word alone (stop word, folding, stemming), with consecutive positions for
-    the words it keeps. So the words of a text are read with ``findall``, mapped to
-    terms through a cache (each distinct word analysed once), and only the tokens
-    that can be marked (a query term or a phrase word) and the words after them that
-    a phrase would need are handed to
-    :func:`~searchsvc.search.snippets.spans_of_tokens`. A word the analyzer does not
-    read alone as one token sends that text through the analyzer itself, as does
-    another analyzer. ``tests/test_analytics_export.py`` checks the spans equal."""
-
-    _MISSING = object()
-    _UNSAFE = object()
-
-    def __init__(self, analyzer, max_words: int = 200_000):
-        from searchsvc.analysis import TOKEN_RE, FrenchTokenizer
-
-        self.analyzer = analyzer
-        self.ok = type(analyzer) is FrenchTokenizer
-        self._re = TOKEN_RE
-        self._terms: dict = {}
-        self._offsets: dict = {}
-        self._max = max_words
-
-    def _learn(self, word: str) -> None:
-        toks = [(t.text, t.startchar, t.endchar)
-                for t in self.analyzer(word, chars=True, mode="index")]
-        if len(self._terms) >= self._max:
-            self._terms.clear()
-            self._offsets.clear()
-        if not toks:
-            self._terms[word] = None
-        elif len(toks) == 1 and toks[0][0] and toks[0][2] == len(word):
-            self._terms[word] = toks[0][0]
-            self._offsets[word] = toks[0][1]
-        else:
-            self._terms[word] = self._UNSAFE
-
-    def spans(self, text: str, terms, phrases=()) -> list:
-        if not (terms or phrases) or not text:
-            return []
-        if not self.ok:
-            return matched_spans(self.analyzer, text, terms, phrases)
-        found = list(self._re.finditer(text))
-        words = list(map(_GROUP, found))
-        missing = self._MISSING
-        got = list(map(self._terms.get, words, itertools.repeat(missing)))
-        if missing in got:
-            for k, w in enumerate(words):
-                if got[k] is missing:
-                    if w not in self._terms:
-                        self._learn(w)
-                    got[k] = self._terms[w]
-        if self._UNSAFE in got:
-            return matched_spans(self.analyzer, text, terms, phrases)
-        triggers = set(terms)
-        follow = 0
-        for words_, _ in phrases:
-            triggers.update(words_)
-            follow = max(follow, len(words_) - 1)
-        hits = set()
-        for t in triggers:
-            k = -1
-            try:
-                while True:
-                    k = got.index(t, k + 1)
-                    hits.add(k)
-            except ValueError:
-                pass
-        if not hits:
-            return []
-        keep = set(hits)
-        n = len(got)
-        for k in hits:  # the words a phrase starting here would need
-            j, left = k + 1, follow
-            while left and j < n:
-                if got[j] is not None:
-                    keep.add(j)
-                    left -= 1
-                j += 1
-        toks = []
-        for k in sorted(keep):
-            w = words[k]
-            pos = k - got[:k].count(None)
-            first = found[k].start()
-            start, end = first + self._offsets[w], first + len(w)
-            if start < end:
-                toks.append((got[k], pos, start, end))
-        return spans_of_tokens(toks, terms, phrases)
 
 
 def one_line(value) -> str:

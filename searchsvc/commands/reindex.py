@@ -14,6 +14,8 @@ HELP = "met l'index à jour avec le corpus (incrémental ; --full pour tout reco
 
 # exit codes
 OK, NO_INDEX, BUSY = 0, 1, 3
+#: CPU niceness of a reindex (the service's searches come first; as POST /api/reindex)
+DEFAULT_NICE = 10
 
 
 def add_arguments(parser):
@@ -35,6 +37,10 @@ def add_arguments(parser):
                              "changer ce choix reconstruit l'index)")
     parser.add_argument("--quiet", action="store_true",
                         help="n'affiche que les fichiers ignorés et les erreurs")
+    parser.add_argument("--nice", type=int_range(0, 19), default=DEFAULT_NICE, metavar="N",
+                        help=f"priorité CPU abaissée de N, de 0 à 19 (défaut : {DEFAULT_NICE}) : le "
+                             "service reste réactif pendant une réindexation ; seul, sur une "
+                             "machine libre, cela ne coûte rien ; 0 pour la priorité normale")
 
 
 class Progress:
@@ -137,6 +143,7 @@ def run(args) -> int:
 
     corpus = config.corpus_dir(args.corpus)
     index = config.index_dir(args.index)
+    config.lower_cpu_priority(args.nice)  # the worker processes inherit it
     if args.no_entities:
         os.environ["SEARCHSVC_NER"] = "0"  # read by the worker processes too
     progress = None if args.quiet else Progress()

@@ -27,9 +27,11 @@ def add_arguments(parser) -> None:
                         help="port d'écoute, de 0 à 65535 (défaut : 8000 ; 0 choisit un port libre)")
     parser.add_argument("--threads", type=int_range(1, 256), default=8, metavar="N",
                         help="nombre de fils de traitement des requêtes, de 1 à 256 (défaut : 8)")
-    parser.add_argument("--workers", type=int_range(1, 64), default=1, metavar="N",
-                        help="processus de service partageant le port, de 1 à 64 (défaut : 1 ; "
-                             "jusqu'au nombre de cœurs pour servir plus de requêtes en parallèle)")
+    parser.add_argument("--workers", type=int_range(1, 64), default=None, metavar="N",
+                        help="processus de service partageant le port, de 1 à 64 (défaut : "
+                             f"{default_workers()} sur cette machine, soit 2 dès qu'elle a deux cœurs "
+                             "et fork, sinon 1 ; jusqu'au nombre de cœurs pour servir plus de "
+                             "requêtes en parallèle)")
     parser.add_argument("--corpus", default=None, metavar="DOSSIER",
                         help="dossier du corpus (défaut : $SEARCHSVC_CORPUS, sinon ./corpus)")
     parser.add_argument("--index", default=None, metavar="DOSSIER",
@@ -67,9 +69,17 @@ def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
     return True
 
 
+def default_workers() -> int:
+    """Serving processes by default: 2 where there are two cores and ``fork`` (one
+    Python process computes on one core at a time; a search is CPU-bound), else 1."""
+    return 2 if hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 else 1
+
+
 def run(args) -> int:
     from waitress import create_server
 
+    if args.workers is None:
+        args.workers = default_workers()
     if args.workers > 1 and not hasattr(os, "fork"):
         print("--workers : plus de 1 seulement sur les systèmes avec fork.", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ from searchsvc.analysis import (
     fold,
     form_term,
 )
+from searchsvc.search.memo import remember
 
 FORMS_FIELD = "forms"
 #: Forms of one stem looked at (the most frequent stems have a few hundred).
@@ -56,9 +57,24 @@ class AccentRestricted(wq.AndNot):
         self.weight = weight
 
 
-def family_forms(reader, term: str, form: str) -> tuple[list[str], list[str], list[str]]:
+#: family forms kept in a generation's cache (shared with the prefix expansions)
+CACHE_SIZE = 1024
+
+
+def family_forms(reader, term: str, form: str, cache=None) -> tuple[list[str], list[str], list[str]]:
     """The ``forms`` terms of ``term``: those whose accents agree with ``form``,
-    those without any accent (unaccented spellings), those with other accents."""
+    those without any accent (unaccented spellings), those with other accents.
+    ``cache``: a dict kept per index generation (the lexicon scan is remembered)."""
+    key = ("accent forms", term, form)
+    if cache is not None:
+        got = cache.get(key)
+        if got is not None:
+            return got
+    got = _family_forms(reader, term, form)
+    return got if cache is None else remember(cache, key, got, CACHE_SIZE)
+
+
+def _family_forms(reader, term: str, form: str) -> tuple[list[str], list[str], list[str]]:
     prefix = term + "|"
     agree, plain, other = [], [], []
     try:
@@ -82,7 +98,7 @@ def _any(terms: list[str]) -> wq.Query:
     return wq.Or([wq.Term(FORMS_FIELD, t) for t in terms])
 
 
-def restrict(q: wq.Query, text: str, schema, reader) -> wq.Query:
+def restrict(q: wq.Query, text: str, schema, reader, cache=None) -> wq.Query:
     """``q`` (the query of a word or phrase typed as ``text``) without the documents
     where an accented word of ``text`` only occurs with other accents, and weighed
     down where it only occurs without accents."""
@@ -90,7 +106,7 @@ def restrict(q: wq.Query, text: str, schema, reader) -> wq.Query:
         return q
     excluded, agreeing = [], []
     for term, form in accented_words(text):
-        agree, plain, other = family_forms(reader, term, form)
+        agree, plain, other = family_forms(reader, term, form, cache)
         agreeing.append(_any(agree + [NOACCENT]))
         if other:
             excluded.append(wq.AndNot(_any(other), _any(agree + plain + [NOACCENT])))

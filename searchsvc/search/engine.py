@@ -9,6 +9,7 @@ to a new generation; searchers of the old one are closed once no request uses th
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import threading
@@ -32,13 +33,18 @@ from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
 from searchsvc.search.vectors import Vectors
 from searchsvc.search.vectors import by_date as date_order
-from searchsvc.search.snippets import highlight, highlight_paragraphs, snippet
+from searchsvc.search.snippets import FastSpans, highlight, highlight_paragraphs, mark, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
 mapped.install()  # compound segments read through their memory map, never copied
 
 CHECK_INTERVAL = 1.0
+#: Recent searches replayed on a new generation before it is served (as Solr's
+#: autowarming): their postings, positions and expansions are then read already.
+WARM_QUERIES = 48
+#: Seconds the replay may take in all (the old generation serves meanwhile).
+WARM_SECONDS = 3.0
 #: Prefix queries run at most this many at a time in one process (bench/prefix_load.py).
 HEAVY_CONCURRENCY = 1
 #: Seconds a prefix query may spend waiting for plain queries, in all.
@@ -122,7 +128,11 @@ class _Generation:
         self._held = threading.local()
         self._refs = 0
         self.retired = False
-        self.prefixes: dict = {}  # prefix expansions (searchsvc.search.query.prefix_terms)
+        #: query expansions: prefixes (searchsvc.search.query.prefix_terms), accent
+        #: families (searchsvc.search.accents), spelling verdicts (searchsvc.search.suggest)
+        self.prefixes: dict = {}
+        #: the snippets' and titles' marked spans (word -> term cache per analyzer)
+        self.spans = {f: FastSpans(self.schema[f].analyzer) for f in ("title", "body") if f in self.schema}
 
     def mask(self, s, q) -> np.ndarray:
         """Boolean mask of the docnums matching ``q`` (deleted documents may remain:
@@ -158,7 +168,7 @@ class _Generation:
                     candidates = mask_and(self.mask(s, wq.Term(q.fieldname, words[0])),
                                           (self.mask(s, wq.Term(q.fieldname, w)) for w in words[1:]))
                     found = phrase_docs(s.reader(), q.fieldname, words, q.slop,
-                                        set(np.flatnonzero(candidates).tolist()))
+                                        set(np.flatnonzero(candidates).tolist()), self.scorer.positions)
                     got = v.mask_of(np.fromiter(found, dtype=np.int64, count=len(found)))
                 else:
                     got = self._generic(s, q)
@@ -288,6 +298,8 @@ class SearchEngine:
         self.synonyms = load_synonyms(self.synonyms_path)
         #: entity facets, filters and aliases (searchsvc.search.entities)
         self.entity_search = EntitySearch()
+        #: the latest searches' parameters, replayed on the next generation (:meth:`_warm`)
+        self._recent: collections.deque = collections.deque(maxlen=WARM_QUERIES)
 
     # -- generations ---------------------------------------------------------
 
@@ -361,7 +373,8 @@ class SearchEngine:
 
     def _warm(self, gen: _Generation) -> None:
         """Build what the first requests of a generation would otherwise wait for (copy
-        groups, the empty query's facets), before it is served."""
+        groups, the empty query's facets), and replay the latest searches on it (at most
+        :data:`WARM_QUERIES`, for :data:`WARM_SECONDS` at most), before it is served."""
         try:
             s = gen.acquire()
         except _Stale:
@@ -369,6 +382,11 @@ class SearchEngine:
         try:
             collapse.groups_for(gen, s, self.index_dir)
             gen.facets.listing_facets(SearchParams())
+            start = time.monotonic()
+            for params in reversed(dict.fromkeys(reversed(list(self._recent)))):  # newest last, once each
+                if time.monotonic() - start > WARM_SECONDS:
+                    break
+                self._search(gen, s, params)
         except Exception:  # warming is best effort: the request that needs it builds it
             pass
         finally:
@@ -447,6 +465,7 @@ class SearchEngine:
                     self._plain_running -= 1
                     self._plain.notify_all()
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        self._recent.append(params)
         return result
 
     def _yielder(self):
@@ -601,7 +620,6 @@ class SearchEngine:
         else:
             terms, phrases = built.marks("body")
         analyzer = gen.schema["body"].analyzer
-        title_analyzer = gen.schema["title"].analyzer
         out = []
         for score, docnum, is_partial in hits:
             budget.checkpoint()
@@ -609,14 +627,17 @@ class SearchEngine:
             item = _meta(stored)
             item["score"] = None if score is None else round(float(score), 4)
             item["partial"] = is_partial
-            item["title_html"] = highlight(title_analyzer, item["title"], terms, phrases) if item["title"] else None
-            item["snippet"] = snippet(analyzer, stored.get("body") or "", terms, phrases=phrases)
+            title = item["title"]
+            item["title_html"] = mark(title, gen.spans["title"].spans(title, terms, phrases)) if title else None
+            body = stored.get("body") or ""
+            item["snippet"] = snippet(analyzer, body, terms, phrases=phrases,
+                                      spans=gen.spans["body"].spans(body, terms, phrases))
             item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
         suggestion = None
         if pq.words and not budget.exceeded:
-            suggestion = suggest(reader, gen.schema, params.q, pq.words)
+            suggestion = suggest(reader, gen.schema, params.q, pq.words, gen.prefixes)
         return {
             "query": params.q,
             "total": total,

@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from searchsvc.analysis import NUMBER_RE, fold
 from searchsvc.search import accents
+from searchsvc.search.memo import remember
 from searchsvc.synonyms import words_key
 
 DEFAULT_FIELDS = ("title", "body")
@@ -370,11 +371,7 @@ def prefix_expansion(schema, reader, fieldname: str, text: str, cache=None) -> t
             if df > 0:
                 terms, postings = own, df
     got = (terms, postings, len(ranked) > len(terms))
-    if cache is not None:
-        if len(cache) >= PREFIX_CACHE_SIZE:
-            cache.pop(next(iter(cache)), None)
-        cache[key] = got
-    return got
+    return got if cache is None else remember(cache, key, got, PREFIX_CACHE_SIZE)
 
 
 def _doc_frequency(reader, fieldname: str, text: str) -> int:
@@ -427,7 +424,7 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
         return wq.ConstantScoreQuery(wq.Or(terms), 0.0)
     q = subs[0] if len(subs) == 1 else wq.Or(subs)
     if clause.kind in ("word", "phrase"):
-        q = accents.restrict(q, clause.text, schema, reader)  # words typed with accents
+        q = accents.restrict(q, clause.text, schema, reader, cache)  # words typed with accents
     return q
 
 

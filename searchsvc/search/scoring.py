@@ -24,6 +24,7 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from searchsvc.search import ranking
 
+IDF_CACHE = 200_000  # idf values remembered per generation
 RERANK = 50  # candidates re-scored with the early-position and exact-form bonuses
 EXACT_FIELD = "spell"  # unstemmed accented words: the exact-form bonus
 
@@ -31,11 +32,9 @@ EXACT_FIELD = "spell"  # unstemmed accented words: the exact-form bonus
 def _leaf_matchers(reader, fieldname: str, text: str):
     """(raw postings matcher, docnum offset) of a term in each segment that has it."""
     for leaf, offset in reader.leaf_readers():
-        try:
-            if (fieldname, text) not in leaf:
-                continue
+        try:  # one term lookup per segment (postings raises TermNotFound when absent)
             m = leaf.postings(fieldname, text)
-        except Exception:  # a segment that cannot read this term: as if absent
+        except Exception:  # absent, or a segment that cannot read this term: as if absent
             continue
         yield (m.child if isinstance(m, FilterMatcher) else m), offset
 
@@ -95,22 +94,15 @@ class Scorer:
         self._norms: dict[str, list[float]] = {}
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], dict[int, float]] = {}
+        self._idf: dict[tuple[str, str], float] = {}
         #: the generation's :class:`searchsvc.search.vectors.Vectors` (set by the engine):
         #: the bonuses then take term weights from its cached posting arrays
         self.arrays = None
 
     def _weights_of(self, reader, fieldname: str, text: str, wanted: list[int]) -> dict[int, float]:
-        """docnum -> weight of a term for the ``wanted`` documents that have it, from
-        the cached posting arrays."""
-        import numpy as np
-
-        ids, weights = self.arrays.postings(reader, fieldname, text)
-        if not len(ids):
-            return {}
-        cand = np.asarray(wanted, dtype=np.int64)
-        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
-        hit = ids[at] == cand
-        return dict(zip(cand[hit].tolist(), weights[at[hit]].tolist()))
+        """docnum -> weight of a term for the ``wanted`` documents (sorted) that have it,
+        from the generation's posting arrays (:meth:`Vectors.weights_for`)."""
+        return self.arrays.weights_for(reader, fieldname, text, wanted)
 
     def norms(self, reader, fieldname: str) -> list[float]:
         """``K1 * (1 - B + B * length / average)`` for every docnum."""
@@ -124,8 +116,22 @@ class Scorer:
         return got
 
     def idf(self, reader, fieldname: str, text: str) -> float:
-        df = reader.doc_frequency(fieldname, text)
-        return log(1 + (self.n - df + 0.5) / (df + 0.5))
+        """BM25 idf (constant per generation: remembered, at most :data:`IDF_CACHE` terms)."""
+        key = (fieldname, text)
+        got = self._idf.get(key)
+        if got is None:
+            df = reader.doc_frequency(fieldname, text)
+            got = log(1 + (self.n - df + 0.5) / (df + 0.5))
+            if len(self._idf) >= IDF_CACHE:
+                self._idf.clear()
+            self._idf[key] = got
+        return got
+
+    def positions(self, reader, fieldname: str, text: str, wanted) -> dict[int, list[int]]:
+        """:func:`read_positions`, from the generation's cached posting arrays when set."""
+        if self.arrays is not None:
+            return self.arrays.positions(reader, fieldname, text, wanted)
+        return read_positions(reader, fieldname, text, set(wanted))
 
     def term(self, reader, fieldname: str, text: str) -> dict[int, float]:
         """docnum -> BM25 contribution of one term (boost 1)."""
@@ -201,7 +207,7 @@ class Scorer:
             for text, boost in body_terms:
                 k = self.idf(reader, "body", text) * (self.k1 + 1) * boost * ranking.EARLY_WEIGHT
                 have = self._weights_of(reader, "body", text, wanted)
-                positions = read_positions(reader, "body", text, have) if have else {}
+                positions = self.positions(reader, "body", text, sorted(have)) if have else {}
                 for d, w in have.items():
                     early = _early(positions.get(d, ()), limit)
                     if early:
@@ -263,9 +269,9 @@ class Scorer:
         extra = dict.fromkeys(candidates, 0.0)
         if not weight or len({u for _, u, _ in unit_terms}) < 2:
             return extra
-        wanted = set(candidates)
+        wanted = sorted(candidates)
         terms = [(text, unit, boost, min(1.0, self.idf(reader, "body", text)), self.idf(reader, "body", text),
-                  read_positions(reader, "body", text, wanted)) for text, unit, boost in unit_terms]
+                  self.positions(reader, "body", text, wanted)) for text, unit, boost in unit_terms]
         norms = self.norms(reader, "body")
         k1 = self.k1
         for d in candidates:
@@ -464,13 +470,18 @@ def read_positions(reader, fieldname: str, text: str, wanted) -> dict[int, list[
     return out
 
 
-def phrase_docs(reader, fieldname: str, words, slop: int, candidates) -> set[int]:
+def phrase_docs(reader, fieldname: str, words, slop: int, candidates, positions=None) -> set[int]:
     """The candidates where ``words`` occur in order, each at most ``slop``
-    positions after the previous one (slop 1: adjacent), as Whoosh's Phrase."""
+    positions after the previous one (slop 1: adjacent), as Whoosh's Phrase.
+    ``positions``: a :meth:`Scorer.positions` (cached arrays) instead of reading the blocks."""
     if not candidates:
         return set()
     wanted = candidates if isinstance(candidates, (set, frozenset)) else set(candidates)
-    plists = [read_positions(reader, fieldname, w, wanted) for w in words]
+    if positions is None:
+        plists = [read_positions(reader, fieldname, w, wanted) for w in words]
+    else:
+        ordered = sorted(wanted)
+        plists = [positions(reader, fieldname, w, ordered) for w in words]
     out = set()
     for d in wanted:
         lists = [pl.get(d) for pl in plists]

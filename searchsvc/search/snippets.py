@@ -8,6 +8,8 @@ a long article are found (Whoosh's highlighter stops at 32K characters by defaul
 
 from __future__ import annotations
 
+import itertools
+import re
 from html import escape
 
 SNIPPET_CHARS = 300
@@ -68,6 +70,110 @@ def _phrase_end(toks, i: int, words, slop: int) -> int | None:
             return None
         cur, end = toks[j][1], toks[j][3]
     return end
+
+
+_GROUP = re.Match.group
+
+
+class FastSpans:
+    """:func:`matched_spans` for many texts: the same spans, with the per-token work
+    done by C-level list operations (the search's snippets, the export, the
+    concordance).
+
+    The French analyzer gives each match of its ``TOKEN_RE`` a term that depends on
+    that word alone (stop word, folding, stemming), with consecutive positions for
+    the words it keeps. So the words of a text are read by the regular expression,
+    mapped to terms through the analyzer's own word cache (each distinct word
+    analysed once per process), and only the tokens that can be marked (a query term
+    or a phrase word) and the words after them that a phrase would need are handed
+    to :func:`spans_of_tokens`. Another analyzer goes through :func:`matched_spans`.
+    Safe to share between threads. ``tests/test_analytics_export.py`` checks the
+    spans equal :func:`matched_spans`' on generated and fixture texts."""
+
+    _MISSING = object()
+
+    def __init__(self, analyzer):
+        from searchsvc.analysis import TOKEN_RE, FrenchTokenizer
+
+        self.analyzer = analyzer
+        self.ok = type(analyzer) is FrenchTokenizer
+        self._re = TOKEN_RE
+        if self.ok:
+            # word -> (term or None, offset of the term in the word): the analyzer's own cache
+            self._entries, self._learn = _word_entries(analyzer)
+
+    def spans(self, text: str, terms, phrases=()) -> list:
+        if not (terms or phrases) or not text:
+            return []
+        if not self.ok:
+            return matched_spans(self.analyzer, text, terms, phrases)
+        found = list(self._re.finditer(text))
+        words = list(map(_GROUP, found))
+        missing = self._MISSING
+        got = list(map(self._entries.get, words, itertools.repeat(missing)))
+        if missing in got:
+            learn = self._learn
+            for k, w in enumerate(words):
+                if got[k] is missing:
+                    got[k] = learn(w)
+        term_of = [e[0] for e in got]
+        triggers = set(terms)
+        follow = 0
+        for words_, _ in phrases:
+            triggers.update(words_)
+            follow = max(follow, len(words_) - 1)
+        hits = set()
+        for t in triggers:
+            k = -1
+            try:
+                while True:
+                    k = term_of.index(t, k + 1)
+                    hits.add(k)
+            except ValueError:
+                pass
+        if not hits:
+            return []
+        keep = set(hits)
+        n = len(term_of)
+        for k in hits:  # the words a phrase starting here would need
+            j, left = k + 1, follow
+            while left and j < n:
+                if term_of[j] is not None:
+                    keep.add(j)
+                    left -= 1
+                j += 1
+        toks = []
+        nones = prev = 0
+        for k in sorted(keep):
+            w = words[k]
+            nones += term_of[prev:k].count(None)
+            prev = k
+            pos = k - nones
+            first = found[k].start()
+            start, end = first + got[k][1], first + len(w)
+            if start < end:
+                toks.append((term_of[k], pos, start, end))
+        return spans_of_tokens(toks, terms, phrases)
+
+
+def _word_entries(analyzer):
+    """``(entries, learn)``: the cache the French analyzer's character-offset path
+    reads, word (one ``TOKEN_RE`` match) -> ``(term or None, offset of the term in the
+    word)``, and ``learn(word)``, which analyses a word missing from it and remembers
+    it, exactly as ``analyzer(text, chars=True)`` does for each match. (Here rather
+    than in :mod:`searchsvc.analysis`, whose source is part of the index fingerprint:
+    reading its cache changes no term.)"""
+    from searchsvc import analysis
+
+    stem, stop = analyzer.stem, analyzer.stop
+    caches = analysis._CACHES.setdefault((analyzer.flavour, stem, stop), ({}, {}))
+    entries = caches[0]
+    make_term = analysis._search_term if analyzer.flavour == "search" else analysis._spelling_term
+
+    def learn(word: str) -> tuple:
+        return analysis._lookup(word, entries, make_term, stem, stop)
+
+    return entries, learn
 
 
 def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:

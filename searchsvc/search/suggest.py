@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from searchsvc.analysis import fold
+from searchsvc.search.memo import remember
 
 SPELL_FIELD = "spell"
 _ELISION_RE = re.compile(r"^((?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ‘])", re.IGNORECASE)
@@ -80,6 +81,15 @@ def correct_word(reader, word: str) -> str | None:
     return best[1] if best else None
 
 
+def _verdict(reader, schema, word: str, cache) -> str | None:
+    """The correction of a lower-case ``word``, None when it is known or has none."""
+    key = ("spelling", word)
+    if cache is not None and key in cache:
+        return cache[key]
+    got = None if _known(reader, schema, word) else correct_word(reader, word)
+    return got if cache is None else remember(cache, key, got, CACHE_SIZE)
+
+
 def _restore_case(original: str, word: str) -> str:
     if original.isupper() and len(original) > 1:
         return word.upper()
@@ -88,8 +98,13 @@ def _restore_case(original: str, word: str) -> str:
     return word
 
 
-def suggest(reader, schema, text: str, words) -> str | None:
-    """``text`` with its misspelt ``words`` (clauses with spans) corrected, or None."""
+#: words' verdicts (known, or their correction) kept in a generation's cache
+CACHE_SIZE = 1024
+
+
+def suggest(reader, schema, text: str, words, cache=None) -> str | None:
+    """``text`` with its misspelt ``words`` (clauses with spans) corrected, or None.
+    ``cache``: a dict kept per index generation (each word's verdict is remembered)."""
     if SPELL_FIELD not in schema:
         return None
     replacements = []
@@ -101,10 +116,7 @@ def suggest(reader, schema, text: str, words) -> str | None:
         pre, core, post = _CORE_RE.match(raw[len(lead):]).groups()
         if not (MIN_WORD <= len(core) <= MAX_WORD) or not core.isalpha():
             continue
-        lower = core.lower()
-        if _known(reader, schema, lower):
-            continue
-        fixed = correct_word(reader, lower)
+        fixed = _verdict(reader, schema, core.lower(), cache)
         if fixed:
             replacements.append((s, e, lead + pre + _restore_case(core, fixed) + post))
     if not replacements:

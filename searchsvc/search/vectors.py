@@ -1,7 +1,9 @@
 """Per-generation numpy arrays: postings, document masks, vectorised BM25 and top-k.
 
 A term's postings are read once from Whoosh's blocks into two arrays (global
-docnums, int32, sorted; weights, float64) and kept in a byte-bounded cache of the
+docnums, int32, sorted; weights, float64), with, for positional fields, the
+encoded positions of every posting in one bytes blob (decoded only for the
+documents a bonus or a phrase asks about), and kept in a byte-bounded cache of the
 generation (:class:`ArrayCache`). Document sets are boolean masks over every
 docnum of the generation (34 KB for the 33,930 articles): matching, filters and
 facet counts are array operations instead of Python sets. BM25 contributions are
@@ -21,13 +23,22 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 
 from searchsvc.search import ranking
-from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, posting_blocks, question_units
+from searchsvc.search.memo import remember
+from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, _leaf_matchers, question_units
 
 #: Bytes of posting arrays, score arrays and masks kept per generation.
 CACHE_BYTES = 96 * 1024 * 1024
-#: Terms with fewer postings are not cached (reading them is cheaper than the bookkeeping).
+#: Fields read only for the re-ranked candidates (the exact-form bonus): their
+#: postings are decoded block by block for those documents, never read whole.
+SKIPPED_FIELDS = frozenset({EXACT_FIELD})
+#: Terms of those fields remembered as read once (the next read caches them whole).
+SKIPPED_TERMS = 100_000
+#: Terms with fewer postings keep no score array (computing it is cheaper than the
+#: bookkeeping); their postings (and positions) are cached like every term's.
 CACHE_MIN_POSTINGS = 256
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -74,21 +85,141 @@ def _nbytes(value) -> int:
         return value.nbytes
     if isinstance(value, tuple):
         return sum(_nbytes(v) for v in value) + 64
+    if isinstance(value, bytes):
+        return len(value) + 33
     return 64
 
 
 def read_arrays(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(docnums int32 ascending, weights float64) of a term, deleted documents included."""
-    ids, weights = [], []
-    for block, ws, offset in posting_blocks(reader, fieldname, text):
-        block = np.asarray(block, dtype=np.int32)
+    return read_entry(reader, fieldname, text, False)[:2]
+
+
+def read_entry(reader, fieldname: str, text: str, values: bool):
+    """``(docnums, weights, blob, offsets)`` of a term in one walk over its blocks:
+    with ``values``, every posting's encoded value (its positions) concatenated in
+    ``blob`` (bytes), posting ``i``'s at ``blob[offsets[i]:offsets[i + 1]]``; else
+    ``blob`` and ``offsets`` are None. Whoosh unpickles a block's docnums, weights and
+    values together: keeping the values costs a join, not a second walk."""
+    ids, weights, vals = [], [], []
+    for block, ws, offset, vs in posting_values(reader, fieldname, text, values):
         ids.append(block + offset if offset else block)
-        weights.append(np.asarray(ws, dtype=np.float64))
+        weights.append(ws)
+        if values:
+            vals.extend(vs)
     if not ids:
-        return _EMPTY_IDS, _EMPTY_SCORES
+        return _EMPTY_IDS, _EMPTY_SCORES, (b"" if values else None), (_NO_OFFSETS if values else None)
     if len(ids) == 1:
-        return ids[0], weights[0]
-    return np.concatenate(ids), np.concatenate(weights)
+        ids, weights = ids[0], weights[0]
+    else:
+        ids, weights = np.concatenate(ids), np.concatenate(weights)
+    if not values:
+        return ids, weights, None, None
+    offsets = np.zeros(len(vals) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, vals), dtype=np.int64, count=len(vals)), out=offsets[1:])
+    return ids, weights, b"".join(vals), offsets
+
+
+def posting_values(reader, fieldname: str, text: str, values: bool):
+    """``(segment docnums int32, weights float64, docnum offset, encoded values)`` of
+    each posting block of a term in docnum order, deleted documents included; the
+    values are a sequence of bytes when ``values``, else None.
+
+    Whoosh 3 blocks are decoded here with numpy (:func:`_block_arrays`) instead of
+    the matcher's per-posting Python generator. Another codec goes through the
+    generic matcher interface."""
+    for m, offset in _leaf_matchers(reader, fieldname, text):
+        if isinstance(m, W3LeafMatcher) and not m._byteids:
+            while m.is_active():
+                block, ws = _block_arrays(m)
+                yield block, ws, offset, (_block_values(m) if values else None)
+                m._next_block()
+        else:
+            yield from _generic_blocks(m, offset, values)
+
+
+def _block_arrays(m) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums int32, weights float64) of a Whoosh 3 matcher's current block: the
+    docnums are delta-coded (a cumulative sum); the weights are float32 values, one
+    float standing for a block of equal weights, None for all 1.0."""
+    if m._data is None:
+        m._read_data()
+    raw_ids, raw_weights = m._data[0], m._data[1]
+    n = m._blocklength
+    block = np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32)
+    if raw_weights is None:
+        ws = np.ones(n, dtype=np.float64)
+    elif isinstance(raw_weights, float):
+        ws = np.full(n, float(np.float32(raw_weights)), dtype=np.float64)
+    else:
+        ws = np.asarray(raw_weights, dtype=np.float64)
+    return block, ws
+
+
+def _block_values(m):
+    """The encoded values (bytes) of the postings of a Whoosh 3 matcher's current block."""
+    raw, n, fixed = m._data[2], m._blocklength, m._fixedsize
+    if fixed is None or fixed < 0:
+        return raw
+    if fixed == 0:
+        return (b"",) * n
+    return [raw[i * fixed:(i + 1) * fixed] for i in range(n)]
+
+
+def _generic_blocks(m, offset: int, values: bool):
+    """All the postings of a matcher of another codec, as one block."""
+    ids, ws, vs = [], [], []
+    while m.is_active():
+        ids.append(m.id())
+        ws.append(m.weight())
+        if values:
+            vs.append(m.value())
+        m.next()
+    yield np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64), offset, (vs if values else None)
+
+
+def read_weights(reader, fieldname: str, text: str, wanted) -> dict[int, float]:
+    """docnum -> weight of a term for the docnums of ``wanted`` (sorted, global) that
+    have it, decoding only the Whoosh blocks that can hold them: a block whose last
+    docnum is below the next wanted one is skipped on its header alone (as the
+    matcher's ``skip_to``)."""
+    out: dict[int, float] = {}
+    if not len(wanted):
+        return out
+    want = np.asarray(wanted, dtype=np.int64)
+    for leaf, offset in reader.leaf_readers():
+        size = leaf.doc_count_all()
+        local = want[(want >= offset) & (want < offset + size)] - offset
+        if not len(local):
+            continue  # no candidate in this segment: not even a term lookup
+        try:
+            m = leaf.postings(fieldname, text)
+        except Exception:  # absent, or a segment that cannot read this term
+            continue
+        m = m.child if isinstance(m, FilterMatcher) else m
+        if not (isinstance(m, W3LeafMatcher) and not m._byteids):
+            for block, ws, off, _ in _generic_blocks(m, offset, False):
+                _pick(out, block.astype(np.int64) + off, ws, want)
+            continue
+        i = 0
+        while m.is_active() and i < len(local):
+            if m._maxid < local[i]:
+                m._next_block()  # the block's header only
+                continue
+            block, ws = _block_arrays(m)
+            _pick(out, block.astype(np.int64) + offset, ws, want)
+            i = int(np.searchsorted(local, int(block[-1]), side="right"))
+            m._next_block()
+    return out
+
+
+def _pick(out: dict, ids: np.ndarray, ws: np.ndarray, want: np.ndarray) -> None:
+    at = np.minimum(np.searchsorted(ids, want), len(ids) - 1)
+    hit = ids[at] == want
+    out.update(zip(want[hit].tolist(), ws[at[hit]].tolist()))
+
+
+_NO_OFFSETS = np.zeros(1, dtype=np.int64)
 
 
 class Vectors:
@@ -102,17 +233,69 @@ class Vectors:
         self.size = size
         self.cache = ArrayCache(max_bytes)
         self._norms: dict[str, np.ndarray] = {}
+        self._positional: dict[str, bool] = {}
+        self._skipped: dict = {}  # terms of SKIPPED_FIELDS read once by skipping
 
     # -- postings and masks -------------------------------------------------------
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._entry(reader, fieldname, text)[:2]
+
+    def _entry(self, reader, fieldname: str, text: str):
+        """The cached :func:`read_entry` of a term; positions kept for fields that have them."""
         key = ("p", fieldname, text)
         got = self.cache.get(key)
         if got is None:
-            got = read_arrays(reader, fieldname, text)
-            if len(got[0]) >= CACHE_MIN_POSTINGS:
-                self.cache.put(key, got)
+            got = read_entry(reader, fieldname, text, self._has_positions(reader, fieldname))
+            self.cache.put(key, got)
         return got
+
+    def _has_positions(self, reader, fieldname: str) -> bool:
+        got = self._positional.get(fieldname)
+        if got is None:
+            try:
+                got = bool(reader.schema[fieldname].format.supports("positions"))
+            except KeyError:
+                got = False
+            self._positional[fieldname] = got
+        return got
+
+    def weights_for(self, reader, fieldname: str, text: str, wanted) -> dict[int, float]:
+        """docnum -> weight of a term for the docnums of ``wanted`` (sorted) that have
+        it. From the cached entry when there is one; else, the first time a term of a
+        field only read for a few candidates (:data:`SKIPPED_FIELDS`: the exact-form
+        bonus) is asked for, only the blocks holding them are decoded
+        (:func:`read_weights`); from its second time on (a term that comes back) and for
+        any other field, the postings are read whole and cached."""
+        key = ("p", fieldname, text)
+        got = self.cache.get(key)
+        if got is None:
+            if fieldname in SKIPPED_FIELDS and key not in self._skipped:
+                remember(self._skipped, key, True, SKIPPED_TERMS)
+                return read_weights(reader, fieldname, text, wanted)
+            got = self._entry(reader, fieldname, text)
+        ids, weights = got[0], got[1]
+        if not len(ids) or not len(wanted):
+            return {}
+        cand = np.asarray(wanted, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+        hit = ids[at] == cand
+        return dict(zip(cand[hit].tolist(), weights[at[hit]].tolist()))
+
+    def positions(self, reader, fieldname: str, text: str, wanted) -> dict[int, list[int]]:
+        """docnum -> positions of a term, for the docnums of ``wanted`` (sorted) that
+        have it: decoded from the cached entry, only for those documents."""
+        ids, _, blob, offsets = self._entry(reader, fieldname, text)
+        if blob is None or not len(ids) or not len(wanted):
+            return {}
+        cand = np.asarray(wanted, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+        hit = ids[at] == cand
+        decode = reader.schema[fieldname].format.decode_positions
+        out = {}
+        for d, i in zip(cand[hit].tolist(), at[hit].tolist()):
+            out[d] = decode(blob[offsets[i]:offsets[i + 1]])
+        return out
 
     def mask_of(self, ids: np.ndarray) -> np.ndarray:
         m = np.zeros(self.size, dtype=bool)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 
@@ -25,11 +24,9 @@ def main(argv=None) -> int:
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--nice", type=int, default=0)
     a = ap.parse_args(argv)
-    if a.nice > 0:
-        try:
-            os.nice(a.nice)
-        except OSError:
-            pass
+    from searchsvc.config import lower_cpu_priority
+
+    lower_cpu_priority(a.nice)
     from searchsvc.indexer import IndexBusyError, NoIndexError, ReindexError, reindex
     from searchsvc.web.state import jsonable
 
