@@ -80,13 +80,15 @@ def cached_index(index_dir, tag: str, articles, rebuild: bool = False) -> bool:
     return True
 
 
-def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest") -> int:
-    """Write ``n`` articles (all when None) into folder ``dest``; returns how many."""
+def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest",
+                 records=None) -> int:
+    """Write ``n`` articles (all when None) into folder ``dest``; returns how many.
+    ``records`` (an iterable of dicts like the dataset's) replaces the dataset."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     manifest = []
     count = 0
-    for rec in iter_records(n):
+    for rec in iter_records(n) if records is None else records:
         name = rec["id"]
         (dest / f"{name}.txt").write_text(article_text(rec), encoding="utf-8")
         meta = {"source": rec.get("source"), "date": rec.get("date")}
@@ -101,14 +103,15 @@ def write_corpus(dest, n: int | None = None, *, metadata: str | None = "manifest
     return count
 
 
-def write_jsonl(dest, n: int | None = None) -> int:
+def write_jsonl(dest, n: int | None = None, *, records=None) -> int:
     """Write ``n`` articles (all when None) as one JSON Lines file ``dest`` (the records as
-    they are: id, title, lead, paragraphs, source, date...); returns how many."""
+    they are: id, title, lead, paragraphs, source, date...); returns how many.
+    ``records`` (an iterable of dicts like the dataset's) replaces the dataset."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with open(dest, "w", encoding="utf-8") as f:
-        for rec in iter_records(n):
+        for rec in iter_records(n) if records is None else records:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
             count += 1
     return count

@@ -103,13 +103,7 @@ def entity_cost(n: int, queries, repeat: int, rebuild: bool) -> None:
                   f"{time.perf_counter() - t:.0f} s")
         engines[mode] = SearchEngine(index)
         engines[mode].search(queries[0])  # warm-up: the generation's arrays (and entity arrays)
-    times = {"0": [], "1": []}
-    for _ in range(repeat):
-        for p in queries:  # interleaved: both indexes see the same moments of a noisy machine
-            for mode, engine in engines.items():
-                t = time.perf_counter()
-                engine.search(p)
-                times[mode].append((time.perf_counter() - t) * 1000)
+    times = interleaved(engines, queries, repeat)
     for mode, engine in engines.items():
         engine.close()
         report(f"entities {'on' if mode == '1' else 'off'}", times[mode])
@@ -117,6 +111,21 @@ def entity_cost(n: int, queries, repeat: int, rebuild: bool) -> None:
     print(f"entity facets: p50 grows by {100 * growth:+.0f} %, p95 by "
           f"{100 * (pct(times['1'], 95) / pct(times['0'], 95) - 1):+.0f} % on {n} articles "
           f"(target <= +20 %):", "met" if growth <= 0.20 else "MISSED")
+
+
+def interleaved(engines: dict, queries, repeat: int = 1, on_result=None) -> dict:
+    """{name: [ms of each query]} of ``engines`` ({name: engine}) taking turns query by
+    query: all see the same moments of a noisy machine. ``on_result(name, result)``."""
+    times = {name: [] for name in engines}
+    for _ in range(repeat):
+        for p in queries:
+            for name, engine in engines.items():
+                t = time.perf_counter()
+                r = engine.search(p)
+                times[name].append((time.perf_counter() - t) * 1000)
+                if on_result:
+                    on_result(name, r)
+    return times
 
 
 def make_queries(n_each: int = 30) -> list[dict]:
@@ -164,12 +173,13 @@ def make_queries(n_each: int = 30) -> list[dict]:
     return qs
 
 
-def fts5_build() -> sqlite3.Connection:
+def fts5_build(rows=None) -> sqlite3.Connection:
+    """The FTS5 table of news-fr, or of ``rows`` ((id, source, date, title, body) tuples)."""
     t = time.perf_counter()
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, source UNINDEXED, date UNINDEXED, "
                "title, body, tokenize='unicode61 remove_diacritics 2')")
-    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows if rows is not None else (
         (r["id"], r.get("source"), r.get("date") or "", r.get("title") or "", body_text(r))
         for r in iter_records()))
     db.commit()

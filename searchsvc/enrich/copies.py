@@ -196,12 +196,22 @@ def _first_key(date: str, doc_id: str):
     return (date or "9999-99-99", doc_id)
 
 
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting (numpy 2's hash-based unique is slower on these codes)."""
+    a.sort()
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
 def candidate_pairs(sigs: np.ndarray) -> np.ndarray:
     """(i, j) row pairs, i < j, sharing at least one LSH band (deduplicated)."""
     n = len(sigs)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    out = []
+    # each pair as one int64 i * n + j, deduplicated band by band: sorting int64s is
+    # fast, and only the distinct pairs are held (ten versions of every article at 339,300
+    # signatures: 55 M band pairs for 1.5 M distinct ones; np.unique(axis=0) over all of
+    # them took minutes and gigabytes)
+    seen = np.empty(0, dtype=np.int64)
     for b in range(BANDS):
         band = np.ascontiguousarray(sigs[:, b * ROWS:(b + 1) * ROWS])
         keys = band.view(f"V{ROWS * 4}").ravel()
@@ -209,16 +219,16 @@ def candidate_pairs(sigs: np.ndarray) -> np.ndarray:
         sk = keys[order]
         # sorted keys: sk[k] == sk[k + gap] means k..k+gap are one bucket. All pairs of a
         # bucket up to MAX_BUCKET_PAIRS apart (a chain beyond that)
+        out = [seen]
         for gap in range(1, min(MAX_BUCKET_PAIRS, n - 1) + 1):
             idx = np.nonzero(sk[gap:] == sk[:-gap])[0]
             if not len(idx):
                 break
-            out.append(np.stack([order[idx], order[idx + gap]], axis=1))
-    if not out:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(out)
-    pairs.sort(axis=1)
-    return np.unique(pairs, axis=0)
+            a, c = order[idx].astype(np.int64), order[idx + gap].astype(np.int64)
+            out.append(np.minimum(a, c) * n + np.maximum(a, c))
+        if len(out) > 1:
+            seen = _sorted_unique(np.concatenate(out))
+    return np.stack([seen // n, seen % n], axis=1)
 
 
 def similar_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -244,10 +254,11 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
             x = parent[x]
         return x
 
-    for a, b in pairs.tolist():
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    for start in range(0, len(pairs), 100_000):  # as Python ints a chunk at a time: 2.8 M
+        for a, b in pairs[start:start + 100_000].tolist():  # pairs at 10x were 370 MB at once
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
     return np.array([find(i) for i in range(n)])
 
 
