@@ -577,11 +577,13 @@ def corruption_scenarios(work: Path, log=print) -> list[Outcome]:
             err = json.loads(body).get("error", {}) if ctype.startswith("application/json") else {}
             if status != 503 or err.get("code") != "index_damaged" or name not in err.get("message", ""):
                 problems.append(f"API : {status} {body[:200]!r}")
-            status, _, body = server.get("/healthz")
+            # each serving process (serve runs two on two cores) finds the damage on its own,
+            # at its next check of the generation (within a second or two)
+            status, _, body = server.wait_for("/healthz", 503)
             health = json.loads(body)
             if status != 503 or health.get("status") != "damaged" or name not in health.get("message", ""):
                 problems.append(f"healthz : {status} {body[:200]!r}")
-            page = server.get(f"/?q={COMMON}")
+            page = server.wait_for(f"/?q={COMMON}", 503)
             if page[0] != 503 or "endommagée" not in page[2]:
                 problems.append(f"page : {page[0]}")
             st = cli("stats", "--index", index)

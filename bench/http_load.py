@@ -309,8 +309,11 @@ def main(argv=None) -> int:
     lat = [s[1] * 1000 for s in samples if t_re0 <= s[0] < t_re1]
     base = [s[1] * 1000 for s in samples if t0 <= s[0] < t_re0]
     first = [s[1] * 1000 for s in samples if t_re1 <= s[0] < t_end]
-    print(f"first {AFTER_SECONDS:.0f} s on the new generation against the baseline: p50 "
-          f"{pct(first, 50) / pct(base, 50):.2f}x, p95 {pct(first, 95) / pct(base, 95):.2f}x (target: no slower)")
+    if after["generation"] != before["generation"]:
+        print(f"first {AFTER_SECONDS:.0f} s on the new generation against the baseline: p50 "
+              f"{pct(first, 50) / pct(base, 50):.2f}x, p95 {pct(first, 95) / pct(base, 95):.2f}x (target: no slower)")
+    else:
+        print("no new generation served: the switch was not measured")
     ok = failures == 0 and after["generation"] != before["generation"] and pct(lat, 95) <= 300
     print(f"target (0 failures, new generation served, p95 <= 300 ms during reindex): "
           f"{'met' if ok else 'MISSED'}")
