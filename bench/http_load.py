@@ -134,10 +134,6 @@ class Server:
         finally:
             conn.close()
 
-    def rss_mb(self) -> float:
-        """Resident memory of the serving process(es), MB (children of --workers N summed)."""
-        return sum(self.rss_each())
-
     def rss_each(self) -> list[float]:
         """Resident memory of each serving process, MB (the parent of --workers N > 1
         only waits for its children: its own RSS is listed first)."""

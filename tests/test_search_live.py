@@ -66,11 +66,17 @@ def test_new_generation_is_served_within_seconds_while_threads_search(tmp_path):
     assert errors == []
 
 
-def test_incremental_commit_in_the_same_generation_is_picked_up(tmp_path, seed_corpus):
+def _indexed_copy(source, tmp_path):
+    """(corpus, index): a copy of the ``source`` corpus and its full index, one worker."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(seed_corpus, corpus)
+    shutil.copytree(source, corpus)
     index = tmp_path / "index"
     reindex(corpus, index, full=True, workers=1)
+    return corpus, index
+
+
+def test_incremental_commit_in_the_same_generation_is_picked_up(tmp_path, seed_corpus):
+    corpus, index = _indexed_copy(seed_corpus, tmp_path)
     engine = SearchEngine(index)
     try:
         gen = engine.info()["generation"]
@@ -180,15 +186,7 @@ def test_cli_similar(cli_index, capsys):
 def test_a_new_generation_is_warmed_with_the_latest_searches(tmp_path, fixture_corpus):
     """Before a new generation is served, the latest searches run on it (Solr's
     autowarming): the first requests after a reindex find their postings read."""
-    import shutil
-
-    from searchsvc.indexer import reindex
-    from searchsvc.search import SearchEngine, parse_params
-
-    corpus = tmp_path / "corpus"
-    shutil.copytree(fixture_corpus, corpus)
-    index = tmp_path / "index"
-    reindex(corpus, index, full=True, workers=1)
+    corpus, index = _indexed_copy(fixture_corpus, tmp_path)
     engine = SearchEngine(index)
     try:
         engine.search(parse_params({"q": "munitions"}))

@@ -90,11 +90,6 @@ def _nbytes(value) -> int:
     return 64
 
 
-def read_arrays(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums int32 ascending, weights float64) of a term, deleted documents included."""
-    return read_entry(reader, fieldname, text, False)[:2]
-
-
 def read_entry(reader, fieldname: str, text: str, values: bool):
     """``(docnums, weights, blob, offsets)`` of a term in one walk over its blocks:
     with ``values``, every posting's encoded value (its positions) concatenated in
@@ -214,9 +209,19 @@ def read_weights(reader, fieldname: str, text: str, wanted) -> dict[int, float]:
 
 
 def _pick(out: dict, ids: np.ndarray, ws: np.ndarray, want: np.ndarray) -> None:
-    at = np.minimum(np.searchsorted(ids, want), len(ids) - 1)
-    hit = ids[at] == want
-    out.update(zip(want[hit].tolist(), ws[at[hit]].tolist()))
+    docs, at = _found(ids, want)
+    out.update(zip(docs.tolist(), ws[at].tolist()))
+
+
+def _found(ids: np.ndarray, wanted) -> tuple[np.ndarray, np.ndarray]:
+    """``(docnums, their indexes in ids)`` of the docnums of ``wanted`` found in the
+    ascending ``ids``."""
+    cand = np.asarray(wanted, dtype=np.int64)
+    if not len(ids) or not len(cand):
+        return cand[:0], cand[:0]
+    at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+    hit = ids[at] == cand
+    return cand[hit], at[hit]
 
 
 _NO_OFFSETS = np.zeros(1, dtype=np.int64)
@@ -274,28 +279,18 @@ class Vectors:
                 remember(self._skipped, key, True, SKIPPED_TERMS)
                 return read_weights(reader, fieldname, text, wanted)
             got = self._entry(reader, fieldname, text)
-        ids, weights = got[0], got[1]
-        if not len(ids) or not len(wanted):
-            return {}
-        cand = np.asarray(wanted, dtype=np.int64)
-        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
-        hit = ids[at] == cand
-        return dict(zip(cand[hit].tolist(), weights[at[hit]].tolist()))
+        docs, at = _found(got[0], wanted)
+        return dict(zip(docs.tolist(), got[1][at].tolist()))
 
     def positions(self, reader, fieldname: str, text: str, wanted) -> dict[int, list[int]]:
         """docnum -> positions of a term, for the docnums of ``wanted`` (sorted) that
         have it: decoded from the cached entry, only for those documents."""
         ids, _, blob, offsets = self._entry(reader, fieldname, text)
-        if blob is None or not len(ids) or not len(wanted):
+        if blob is None:
             return {}
-        cand = np.asarray(wanted, dtype=np.int64)
-        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
-        hit = ids[at] == cand
+        docs, at = _found(ids, wanted)
         decode = reader.schema[fieldname].format.decode_positions
-        out = {}
-        for d, i in zip(cand[hit].tolist(), at[hit].tolist()):
-            out[d] = decode(blob[offsets[i]:offsets[i + 1]])
-        return out
+        return {d: decode(blob[a:b]) for d, a, b in zip(docs.tolist(), offsets[at].tolist(), offsets[at + 1].tolist())}
 
     def mask_of(self, ids: np.ndarray) -> np.ndarray:
         m = np.zeros(self.size, dtype=bool)
