@@ -231,6 +231,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-reindex", action="store_true", help="baseline phase only")
     ap.add_argument("--reindex-nice", type=int, default=0,
                     help="run the reindex under `nice -n N` (what POST /api/reindex does with 10)")
+    ap.add_argument("--reindex-priority", type=int, default=None, metavar="N",
+                    help="reindex --nice N (its own drop of priority; default: reindex's, 10). "
+                         "0 lets the reindex take its share of the CPU from the searches, so that "
+                         "it finishes under load and the switch is measured")
     ap.add_argument("--workdir", type=Path, default=HERE / "out" / "http_load")
     a = ap.parse_args(argv)
 
@@ -267,6 +271,8 @@ def main(argv=None) -> int:
                "--corpus", str(corpus), "--index", str(index), *extra]
         if a.workers:
             cmd += ["--workers", str(a.workers)]
+        if a.reindex_priority is not None:
+            cmd += ["--nice", str(a.reindex_priority)]
         if a.reindex_nice:
             cmd = ["nice", "-n", str(a.reindex_nice)] + cmd
         print(f"reindex: {' '.join(cmd[cmd.index('reindex'):])}" + (f" (nice {a.reindex_nice})" if a.reindex_nice else ""))

@@ -163,7 +163,7 @@ def test_array_cache_stays_within_its_bytes():
 
 def test_cached_positions_are_the_blocks_positions(engine):
     """The positions kept with a term's cached postings (one walk, decoded per asked
-    document) are those read block by block from Whoosh, deleted documents included."""
+    document) are those read block by block from Whoosh."""
     from searchsvc.search.scoring import read_positions
 
     def check(gen, s):
@@ -171,10 +171,11 @@ def test_cached_positions_are_the_blocks_positions(engine):
         every = list(range(reader.doc_count_all()))
         terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("body")][:400]
         assert len(terms) > 50
-        for text in terms:
-            want = read_positions(reader, "body", text, set(every))
-            assert gen.vectors.positions(reader, "body", text, every) == want, text
-            some = every[::3]
+        live = [d for d in every if not reader.is_deleted(d)]
+        for text in terms:  # live documents (Whoosh's filter skips some deleted ones)
+            want = read_positions(reader, "body", text, set(live))
+            assert gen.vectors.positions(reader, "body", text, live) == want, text
+            some = live[::3]
             assert gen.vectors.positions(reader, "body", text, some) == {d: p for d, p in want.items()
                                                                           if d in set(some)}
         # a field without positions, an absent term
@@ -200,9 +201,11 @@ def test_weights_read_by_skipping_blocks_are_the_postings_weights(engine):
             ids, ws = read_postings(reader, "spell", text)
             every = dict(zip(ids, ws))
             for wanted in (list(range(n)), sorted(set(rng.integers(0, n, size=7).tolist())), ids[:1], []):
-                assert read_weights(reader, "spell", text, wanted) == {d: every[d] for d in wanted if d in every}
-                assert gen.vectors.weights_for(reader, "spell", text, wanted) == {
-                    d: every[d] for d in wanted if d in every}
+                want = {d: every[d] for d in wanted if d in every and not reader.is_deleted(d)}
+                for got in (read_weights(reader, "spell", text, wanted),
+                            gen.vectors.weights_for(reader, "spell", text, wanted)):
+                    # live documents (Whoosh's filter of deletions skips some deleted ones)
+                    assert {d: w for d, w in got.items() if not reader.is_deleted(d)} == want
         return len(terms)
 
     assert engine._run(check) > 50
@@ -223,3 +226,54 @@ def test_exact_form_terms_are_read_by_skipping_once_then_cached(engine):
         return True
 
     assert engine._run(check)
+
+
+def test_postings_read_from_the_mapped_files_are_whooshs(engine, monkeypatch):
+    """searchsvc.search.w3read reads each segment's postings from its mapped files: the
+    same docnums, weights, positions and skipped-block weights as Whoosh's matcher
+    (the fallback of any segment it cannot read), deleted documents included, for
+    every field kind (positions, frequencies, presence only, inlined postings)."""
+    from searchsvc.search import vectors, w3read
+
+    direct = w3read.segment
+
+    def read_all(reader, fieldname, text, wanted):
+        entry = vectors.read_entry(reader, fieldname, text, fieldname == "body")
+        return entry, vectors.read_weights(reader, fieldname, text, wanted)
+
+    def check(gen, s):
+        reader = s.reader()
+        segs = [direct(leaf) for leaf, _ in reader.leaf_readers()]
+        assert segs and all(seg is not None for seg in segs)  # the index's segments are read directly
+        n = reader.doc_count_all()
+        rng = np.random.default_rng(11)
+        wanted = sorted(set(rng.integers(0, n, size=max(n // 4, 1)).tolist()))
+        checked = 0
+        for fieldname in ("body", "title", "spell", "forms", "source"):
+            terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
+            for text in terms[:150] + terms[-50:] + ["zzzzabsent"]:
+                monkeypatch.setattr(w3read, "segment", direct)
+                (ids, ws, blob, offsets), weights = read_all(reader, fieldname, text, wanted)
+                monkeypatch.setattr(w3read, "segment", lambda leaf: None)
+                (ids2, ws2, blob2, offsets2), weights2 = read_all(reader, fieldname, text, wanted)
+                assert ids.dtype == ids2.dtype and ids.tolist() == ids2.tolist(), (fieldname, text)
+                assert ws.tolist() == ws2.tolist() and weights == weights2, (fieldname, text)
+                assert blob == blob2 and (offsets is None) == (offsets2 is None), (fieldname, text)
+                if offsets is not None:
+                    assert offsets.tolist() == offsets2.tolist()
+                checked += len(ids) > 0
+        return checked
+
+    assert engine._run(check) > 100
+
+
+def test_direct_reader_gives_way_to_whoosh_for_other_files():
+    """A segment reader whose term index is not a mapped Whoosh 3 one is not read
+    directly (None: Whoosh's matcher reads it)."""
+    from searchsvc.search import w3read
+
+    class Leaf:
+        _terms = object()
+
+    assert w3read.segment(Leaf()) is None
+    assert w3read.segment(object()) is None

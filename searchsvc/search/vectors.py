@@ -23,12 +23,11 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
-from searchsvc.search import ranking
+from searchsvc.search import ranking, w3read
 from searchsvc.search.memo import remember
-from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, _leaf_matchers, question_units
+from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, question_units
 
 #: Bytes of posting arrays, score arrays and masks kept per generation.
 CACHE_BYTES = 96 * 1024 * 1024
@@ -120,28 +119,65 @@ def posting_values(reader, fieldname: str, text: str, values: bool):
     each posting block of a term in docnum order, deleted documents included; the
     values are a sequence of bytes when ``values``, else None.
 
-    Whoosh 3 blocks are decoded here with numpy (:func:`_block_arrays`) instead of
-    the matcher's per-posting Python generator. Another codec goes through the
-    generic matcher interface."""
-    for m, offset in _leaf_matchers(reader, fieldname, text):
-        if isinstance(m, W3LeafMatcher) and not m._byteids:
-            while m.is_active():
-                block, ws = _block_arrays(m)
-                yield block, ws, offset, (_block_values(m) if values else None)
-                m._next_block()
+    Whoosh 3 segments are read straight from their mapped files
+    (:mod:`searchsvc.search.w3read`) and their blocks decoded with numpy
+    (:func:`_block_arrays`) instead of the matcher's per-posting Python generator.
+    Any other segment goes through Whoosh's matcher."""
+    keys: dict = {}
+    for leaf, offset, seg, tbytes, fixed in _segments(reader, fieldname, text):
+        if seg is None:
+            yield from _matcher_blocks(leaf, offset, fieldname, text, values)
+            continue
+        for n, _last, delta, raw in seg.blocks(fieldname, tbytes, keys):
+            ids, ws, vs = w3read.data(raw)
+            block, weights = _block_arrays(ids, ws, n, delta)
+            yield block, weights, offset, (_block_values(vs, n, fixed) if values else None)
+
+
+def _segments(reader, fieldname: str, text: str):
+    """``(leaf, docnum offset, w3read.Segment or None, term bytes, fixed value size)``
+    of each segment of ``reader``; nothing if the schema has no such field."""
+    try:
+        field = reader.schema[fieldname]
+        tbytes = field.to_bytes(text)
+        fixed = field.format.fixed_value_size()
+    except Exception:  # no such field, or a term it cannot hold: as if absent
+        return
+    for leaf, offset in reader.leaf_readers():
+        yield leaf, offset, w3read.segment(leaf), tbytes, fixed
+
+
+def _matcher_blocks(leaf, offset: int, fieldname: str, text: str, values: bool):
+    """The blocks of a term in a segment :mod:`~searchsvc.search.w3read` cannot read,
+    through Whoosh's matcher (deleted documents included)."""
+    try:
+        terms = getattr(leaf, "_terms", None)
+        if terms is not None:  # SegmentReader.postings without its filter of deletions
+            field = leaf.schema[fieldname]
+            m = terms.matcher(fieldname, field.to_bytes(text), field.format)
         else:
-            yield from _generic_blocks(m, offset, values)
+            m = leaf.postings(fieldname, text)
+    except Exception:  # absent, or a segment that cannot read this term: as if absent
+        return
+    m = m.child if isinstance(m, FilterMatcher) else m
+    ids, ws, vs = [], [], []
+    while m.is_active():
+        ids.append(m.id())
+        ws.append(m.weight())
+        if values:
+            vs.append(m.value())
+        m.next()
+    yield np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64), offset, (vs if values else None)
 
 
-def _block_arrays(m) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums int32, weights float64) of a Whoosh 3 matcher's current block: the
-    docnums are delta-coded (a cumulative sum); the weights are float32 values, one
-    float standing for a block of equal weights, None for all 1.0."""
-    if m._data is None:
-        m._read_data()
-    raw_ids, raw_weights = m._data[0], m._data[1]
-    n = m._blocklength
-    block = np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32)
+def _block_arrays(raw_ids, raw_weights, n: int, delta: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums int32, weights float64) of a Whoosh 3 block: the docnums are
+    delta-coded (a cumulative sum) unless inlined in the term info; the weights are
+    float32 values, one float standing for a block of equal weights, None for all 1.0."""
+    if delta:
+        block = np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32)
+    else:
+        block = np.asarray(raw_ids, dtype=np.int32)
     if raw_weights is None:
         ws = np.ones(n, dtype=np.float64)
     elif isinstance(raw_weights, float):
@@ -151,26 +187,13 @@ def _block_arrays(m) -> tuple[np.ndarray, np.ndarray]:
     return block, ws
 
 
-def _block_values(m):
-    """The encoded values (bytes) of the postings of a Whoosh 3 matcher's current block."""
-    raw, n, fixed = m._data[2], m._blocklength, m._fixedsize
-    if fixed is None or fixed < 0:
+def _block_values(raw, n: int, fixed):
+    """The encoded values (bytes) of the postings of a Whoosh 3 block."""
+    if fixed is None or fixed < 0 or not isinstance(raw, (bytes, bytearray)):
         return raw
     if fixed == 0:
         return (b"",) * n
     return [raw[i * fixed:(i + 1) * fixed] for i in range(n)]
-
-
-def _generic_blocks(m, offset: int, values: bool):
-    """All the postings of a matcher of another codec, as one block."""
-    ids, ws, vs = [], [], []
-    while m.is_active():
-        ids.append(m.id())
-        ws.append(m.weight())
-        if values:
-            vs.append(m.value())
-        m.next()
-    yield np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64), offset, (vs if values else None)
 
 
 def read_weights(reader, fieldname: str, text: str, wanted) -> dict[int, float]:
@@ -182,29 +205,26 @@ def read_weights(reader, fieldname: str, text: str, wanted) -> dict[int, float]:
     if not len(wanted):
         return out
     want = np.asarray(wanted, dtype=np.int64)
-    for leaf, offset in reader.leaf_readers():
+    keys: dict = {}
+    for leaf, offset, seg, tbytes, _fixed in _segments(reader, fieldname, text):
         size = leaf.doc_count_all()
         local = want[(want >= offset) & (want < offset + size)] - offset
         if not len(local):
             continue  # no candidate in this segment: not even a term lookup
-        try:
-            m = leaf.postings(fieldname, text)
-        except Exception:  # absent, or a segment that cannot read this term
-            continue
-        m = m.child if isinstance(m, FilterMatcher) else m
-        if not (isinstance(m, W3LeafMatcher) and not m._byteids):
-            for block, ws, off, _ in _generic_blocks(m, offset, False):
+        if seg is None:
+            for block, ws, off, _ in _matcher_blocks(leaf, offset, fieldname, text, False):
                 _pick(out, block.astype(np.int64) + off, ws, want)
             continue
         i = 0
-        while m.is_active() and i < len(local):
-            if m._maxid < local[i]:
-                m._next_block()  # the block's header only
-                continue
-            block, ws = _block_arrays(m)
-            _pick(out, block.astype(np.int64) + offset, ws, want)
+        for n, last, delta, raw in seg.blocks(fieldname, tbytes, keys):
+            if i >= len(local):
+                break
+            if last < local[i]:
+                continue  # the block's header only
+            ids, ws, _ = w3read.data(raw)
+            block, weights = _block_arrays(ids, ws, n, delta)
+            _pick(out, block.astype(np.int64) + offset, weights, want)
             i = int(np.searchsorted(local, int(block[-1]), side="right"))
-            m._next_block()
     return out
 
 
