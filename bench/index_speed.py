@@ -80,37 +80,66 @@ def dir_size(path: Path) -> int:
 
 
 def run_reindex(corpus: Path, index: Path, *extra, env_extra=None) -> dict:
-    """One ``searchsvc reindex`` subprocess: seconds, peak tree RSS, ru_maxrss, output."""
+    """One ``searchsvc reindex`` subprocess: seconds, peak tree RSS, ru_maxrss, output,
+    and where the memory peaked: ``peak_step`` (the reindex's last log line then, read
+    from stderr as it is written) and ``peak_parent`` (the reindex process's own RSS
+    then) for the tree's peak, ``parent_peak``/``parent_peak_step`` for the reindex
+    process's own largest RSS."""
     cmd = [sys.executable, "-m", "searchsvc.cli", "reindex", "--corpus", str(corpus),
            "--index", str(index), *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
-    peak = [0]
+    peak = {"tree": 0, "step": "", "parent": 0, "own": 0, "own_step": ""}
+    step = [""]
+    err_lines: list[str] = []
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     done = threading.Event()
 
+    def follow():  # the log lines (stderr), as they come
+        for line in p.stderr:
+            err_lines.append(line)
+            if line.strip():
+                step[0] = line.strip()[:120]
+
     def sample():  # must not reap the child: wait4 below does
         while not done.is_set():
-            peak[0] = max(peak[0], sum(_rss(q) for q in _tree(p.pid)))
+            parent = _rss(p.pid)
+            tree = parent + sum(_rss(q) for q in _tree(p.pid) if q != p.pid)
+            if tree > peak["tree"]:
+                peak.update(tree=tree, step=step[0], parent=parent)
+            if parent > peak["own"]:
+                peak.update(own=parent, own_step=step[0])
             time.sleep(0.1)
 
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
     th = threading.Thread(target=sample, daemon=True)
     th.start()
+    out = p.stdout.read()
     _, status, ru = os.wait4(p.pid, 0)
     seconds = time.perf_counter() - t0
     done.set()
     p.returncode = os.waitstatus_to_exitcode(status)
-    out, err = p.stdout.read(), p.stderr.read()
+    reader.join()
+    err = "".join(err_lines)
     p.stdout.close(), p.stderr.close()
     th.join()
     if p.returncode != 0:
         print(f"reindex exited with {p.returncode}:\n{err[-2000:]}")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # wait4's rusage covers the reindex process and the workers it reaped
-    return {"seconds": seconds, "peak_tree": peak[0], "maxrss_proc": ru.ru_maxrss * 1024,
+    return {"seconds": seconds, "peak_tree": peak["tree"], "maxrss_proc": ru.ru_maxrss * 1024,
             "maxrss_children": children.ru_maxrss * 1024, "cpu": ru.ru_utime + ru.ru_stime,
-            "stdout": out, "stderr": err}
+            "stdout": out, "stderr": err, "peak_step": peak["step"], "peak_parent": peak["parent"],
+            "parent_peak": peak["own"], "parent_peak_step": peak["own_step"]}
+
+
+def peak_where(r: dict) -> str:
+    """Where a :func:`run_reindex` peaked, in words."""
+    return (f"tree peak during « {r['peak_step'] or 'start'} » (the reindex process itself "
+            f"{mb(r['peak_parent'])} then); the reindex process's own peak {mb(r['parent_peak'])} "
+            f"during « {r['parent_peak_step'] or 'start'} »")
 
 
 LAST_FULL: dict = {}  # seconds and CPU time of the last full reindex (with copy grouping)
@@ -140,6 +169,7 @@ def bench_full(n: int, tmp: Path, workers, entities: bool = True) -> tuple[Path,
           f"of the process tree {r['cpu']:.0f} s ({1000 * r['cpu'] / written:.1f} ms/doc); "
           f"load average after {os.getloadavg()[0]:.1f}")
     print(f"index size: {mb(size)} ({size / written / 1024:.1f} KB/doc)")
+    print(f"peak memory: {peak_where(r)}")
     print(f"peak memory: {mb(r['peak_tree'])} whole process tree (sampled), "
           f"largest single process {mb(r['maxrss_children'])} (ru_maxrss); target < 2 GB with entities")
     for line in summary[:6]:

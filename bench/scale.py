@@ -58,7 +58,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from _newsfr import NEWS, TOTAL, body_text, iter_records, write_jsonl  # noqa: E402
-from index_speed import dir_size, mb, print_groups, run_reindex  # noqa: E402
+from index_speed import dir_size, mb, peak_where, print_groups, run_reindex  # noqa: E402
 from query_speed import (CLASSES, fts5_build, fts5_search, interleaved, make_queries,  # noqa: E402
                          pct, query_class, report)
 
@@ -155,6 +155,7 @@ def measure_index(tag: str, corpus_dir: Path, n: int, out: Path, extra: list[str
     print(f"full reindex {full['seconds']:.1f} s, {n / full['seconds']:.0f} docs/s, CPU "
           f"{full['cpu']:.0f} s; peak memory {mb(full['peak_tree'])} (process tree), largest "
           f"process {mb(full['maxrss_proc'])}; index {mb(size)}", flush=True)
+    print(f"memory: {peak_where(full)}", flush=True)
     print_groups(index)
     noops = [run_reindex(corpus_dir, index, *extra) for _ in range(3)]
     said = all("Aucun changement" in r["stdout"] for r in noops)

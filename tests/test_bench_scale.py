@@ -66,3 +66,22 @@ def test_copy_sizes():
     assert scale.copy_sizes(10, 100) == [100] * 10
     assert scale.copy_sizes(0.05, 33_930) == [1_696]
     assert scale.copy_sizes(2.5, 10) == [10, 10, 5]
+
+
+def test_run_reindex_says_at_which_step_the_memory_peaked(tmp_path):
+    """The benchmarks' reindex runner follows the reindex's log lines as they come and
+    names the step during which the process tree and the reindex process peaked."""
+    import index_speed
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(4):
+        (corpus / f"a{i}.txt").write_text(f"Titre {i}\n\n" + " ".join(f"mot{j} article{i}" for j in range(300)),
+                                          encoding="utf-8")
+    r = index_speed.run_reindex(corpus, tmp_path / "index", "--full", "--no-entities")
+    assert r["stdout"].count("documents indexés : 4") == 1
+    steps = [line.strip()[:120] for line in r["stderr"].splitlines() if line.strip()]
+    assert steps and r["parent_peak"] > 0 and r["peak_tree"] >= r["parent_peak"]
+    assert r["peak_step"] in steps + [""] and r["parent_peak_step"] in steps + [""]
+    said = index_speed.peak_where(r)
+    assert "tree peak during" in said and "own peak" in said
