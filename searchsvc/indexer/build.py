@@ -852,8 +852,7 @@ def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitm
         _count(records, report, {})
         log("regroupement des copies…")
         copies.update_generation(gen_dir, _copy_rows(outcomes, records), fresh=True)
-        ix = whoosh_index.open_dir(str(gen_dir))
-        report.total_documents = ix.doc_count()
+        report.total_documents = live_documents(gen_dir)
         if report.total_documents == 0 and rels:
             raise ReindexError(
                 "aucun document n'a pu être indexé"
@@ -968,8 +967,17 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
     state.skipped = skips
     state.manifest = manifest.recorded()
     state.save(gen_dir)
-    report.total_documents = whoosh_index.open_dir(str(gen_dir)).doc_count()
+    report.total_documents = live_documents(gen_dir)
     return report
+
+
+def live_documents(gen_dir) -> int:
+    """The generation's undeleted documents, from its TOC (each segment's count and
+    deletions). ``FileIndex.doc_count`` opens a reader over every segment, and Whoosh
+    copies each compound file into memory to open it (``searchsvc.search.mapped`` fixes
+    that for searchers only): the reindex process grew by about twice the index size,
+    6.4 GB at 10x news-fr."""
+    return sum(seg.doc_count() for seg in whoosh_index.open_dir(str(gen_dir))._segments())
 
 
 # ---------------------------------------------------------------- from articles
