@@ -257,7 +257,7 @@ def rss_mb() -> float:
 
 def cache_report(engine) -> str:
     """The live generation's cache sizes (searchsvc.search.engine._Generation.cache_stats)."""
-    from searchsvc.search import mapped
+    from searchsvc.indexer import mapped
 
     gen = engine._current()
     st = gen.cache_stats()

@@ -973,10 +973,9 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
 
 def live_documents(gen_dir) -> int:
     """The generation's undeleted documents, from its TOC (each segment's count and
-    deletions). ``FileIndex.doc_count`` opens a reader over every segment, and Whoosh
-    copies each compound file into memory to open it (``searchsvc.search.mapped`` fixes
-    that for searchers only): the reindex process grew by about twice the index size,
-    6.4 GB at 10x news-fr."""
+    deletions), without opening a reader over every segment (``FileIndex.doc_count``):
+    before :mod:`searchsvc.indexer.mapped` was installed in the indexer too, that copied
+    each compound file into memory, about twice the index size (6.4 GB at 10x news-fr)."""
     return sum(seg.doc_count() for seg in whoosh_index.open_dir(str(gen_dir))._segments())
 
 

@@ -31,6 +31,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from searchsvc.indexer import mapped
+
+# every process that opens an index (searchers, stats, incremental writers, the reindex's
+# checks) reads compound segments through their memory map, never copied
+mapped.install()
+
 CURRENT = "CURRENT"
 LOCK_NAME = "reindex.lock"
 _GEN = re.compile(r"^gen-(\d+)$")

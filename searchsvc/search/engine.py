@@ -23,7 +23,7 @@ from whoosh import query as wq
 
 from searchsvc import config
 from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
-from searchsvc.search import collapse, mapped, matching
+from searchsvc.search import collapse, matching
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.search.entities import EntitySearch
@@ -37,8 +37,6 @@ from searchsvc.search.snippets import FastSpans, highlight, highlight_paragraphs
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
-mapped.install()  # compound segments read through their memory map, never copied
-
 CHECK_INTERVAL = 1.0
 #: Recent searches replayed on a new generation before it is served (as Solr's
 #: autowarming): their postings, positions and expansions are then read already.
@@ -51,7 +49,7 @@ HEAVY_CONCURRENCY = 1
 MAX_YIELD = 2.0
 SIMILAR_MAX = 50
 #: Searchers open at once per generation: further requests wait for one. Since
-#: :mod:`searchsvc.search.mapped` a searcher costs about 1 MB (it was a private copy of
+#: :mod:`searchsvc.indexer.mapped` a searcher costs about 1 MB (it was a private copy of
 #: the index); four leave room for plain queries beside a prefix query (which runs one
 #: at a time). A thread that already holds one (nested call) opens another.
 POOL_SIZE = 4
