@@ -66,7 +66,7 @@ def cached_index(index_dir, tag: str, articles, rebuild: bool = False) -> bool:
     is there already; returns True when it was built."""
     import shutil
 
-    from searchsvc.indexer import build_index_from_articles, fingerprint
+    from searchsvc.backends.whoosh.indexer import build_index_from_articles, fingerprint
 
     index_dir = Path(index_dir)
     stamp = index_dir / "FINGERPRINT"

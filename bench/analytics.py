@@ -73,7 +73,8 @@ def main(argv=None) -> int:
         return 0
     from searchsvc.analytics import terms as tm
     from searchsvc.analytics import timeline as tl
-    from searchsvc.search import SearchEngine, parse_params
+    from searchsvc.search import parse_params
+    from searchsvc.backends.whoosh import SearchEngine
 
     engine = SearchEngine(INDEX)
     print(f"index: {engine.info()['documents']} articles, generation {engine.info()['generation']}")

@@ -35,7 +35,8 @@ import ranking  # noqa: E402
 from _newsfr import SHARED_DIR, cached_index  # noqa: E402
 
 from searchsvc.article import Article  # noqa: E402
-from searchsvc.search import SearchEngine, matching, parse_params  # noqa: E402
+from searchsvc.search import matching, parse_params  # noqa: E402
+from searchsvc.backends.whoosh import SearchEngine  # noqa: E402
 
 PIAF = SHARED_DIR / "datasets" / "piaf-dev"
 K = ranking.K

@@ -58,8 +58,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     os.environ["SEARCHSVC_NER"] = "1"
     from searchsvc.enrich import gold
-    from searchsvc.indexer import reindex
-    from searchsvc.search import SearchEngine
+    from searchsvc.backends.whoosh.indexer import reindex
+    from searchsvc.backends.whoosh import SearchEngine
 
     want = gold.load(GOLD)
     with tempfile.TemporaryDirectory() as tmp:

@@ -117,7 +117,8 @@ def main(argv=None) -> int:
 
 def measure(index_dir: Path, db) -> int:
     from searchsvc.analytics import export
-    from searchsvc.search import SearchEngine, parse_params
+    from searchsvc.search import parse_params
+    from searchsvc.backends.whoosh import SearchEngine
 
     engine = SearchEngine(index_dir)
     print(f"index: {engine.info()['documents']} documents, generation {engine.info()['generation']}")

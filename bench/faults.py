@@ -90,7 +90,7 @@ def popen(*args, **kw) -> subprocess.Popen:
 
 def snapshot(index: Path) -> dict[str, str]:
     """``{document id: content hash}`` of the live generation, as a reader sees it."""
-    from searchsvc.indexer import open_index
+    from searchsvc.backends.whoosh.indexer import open_index
 
     _, ix = open_index(index)
     with ix.searcher() as s:
@@ -102,8 +102,9 @@ def served(index: Path) -> dict:
 
     Raises AssertionError when one of them fails or they disagree.
     """
-    from searchsvc.indexer import current_generation, index_stats
-    from searchsvc.search import SearchEngine, parse_params
+    from searchsvc.backends.whoosh.indexer import current_generation, index_stats
+    from searchsvc.search import parse_params
+    from searchsvc.backends.whoosh import SearchEngine
     from searchsvc.web import create_app
 
     gen = current_generation(index)
@@ -131,8 +132,8 @@ def leftovers(index: Path) -> list[str]:
     from whoosh import index as whoosh_index
     from whoosh.index import TOC
 
-    from searchsvc.indexer import current_generation
-    from searchsvc.indexer.store import LOCK_NAME, gen_number, list_generations
+    from searchsvc.backends.whoosh.indexer import current_generation
+    from searchsvc.backends.whoosh.indexer.store import LOCK_NAME, gen_number, list_generations
 
     out = []
     live = current_generation(index)
@@ -233,7 +234,7 @@ class KillBench:
     run may leave: the old one or the new one."""
 
     def __init__(self, work: Path, base=150, added=300, changed=30, deleted=20):
-        from searchsvc.indexer import reindex
+        from searchsvc.backends.whoosh.indexer import reindex
 
         self.work = work
         old_corpus = work / "corpus-old"
@@ -533,7 +534,7 @@ class Server:
 
 def _damage(index: Path, kind: str) -> str:
     """Truncate or overwrite (same size) the largest segment file of the live generation."""
-    from searchsvc.indexer import current_generation
+    from searchsvc.backends.whoosh.indexer import current_generation
 
     gen_dir = index / current_generation(index)
     seg = max(gen_dir.glob("MAIN_*.seg"), key=lambda p: p.stat().st_size)

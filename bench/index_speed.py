@@ -266,7 +266,7 @@ def bench_incremental(corpus: Path, index: Path, workers, entities: bool = True)
 
 
 def profile(n: int, tmp: Path):
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     corpus, index = tmp / f"prof_{n}", tmp / f"prof_index_{n}"
     write_corpus(corpus, n)

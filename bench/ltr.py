@@ -3,7 +3,7 @@ both dev sets, with cross-validation, and print every fit's figures.
 
 For each query of bench/ranking.py's two dev sets (news-fr known-item, piaf-dev),
 the scorer's components are read for the 100 best full and the 100 best partial
-matches (:mod:`searchsvc.search.matching`), with their copy groups (:meth:`searchsvc.search.scoring.Scorer.features`: BM25 body / title / question
+matches (:mod:`searchsvc.search.matching`), with their copy groups (:meth:`searchsvc.backends.whoosh.scoring.Scorer.features`: BM25 body / title / question
 parts, early, exact-form and proximity bonuses, matched and query units). The
 model is the ranking's own formula, linear in its components::
 
@@ -43,7 +43,9 @@ sys.path.insert(0, str(HERE))
 
 import ranking as bench_ranking  # noqa: E402  (bench/ranking.py)
 
-from searchsvc.search import SearchEngine, collapse, matching, scoring  # noqa: E402
+from searchsvc.search import matching  # noqa: E402
+from searchsvc.backends.whoosh import collapse, scoring  # noqa: E402
+from searchsvc.backends.whoosh import SearchEngine  # noqa: E402
 from searchsvc.search.budget import Budget  # noqa: E402
 from searchsvc.search import query as qmod  # noqa: E402
 from searchsvc.search import ranking  # noqa: E402
@@ -68,7 +70,7 @@ def collect(name: str, queries, index_dir: Path, rebuild: bool) -> list[dict]:
     :data:`POOL` best partial ones (:mod:`searchsvc.search.matching`; the union's
     best 100 are among them, so that OR + coordination can be replayed too),
     ``full[i]`` whether candidate ``i`` is a full match, ``keys[i]`` its copy-group
-    key (:mod:`searchsvc.search.collapse`), ``relevant`` the positions of the
+    key (:mod:`searchsvc.backends.whoosh.collapse`), ``relevant`` the positions of the
     known items and ``rel_keys`` the group keys of every known item (found or not)."""
     cache = OUT / f"ltr2-{name}.pkl"
     if cache.exists() and not rebuild:

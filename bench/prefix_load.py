@@ -33,7 +33,8 @@ sys.path.insert(0, str(HERE))
 import http_load  # noqa: E402
 import query_speed  # noqa: E402
 
-from searchsvc.search import SearchEngine, parse_params  # noqa: E402
+from searchsvc.search import parse_params  # noqa: E402
+from searchsvc.backends.whoosh import SearchEngine  # noqa: E402
 
 HEAVY = "pr* co* ma* de*"
 TARGET_PREFIX_P95 = 150.0

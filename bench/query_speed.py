@@ -40,7 +40,8 @@ sys.path.insert(0, str(HERE))
 from _newsfr import body_text, cached_index, iter_records  # noqa: E402
 
 from searchsvc.article import Article  # noqa: E402
-from searchsvc.search import SearchEngine, parse_params  # noqa: E402
+from searchsvc.search import parse_params  # noqa: E402
+from searchsvc.backends.whoosh import SearchEngine  # noqa: E402
 
 OUT = HERE / "out"
 INDEX = OUT / "speed-index"
@@ -256,8 +257,8 @@ def rss_mb() -> float:
 
 
 def cache_report(engine) -> str:
-    """The live generation's cache sizes (searchsvc.search.engine._Generation.cache_stats)."""
-    from searchsvc.indexer import mapped
+    """The live generation's cache sizes (searchsvc.backends.whoosh.engine._Generation.cache_stats)."""
+    from searchsvc.backends.whoosh.indexer import mapped
 
     gen = engine._current()
     st = gen.cache_stats()

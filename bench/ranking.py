@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from searchsvc.article import Article  # noqa: E402
-from searchsvc.search import SearchEngine, parse_params  # noqa: E402
+from searchsvc.search import parse_params  # noqa: E402
+from searchsvc.backends.whoosh import SearchEngine  # noqa: E402
 
 from _newsfr import DATASET_DIR as DATA, cached_index, iter_records, shared_datasets  # noqa: E402
 OUT = HERE / "out"
@@ -177,7 +178,8 @@ def ours_ranker(engine, copies: str = "collapse"):
 
 def apply(variant: str) -> dict:
     """Set ``NAME=value,...`` on the ranking/query/scoring modules; returns the old values."""
-    from searchsvc.search import accents, matching, query, ranking, scoring
+    from searchsvc.search import accents, matching, query, ranking
+    from searchsvc.backends.whoosh import scoring
 
     old = {}
     for item in filter(None, variant.split(",")):

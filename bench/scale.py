@@ -222,7 +222,8 @@ def budget_cut(result: dict) -> bool:
 
 def time_queries(runs: list[dict], raw: list[dict], repeat: int, fts5: bool) -> None:
     """p50/p95 of the query set on each size's index (and FTS5 table), in turn."""
-    from searchsvc.search import SearchEngine, parse_params
+    from searchsvc.search import parse_params
+    from searchsvc.backends.whoosh import SearchEngine
 
     queries = [parse_params(q) for q in raw]
     engines = {}

@@ -1,7 +1,7 @@
 """searchsvc: full-text search over French news articles.
 
 Data flows one way: files -> ingestion (:mod:`searchsvc.ingest`, clean
-:class:`~searchsvc.article.Article`) -> index writer (:mod:`searchsvc.indexer`,
+:class:`~searchsvc.article.Article`) -> index writer (:mod:`searchsvc.backends.whoosh.indexer`,
 French analysis from :mod:`searchsvc.analysis`) -> Whoosh -> search
 (:mod:`searchsvc.search`, plain result dicts) -> CLI / JSON / HTML.
 """

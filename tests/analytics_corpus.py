@@ -77,8 +77,8 @@ def has_topic(a: Article) -> bool:
 def engine_over(index):
     """A SearchEngine over a fresh full build of :data:`ARTICLES` in ``index`` (copy
     groups are made by the indexer's own runs, which raw Whoosh writers skip)."""
-    from searchsvc.indexer import build_index_from_articles
-    from searchsvc.search import SearchEngine
+    from searchsvc.backends.whoosh.indexer import build_index_from_articles
+    from searchsvc.backends.whoosh import SearchEngine
 
     build_index_from_articles(index, ARTICLES)
     return SearchEngine(index)

@@ -82,7 +82,7 @@ SMALL_LIMITMB = 0.02
 def _few_files_per_worker(mp):
     """Worker processes even for a handful of files, each rolling small segments (which
     worker gets which file is up to the scheduler: segments >= 2 either way)."""
-    import searchsvc.indexer.build as build
+    import searchsvc.backends.whoosh.indexer.build as build
 
     mp.setattr(build, "MIN_FILES_PER_WORKER", 2)
     mp.setattr(build, "CHUNK", 1)
@@ -91,7 +91,7 @@ def _few_files_per_worker(mp):
 
 def _with_sidecars(path: Path) -> list[Path]:
     """The file and its sidecars."""
-    from searchsvc.indexer.state import sidecars
+    from searchsvc.backends.whoosh.indexer.state import sidecars
 
     return [path, *sidecars(path)]
 
@@ -114,11 +114,11 @@ def _steps(items: list, decoys: int = 2) -> list[dict]:
 
 
 def build_corpus_index(corpus: Path, index: Path, shape: str, work: Path) -> Path:
-    """Index ``corpus`` into ``index`` with ``searchsvc.indexer.reindex`` in the given shape.
+    """Index ``corpus`` into ``index`` with ``searchsvc.backends.whoosh.indexer.reindex`` in the given shape.
 
     The incremental shapes replay their runs on a copy of the corpus in ``work``.
     """
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     if shape == "one-segment":
         report = reindex(corpus, index, full=True, workers=1)
@@ -132,7 +132,7 @@ def build_corpus_index(corpus: Path, index: Path, shape: str, work: Path) -> Pat
         return index
     from searchsvc.ingest import corpus_files
 
-    import searchsvc.indexer.build as build
+    import searchsvc.backends.whoosh.indexer.build as build
 
     merge = shape == "incremental-runs"
     limitmb = build.LIMITMB if merge else SMALL_LIMITMB
@@ -174,7 +174,7 @@ def shaped_articles_index(index: Path, articles: list, shape: str) -> Path:
     (``update_document`` / ``delete_by_term``), merging small segments or not.
     """
     from searchsvc.article import Article
-    from searchsvc.indexer import article_fields, build_index_from_articles, open_index
+    from searchsvc.backends.whoosh.indexer import article_fields, build_index_from_articles, open_index
 
     articles = list(articles)
     if shape == "one-segment":
@@ -220,10 +220,10 @@ def shaped_index(tmp_path_factory, index_shape):
 
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, fixture_corpus, index_shape) -> Path:
-    """An index folder built by ``searchsvc.indexer.reindex`` from ``fixture_corpus``, in
+    """An index folder built by ``searchsvc.backends.whoosh.indexer.reindex`` from ``fixture_corpus``, in
     each of :data:`INDEX_SHAPES` (the tests that use it run once per shape). Read-only.
 
-    Open it with ``searchsvc.indexer.open_index(built_index)`` or pass it as an
+    Open it with ``searchsvc.backends.whoosh.indexer.open_index(built_index)`` or pass it as an
     index_dir; tests that reindex must build their own.
     """
     work = tmp_path_factory.mktemp(f"built-{index_shape}")
@@ -241,7 +241,7 @@ def plain_index(tmp_path_factory, fixture_corpus) -> Path:
 @pytest.fixture(scope="module")
 def engine(built_index):
     """A search engine over ``built_index``."""
-    from searchsvc.search import SearchEngine
+    from searchsvc.backends.whoosh import SearchEngine
 
     return SearchEngine(built_index)
 
@@ -259,7 +259,7 @@ def app(built_index, fixture_corpus, engine):
 def entity_index(tmp_path_factory, seed_corpus) -> tuple[Path, Path]:
     """``(corpus, index)``: a copy of the seed corpus indexed with entities and quotes
     (spaCy on, in this process: the model loads once a session). Read-only."""
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     work = tmp_path_factory.mktemp("entities")
     corpus = work / "corpus"

@@ -12,8 +12,9 @@ import pytest
 from searchsvc import analysis
 from searchsvc.analysis import accent_form, accents_compatible, analyze, form_terms
 from searchsvc.article import Article
-from searchsvc.indexer import build_index_from_articles
-from searchsvc.search import SearchEngine, parse_params
+from searchsvc.backends.whoosh.indexer import build_index_from_articles
+from searchsvc.search import parse_params
+from searchsvc.backends.whoosh import SearchEngine
 
 NO_ACCENTS = ("Sur la cote bretonne, les pecheurs attendent la fin de la tempete depuis "
               "trois jours. Le port reste ferme et les bateaux ne sortent plus, faute de "

@@ -170,7 +170,7 @@ def test_healthz(client, built_index):
     body = resp.get_json()
     assert body["status"] == "ok"
     assert body["generation"] == (Path(built_index) / "CURRENT").read_text().strip()
-    from searchsvc.indexer import open_index
+    from searchsvc.backends.whoosh.indexer import open_index
 
     gen, ix = open_index(built_index)
     try:
@@ -275,7 +275,7 @@ def test_openapi_rejects_a_wrong_response_shape(client):
 @pytest.fixture
 def live(tmp_path, fixture_corpus):
     """A writable corpus and its own freshly built index, served by an app with a token."""
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     corpus = tmp_path / "corpus"
     shutil.copytree(fixture_corpus, corpus)
@@ -375,7 +375,7 @@ def test_second_reindex_while_one_runs_is_409(live):
 
 
 def test_reindex_while_the_cli_holds_the_lock_reports_it(live):
-    from searchsvc.indexer.store import reindex_lock
+    from searchsvc.backends.whoosh.indexer.store import reindex_lock
 
     app, corpus, index = live
     c = app.test_client()
@@ -387,7 +387,7 @@ def test_reindex_while_the_cli_holds_the_lock_reports_it(live):
 
 def test_new_generation_served_without_failing_requests_in_flight(live):
     """Readers hammer the app while a full reindex switches generations."""
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     app, corpus, index = live
     word = "xylophonique"

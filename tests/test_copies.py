@@ -11,7 +11,7 @@ import pytest
 
 from copymaker import outlet_copy
 from searchsvc.enrich import copies
-from searchsvc.indexer import current_generation, reindex
+from searchsvc.backends.whoosh.indexer import current_generation, reindex
 from searchsvc.ingest import extract, load_manifest
 
 SEED = "001_608624f0b3493408"  # BBC News, 2022-09-22

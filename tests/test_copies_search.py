@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from copymaker import outlet_copy
-from searchsvc.indexer import reindex
-from searchsvc.search import SearchEngine, parse_params
+from searchsvc.backends.whoosh.indexer import reindex
+from searchsvc.search import parse_params
+from searchsvc.backends.whoosh import SearchEngine
 from searchsvc.web import create_app
 from test_api import assert_error, assert_matches_openapi
 from test_copies import SEED, paragraphs, write_article

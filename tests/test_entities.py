@@ -13,7 +13,8 @@ import pytest
 
 from searchsvc.enrich import entities as ent
 from searchsvc.enrich import gold, quotes
-from searchsvc.search import SearchEngine, parse_params
+from searchsvc.search import parse_params
+from searchsvc.backends.whoosh import SearchEngine
 from searchsvc.web import create_app
 from test_api import assert_error, assert_matches_openapi
 
@@ -162,7 +163,7 @@ def test_ner_never_runs_again_on_an_unchanged_article(tmp_path, entity_index, mo
     index = tmp_path / "index"
     shutil.copytree(entity_index[1], index)
     monkeypatch.setenv("SEARCHSVC_NER", "1")
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     calls = []
     real = ent.nlp

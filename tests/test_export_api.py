@@ -243,7 +243,7 @@ def cli(*args, stdin=None):
 
 
 def test_export_command_writes_every_match(plain_index, tmp_path):
-    from searchsvc.search import SearchEngine
+    from searchsvc.backends.whoosh import SearchEngine
 
     total = SearchEngine(plain_index).search(parse_params({"q": "munitions"}))["total"]
     r = cli("export", "munitions", "--format", "csv", "--index", str(plain_index))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.indexer import current_generation, reindex
-from searchsvc.indexer.store import LOCK_NAME, list_generations
+from searchsvc.backends.whoosh.indexer import current_generation, reindex
+from searchsvc.backends.whoosh.indexer.store import LOCK_NAME, list_generations
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("bench_faults", ROOT / "bench" / "faults.py")
@@ -135,7 +135,7 @@ def test_corpus_folder_removed_during_the_run_loses_nothing(tmp_path):
 def test_file_rewritten_while_it_is_read_is_reindexed_next_run(tmp_path, monkeypatch):
     """A file rewritten right after the reader got its text: the old text is indexed
     now, and the next run must see the change (not record the new file's hash)."""
-    import searchsvc.indexer.build as build
+    import searchsvc.backends.whoosh.indexer.build as build
 
     corpus = tmp_path / "corpus"
     faults.write_articles(corpus, range(3))
@@ -163,7 +163,7 @@ def test_file_rewritten_while_it_is_read_is_reindexed_next_run(tmp_path, monkeyp
 
 
 def _body(index, doc_id) -> str:
-    from searchsvc.indexer import open_index
+    from searchsvc.backends.whoosh.indexer import open_index
 
     _, ix = open_index(index)
     with ix.searcher() as s:
@@ -178,7 +178,7 @@ def test_damaged_segment_is_a_503_healthz_says_why_and_reindex_repairs(tmp_path)
 
 
 def test_generation_problem_names_the_truncated_or_altered_file(tmp_path):
-    from searchsvc.indexer import CorruptIndexError, generation_problem, index_stats, open_index
+    from searchsvc.backends.whoosh.indexer import CorruptIndexError, generation_problem, index_stats, open_index
 
     corpus = tmp_path / "corpus"
     faults.write_articles(corpus, range(8))

@@ -24,7 +24,7 @@ os.environ.setdefault("SEARCHSVC_NER", "0")
 
 from whoosh import index as whoosh_index  # noqa: E402
 
-from searchsvc.indexer import article_fields, build_schema, open_index, reindex  # noqa: E402
+from searchsvc.backends.whoosh.indexer import article_fields, build_schema, open_index, reindex  # noqa: E402
 from searchsvc.ingest import corpus_files, extract, load_manifest  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from searchsvc.indexer import index_stats, open_index, reindex
-from searchsvc.indexer.columns import column_values
+from searchsvc.backends.whoosh.indexer import index_stats, open_index, reindex
+from searchsvc.backends.whoosh.indexer.columns import column_values
 
 ARTICLE = "{title}\n\n{body}\n"
 

@@ -10,7 +10,7 @@ import pytest
 from whoosh.query import Term
 
 from searchsvc.article import Article
-from searchsvc.indexer import (NoIndexError, ReindexError, build_index_from_articles,
+from searchsvc.backends.whoosh.indexer import (NoIndexError, ReindexError, build_index_from_articles,
                                build_schema, current_generation, index_stats, open_index,
                                reindex)
 from searchsvc.ingest import corpus_files
@@ -169,7 +169,7 @@ def test_unchanged_manifest_is_not_parsed_and_a_changed_entry_updates_its_file(
         tmp_path, corpus, monkeypatch):
     """An unchanged run trusts the manifest digest recorded in the state (no parsing, no
     per-entry digests); a changed entry, a new sidecar and a broken manifest still count."""
-    from searchsvc.indexer import build
+    from searchsvc.backends.whoosh.indexer import build
 
     (corpus / "manifest.jsonl").write_text(
         json.dumps({"id": "beta", "title": "Le tramway"}) + "\n"
@@ -353,7 +353,7 @@ def _vocab(text: str) -> set[str]:
 
 
 def test_spell_text_keeps_the_vocabulary_of_the_full_text(fixture_corpus):
-    from searchsvc.indexer.schema import spell_text
+    from searchsvc.backends.whoosh.indexer.schema import spell_text
     from searchsvc.ingest import extract
 
     tricky = ("Entre 100 000 et 200 000 euros, 3 500 soldats ; l'Ukraine, l’Ukraine, "
@@ -372,7 +372,7 @@ def test_spell_text_keeps_the_vocabulary_of_the_full_text(fixture_corpus):
 def test_spell_text_property():
     from hypothesis import given, settings, strategies as st
 
-    from searchsvc.indexer.schema import spell_text
+    from searchsvc.backends.whoosh.indexer.schema import spell_text
 
     alphabet = st.sampled_from(list("aeéèlnrstuœç0123456789 '’-\n\u00a0\u202f.,") + ["Corée ", "l'", "100 "])
     @settings(max_examples=150, deadline=None)

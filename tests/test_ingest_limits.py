@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import searchsvc.indexer.build as build
-from searchsvc.indexer import ReindexError, open_index, reindex
+import searchsvc.backends.whoosh.indexer.build as build
+from searchsvc.backends.whoosh.indexer import ReindexError, open_index, reindex
 from searchsvc.ingest import IngestError, extract, jsonl_parts
 from searchsvc.ingest.reader import DEFAULT_MAX_BYTES, jsonl_lines, parse_size
 

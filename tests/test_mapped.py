@@ -9,10 +9,10 @@ import threading
 import time
 from io import BytesIO
 
-from searchsvc.indexer import open_index
-from searchsvc.search import engine as engine_mod
-from searchsvc.indexer import mapped
-from searchsvc.search import SearchEngine
+from searchsvc.backends.whoosh.indexer import open_index
+from searchsvc.backends.whoosh import engine as engine_mod
+from searchsvc.backends.whoosh.indexer import mapped
+from searchsvc.backends.whoosh import SearchEngine
 from searchsvc.search.params import parse_params
 
 
@@ -62,12 +62,12 @@ def test_every_process_that_opens_an_index_reads_segments_without_copies(plain_i
     code = (
         "import sys\n"
         "from whoosh.filedb import compound\n"
-        "from searchsvc.indexer import index_stats\n"
+        "from searchsvc.backends.whoosh.indexer import index_stats\n"
         f"assert index_stats({str(plain_index)!r})['documents'] > 0\n"
-        "assert 'searchsvc.search.engine' not in sys.modules\n"
+        "assert 'searchsvc.backends.whoosh.engine' not in sys.modules\n"
         "print(compound.CompoundStorage.open_file.__module__)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "searchsvc.indexer.mapped"
+    assert out.stdout.strip() == "searchsvc.backends.whoosh.indexer.mapped"
 
 
 def test_searchers_are_bounded_per_generation(plain_index):

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from searchsvc.analysis import french_analyzer
 from searchsvc.article import Article
-from searchsvc.indexer import build_index_from_articles
-from searchsvc.search import SearchEngine, matching, parse_params
+from searchsvc.backends.whoosh.indexer import build_index_from_articles
+from searchsvc.search import matching, parse_params
+from searchsvc.backends.whoosh import SearchEngine
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import configured_seconds
 

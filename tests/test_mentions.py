@@ -8,7 +8,7 @@ import re
 import pytest
 
 from searchsvc.enrich.mentions import mark, mark_paragraphs, mention_spans
-from searchsvc.search import SearchEngine
+from searchsvc.backends.whoosh import SearchEngine
 from searchsvc.web import create_app
 
 WATLING = "002_209a75ba72bab8cf"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from searchsvc.article import Article
-from searchsvc.indexer import build_index_from_articles
-from searchsvc.search import SearchEngine, parse_params, ranking
+from searchsvc.backends.whoosh.indexer import build_index_from_articles
+from searchsvc.search import parse_params, ranking
+from searchsvc.backends.whoosh import SearchEngine
 
 FILLER = "Le conseil municipal s'est réuni mardi soir pour voter le budget annuel de la ville."
 

@@ -39,7 +39,7 @@ def expected(line: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, seed_corpus):
     """A writable copy of the demo corpus and its index."""
-    from searchsvc.indexer import reindex
+    from searchsvc.backends.whoosh.indexer import reindex
 
     root = tmp_path_factory.mktemp("readme")
     corpus = root / "corpus"

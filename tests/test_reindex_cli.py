@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-import searchsvc.indexer.build as build
-from searchsvc.indexer import (IndexBusyError, current_generation, open_index, reindex)
-from searchsvc.indexer.state import IndexState
-from searchsvc.indexer.store import reindex_lock
+import searchsvc.backends.whoosh.indexer.build as build
+from searchsvc.backends.whoosh.indexer import (IndexBusyError, current_generation, open_index, reindex)
+from searchsvc.backends.whoosh.indexer.state import IndexState
+from searchsvc.backends.whoosh.indexer.store import reindex_lock
 
 SEARCHSVC = [sys.executable, "-m", "searchsvc.cli"]
 ROOT = Path(__file__).resolve().parent.parent

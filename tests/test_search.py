@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from searchsvc.article import Article
-from searchsvc.indexer import build_index_from_articles
-from searchsvc.search import QueryError, SearchEngine, SearchParams, parse_params
+from searchsvc.backends.whoosh.indexer import build_index_from_articles
+from searchsvc.search import QueryError, SearchParams, parse_params
+from searchsvc.backends.whoosh import SearchEngine
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "search"
 
@@ -495,8 +496,8 @@ def test_parse_params_accepts_multidict_and_lists():
 def test_fast_phrase_matching_agrees_with_whoosh(built_index):
     from whoosh import query as wq
 
-    from searchsvc.indexer import open_index
-    from searchsvc.search.scoring import phrase_docs, read_postings
+    from searchsvc.backends.whoosh.indexer import open_index
+    from searchsvc.backends.whoosh.scoring import phrase_docs, read_postings
 
     _, ix = open_index(built_index)
     with ix.searcher() as s:
@@ -516,7 +517,7 @@ def test_fast_phrase_matching_agrees_with_whoosh(built_index):
 
 
 def test_months_in_date_order(engine):
-    from searchsvc.search import in_date_order
+    from searchsvc.backends.whoosh import in_date_order
 
     months = search(engine)["facets"]["month"]
     ordered = in_date_order(months)

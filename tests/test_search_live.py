@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from searchsvc.article import Article
 from searchsvc.cli import main as cli_main
-from searchsvc.indexer import build_index_from_articles, reindex
-from searchsvc.search import QueryError, SearchEngine, SearchParams, parse_params
+from searchsvc.backends.whoosh.indexer import build_index_from_articles, reindex
+from searchsvc.search import QueryError, SearchParams, parse_params
+from searchsvc.backends.whoosh import SearchEngine
 
 
 def _art(i, word="alpha"):

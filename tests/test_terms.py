@@ -10,7 +10,8 @@ import pytest
 from analytics_corpus import ARTICLES, COPY_IDS, engine_over, has_topic
 from searchsvc.analysis import spelling_analyzer
 from searchsvc.analytics import terms as tm
-from searchsvc.search import QueryError, SearchEngine
+from searchsvc.search import QueryError
+from searchsvc.backends.whoosh import SearchEngine
 
 
 @pytest.fixture(scope="module")

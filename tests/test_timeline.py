@@ -10,7 +10,8 @@ import pytest
 
 from analytics_corpus import ARTICLES, COPY_IDS, engine_over, has_topic
 from searchsvc.analytics import timeline as tl
-from searchsvc.search import QueryError, SearchEngine
+from searchsvc.search import QueryError
+from searchsvc.backends.whoosh import SearchEngine
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +131,7 @@ def test_bad_parameters_name_their_field(key, value):
 
 def test_too_many_periods_is_a_parameter_error(tmp_path):
     from searchsvc.article import Article
-    from searchsvc.indexer import build_index_from_articles
+    from searchsvc.backends.whoosh.indexer import build_index_from_articles
 
     build_index_from_articles(tmp_path, [Article(id="a", text="vieux texte", date="1800-01-01"),
                                          Article(id="b", text="vieux texte", date="2021-01-01")])

@@ -1,4 +1,4 @@
-"""The numpy search path (searchsvc.search.vectors, masks in the engine) answers what
+"""The numpy search path (searchsvc.backends.whoosh.vectors, masks in the engine) answers what
 the set-based path answered: same full and partial matches, same facet counts, same
 top documents in the same order with the same scores, on every index shape.
 
@@ -18,11 +18,11 @@ from whoosh import query as wq
 from searchsvc.search import matching
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget
-from searchsvc.search.facets import facet_counts, intersect
+from searchsvc.backends.whoosh.facets import facet_counts, intersect
 from searchsvc.search.params import parse_params
 from searchsvc.search.ranking import coord_table
-from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs, read_postings
-from searchsvc.search.vectors import ArrayCache, best_of, by_date
+from searchsvc.backends.whoosh.scoring import EXACT_FIELD, Scorer, phrase_docs, read_postings
+from searchsvc.backends.whoosh.vectors import ArrayCache, best_of, by_date
 
 
 def _reference_docset(s, q):
@@ -105,7 +105,7 @@ def test_numpy_path_equals_set_path(engine):
         assert set(np.flatnonzero(sel.results).tolist()) == results, p
         assert set(np.flatnonzero(sel.partial_results).tolist()) == partial_results, p
         # facets
-        from searchsvc.search.facets import mask_counts
+        from searchsvc.backends.whoosh.facets import mask_counts
 
         shown, shown_mask = (full, sel.full) if results or not partial_results else (partial, sel.partial)
         assert mask_counts(data, shown_mask, sel.filters) == facet_counts(data, shown, filters), p
@@ -164,7 +164,7 @@ def test_array_cache_stays_within_its_bytes():
 def test_cached_positions_are_the_blocks_positions(engine):
     """The positions kept with a term's cached postings (one walk, decoded per asked
     document) are those read block by block from Whoosh."""
-    from searchsvc.search.scoring import read_positions
+    from searchsvc.backends.whoosh.scoring import read_positions
 
     def check(gen, s):
         reader = s.reader()
@@ -189,8 +189,8 @@ def test_cached_positions_are_the_blocks_positions(engine):
 def test_weights_read_by_skipping_blocks_are_the_postings_weights(engine):
     """The exact-form bonus reads a term's weights for a few candidates by decoding
     only their blocks: the same weights as the whole postings, for any candidates."""
-    from searchsvc.search.scoring import read_postings
-    from searchsvc.search.vectors import read_weights
+    from searchsvc.backends.whoosh.scoring import read_postings
+    from searchsvc.backends.whoosh.vectors import read_weights
 
     def check(gen, s):
         reader = s.reader()
@@ -229,11 +229,11 @@ def test_exact_form_terms_are_read_by_skipping_once_then_cached(engine):
 
 
 def test_postings_read_from_the_mapped_files_are_whooshs(engine, monkeypatch):
-    """searchsvc.search.w3read reads each segment's postings from its mapped files: the
+    """searchsvc.backends.whoosh.w3read reads each segment's postings from its mapped files: the
     same docnums, weights, positions and skipped-block weights as Whoosh's matcher
     (the fallback of any segment it cannot read), deleted documents included, for
     every field kind (positions, frequencies, presence only, inlined postings)."""
-    from searchsvc.search import vectors, w3read
+    from searchsvc.backends.whoosh import vectors, w3read
 
     direct = w3read.segment
 
@@ -270,7 +270,7 @@ def test_postings_read_from_the_mapped_files_are_whooshs(engine, monkeypatch):
 def test_direct_reader_gives_way_to_whoosh_for_other_files():
     """A segment reader whose term index is not a mapped Whoosh 3 one is not read
     directly (None: Whoosh's matcher reads it)."""
-    from searchsvc.search import w3read
+    from searchsvc.backends.whoosh import w3read
 
     class Leaf:
         _terms = object()

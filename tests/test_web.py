@@ -250,7 +250,7 @@ def test_unknown_document_page_is_a_french_404(client):
 def test_non_http_url_is_never_a_link(tmp_path):
     """An article whose url is ``javascript:`` shows it as text only."""
     from searchsvc.article import Article
-    from searchsvc.indexer import build_index_from_articles
+    from searchsvc.backends.whoosh.indexer import build_index_from_articles
 
     index = tmp_path / "index"
     build_index_from_articles(index, [

@@ -1,3 +1,3 @@
 """Coverage analytics built on :meth:`searchsvc.search.SearchEngine.matches`: each
 module reads one view of the search's own matches (a
-:class:`searchsvc.search.engine.MatchSet`) and returns plain, serialisable objects."""
+:class:`searchsvc.backends.whoosh.engine.MatchSet`) and returns plain, serialisable objects."""

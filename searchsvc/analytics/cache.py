@@ -11,7 +11,7 @@ T = TypeVar("T")
 
 class PerGeneration(Generic[T]):
     """``get(facets, build)``: the value built for a generation, keyed on its
-    :class:`~searchsvc.search.facets.FacetData` (one per generation; weakly held, so
+    :class:`~searchsvc.backends.whoosh.facets.FacetData` (one per generation; weakly held, so
     a retired generation's value goes with it). Built once, under a lock."""
 
     def __init__(self) -> None:

@@ -57,7 +57,7 @@ def context(text: str, start: int, end: int, width: int = WIDTH) -> tuple[str, s
 
 def iter_lines(ms, width: int = WIDTH, deadline: float | None = None, read: list | None = None
                ) -> Iterator[dict]:
-    """The lines of a :class:`~searchsvc.search.engine.MatchSet`, articles in the
+    """The lines of a :class:`~searchsvc.backends.whoosh.engine.MatchSet`, articles in the
     search's order. Stops at ``deadline`` (``time.thread_time()``); ``read`` (a
     one-item list) counts the articles read."""
     if ms.built.query is None:

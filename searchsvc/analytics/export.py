@@ -187,7 +187,7 @@ def flush(buf: io.StringIO) -> str:
 
 
 def rows(ms) -> Iterator[dict]:
-    """The rows of a :class:`~searchsvc.search.engine.MatchSet` in the search's
+    """The rows of a :class:`~searchsvc.backends.whoosh.engine.MatchSet` in the search's
     order (dicts with :data:`COLUMNS`), one stored-fields read and one snippet each."""
     s = ms.searcher
     groups = ms.groups()
@@ -250,7 +250,7 @@ def open_export(engine, params, fmt: str, now: datetime | None = None) -> Export
 
 def stream(engine, params, fmt: str) -> Iterator[str]:
     """The chunks of an export; the searcher is released when exhausted or closed."""
-    exp = open_export(engine, params, fmt)
+    exp = engine.open_export(params, fmt)
     try:
         yield from exp
     finally:

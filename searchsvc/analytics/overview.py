@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from searchsvc.analytics import terms as terms_mod
 from searchsvc.analytics import timeline as tl
 from searchsvc.search.params import SearchParams, parse_params
@@ -24,20 +22,9 @@ TERMS_SHOWN = 15
 PAGE_MAX_BUCKETS = 400
 
 
-def _bounds(ms) -> tuple[str | None, str | None, int]:
-    cols = tl.columns(ms.facets)
-    days = cols.days[cols.live_dated]
-    undated = len(ms.facets.live) - len(days)
-    if not len(days):
-        return None, None, undated
-    lo, hi = int(days.min()), int(days.max())
-    as_iso = lambda d: str(np.datetime64(d, "D"))  # noqa: E731
-    return as_iso(lo), as_iso(hi), undated
-
-
 def date_bounds(engine) -> tuple[str | None, str | None]:
     """The first and last publication dates of the index (None when nothing is dated)."""
-    first, last, _ = engine.matches(SearchParams(), _bounds)
+    first, last, _ = engine.date_bounds()
     return first, last
 
 
@@ -45,11 +32,11 @@ def corpus_overview(engine) -> dict:
     """The home page's picture of the corpus: counts, date range, the timeline of every
     article, the newest ones."""
     listing = engine.search(parse_params({"sort": "newest", "per_page": str(LATEST)}))
-    first, last, undated = engine.matches(SearchParams(), _bounds)
+    first, last, undated = engine.date_bounds()
     sources = sum(1 for s in listing["facets"]["source"] if s["value"] is not None)
     return {"documents": listing["total"], "stories": listing["total_stories"], "sources": sources,
             "first_date": first, "last_date": last, "undated": undated,
-            "timeline": tl.timeline(engine, tl.TimelineParams(searches=(SearchParams(),))),
+            "timeline": engine.timeline(tl.TimelineParams(searches=(SearchParams(),))),
             "latest": listing["results"]}
 
 
@@ -59,14 +46,14 @@ def page_analytics(engine, timeline_params: tl.TimelineParams, params: SearchPar
     it) and the characteristic words of ``params`` (the search). A chosen interval that
     gives more than ``max_buckets`` periods is widened (a page cannot draw thousands of
     bars), and a note says so."""
-    timeline = tl.timeline(engine, timeline_params)
+    timeline = engine.timeline(timeline_params)
     chosen = timeline["interval"]
     while len(tl.series_of(timeline)[0]["buckets"]) > max_buckets and timeline["interval"] != "year":
         wider = tl.INTERVALS[tl.INTERVALS.index(timeline["interval"]) + 1]
-        timeline = tl.timeline(engine, replace(timeline_params, interval=wider))
+        timeline = engine.timeline(replace(timeline_params, interval=wider))
     if timeline["interval"] != chosen:
         timeline["notes"] = timeline["notes"] + [
             f"Graphique par {tl.INTERVAL_LABELS_FR[timeline['interval']]} : par "
             f"{tl.INTERVAL_LABELS_FR[chosen]}, il aurait plus de {max_buckets} barres."]
-    words = terms_mod.terms(engine, terms_mod.TermsParams(search=replace(params, page=1), limit=TERMS_SHOWN))
+    words = engine.terms(terms_mod.TermsParams(search=replace(params, page=1), limit=TERMS_SHOWN))
     return {"timeline": timeline, "terms": words}

@@ -136,7 +136,7 @@ _columns: PerGeneration[_Columns] = PerGeneration()
 
 
 def columns(facets) -> _Columns:
-    """The :class:`_Columns` of a generation's :class:`~searchsvc.search.facets.FacetData`
+    """The :class:`_Columns` of a generation's :class:`~searchsvc.backends.whoosh.facets.FacetData`
     (built once; dropped with the generation)."""
     return _columns.get(facets, lambda: _Columns(facets))
 
@@ -341,3 +341,15 @@ def csv_rows(result: dict) -> list[list]:
             rows.append([series_label(s), b["start"], b["end"], b["count"], b["stories"], b["share"]])
         rows.append([series_label(s), "sans date", "", s["undated"], "", ""])
     return rows
+
+
+def day_bounds(ms) -> tuple[str | None, str | None, int]:
+    """First and last publication days of a match set's generation, and the undated count."""
+    cols = columns(ms.facets)
+    days = cols.days[cols.live_dated]
+    undated = len(ms.facets.live) - len(days)
+    if not len(days):
+        return None, None, undated
+    lo, hi = int(days.min()), int(days.max())
+    as_iso = lambda d: str(np.datetime64(d, "D"))  # noqa: E731
+    return as_iso(lo), as_iso(hi), undated

@@ -54,11 +54,11 @@ def run(args) -> int:
     exact = not args.as_written
     try:
         if args.csv:
-            for chunk in batch.open_batch_csv(engine, lines, params, exact):
+            for chunk in engine.open_batch_csv(lines, params, exact):
                 sys.stdout.write(chunk)
             sys.stdout.flush()
             return 0
-        got = batch.run_batch(engine, lines, params, hits=args.hits, exact=exact)
+        got = engine.batch(lines, params, hits=args.hits, exact=exact)
     finally:
         engine.close()
     if args.json:

@@ -36,7 +36,7 @@ def run(args) -> int:
         return 1
     kind = args.sort if args.sort in ("left", "right") else "doc"
     try:
-        got = concordance.concordance(engine, params, sort=kind, per_page=None)
+        got = engine.concordance(params, sort=kind, per_page=None)
     finally:
         engine.close()
     got["sort"] = args.sort

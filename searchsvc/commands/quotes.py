@@ -24,15 +24,13 @@ def add_arguments(parser):
 
 def run(args) -> int:
     from searchsvc.search import parse_params
-    from searchsvc.search.entities import quote_search
 
     params = parse_params({"q": " ".join(args.query)})  # the query text is never an error
     engine = open_engine(args)
     if engine is None:
         return 1
     try:
-        got = engine.matches(params, lambda ms: quote_search(
-            ms, engine.entity_search, engine.synonyms, args.speaker, args.limit))
+        got = engine.quotes(params, args.speaker, args.limit)
     finally:
         engine.close()
     if args.json:

@@ -139,7 +139,7 @@ def summary(report) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.indexer import IndexBusyError, ReindexError, reindex
+    from searchsvc.backends.whoosh.indexer import IndexBusyError, ReindexError, reindex
 
     corpus = config.corpus_dir(args.corpus)
     index = config.index_dir(args.index)

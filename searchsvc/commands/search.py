@@ -65,15 +65,17 @@ def _plain(value) -> str:
 
 
 def open_engine(args):
-    """A SearchEngine, or an error message and exit code 1."""
-    from searchsvc.indexer import NoIndexError
-    from searchsvc.search import SearchEngine
+    """The configured backend's engine, or None once an error is said in French."""
+    from searchsvc import engine as engines
 
     index = config.index_dir(getattr(args, "index", None))
     try:
-        engine = SearchEngine(index, synonyms_path=getattr(args, "synonyms", None))
+        engine = engines.open_engine(index, synonyms_path=getattr(args, "synonyms", None))
         engine.info()
-    except NoIndexError:
+    except (engines.BackendUnavailable, engines.ConfigError) as exc:
+        print(f"Erreur : {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return None
+    except engines.NoIndexError:
         print(f"Aucun index dans « {index} » : lancez d'abord « searchsvc reindex ».", file=sys.stderr)
         return None
     except OSError as exc:

@@ -40,7 +40,7 @@ def add_arguments(parser) -> None:
 
 def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
     """Build the index from the corpus when there is none; False if that fails."""
-    from searchsvc.indexer import CorruptIndexError, NoIndexError, open_index, reindex
+    from searchsvc.backends.whoosh.indexer import CorruptIndexError, NoIndexError, open_index, reindex
 
     try:
         gen, ix = open_index(index_dir)

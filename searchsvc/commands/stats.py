@@ -22,7 +22,7 @@ def _label(value: str) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.indexer import NoIndexError, index_stats
+    from searchsvc.backends.whoosh.indexer import NoIndexError, index_stats
 
     try:
         st = index_stats(config.index_dir(args.index))

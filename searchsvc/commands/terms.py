@@ -34,12 +34,12 @@ def render(r: dict) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.analytics.terms import parse_terms_args, terms
+    from searchsvc.analytics.terms import parse_terms_args
 
     mapping = {"q": " ".join(args.query), **filter_mapping(args)}
     if args.limit:
         mapping["limit"] = args.limit
-    code, result = compute(args, parse_terms_args, mapping, terms)
+    code, result = compute(args, parse_terms_args, mapping, lambda engine, p: engine.terms(p))
     if result is None:
         return code
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))

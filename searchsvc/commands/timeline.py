@@ -36,7 +36,7 @@ def filter_mapping(args) -> dict:
 
 
 def compute(args, parse, mapping, fn):
-    """``fn(engine, parse(mapping))`` on the index of ``args``: ``(0, result)``, or
+    """``fn(engine, parse(mapping))`` (an engine operation) on the index of ``args``: ``(0, result)``, or
     ``(2, None)`` for a bad parameter (said in French), ``(1, None)`` without an index."""
     from searchsvc.search import QueryError
 
@@ -90,14 +90,14 @@ def render(result: dict, series: list[dict]) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.analytics.timeline import csv_rows, parse_timeline_args, series_of, timeline
+    from searchsvc.analytics.timeline import csv_rows, parse_timeline_args, series_of
 
     mapping = {"q": [" ".join(args.query)] + list(args.compare), **filter_mapping(args)}
     if args.interval:
         mapping["interval"] = args.interval
     if args.by:
         mapping["by"] = args.by
-    code, result = compute(args, parse_timeline_args, mapping, timeline)
+    code, result = compute(args, parse_timeline_args, mapping, lambda engine, p: engine.timeline(p))
     if result is None:
         return code
     series = series_of(result)

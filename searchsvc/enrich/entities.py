@@ -10,7 +10,7 @@ punctuation stripped, common words and demonyms dropped, a surname or a short
 form joined to the full name used in the same article, one form per entity.
 What is stored is this *raw* list; aliases and exclusions (``entities.txt``) and
 the corpus-wide canonical forms are applied at query time
-(:mod:`searchsvc.search.entities`).
+(:mod:`searchsvc.backends.whoosh.entities`).
 
 Contract:
     enabled() -> bool                                  # SEARCHSVC_NER=0 turns it off

@@ -1,14 +1,12 @@
-"""One search engine for the CLI, the JSON API and the web page.
+"""What a search means, whatever the backend: parameters, the query language and
+its matching rules, snippets, the accent rule, the CPU budget.
 
-Public names: :class:`SearchParams`, :func:`parse_params`, :class:`QueryError`,
-:class:`SearchEngine`, :func:`in_date_order` (facet entries such as months by
-value). Every method returns plain, JSON-serialisable objects; in facets, ``null``
-is the bucket of documents without that metadata, selected with the filter value
-``"unknown"`` (:data:`UNKNOWN`).
+Public names: :class:`SearchParams`, :func:`parse_params`, :class:`QueryError`. In
+facets, ``null`` is the bucket of documents without that metadata, selected with the
+filter value ``"unknown"`` (:data:`UNKNOWN`). The engines are behind
+:func:`searchsvc.engine.open_engine`.
 """
 
-from searchsvc.search.engine import SearchEngine
-from searchsvc.search.facets import in_date_order
 from searchsvc.search.params import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -25,8 +23,6 @@ __all__ = [
     "SORTS",
     "UNKNOWN",
     "QueryError",
-    "SearchEngine",
     "SearchParams",
-    "in_date_order",
     "parse_params",
 ]

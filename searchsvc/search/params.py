@@ -53,7 +53,7 @@ class SearchParams:
     per_page: int = 10
     copies: str = "collapse"
     count: str = "articles"
-    #: entity filters (facet values of searchsvc.search.entities; any of each, all kinds apply)
+    #: entity filters (facet values of searchsvc.backends.whoosh.entities; any of each, all kinds apply)
     persons: tuple[str, ...] = field(default_factory=tuple)
     orgs: tuple[str, ...] = field(default_factory=tuple)
     places: tuple[str, ...] = field(default_factory=tuple)

@@ -30,7 +30,7 @@ FIELD_ALIASES = {
     "body": "body",
     "texte": "body",
     "text": "body",
-    # entity restrictions, resolved by searchsvc.search.entities (never searched as text)
+    # entity restrictions, resolved by searchsvc.backends.whoosh.entities (never searched as text)
     "personne": "person",
     "organisation": "org",
     "lieu": "place",

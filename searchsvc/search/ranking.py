@@ -82,7 +82,7 @@ Wikipedia paragraphs; FTS5 0.7798).
   adjacent words (2026-11-21): no gain. Proximity weight 1 / 2 (piaf 0.8001 /
   fitted 2 on piaf alone, news-fr prefers 0), window 10 (no change).
 
-:mod:`searchsvc.search.scoring` computes this model for searches;
+:mod:`searchsvc.backends.whoosh.scoring` computes this model for searches;
 :class:`EarlyBM25F` is the same BM25 with the early bonus as a Whoosh weighting,
 used where Whoosh scores itself (more-like-this).
 """
@@ -124,7 +124,7 @@ EARLY_BONUS = 1.5
 K1 = 1.5
 B = 0.75
 
-#: Term proximity (BM25TP, :meth:`searchsvc.search.scoring.Scorer.proximity_bonus`):
+#: Term proximity (BM25TP, :meth:`searchsvc.backends.whoosh.scoring.Scorer.proximity_bonus`):
 #: weight of the bonus (0: off) and the largest distance counted, in positions.
 PROX_WEIGHT = 0.5
 PROX_WINDOW = 5

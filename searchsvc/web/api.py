@@ -50,18 +50,18 @@ def search():
 @bp.get("/api/timeline")
 def timeline():
     """Matches per period (searchsvc.analytics.timeline)."""
-    from searchsvc.analytics.timeline import csv_rows, parse_timeline_args, timeline as run
+    from searchsvc.analytics.timeline import csv_rows, parse_timeline_args
 
-    result = _checked(lambda: run(get_engine(), parse_timeline_args(_without_format())))
+    result = _checked(lambda: get_engine().timeline(parse_timeline_args(_without_format())))
     return _as_csv("chronologie", csv_rows(result)) if _wants_csv() else jsonify(result)
 
 
 @bp.get("/api/terms")
 def terms():
     """Characteristic words of the matches (searchsvc.analytics.terms)."""
-    from searchsvc.analytics.terms import csv_rows, parse_terms_args, terms as run
+    from searchsvc.analytics.terms import csv_rows, parse_terms_args
 
-    result = _checked(lambda: run(get_engine(), parse_terms_args(_without_format())))
+    result = _checked(lambda: get_engine().terms(parse_terms_args(_without_format())))
     return _as_csv("mots", csv_rows(result)) if _wants_csv() else jsonify(result)
 
 
@@ -145,31 +145,23 @@ def copies(doc_id: str):
 @bp.get("/api/entities")
 def entities():
     """The entities of one kind in a search's result set, with counts and co-occurrence."""
-    from searchsvc.search.entities import entity_table
-
     params = parse_search_args(request.args)
     kind = request.args.get("kind", "person")
     if kind not in ("person", "org", "place"):
         raise ApiError(400, "invalid_parameter",
                        "« kind » doit valoir person, org ou place.", field="kind")
     limit = _bounded_int("limit", 50, 1, 200)
-    engine = get_engine()
-    return jsonify(engine.matches(params, lambda ms: dict(
-        entity_table(ms, engine.entity_search, engine.synonyms, kind, limit), query=params.q)))
+    return jsonify(get_engine().entities(params, kind, limit))
 
 
 @bp.get("/api/quotes")
 def quotes():
     """Direct quotations of the matching articles that hold the query's words."""
-    from searchsvc.search.entities import quote_search
-
     params = parse_search_args(request.args)
     speaker = (request.args.get("speaker") or "").strip()[:200] or None
     limit = _bounded_int("limit", 20, 1, 100)
     offset = (params.page - 1) * limit
-    engine = get_engine()
-    return jsonify(engine.matches(params, lambda ms: quote_search(
-        ms, engine.entity_search, engine.synonyms, speaker, limit, offset)))
+    return jsonify(get_engine().quotes(params, speaker, limit, offset))
 
 
 def _bounded_int(name: str, default: int, lo: int, hi: int) -> int:
@@ -182,11 +174,16 @@ def _bounded_int(name: str, default: int, lo: int, hi: int) -> int:
 
 @bp.get("/healthz")
 def healthz():
-    from searchsvc.indexer import CorruptIndexError, NoIndexError
+    from searchsvc.engine import BackendUnavailable, IndexDamaged, NoIndexError
 
     try:
         info = get_engine().info()
-    except CorruptIndexError as exc:
+    except BackendUnavailable as exc:
+        resp = jsonify({"status": "backend_unavailable", "documents": 0, "generation": None,
+                        "message": exc.message})
+        resp.status_code = 503
+        return resp
+    except IndexDamaged as exc:
         resp = jsonify({"status": "damaged", "documents": 0, "generation": exc.generation,
                         "message": str(exc)})
         resp.status_code = 503

@@ -70,7 +70,7 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
-    from searchsvc.indexer import NoIndexError
+    from searchsvc.engine import BackendUnavailable, IndexDamaged, NoIndexError
 
     @app.errorhandler(IndexUnavailable)
     @app.errorhandler(NoIndexError)
@@ -81,11 +81,14 @@ def register_error_handlers(app: Flask) -> None:
             "(le service le prendra en compte sans redémarrage).",
             headers={"Retry-After": "5"})
 
-    from searchsvc.indexer import CorruptIndexError
-
-    @app.errorhandler(CorruptIndexError)
-    def _damaged_index(exc: CorruptIndexError):
+    @app.errorhandler(IndexDamaged)
+    def _damaged_index(exc: IndexDamaged):
         return error_response(503, "index_damaged", str(exc), headers={"Retry-After": "30"})
+
+    @app.errorhandler(BackendUnavailable)
+    def _backend_down(exc: BackendUnavailable):
+        log.error("backend unavailable on %s %s: %s", request.method, request.path, exc.message)
+        return error_response(503, "backend_unavailable", exc.message, headers={"Retry-After": "5"})
 
     @app.errorhandler(OSError)
     def _os_error(exc: OSError):

@@ -85,9 +85,9 @@ def _concordance(values):
     per_page = _int(values, "per_page", 50, 1, concordance.MAX_PER_PAGE)
     kind = sort if sort in ("left", "right") else "doc"
     if fmt == "csv":
-        got = concordance.concordance(get_engine(), params, sort=kind, per_page=None)
+        got = get_engine().concordance(params, sort=kind, per_page=None)
         return got, fmt, params
-    got = concordance.concordance(get_engine(), params, sort=kind, page=page, per_page=per_page)
+    got = get_engine().concordance(params, sort=kind, page=page, per_page=per_page)
     got["sort"] = sort
     return got, fmt, params
 
@@ -126,7 +126,7 @@ def api_export():
     fmt = _choice(request.args, "format", export.FORMATS, "csv")
     params = _search_params(request.args, request.args.get("sort") or None)
     try:
-        stream = export.open_export(get_engine(), params, fmt)
+        stream = get_engine().open_export(params, fmt)
     except export.ExportBusy:
         raise _busy() from None
     resp = _download(stream, export.MEDIA_TYPES[fmt], f"export-{_slug(params.q)}.{fmt}")
@@ -192,11 +192,11 @@ def api_batch():
     if fmt == "csv":
         engine.info()  # no index: 503 before anything is sent
         try:
-            stream = batch.open_batch_csv(engine, lines, params, exact)
+            stream = engine.open_batch_csv(lines, params, exact)
         except export.ExportBusy:
             raise _busy() from None
         return _download(stream, "text/csv; charset=utf-8", "recherche-par-lot.csv")
-    return jsonify(batch.run_batch(engine, lines, params, hits=hits, exact=exact))
+    return jsonify(engine.batch(lines, params, hits=hits, exact=exact))
 
 
 @bp.route("/batch", methods=["GET", "POST"])
@@ -207,7 +207,7 @@ def page_batch():
         text = request.form.get("lines", "")
         try:
             lines, params, exact, hits, values = _batch_input()
-            result = batch.run_batch(get_engine(), lines, params, hits=hits, exact=exact)
+            result = get_engine().batch(lines, params, hits=hits, exact=exact)
         except ApiError as exc:
             error = exc
     return render_template("batch.html", result=result, error=error, text=text,
@@ -219,7 +219,7 @@ def page_batch():
 @bp.get("/feeds/search.atom")
 def feed():
     params = _search_params(request.args)
-    got = feeds.newest(get_engine(), params)
+    got = get_engine().newest(params)
     page_url = url_for("pages.search", _external=True, **_search_args())
     self_url = url_for("exports.feed", _external=True, **_search_args())
     title = f"searchsvc : {params.q}" if params.q else "searchsvc : derniers articles"

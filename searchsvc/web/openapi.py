@@ -464,7 +464,7 @@ _DOCUMENT = {
 }
 
 
-# -- entities and quotes (searchsvc.search.entities) ------------------------------------
+# -- entities and quotes (searchsvc.backends.whoosh.entities) ------------------------------------
 ENTITY_PARAMETERS = [
     _PARAM(name, f"{label} à retenir, valeurs exactes de la facette « {name} » (répétable : l'une ou "
            "l'autre ; les alias du fichier entities.txt s'appliquent).",

@@ -218,11 +218,7 @@ def panels():
 
 def _search_quotes(params) -> dict:
     """The first quotes of a search (the "Citations" part of the page)."""
-    from searchsvc.search.entities import quote_search
-
-    engine = get_engine()
-    return engine.matches(params, lambda ms: quote_search(ms, engine.entity_search, engine.synonyms,
-                                                          None, PAGE_QUOTES, max_docs=200))
+    return get_engine().quotes(params, None, PAGE_QUOTES, max_docs=200)
 
 
 @bp.get("/documents/<path:doc_id>")
@@ -261,9 +257,8 @@ ENTITY_KINDS = {"person": ("Personnes", "personne"), "org": ("Organisations", "o
 @bp.get("/entites")
 def entities():
     """Who with whom: the entities of a search's results and the pairs cited together
-    (searchsvc.search.entities.entity_table), each a link to the articles."""
+    (Engine.entities), each a link to the articles."""
     from searchsvc.search import QueryError, parse_params
-    from searchsvc.search.entities import entity_table
 
     kind = request.args.get("kind", "person")
     if kind not in ENTITY_KINDS:
@@ -275,9 +270,7 @@ def entities():
     except QueryError as exc:
         error, status = exc.message, 400
     else:
-        engine = get_engine()
-        table = engine.matches(params, lambda ms: entity_table(ms, engine.entity_search,
-                                                               engine.synonyms, kind, 50))
+        table = get_engine().entities(params, kind, 50)
     syntax = ENTITY_KINDS[kind][1]
 
     def together(*names: str) -> str:

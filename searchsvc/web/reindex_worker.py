@@ -1,7 +1,7 @@
 """Run one reindex for the web service, in a child process.
 
 ``python -m searchsvc.web.reindex_worker CORPUS INDEX [--full] [--nice N]``
-prints the :class:`~searchsvc.indexer.ReindexReport` as one JSON line on
+prints the :class:`~searchsvc.backends.whoosh.indexer.ReindexReport` as one JSON line on
 success; on failure, exits 1 with a one-line French reason on stderr.
 
 A child process rather than a thread of the server: indexing is CPU-bound
@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     from searchsvc.config import lower_cpu_priority
 
     lower_cpu_priority(a.nice)
-    from searchsvc.indexer import IndexBusyError, NoIndexError, ReindexError, reindex
+    from searchsvc.backends.whoosh.indexer import IndexBusyError, NoIndexError, ReindexError, reindex
     from searchsvc.web.state import jsonable
 
     try:

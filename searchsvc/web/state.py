@@ -23,7 +23,7 @@ class IndexUnavailable(Exception):
 
 
 class EngineHolder:
-    """Creates the :class:`~searchsvc.search.SearchEngine` on first use.
+    """Creates the configured backend's engine (:func:`searchsvc.engine.open_engine`) on first use.
 
     The engine itself is thread-safe and follows new index generations; this
     holder only retries creation while no index exists (for example when the
@@ -42,11 +42,10 @@ class EngineHolder:
             return engine
         with self._lock:
             if self._engine is None:
-                from searchsvc.indexer import NoIndexError
-                from searchsvc.search import SearchEngine
+                from searchsvc.engine import NoIndexError, open_engine
 
                 try:
-                    self._engine = SearchEngine(self.index_dir, synonyms_path=self.synonyms_path)
+                    self._engine = open_engine(self.index_dir, synonyms_path=self.synonyms_path)
                 except NoIndexError as exc:
                     raise IndexUnavailable(str(exc)) from exc
             return self._engine

@@ -5,7 +5,7 @@ Reads the generation's copy store (:mod:`searchsvc.enrich.copies`) once per
 docnum itself for an article alone, ``size + group number`` for a member of a
 group of copies. A story is a distinct key.
 
-Contract (used by :mod:`searchsvc.search.engine`):
+Contract (used by :mod:`searchsvc.backends.whoosh.engine`):
     groups_for(gen, searcher, index_dir) -> GroupData
     GroupData.page(ranked, offset, per_page) -> [(score, docnum)]   # one per group
     GroupData.stories(docnums) -> int
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from searchsvc.enrich.copies import STORE_NAME, CopyStore
-from searchsvc.search.facets import FACET_FIELDS, intersect
+from searchsvc.backends.whoosh.facets import FACET_FIELDS, intersect
 from searchsvc.search.params import UNKNOWN
 
 #: Other copies listed with a hit (the rest is counted).
@@ -165,7 +165,7 @@ def groups_for(gen, searcher, index_dir) -> GroupData:
 
 
 def story_facets(data, groups: GroupData, matched, filters: dict) -> dict:
-    """Like :func:`searchsvc.search.facets.facet_counts`, counting stories (distinct
+    """Like :func:`searchsvc.backends.whoosh.facets.facet_counts`, counting stories (distinct
     groups) instead of articles."""
     out = {}
     for name in FACET_FIELDS:

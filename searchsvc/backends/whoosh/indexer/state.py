@@ -19,7 +19,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from searchsvc.indexer.store import write_atomic, write_checksums
+from searchsvc.backends.whoosh.indexer.store import write_atomic, write_checksums
 
 STATE_NAME = "state.json"
 STATE_FORMAT = 1

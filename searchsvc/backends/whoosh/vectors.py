@@ -8,8 +8,8 @@ generation (:class:`ArrayCache`). Document sets are boolean masks over every
 docnum of the generation (34 KB for the 33,930 articles): matching, filters and
 facet counts are array operations instead of Python sets. BM25 contributions are
 computed over whole posting arrays and summed into one dense score vector; only
-the best :data:`searchsvc.search.scoring.RERANK` candidates become Python objects,
-re-ranked with the position bonuses of :class:`searchsvc.search.scoring.Scorer`.
+the best :data:`searchsvc.backends.whoosh.scoring.RERANK` candidates become Python objects,
+re-ranked with the position bonuses of :class:`searchsvc.backends.whoosh.scoring.Scorer`.
 
 The arithmetic is the scorer's, operation for operation (same float64 values, same
 order of additions), so rankings are those of the set-based scorer
@@ -25,9 +25,10 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
-from searchsvc.search import ranking, w3read
+from searchsvc.search import ranking
+from searchsvc.backends.whoosh import w3read
 from searchsvc.search.memo import remember
-from searchsvc.search.scoring import EXACT_FIELD, RERANK, _field_terms, question_units
+from searchsvc.backends.whoosh.scoring import EXACT_FIELD, RERANK, _field_terms, question_units
 
 #: Bytes of posting arrays, score arrays and masks kept per generation.
 CACHE_BYTES = 96 * 1024 * 1024
@@ -120,7 +121,7 @@ def posting_values(reader, fieldname: str, text: str, values: bool):
     values are a sequence of bytes when ``values``, else None.
 
     Whoosh 3 segments are read straight from their mapped files
-    (:mod:`searchsvc.search.w3read`) and their blocks decoded with numpy
+    (:mod:`searchsvc.backends.whoosh.w3read`) and their blocks decoded with numpy
     (:func:`_block_arrays`) instead of the matcher's per-posting Python generator.
     Any other segment goes through Whoosh's matcher."""
     keys: dict = {}
@@ -148,7 +149,7 @@ def _segments(reader, fieldname: str, text: str):
 
 
 def _matcher_blocks(leaf, offset: int, fieldname: str, text: str, values: bool):
-    """The blocks of a term in a segment :mod:`~searchsvc.search.w3read` cannot read,
+    """The blocks of a term in a segment :mod:`~searchsvc.backends.whoosh.w3read` cannot read,
     through Whoosh's matcher (deleted documents included)."""
     try:
         terms = getattr(leaf, "_terms", None)
@@ -250,7 +251,7 @@ _NO_OFFSETS = np.zeros(1, dtype=np.int64)
 class Vectors:
     """The numpy side of one generation: postings, masks, BM25 over arrays.
 
-    ``scorer`` (a :class:`~searchsvc.search.scoring.Scorer`) gives the length norms,
+    ``scorer`` (a :class:`~searchsvc.backends.whoosh.scoring.Scorer`) gives the length norms,
     idf and the re-ranking bonuses; readers are the caller's (one per thread)."""
 
     def __init__(self, scorer, size: int, max_bytes: int = CACHE_BYTES):
@@ -346,7 +347,7 @@ class Vectors:
 
     def unit(self, reader, q, mask) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, scores) of one query unit (Term, Phrase, Or of them), as
-        :meth:`searchsvc.search.scoring.Scorer.unit`; ``mask(q)`` gives a query's documents."""
+        :meth:`searchsvc.backends.whoosh.scoring.Scorer.unit`; ``mask(q)`` gives a query's documents."""
         if isinstance(q, wq.Term):
             if q.fieldname == EXACT_FIELD:
                 return _EMPTY_IDS, _EMPTY_SCORES  # scored for the top candidates only
@@ -410,7 +411,7 @@ class Vectors:
 
     def top(self, reader, units, mask, pool, limit: int, datekey: np.ndarray, coord_table=None):
         """The best ``limit`` documents of ``pool`` (a mask): ``[(score, docnum)]``, as
-        :meth:`searchsvc.search.scoring.Scorer.top` (equal scores newest first)."""
+        :meth:`searchsvc.backends.whoosh.scoring.Scorer.top` (equal scores newest first)."""
         scorer = self.scorer
         question, coord_table = question_units(units, coord_table)
         total, counts = self.base(reader, units, mask, question)

@@ -33,9 +33,9 @@ import numpy as np
 
 from searchsvc import config
 from searchsvc.enrich.entities import KINDS, entity_key
-from searchsvc.indexer.columns import column_values
+from searchsvc.backends.whoosh.indexer.columns import column_values
 
-DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "entities.txt"
+DEFAULT_ALIASES = Path(__file__).resolve().parents[2] / "data" / "entities.txt"
 #: facet values listed per kind
 FACET_TOP = 20
 #: French and English kind names accepted in the aliases file
@@ -369,7 +369,7 @@ class EntitySearch:
     def facets(self, facets, reader, synonyms, matched, filters) -> dict:
         """``{"person": [{"value", "count"}], "org": ..., "place": ...}`` (top
         :data:`FACET_TOP`); each kind ignores its own selection."""
-        from searchsvc.search.facets import mask_and
+        from searchsvc.backends.whoosh.facets import mask_and
 
         v = self.view(facets, reader, synonyms)
         out = {}
@@ -413,7 +413,7 @@ def _quotes(stored: dict) -> list[dict]:
 
 
 def entity_table(ms, search: EntitySearch, synonyms, kind: str, limit: int = 50) -> dict:
-    """The entities of ``kind`` in a result set (:class:`~searchsvc.search.engine.MatchSet`)
+    """The entities of ``kind`` in a result set (:class:`~searchsvc.backends.whoosh.engine.MatchSet`)
     with counts, and the co-occurrence of the first :data:`MAX_COOCCURRENCE` of them
     (articles where both appear)."""
     reader = ms.searcher.reader()

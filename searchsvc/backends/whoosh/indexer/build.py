@@ -28,10 +28,10 @@ from whoosh.writing import SegmentWriter
 from searchsvc.enrich import copies
 from searchsvc.enrich import entities as entity_enrich
 from searchsvc.french import count_fr
-from searchsvc.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
-from searchsvc.indexer.state import (FileRecord, IndexState, content_hash, manifest_digest,
+from searchsvc.backends.whoosh.indexer.schema import SCHEMA_VERSION, article_fields, build_schema
+from searchsvc.backends.whoosh.indexer.state import (FileRecord, IndexState, content_hash, manifest_digest,
                                      manifest_entry, signature, skip_signature)
-from searchsvc.indexer.store import (IndexBusyError, clean_leftovers, current_generation,
+from searchsvc.backends.whoosh.indexer.store import (IndexBusyError, clean_leftovers, current_generation,
                                      find_os_error, fsync_tree, generation_problem,
                                      list_generations, os_errors_as, reindex_lock,
                                      remove_old_generations, switch_current)
@@ -974,7 +974,7 @@ def _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers, pr
 def live_documents(gen_dir) -> int:
     """The generation's undeleted documents, from its TOC (each segment's count and
     deletions), without opening a reader over every segment (``FileIndex.doc_count``):
-    before :mod:`searchsvc.indexer.mapped` was installed in the indexer too, that copied
+    before :mod:`searchsvc.backends.whoosh.indexer.mapped` was installed in the indexer too, that copied
     each compound file into memory, about twice the index size (6.4 GB at 10x news-fr)."""
     return sum(seg.doc_count() for seg in whoosh_index.open_dir(str(gen_dir))._segments())
 

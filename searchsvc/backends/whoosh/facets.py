@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from searchsvc.indexer.columns import column_values
-from searchsvc.indexer.columns import text_value as _text
+from searchsvc.backends.whoosh.indexer.columns import column_values
+from searchsvc.backends.whoosh.indexer.columns import text_value as _text
 from searchsvc.search.params import UNKNOWN, SearchParams
 
 #: facet name in the result object -> index field

@@ -6,15 +6,15 @@ from collections import Counter
 from pathlib import Path
 
 from searchsvc.enrich.copies import CopyStore
-from searchsvc.indexer.columns import column_values
-from searchsvc.indexer.schema import UNKNOWN
-from searchsvc.indexer.state import IndexState
-from searchsvc.indexer.store import dir_size, open_index
+from searchsvc.backends.whoosh.indexer.columns import column_values
+from searchsvc.backends.whoosh.indexer.schema import UNKNOWN
+from searchsvc.backends.whoosh.indexer.state import IndexState
+from searchsvc.backends.whoosh.indexer.store import dir_size, open_index
 
 
 def _counts(reader, fieldname) -> Counter:
     """Values of a sortable field over the live (non-deleted) documents, read segment
-    by segment (see :mod:`searchsvc.indexer.columns`)."""
+    by segment (see :mod:`searchsvc.backends.whoosh.indexer.columns`)."""
     values = column_values(reader, fieldname)
     return Counter(values[d] for d in reader.all_doc_ids())
 
@@ -26,7 +26,7 @@ def _ordered(counts: Counter) -> dict:
 def index_stats(index_dir) -> dict:
     """Documents, sources, date range, languages, size and generation of the live index.
 
-    Raises :class:`~searchsvc.indexer.NoIndexError` when there is none.
+    Raises :class:`~searchsvc.backends.whoosh.indexer.NoIndexError` when there is none.
     ``sources``/``languages`` map each value (``unknown`` for missing ones) to
     its document count, most frequent first; ``size_bytes`` is the live
     generation on disk, ``total_size_bytes`` the whole index folder.

@@ -9,11 +9,11 @@ Public API (see docs/ARCHITECTURE.md)::
     build_index_from_articles(index_dir, articles) -> generation
 """
 
-from searchsvc.indexer.build import (ReindexError, ReindexReport, build_index_from_articles,
+from searchsvc.backends.whoosh.indexer.build import (ReindexError, ReindexReport, build_index_from_articles,
                                      fingerprint, reindex)
-from searchsvc.indexer.schema import UNKNOWN, article_fields, build_schema
-from searchsvc.indexer.stats import index_stats
-from searchsvc.indexer.store import (CorruptIndexError, IndexBusyError, NoIndexError,
+from searchsvc.backends.whoosh.indexer.schema import UNKNOWN, article_fields, build_schema
+from searchsvc.backends.whoosh.indexer.stats import index_stats
+from searchsvc.backends.whoosh.indexer.store import (CorruptIndexError, IndexBusyError, NoIndexError,
                                      current_generation, generation_problem, open_index)
 
 __all__ = [

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searchsvc.indexer import mapped
+from searchsvc.backends.whoosh.indexer import mapped
+from searchsvc import engine
 
 # every process that opens an index (searchers, stats, incremental writers, the reindex's
 # checks) reads compound segments through their memory map, never copied
@@ -42,7 +43,7 @@ LOCK_NAME = "reindex.lock"
 _GEN = re.compile(r"^gen-(\d+)$")
 
 
-class NoIndexError(Exception):
+class NoIndexError(engine.NoIndexError):
     """There is no usable index in the folder."""
 
     def __init__(self, index_dir, detail: str | None = None):
@@ -54,7 +55,7 @@ class NoIndexError(Exception):
         self.index_dir = Path(index_dir)
 
 
-class CorruptIndexError(NoIndexError):
+class CorruptIndexError(NoIndexError, engine.IndexDamaged):
     """The live generation is damaged (a file truncated, altered or missing)."""
 
     def __init__(self, index_dir, generation: str, problem: str):

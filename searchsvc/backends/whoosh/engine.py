@@ -22,17 +22,19 @@ import numpy as np
 from whoosh import query as wq
 
 from searchsvc import config
-from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
-from searchsvc.search import collapse, matching
+from searchsvc.backends.whoosh.indexer import CorruptIndexError, generation_problem, open_index
+from searchsvc.search import matching
+from searchsvc.backends.whoosh import collapse
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
-from searchsvc.search.entities import EntitySearch
-from searchsvc.search.facets import FacetData, mask_and, mask_counts
+from searchsvc.backends.whoosh.entities import EntitySearch
+from searchsvc.backends.whoosh.facets import FacetData, mask_and, mask_counts
+from searchsvc.backends.whoosh.operations import WhooshOperations
 from searchsvc.search.params import SearchParams
 from searchsvc.search.ranking import EarlyBM25F, coord_table
-from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
-from searchsvc.search.vectors import Vectors
-from searchsvc.search.vectors import by_date as date_order
+from searchsvc.backends.whoosh.scoring import EXACT_FIELD, Scorer, phrase_docs
+from searchsvc.backends.whoosh.vectors import Vectors
+from searchsvc.backends.whoosh.vectors import by_date as date_order
 from searchsvc.search.snippets import FastSpans, highlight, highlight_paragraphs, mark, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
@@ -49,7 +51,7 @@ HEAVY_CONCURRENCY = 1
 MAX_YIELD = 2.0
 SIMILAR_MAX = 50
 #: Searchers open at once per generation: further requests wait for one. Since
-#: :mod:`searchsvc.indexer.mapped` a searcher costs about 1 MB (it was a private copy of
+#: :mod:`searchsvc.backends.whoosh.indexer.mapped` a searcher costs about 1 MB (it was a private copy of
 #: the index); four leave room for plain queries beside a prefix query (which runs one
 #: at a time). A thread that already holds one (nested call) opens another.
 POOL_SIZE = 4
@@ -181,7 +183,7 @@ class _Generation:
 
     def docset(self, s, q) -> frozenset[int]:
         """The docnums matching ``q``, as a set (:meth:`mask` converted; for the
-        set-based :class:`~searchsvc.search.scoring.Scorer`, e.g. bench/ltr.py)."""
+        set-based :class:`~searchsvc.backends.whoosh.scoring.Scorer`, e.g. bench/ltr.py)."""
         return _docnums(self.mask(s, q))
 
     def cache_stats(self) -> dict:
@@ -265,8 +267,9 @@ def _meta(stored: dict) -> dict:
     }
 
 
-class SearchEngine:
-    """Searches the index in ``index_dir`` (its live generation).
+class SearchEngine(WhooshOperations):
+    """The Whoosh backend of :class:`searchsvc.engine.Engine`: searches the index in
+    ``index_dir`` (its live generation).
 
     ``synonyms_path``: the user's synonyms file; by default ``SEARCHSVC_SYNONYMS``,
     else ``corpus/synonyms.txt`` (of ``SEARCHSVC_CORPUS``) when present. The package's
@@ -294,7 +297,7 @@ class SearchEngine:
         self.synonyms_path = self._resolve_synonyms(synonyms_path)
         self._syn_mtime = self._mtime(self.synonyms_path)
         self.synonyms = load_synonyms(self.synonyms_path)
-        #: entity facets, filters and aliases (searchsvc.search.entities)
+        #: entity facets, filters and aliases (searchsvc.backends.whoosh.entities)
         self.entity_search = EntitySearch()
         #: the latest searches' parameters, replayed on the next generation (:meth:`_warm`)
         self._recent: collections.deque = collections.deque(maxlen=WARM_QUERIES)
@@ -609,7 +612,7 @@ class SearchEngine:
                              False)]
         if params.count == "stories":
             facets = collapse.story_facets(data, groups, facet_set, filters)
-        # entity facets (searchsvc.search.entities; they count articles)
+        # entity facets (searchsvc.backends.whoosh.entities; they count articles)
         facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
 
         if budget.exceeded and hits:

@@ -8,7 +8,7 @@ over the deleted documents. For a query that reads a dozen terms in each of a
 dozen segments, that overhead was the larger part of reading postings.
 
 Here the same bytes are read from the segment's memory-mapped buffers
-(:mod:`searchsvc.indexer.mapped`) with ``struct.unpack_from``: the hash lookup of
+(:mod:`searchsvc.backends.whoosh.indexer.mapped`) with ``struct.unpack_from``: the hash lookup of
 Whoosh's ``HashReader.ranges_for_key``, the term info of ``W3TermInfo.from_bytes``,
 and each block as ``W3LeafMatcher._goto`` and ``_read_data`` read it (length, pickled
 header, zlib-compressed pickled ``(ids, weights, values)``). The format is Whoosh
@@ -16,7 +16,7 @@ header, zlib-compressed pickled ``(ids, weights, values)``). The format is Whoos
 (another codec, a segment file without a buffer) gives ``None`` and the caller uses
 Whoosh's matcher. ``tests/test_vectors.py`` compares both on every index shape.
 
-Deleted documents are included, as in :func:`searchsvc.search.vectors.posting_values`.
+Deleted documents are included, as in :func:`searchsvc.backends.whoosh.vectors.posting_values`.
 """
 
 from __future__ import annotations

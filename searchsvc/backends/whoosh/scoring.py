@@ -95,7 +95,7 @@ class Scorer:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], dict[int, float]] = {}
         self._idf: dict[tuple[str, str], float] = {}
-        #: the generation's :class:`searchsvc.search.vectors.Vectors` (set by the engine):
+        #: the generation's :class:`searchsvc.backends.whoosh.vectors.Vectors` (set by the engine):
         #: the bonuses then take term weights from its cached posting arrays
         self.arrays = None
 

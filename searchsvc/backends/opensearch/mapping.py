@@ -1,0 +1,136 @@
+"""The OpenSearch index: its settings, its mapping, and an article as a document.
+
+One analysis chain for both backends: the searchable fields hold *our* analyzer's
+terms (:func:`searchsvc.analysis.french_analyzer`, positions renumbered over the
+words kept), joined by spaces and split again by OpenSearch's core ``whitespace``
+analyzer, so a term and its position are the same in OpenSearch as in Whoosh, and a
+query is analysed by us too (:mod:`searchsvc.backends.opensearch.translate`). The text
+as written stays in ``_source`` (``title``, ``body``, ``source``) for display and
+snippets; the analysed copies are indexed only (left out of ``_source``).
+
+Fields (beside the Whoosh schema of :mod:`searchsvc.backends.whoosh.indexer.schema`):
+
+==============  ===========================================================
+``id``          keyword, the document id (also the OpenSearch ``_id``)
+``title_t``     analysed title, positions (phrases), searched with ``body_t``
+``body_t``      analysed body, positions
+``source_t``    analysed source, for ``source:``
+``spell_t``     spelling analyser's words (accented, unstemmed), frequencies
+``forms``       keyword: ``<term>|<word as written>`` (the accent rule)
+``source_facet``, ``lang``, ``year``, ``month``, ``date``  keyword (``unknown`` when unknown; ``date`` absent)
+``day``         date (``date`` as a date), for ``date_histogram`` and sorts
+``group``       keyword: the copy group (the first publication's id; the id itself when alone)
+``person``, ``org``, ``place``  keyword: the raw entity names of each kind
+``hash``        keyword: content hash (incremental reindex)
+``entities``, ``quotes``  object kept in ``_source`` only (not indexed)
+==============  ===========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from searchsvc.analysis import analyze, french_analyzer, spelling_analyzer
+
+#: Bump when the mapping or the way articles become documents changes: a reindex
+#: then builds a new index (an incremental run over an older one rebuilds fully).
+MAPPING_VERSION = 1
+
+#: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
+#: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
+DEFAULT_ALIAS = "searchsvc"
+
+SHARDS = 3
+REPLICAS = 1
+
+_ANALYSED = {"type": "text", "analyzer": "whitespace", "norms": True}
+
+SETTINGS = {
+    "number_of_shards": SHARDS,
+    "number_of_replicas": REPLICAS,
+    "refresh_interval": "1s",
+    "max_result_window": 10_000,
+}
+
+MAPPINGS = {
+    "dynamic": "strict",
+    "_source": {"excludes": ["title_t", "body_t", "source_t", "spell_t", "forms"]},
+    "properties": {
+        "id": {"type": "keyword"},
+        "title": {"type": "keyword", "index": False, "doc_values": False},
+        "body": {"type": "keyword", "index": False, "doc_values": False},
+        "source": {"type": "keyword", "index": False, "doc_values": False},
+        "title_t": {**_ANALYSED, "index_options": "positions"},
+        "body_t": {**_ANALYSED, "index_options": "positions"},
+        "source_t": {**_ANALYSED, "index_options": "freqs"},
+        "spell_t": {**_ANALYSED, "index_options": "freqs", "norms": False},
+        "forms": {"type": "keyword", "doc_values": False},
+        "source_facet": {"type": "keyword"},
+        "lang": {"type": "keyword"},
+        "year": {"type": "keyword"},
+        "month": {"type": "keyword"},
+        "date": {"type": "keyword"},
+        "day": {"type": "date", "format": "strict_date"},
+        "url": {"type": "keyword", "index": False, "doc_values": False},
+        "path": {"type": "keyword", "index": False, "doc_values": False},
+        "hash": {"type": "keyword"},
+        "group": {"type": "keyword"},
+        "person": {"type": "keyword"},
+        "org": {"type": "keyword"},
+        "place": {"type": "keyword"},
+        "entities": {"type": "object", "enabled": False},
+        "quotes": {"type": "object", "enabled": False},
+    },
+}
+
+_SEARCH = french_analyzer()
+_SPELL = spelling_analyzer()
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def index_body() -> dict:
+    """The body of the create-index request."""
+    return {"settings": {"index": dict(SETTINGS)}, "mappings": MAPPINGS}
+
+
+def terms_text(text: str | None, spelling: bool = False) -> str:
+    """``text`` as our analyzer's terms joined by spaces (what a ``*_t`` field holds)."""
+    if not text:
+        return ""
+    return " ".join(analyze(text, _SPELL if spelling else _SEARCH))
+
+
+def document(fields: dict, group: str | None = None) -> dict:
+    """The OpenSearch document of one article, from the same field values the Whoosh
+    writer gets (:func:`searchsvc.backends.whoosh.indexer.schema.article_fields` plus
+    :meth:`searchsvc.enrich.entities.Enricher.fields`)."""
+    doc = {
+        "id": fields["id"],
+        "body": fields.get("body") or "",
+        "title_t": terms_text(fields.get("title")),
+        "body_t": terms_text(fields.get("body")),
+        "source_t": terms_text(fields.get("source")),
+        "spell_t": terms_text(fields.get("spell"), spelling=True),
+        "forms": (fields.get("forms") or "").split(),
+        "source_facet": fields.get("source_facet"),
+        "lang": fields.get("lang"),
+        "year": fields.get("year"),
+        "month": fields.get("month"),
+        "hash": fields.get("hash") or "",
+        "group": group or fields["id"],
+    }
+    for name in ("title", "source", "date", "url", "path"):
+        if fields.get(name):
+            doc[name] = fields[name]
+    if doc.get("date") and _DATE.match(doc["date"]):
+        doc["day"] = doc["date"]
+    for kind in ("person", "org", "place"):
+        if fields.get(kind):
+            doc[kind] = [n for n in fields[kind].split(",") if n]
+    for name in ("entities", "quotes"):
+        if fields.get(name):
+            value = json.loads(fields[name])
+            # "enabled": false objects take any JSON object; a list of quotes is wrapped
+            doc[name] = value if isinstance(value, dict) else {"items": value}
+    return doc
