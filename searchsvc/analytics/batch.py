@@ -16,7 +16,9 @@ The filters of ``base_params`` (sources, dates, languages...) apply to every lin
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import re
 import time
@@ -113,24 +115,25 @@ def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: b
 
 class BatchExport(Stream):
     """Every full match of every line as CSV rows, labelled by line number and text.
-    One line's searcher is held at a time, released when its rows are written."""
+    ``rows_of(params)``: a context manager giving the export rows of one search (the
+    backend's); one line's rows are held at a time, released when written."""
 
-    def __init__(self, engine, lines: list[Line], base_params, exact: bool = True, now=None):
+    def __init__(self, rows_of, lines: list[Line], base_params, exact: bool = True, now=None):
         super().__init__()
         # a plain function: no reference cycle (see export.Export)
-        self._chunks = _batch_chunks(engine, lines, base_params, exact, utc_stamp(now))
+        self._chunks = _batch_chunks(rows_of, lines, base_params, exact, utc_stamp(now))
 
 
-def _batch_chunks(engine, lines, base, exact: bool, stamp: str) -> Iterator[str]:
+def _batch_chunks(rows_of, lines, base, exact: bool, stamp: str) -> Iterator[str]:
     buf = io.StringIO()
     buf.write(f"# searchsvc batch ; lignes : {len(lines)} ; date : {stamp} ; "
               "chaque ligne cherchée comme une expression exacte sauf syntaxe de requête\n")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for line in lines:
-        with engine.held_matches(_params(base, line, exact)) as ms:
+        with rows_of(_params(base, line, exact)) as line_rows:
             label = csv_cells({"line": line.number, "query": line.text}, ("line", "query"))
-            for row in rows(ms):
+            for row in line_rows:
                 w.writerow(label + csv_cells(row))
                 if buf.tell() >= CHUNK_CHARS:
                     yield flush(buf)
@@ -139,4 +142,11 @@ def _batch_chunks(engine, lines, base, exact: bool, stamp: str) -> Iterator[str]
 
 
 def open_batch_csv(engine, lines: list[Line], base_params, exact: bool = True) -> BatchExport:
-    return BatchExport(engine, lines, base_params, exact)
+    """The batch CSV on the Whoosh backend (rows of a held :class:`MatchSet`)."""
+    return BatchExport(functools.partial(_held_rows, engine), lines, base_params, exact)
+
+
+@contextlib.contextmanager
+def _held_rows(engine, params):
+    with engine.held_matches(params) as ms:
+        yield rows(ms)

@@ -105,18 +105,27 @@ def concordance(engine, params, sort: str = "doc", page: int = 1, per_page: int 
             notes.append(f"Temps de calcul dépassé : concordance des {read[0]} premiers articles "
                          f"sur {len(ms.docnums)}.")
         if ms.built.query is None:
-            notes.append("La concordance demande des mots à chercher.")
-        if sort == "left":
-            lines.sort(key=_left_key)
-        elif sort == "right":
-            lines.sort(key=_right_key)
+            notes.append(NO_WORDS)
         return lines, notes, len(ms.docnums)
 
     lines, notes, articles = engine.matches(params, run)
+    return page_of(params.q, lines, notes, articles, sort, page, per_page)
+
+
+NO_WORDS = "La concordance demande des mots à chercher."
+
+
+def page_of(query: str, lines: list[dict], notes: list[str], articles: int, sort: str,
+            page: int, per_page: int | None) -> dict:
+    """The concordance object of every line found (any backend): sorted, one page."""
+    if sort == "left":
+        lines.sort(key=_left_key)
+    elif sort == "right":
+        lines.sort(key=_right_key)
     total = len(lines)
     if per_page is not None:
         lines = lines[(page - 1) * per_page: page * per_page]
-    return {"query": params.q, "total": total, "articles": articles, "page": page,
+    return {"query": query, "total": total, "articles": articles, "page": page,
             "per_page": per_page if per_page is not None else total, "sort": sort,
             "lines": lines, "notes": notes}
 

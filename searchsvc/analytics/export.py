@@ -142,29 +142,46 @@ class Export(Stream):
         self._on_close.append(functools.partial(cm.__exit__, None, None, None))
         self.ms, self.fmt, self.params = ms, fmt, params
         self.total = len(ms.docnums)
-        self.header = {
-            "query": params.q, "filters": filters_of(params), "generation": ms.generation,
-            "exported_at": utc_stamp(now), "total": self.total, "columns": list(COLUMNS),
-            "notes": list(ms.notes),
-        }
+        self.header = header_of(params, ms.generation, self.total, ms.notes, now)
         # a plain function, not a method: no reference cycle through the generator, so
         # an export dropped without close() is released at once by its refcount
-        self._chunks = _generate(ms, fmt, self.header)
+        self._chunks = _generate(rows(ms), fmt, self.header)
 
 
-def _generate(ms, fmt: str, header: dict) -> Iterator[str]:
+class RowsExport(Stream):
+    """An export whose rows a backend streams itself (OpenSearch: a point in time read
+    with ``search_after``); ``on_close`` releases what the rows hold."""
+
+    def __init__(self, header: dict, row_iter: Iterator[dict], fmt: str, on_close=None):
+        if fmt not in FORMATS:
+            raise ValueError(fmt)
+        super().__init__()
+        if on_close is not None:
+            self._on_close.append(on_close)
+        self.fmt, self.header, self.total = fmt, header, header["total"]
+        self._chunks = _generate(row_iter, fmt, header)
+
+
+def header_of(params, generation: str, total: int, notes=(), now: datetime | None = None) -> dict:
+    """The first line of an export: what was asked, of which index, when, how many rows."""
+    return {"query": params.q, "filters": filters_of(params), "generation": generation,
+            "exported_at": utc_stamp(now), "total": total, "columns": list(COLUMNS),
+            "notes": list(notes)}
+
+
+def _generate(row_iter: Iterator[dict], fmt: str, header: dict) -> Iterator[str]:
     buf = io.StringIO()
     if fmt == "csv":
         write_csv_header(buf, header)
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(COLUMNS)
-        for row in rows(ms):
+        for row in row_iter:
             w.writerow(csv_cells(row))
             if buf.tell() >= CHUNK_CHARS:
                 yield flush(buf)
     else:
         buf.write(json.dumps({"header": header}, ensure_ascii=False) + "\n")
-        for row in rows(ms):
+        for row in row_iter:
             buf.write(json.dumps(row, ensure_ascii=False) + "\n")
             if buf.tell() >= CHUNK_CHARS:
                 yield flush(buf)

@@ -1,0 +1,407 @@
+"""The OpenSearch backend of :class:`searchsvc.engine.Engine`.
+
+Every count is computed in the cluster: totals with ``track_total_hits``, full and
+partial matches as two queries of one ``_msearch``, facets as ``terms`` aggregations
+(each filtered by the other filters, as the Whoosh backend counts them), stories as a
+``cardinality`` of the copy group, one hit per story with ``collapse`` on ``group``.
+What only Python can do (snippets and marks, with our analyzer, on the page's hits)
+is bounded by the page. The analytics are in
+:mod:`searchsvc.backends.opensearch.operations`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from searchsvc import config
+from searchsvc.backends.opensearch import translate as tr
+from searchsvc.backends.opensearch.mapping import DEFAULT_ALIAS, terms_text
+from searchsvc.backends.opensearch.operations import OpenSearchOperations
+from searchsvc.engine import NoIndexError
+from searchsvc.search import query as qmod
+from searchsvc.search.params import UNKNOWN, SearchParams
+from searchsvc.search.snippets import highlight, highlight_paragraphs, mark, matched_spans, snippet
+from searchsvc.synonyms import load_synonyms
+
+FACETS = {"source": "source_facet", "year": "year", "month": "month", "lang": "lang"}
+ENTITY_FACETS = ("person", "org", "place")
+FACET_SIZE = 1000
+ENTITY_FACET_SIZE = 50
+#: copy-group members shown with a hit (the rest is counted)
+COPIES_SHOWN = 5
+SIMILAR_MAX = 20
+#: cardinality is exact below this many distinct groups (OpenSearch's maximum)
+PRECISION = 40_000
+_META = ("id", "title", "source", "date", "url", "lang")
+CHECK_INTERVAL = 1.0
+
+
+def alias_name(env=os.environ) -> str:
+    return (env.get("SEARCHSVC_OPENSEARCH_INDEX") or DEFAULT_ALIAS).strip() or DEFAULT_ALIAS
+
+
+def meta(src: dict) -> dict:
+    """The metadata of a hit as the result objects give it."""
+    out = {k: (str(src[k]).strip() or None) if src.get(k) is not None else None for k in _META}
+    if out["lang"] in (None, UNKNOWN):
+        out["lang"] = None
+    return out
+
+
+class OpenSearchEngine(OpenSearchOperations):
+    """Searches the OpenSearch index behind the alias ``SEARCHSVC_OPENSEARCH_INDEX``
+    (default ``searchsvc``) of the cluster at ``SEARCHSVC_OPENSEARCH_URL``.
+    ``index_dir`` is the local state folder (the reindex's signatures and caches)."""
+
+    backend = "opensearch"
+
+    def __init__(self, index_dir, synonyms_path=None, client=None, alias: str | None = None,
+                 budget_seconds: float | None = None):
+        from searchsvc.backends.opensearch.client import connect
+
+        self.index_dir = Path(index_dir)
+        self.alias = alias or alias_name()
+        self.client = client if client is not None else connect()
+        self.synonyms_path = config.synonyms_file(synonyms_path, corpus=config.corpus_dir())
+        self._syn_stamp = _mtime(self.synonyms_path)
+        self.synonyms = load_synonyms(self.synonyms_path)
+        self._forms: dict[tuple[str, str], list[str]] = {}
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._generation: str | None = None
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def call(self, fn):
+        """``fn(client)``, its errors as :class:`~searchsvc.engine.NoIndexError` (no
+        alias yet) or :class:`~searchsvc.engine.BackendUnavailable` (French)."""
+        from opensearchpy import exceptions as ex
+
+        from searchsvc.backends.opensearch.client import unavailable
+
+        try:
+            return fn(self.client)
+        except ex.NotFoundError as exc:
+            if "index_not_found" in str(exc) or "no such index" in str(exc):
+                raise NoIndexError(f"Aucun index OpenSearch « {self.alias} » : lancez "
+                                   "« searchsvc reindex ».") from exc
+            raise
+        except ex.RequestError:
+            raise
+        except (ex.TransportError, ex.ImproperlyConfigured) as exc:
+            raise unavailable(exc, self.client) from exc
+
+    def generation(self) -> str:
+        """The concrete index behind the alias (checked at most once a second)."""
+        now = time.monotonic()
+        if self._generation is None or now - self._checked > CHECK_INTERVAL:
+            got = self.call(lambda c: c.indices.get_alias(name=self.alias))
+            names = sorted(got)
+            self._generation = names[-1] if names else self.alias
+            if self._generation != getattr(self, "_forms_gen", None):
+                self._forms, self._forms_gen = {}, self._generation
+            self._checked = now
+            self._reload_synonyms()
+        return self._generation
+
+    def _reload_synonyms(self) -> None:
+        stamp = _mtime(self.synonyms_path)
+        if stamp != self._syn_stamp:
+            self._syn_stamp = stamp
+            self.synonyms = load_synonyms(self.synonyms_path)
+
+    def forms_of(self, term: str) -> list[str]:
+        """The ``forms`` terms of ``term`` in the index (the accent rule), per generation."""
+        key = (self._generation or "", term)
+        got = self._forms.get(key)
+        if got is None:
+            import re
+
+            body = {"size": 0, "query": {"prefix": {"forms": term + "|"}},
+                    "aggs": {"f": {"terms": {"field": "forms", "size": 500,
+                                             "include": re.escape(term + "|") + ".*"}}}}
+            res = self.call(lambda c: c.search(index=self.alias, body=body))
+            got = [b["key"] for b in res["aggregations"]["f"]["buckets"]]
+            if len(self._forms) > 4096:
+                self._forms.clear()
+            self._forms[key] = got
+        return got
+
+    def translate(self, q: str) -> tr.Translated:
+        return tr.translate(q, self.synonyms, self.forms_of)
+
+    def filters(self, params: SearchParams, t: tr.Translated | None = None) -> dict[str, dict]:
+        out = tr.filter_clauses(params)
+        if t is not None:
+            for i, (kind, text, negated) in enumerate(t.entities):
+                clause = {"term": {kind: text}}
+                out[f"entity:{i}"] = {"bool": {"must_not": [clause]}} if negated else clause
+        return out
+
+    def query_of(self, params: SearchParams, partial: bool = False,
+                 t: tr.Translated | None = None) -> dict | None:
+        """The query of the full (or partial) matches of ``params``, filters included."""
+        t = t or self.translate(params.q)
+        base = t.partial() if partial else t.full()
+        if base is None:
+            return None
+        flt = list(self.filters(params, t).values())
+        if flt:
+            base = {"bool": {"must": [base], "filter": flt}}
+        return base
+
+    def sort_of(self, params: SearchParams, t: tr.Translated) -> list:
+        if t.listing or params.sort == "newest" or not t.units and not t.scored_restrictions:
+            order = "asc" if params.sort == "oldest" else "desc"
+            return [{"day": {"order": order, "missing": "_last"}}, {"id": "asc"}]
+        if params.sort == "oldest":
+            return [{"day": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+        return ["_score", {"day": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+
+    # -- the interface --------------------------------------------------------------
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # pragma: no cover - closing is best effort
+            pass
+
+    def info(self) -> dict:
+        gen = self.generation()
+        n = self.call(lambda c: c.count(index=self.alias))["count"]
+        return {"documents": n, "generation": gen}
+
+    def search(self, params: SearchParams) -> dict:
+        t0 = time.perf_counter()
+        self.generation()
+        t = self.translate(params.q)
+        filters = self.filters(params, t)
+        full_q, partial_q = t.full(), t.partial()
+        facet_filters = {k: v for k, v in filters.items()}
+        collapsed = params.copies != "all"
+
+        def body(q, with_aggs: bool) -> dict:
+            out = {"size": 0, "track_total_hits": True, "query": q,
+                   "post_filter": {"bool": {"filter": list(facet_filters.values())}}}
+            aggs = {"stories": {"filter": {"bool": {"filter": list(facet_filters.values())}},
+                                "aggs": {"n": {"cardinality": {"field": "group",
+                                                               "precision_threshold": PRECISION}}}}}
+            if with_aggs:
+                aggs.update(self._facet_aggs(facet_filters, params.count == "stories"))
+            out["aggs"] = aggs
+            return out
+
+        searches = [{"index": self.alias}, body(full_q, True)]
+        if partial_q is not None:
+            searches += [{"index": self.alias}, body(partial_q, True)]
+        res = self.call(lambda c: c.msearch(body=searches))["responses"]
+        for r in res:
+            if "error" in r:
+                raise _failed(r)
+        full_r = res[0]
+        part_r = res[1] if partial_q is not None else None
+        total = full_r["hits"]["total"]["value"]
+        total_partial = part_r["hits"]["total"]["value"] if part_r else 0
+        stories = full_r["aggregations"]["stories"]["n"]["value"] if total else 0
+        shown = full_r if total or not total_partial else part_r
+        facets = self._facets(shown["aggregations"], params.count == "stories")
+
+        offset = (params.page - 1) * params.per_page
+        limit = offset + params.per_page
+        listed = stories if collapsed else total
+        hits: list[tuple[dict, bool]] = []
+        if offset < listed:
+            hits += [(h, False) for h in self._page(full_q, filters, params, t, offset,
+                                                    params.per_page, collapsed)]
+        if limit > listed and total_partial:
+            first = max(0, offset - listed)
+            hits += [(h, True) for h in self._page(partial_q, filters, params, t, first,
+                                                   limit - max(offset, listed), False)]
+        members = self._members({h["_source"].get("group") for h, _ in hits})
+        out = []
+        for h, is_partial in hits:
+            out.append(self._hit(h, is_partial, t, members))
+        notes = list(t.notes)
+        if t.need < len(t.units):
+            notes.append(f"Requête longue ({len(t.units)} mots) : un article y est compté "
+                         f"s'il contient au moins {t.need} de ces mots.")
+        return {
+            "query": params.q, "total": total, "total_stories": stories,
+            "total_partial": total_partial, "page": params.page, "per_page": params.per_page,
+            "took_ms": round((time.perf_counter() - t0) * 1000, 2), "results": out,
+            "facets": facets, "facets_count": params.count, "copies": params.copies,
+            "suggestion": None, "notes": notes,
+        }
+
+    def _facet_aggs(self, filters: dict[str, dict], stories: bool) -> dict:
+        aggs = {}
+        for name, fieldname in [*FACETS.items(), *((k, k) for k in ENTITY_FACETS)]:
+            others = [f for k, f in filters.items() if k != name]
+            size = ENTITY_FACET_SIZE if name in ENTITY_FACETS else FACET_SIZE
+            inner = {"terms": {"field": fieldname, "size": size}}
+            if stories and name in FACETS:
+                inner["aggs"] = {"s": {"cardinality": {"field": "group", "precision_threshold": PRECISION}}}
+            aggs[f"f_{name}"] = {"filter": {"bool": {"filter": others}}, "aggs": {"v": inner}}
+        return aggs
+
+    def _facets(self, aggs: dict, stories: bool) -> dict:
+        out = {}
+        for name in [*FACETS, *ENTITY_FACETS]:
+            buckets = aggs[f"f_{name}"]["v"]["buckets"]
+            entries = []
+            for b in buckets:
+                n = b["s"]["value"] if stories and name in FACETS else b["doc_count"]
+                entries.append((b["key"], n))
+            entries.sort(key=lambda vk: (-vk[1], vk[0] == UNKNOWN, vk[0]))
+            out[name] = [{"value": None if v == UNKNOWN else v, "count": n} for v, n in entries if n]
+        return out
+
+    def _page(self, q: dict, filters: dict, params: SearchParams, t: tr.Translated,
+              first: int, count: int, collapsed: bool) -> list[dict]:
+        if count <= 0:
+            return []
+        body = {"from": first, "size": count, "query": q, "sort": self.sort_of(params, t),
+                "track_total_hits": False, "_source": {"excludes": ["entities", "quotes"]}}
+        if filters:
+            body["post_filter"] = {"bool": {"filter": list(filters.values())}}
+        if collapsed:
+            body["collapse"] = {"field": "group"}
+        res = self.call(lambda c: c.search(index=self.alias, body=body))
+        return res["hits"]["hits"]
+
+    def _members(self, groups: set) -> dict[str, list[dict]]:
+        """Every member of these copy groups, first publication first."""
+        groups = {g for g in groups if g}
+        if not groups:
+            return {}
+        body = {"size": 10_000, "query": {"terms": {"group": sorted(groups)}},
+                "_source": ["id", "title", "source", "date", "url", "lang", "group"],
+                "sort": [{"day": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]}
+        res = self.call(lambda c: c.search(index=self.alias, body=body))
+        out: dict[str, list[dict]] = {}
+        for h in res["hits"]["hits"]:
+            out.setdefault(h["_source"]["group"], []).append(h["_source"])
+        return {g: m for g, m in out.items() if len(m) > 1}
+
+    def _hit(self, h: dict, is_partial: bool, t: tr.Translated, members: dict) -> dict:
+        src = h["_source"]
+        item = meta(src)
+        score = h.get("_score")
+        item["score"] = None if score is None else round(float(score), 4)
+        item["partial"] = is_partial
+        terms, phrases = self.marks(t, src)
+        title = item["title"]
+        analyzer = tr._ANALYZER
+        item["title_html"] = mark(title, matched_spans(analyzer, title, terms, phrases)) if title else None
+        item["snippet"] = snippet(analyzer, src.get("body") or "", terms, phrases=phrases)
+        group = src.get("group") or item["id"]
+        others = [_public(m) for m in members.get(group, []) if m["id"] != item["id"]]
+        item["group"] = group if group in members else item["id"]
+        item["copies"] = {"count": len(others), "items": others[:COPIES_SHOWN]}
+        return item
+
+    def marks(self, t: tr.Translated, src: dict) -> tuple[set[str], set]:
+        """The terms and phrases to mark in one document: the query's own, and the
+        words of the document its prefixes stand for."""
+        terms = set(t.terms)
+        if t.prefixes:
+            for text in (src.get("title") or "", src.get("body") or ""):
+                for tok in tr._ANALYZER(text):
+                    if any(tok.text.startswith(p) for p in t.prefixes):
+                        terms.add(tok.text)
+        return terms, set(t.phrases)
+
+    def document(self, doc_id: str, q: str | None = None) -> dict | None:
+        src = self._source(doc_id)
+        if src is None:
+            return None
+        doc = meta(src)
+        doc["text"] = src.get("body") or ""
+        ents = src.get("entities") or {}
+        doc["entities"] = {k: sorted(ents.get(k) or [], key=str.lower) for k in ENTITY_FACETS}
+        doc["quotes"] = [qt for qt in (src.get("quotes") or {}).get("items", [])
+                         if isinstance(qt, dict) and "text" in qt]
+        if q:
+            t = self.translate(str(q)[:1000])
+            terms, phrases = self.marks(t, src)
+            doc["highlighted"] = highlight_paragraphs(tr._ANALYZER, doc["text"], terms, phrases)
+            if doc["title"]:
+                doc["title_html"] = highlight(tr._ANALYZER, doc["title"], terms, phrases)
+        return doc
+
+    def _source(self, doc_id: str) -> dict | None:
+        from opensearchpy import exceptions as ex
+
+        if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:
+            return None
+        self.generation()
+        body = {"size": 1, "query": {"term": {"id": doc_id}}}
+        try:
+            res = self.call(lambda c: c.search(index=self.alias, body=body))
+        except ex.RequestError:
+            return None
+        hits = res["hits"]["hits"]
+        return hits[0]["_source"] if hits else None
+
+    def similar(self, doc_id: str, limit: int = 5) -> list[dict] | None:
+        limit = max(1, min(int(limit), SIMILAR_MAX))
+        src = self._source(doc_id)
+        if src is None:
+            return None
+        text = src.get("body") or ""
+        if not text.strip():
+            return []
+        like = terms_text(text)
+        body = {"size": limit, "_source": list(_META),
+                "query": {"bool": {
+                    "must": [{"more_like_this": {"fields": ["body_t"], "like": like,
+                                                 "min_term_freq": 1, "min_doc_freq": 1,
+                                                 "max_query_terms": 12}}],
+                    "must_not": [{"term": {"id": doc_id}}]}}}
+        res = self.call(lambda c: c.search(index=self.alias, body=body))
+        out = []
+        for h in res["hits"]["hits"]:
+            item = meta(h["_source"])
+            item["score"] = round(float(h["_score"]), 4)
+            out.append(item)
+        return out
+
+    def versions(self, doc_id: str, compare: str | None = None) -> dict | None:
+        from searchsvc.search.textdiff import diff
+
+        src = self._source(doc_id)
+        if src is None:
+            return None
+        group = src.get("group") or doc_id
+        members = self._members({group}).get(group, [])
+        out = {"id": doc_id, "group": members[0]["id"] if members else doc_id,
+               "versions": [dict(_public(m), first=(k == 0)) for k, m in enumerate(members)],
+               "compare": None, "diff": None}
+        if compare and compare != doc_id and any(m["id"] == compare for m in members):
+            other = self._source(compare)
+            if other is not None:
+                out["compare"] = compare
+                out["diff"] = diff(src.get("body") or "", other.get("body") or "")
+        return out
+
+
+def _public(m: dict) -> dict:
+    return {k: m.get(k) for k in ("id", "title", "source", "date", "url")}
+
+
+def _failed(r: dict) -> Exception:
+    from searchsvc.engine import BackendUnavailable
+
+    reason = (r.get("error") or {}).get("root_cause") or [{}]
+    return BackendUnavailable(f"OpenSearch n'a pas pu exécuter la recherche : "
+                              f"{(reason[0] or {}).get('type', 'erreur')}.")
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime if path else None
+    except OSError:
+        return None

@@ -1,0 +1,231 @@
+"""A parsed query (:mod:`searchsvc.search.query`) as OpenSearch query DSL, under the
+same matching rules as the Whoosh backend (:mod:`searchsvc.search.matching`).
+
+Our analyzer turns each clause into the index's own terms (the ``*_t`` fields hold
+them, see :mod:`searchsvc.backends.opensearch.mapping`), so a term query here is the
+Whoosh backend's term query:
+
+- a word: its term in ``title_t`` (boosted) or ``body_t``, several terms (``nord-coréen``)
+  a phrase; typed with accents, the documents whose forms of the word all carry
+  other accents are left out (:mod:`searchsvc.search.accents`);
+- a phrase: ``match_phrase`` of its terms with the slop of the stop words inside it;
+- a prefix: ``prefix`` on the folded stems and on the words as written;
+- an ``OR`` group or a synonym group: one unit, any of its alternatives;
+- ``title:``/``source:``: restrictions (filters); exclusions: ``must_not``;
+- ``personne:``/``organisation:``/``lieu:``: entity filters.
+
+A document is a full match with at least :func:`searchsvc.search.matching.required`
+units (``minimum_should_match``), a partial match with at least one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from searchsvc.analysis import fold, french_analyzer, spelling_analyzer
+from searchsvc.search import matching
+from searchsvc.search import query as qmod
+from searchsvc.search.accents import accented_words
+from searchsvc.search.params import UNKNOWN, SearchParams
+
+FIELDS = {"title": "title_t", "body": "body_t", "source": "source_t"}
+_ANALYZER = french_analyzer()
+_SPELL = spelling_analyzer()
+
+
+@dataclass
+class Translated:
+    """The parts of a search: ``units`` (one query each: what is counted),
+    ``restrictions`` (``title:``/``source:``, always required), ``negative`` (excluded),
+    and the marks of the snippets (``terms``, ``phrases``, ``prefixes``)."""
+
+    units: list[dict] = field(default_factory=list)
+    restrictions: list[dict] = field(default_factory=list)
+    scored_restrictions: list[dict] = field(default_factory=list)
+    negatives: list[dict] = field(default_factory=list)
+    entities: list[tuple[str, str, bool]] = field(default_factory=list)
+    terms: set[str] = field(default_factory=set)
+    phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    nothing: bool = False  # words given, none searchable: no document matches
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def listing(self) -> bool:
+        """No content unit and nothing scored: documents are listed newest first."""
+        return not self.units and not self.scored_restrictions
+
+    @property
+    def need(self) -> int:
+        return matching.required(len(self.units)) if self.units else 0
+
+    def full(self) -> dict:
+        """The query of the full matches (before the parameters' filters)."""
+        if self.nothing:
+            return {"bool": {"must_not": [{"match_all": {}}]}}
+        must: list[dict] = []
+        if len(self.units) == 1:
+            must.append(self.units[0])
+        elif self.units:
+            must.append({"bool": {"should": self.units, "minimum_should_match": max(self.need, 1)}})
+        return self._with_rest(must)
+
+    def partial(self) -> dict | None:
+        """The query of the partial matches (some units, fewer than required), or None."""
+        if self.nothing or len(self.units) < 2 or self.need <= 1:
+            return None
+        must = [{"bool": {"should": self.units, "minimum_should_match": 1}}]
+        q = self._with_rest(must)
+        q["bool"].setdefault("must_not", []).append(
+            {"bool": {"should": self.units, "minimum_should_match": self.need}})
+        return q
+
+    def _with_rest(self, must: list[dict]) -> dict:
+        out: dict = {"must": must or [{"match_all": {}}]}
+        if self.restrictions:
+            out["filter"] = list(self.restrictions)
+        if self.scored_restrictions:
+            out["should"] = list(self.scored_restrictions)
+        if self.negatives:
+            out["must_not"] = list(self.negatives)
+        return {"bool": out}
+
+
+def analysed(text: str, fieldname: str = "body") -> list[tuple[str, int]]:
+    """``[(term, position)]`` of ``text`` as the query analyser gives them."""
+    analyzer = _SPELL if fieldname == "spell" else _ANALYZER
+    out = []
+    for t in analyzer(text, positions=True, mode="query"):
+        if t.text:
+            out.append((t.text, t.pos))
+        if len(out) >= qmod.MAX_PHRASE_WORDS:
+            break
+    return out
+
+
+def translate(text: str, synonyms=None, forms_of=None) -> Translated:
+    """The query ``text`` as OpenSearch clauses. ``forms_of(term)``: the ``forms`` terms
+    of ``term`` in the index (for the accent rule), or None to skip it."""
+    pq = qmod.parse(text, synonyms)
+    out = Translated(entities=list(pq.entities))
+    for unit in pq.units:
+        alts = [q for q in (_clause(c, out, forms_of) for c in unit) if q]
+        if not alts:
+            continue
+        q = alts[0] if len(alts) == 1 else {"bool": {"should": alts, "minimum_should_match": 1}}
+        if all(c.field in qmod.RESTRICTING_FIELDS for c in unit):
+            out.restrictions.append(q)
+            if all(c.field == "title" for c in unit):
+                out.scored_restrictions.append(q)
+        else:
+            out.units.append(q)
+    for c in pq.negatives:
+        q = _clause(c, Translated(), forms_of)
+        if q:
+            out.negatives.append(q)
+    if pq.units and not out.units and not out.restrictions:
+        out.nothing = True
+    return out
+
+
+def _clause(clause: qmod.Clause, out: Translated, forms_of) -> dict | None:
+    fields = [clause.field] if clause.field else list(qmod.DEFAULT_FIELDS)
+    subs: list[dict] = []
+    for name in fields:
+        target = FIELDS.get(name)
+        if target is None:
+            continue
+        boost = qmod.TITLE_BOOST * 2.0 if name == "title" else 1.0  # index-time boost 2 in Whoosh
+        if clause.kind == "prefix":
+            stem = fold(clause.text.lower()).strip("'’ ")
+            if len(stem) >= qmod.MIN_PREFIX_CHARS:
+                subs.append({"prefix": {target: {"value": stem, "boost": boost}}})
+                out.prefixes.add(stem)
+            continue
+        toks = analysed(clause.text, name)
+        if not toks:
+            continue
+        if len(toks) == 1:
+            out.terms.add(toks[0][0])
+            subs.append({"term": {target: {"value": toks[0][0], "boost": boost}}})
+        else:
+            gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
+            slop = max(1, max(gaps)) if all(g >= 0 for g in gaps) else 1
+            words = [t for t, _ in toks]
+            out.phrases.add((tuple(words), slop))
+            subs.append({"match_phrase": {target: {"query": " ".join(words), "slop": slop - 1,
+                                                   "boost": boost}}})
+    if clause.kind == "prefix" and clause.field in (None, "title", "body") and subs:
+        written = clause.text.lower().strip("'’ ")
+        if len(written) >= qmod.MIN_PREFIX_CHARS:
+            subs.append({"prefix": {"spell_t": {"value": written}}})
+    if clause.kind == "word" and clause.field is None and qmod.EXACT_BOOST > 0 and subs:
+        exact = [t for t, _ in analysed(clause.text, "spell")]
+        if len(exact) == 1:
+            # the word exactly as written scores a little more (never matches alone)
+            subs = [{"bool": {"should": subs, "minimum_should_match": 1}},
+                    {"term": {"spell_t": {"value": exact[0], "boost": qmod.EXACT_BOOST}}}]
+            q = {"bool": {"must": [subs[0]], "should": [subs[1]]}}
+            return _accents(q, clause, forms_of)
+    if not subs:
+        return None
+    q = subs[0] if len(subs) == 1 else {"bool": {"should": subs, "minimum_should_match": 1}}
+    return _accents(q, clause, forms_of) if clause.kind in ("word", "phrase") else q
+
+
+def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
+    """``q`` without the documents where an accented word of the clause only occurs
+    with other accents (:func:`searchsvc.search.accents.restrict`)."""
+    if forms_of is None:
+        return q
+    from searchsvc.analysis import NOACCENT, accents_compatible
+
+    excluded = []
+    for term, form in accented_words(clause.text):
+        agree, plain, other = [], [], []
+        prefix = term + "|"
+        for t in forms_of(term):
+            letters = t[len(prefix):].lstrip("^*")
+            if accents_compatible(form, t[len(prefix):]):
+                agree.append(t)
+            elif fold(letters) == letters:
+                plain.append(t)
+            else:
+                other.append(t)
+        if other:
+            excluded.append({"bool": {"filter": [{"terms": {"forms": other}}],
+                                      "must_not": [{"terms": {"forms": agree + plain + [NOACCENT]}}]}})
+    if not excluded:
+        return q
+    return {"bool": {"must": [q], "must_not": excluded}}
+
+
+def filter_clauses(params: SearchParams, entity_names=None) -> dict[str, dict]:
+    """Filter name -> OpenSearch filter of the parameters in use (any of its values;
+    different filters all apply). ``entity_names(kind, values)``: the raw names the
+    canonical facet values stand for."""
+    out: dict[str, dict] = {}
+    if params.sources:
+        out["source"] = {"terms": {"source_facet": list(params.sources)}}
+    if params.langs:
+        out["lang"] = {"terms": {"lang": list(params.langs)}}
+    if params.years:
+        out["year"] = {"terms": {"year": list(params.years)}}
+    lo, hi = params.date_range
+    if lo or hi:
+        rng = {}
+        if lo:
+            rng["gte"] = lo
+        if hi:
+            rng["lte"] = hi
+        out["date"] = {"range": {"date": rng}}
+    for kind, values in (("person", params.persons), ("org", params.orgs), ("place", params.places)):
+        if values:
+            names = entity_names(kind, values) if entity_names else {v: [v] for v in values}
+            # any of the values; each value any of its raw names
+            out[kind] = {"terms": {kind: sorted({n for v in values for n in names.get(v, [v])})}}
+    return out
+
+
+def unknown_value(value: str | None) -> str | None:
+    return None if value in (None, UNKNOWN) else value
