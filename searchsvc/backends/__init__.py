@@ -1,0 +1,1 @@
+"""Search backends: each indexes and searches behind the one engine interface."""
