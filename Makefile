@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test browser bench clean
+.PHONY: run test browser bench clean cluster cluster-stop
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ $(VENV)/.bench: $(STAMP)
 # Index ./corpus if there is no index yet, then serve on http://$(HOST):$(PORT).
 run: $(STAMP)
 	$(BIN)/searchsvc serve --host $(HOST) --port $(PORT)
+
+# A local 3-node OpenSearch cluster on 127.0.0.1 (installed from Maven Central if missing;
+# needs Java 17 and Maven). CLUSTER_ARGS e.g. "--dir /tmp/c --port-base 9600".
+cluster: $(STAMP)
+	$(BIN)/searchsvc cluster start $(CLUSTER_ARGS)
+
+cluster-stop: $(STAMP)
+	$(BIN)/searchsvc cluster stop $(CLUSTER_ARGS)
 
 # Debian's Chromium for the end-to-end tests (no browser download).
 browser:

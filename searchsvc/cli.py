@@ -27,6 +27,7 @@ COMMANDS = {
     "batch": "batch",
     "quotes": "quotes",
     "serve": "serve",
+    "cluster": "cluster",
 }
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from opensearch_fixtures import opensearch_cluster  # noqa: F401  (fixture: a 3-node cluster)
+
 # Named-entity recognition (spaCy, seconds to load per process) is off for the indexes the
 # suite builds, except in the entity tests, which turn it on for their own seed indexes.
 os.environ["SEARCHSVC_NER"] = "0"

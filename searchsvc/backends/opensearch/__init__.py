@@ -1,0 +1,1 @@
+"""The OpenSearch backend: install, local cluster, connection, indexing and search."""

@@ -1,0 +1,185 @@
+"""The connection to OpenSearch, from the environment, and the one error its failures map to.
+
+``SEARCHSVC_OPENSEARCH_URL``       node URLs, comma-separated (``http://h1:9200,http://h2:9200``);
+                                   requests go round them, a node that fails is set aside
+                                   and the request retried on another one
+``SEARCHSVC_OPENSEARCH_USER``,     basic authentication, or
+``SEARCHSVC_OPENSEARCH_PASSWORD``
+``SEARCHSVC_OPENSEARCH_API_KEY``   an API key (``Authorization: ApiKey …``)
+``SEARCHSVC_OPENSEARCH_CA``        CA file for ``https://`` URLs (TLS verification is on)
+``SEARCHSVC_OPENSEARCH_INSECURE``  ``1``: do not verify TLS certificates (a test cluster only)
+``SEARCHSVC_OPENSEARCH_TIMEOUT``   seconds a request may take (default 10)
+``SEARCHSVC_OPENSEARCH_RETRIES``   other nodes tried after a failed connection (default 3)
+
+A refused or broken connection (a node down) is retried on another node; a timeout is
+not: no request waits longer than the timeout for a node that does not answer. Every
+failure to reach the cluster becomes :class:`BackendUnavailable`, whose French message the
+web layer answers with a 503.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from searchsvc import engine
+
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_RETRIES = 3
+#: kept connections per node (the service's threads share one client)
+POOL_MAXSIZE = 16
+#: statuses retried on another node, as the client does by default (gateway, unavailable)
+RETRY_ON_STATUS = (502, 503, 504)
+
+
+class BackendUnavailable(engine.BackendUnavailable):
+    """OpenSearch cannot answer now. ``str()`` is a French sentence for the user."""
+
+
+class ConfigurationError(BackendUnavailable):
+    """The environment does not describe a usable connection (French message)."""
+
+
+def _public(url: str) -> str:
+    """The URL without its user and password, for messages."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def parse_urls(value: str | None) -> list[str]:
+    """The node URLs of ``SEARCHSVC_OPENSEARCH_URL`` (:class:`ConfigurationError` if unusable)."""
+    urls = [u.strip() for u in (value or "").split(",") if u.strip()]
+    if not urls:
+        raise ConfigurationError(
+            "SEARCHSVC_OPENSEARCH_URL n'est pas défini : indiquez l'URL d'OpenSearch, par "
+            "exemple http://127.0.0.1:9200 (plusieurs URL séparées par des virgules).")
+    for url in urls:
+        parts = urlsplit(url)
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigurationError(f"Port invalide dans SEARCHSVC_OPENSEARCH_URL : "
+                                     f"« {_public(url)} ».") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"URL invalide dans SEARCHSVC_OPENSEARCH_URL : « {_public(url)} » "
+                "(attendu : http://hôte:port ou https://hôte:port).")
+    return urls
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} vaut « {raw} » : un nombre entre "
+                                 f"{low:g} et {high:g} est attendu.")
+    return value
+
+
+def settings(env: Mapping[str, str] = os.environ) -> dict:
+    """The keyword arguments of :class:`opensearchpy.OpenSearch` for ``env``."""
+    urls = parse_urls(env.get("SEARCHSVC_OPENSEARCH_URL"))
+    kwargs: dict = {
+        "hosts": urls,
+        "timeout": _number(env, "SEARCHSVC_OPENSEARCH_TIMEOUT", DEFAULT_TIMEOUT_S, 0.1, 3600),
+        "max_retries": int(_number(env, "SEARCHSVC_OPENSEARCH_RETRIES", DEFAULT_RETRIES, 0, 20)),
+        "retry_on_timeout": False,
+        "retry_on_status": RETRY_ON_STATUS,
+        "pool_maxsize": POOL_MAXSIZE,
+        "verify_certs": True,
+    }
+    user, password = env.get("SEARCHSVC_OPENSEARCH_USER"), env.get("SEARCHSVC_OPENSEARCH_PASSWORD")
+    api_key = env.get("SEARCHSVC_OPENSEARCH_API_KEY")
+    if api_key and user:
+        raise ConfigurationError("SEARCHSVC_OPENSEARCH_API_KEY et SEARCHSVC_OPENSEARCH_USER sont "
+                                 "tous deux définis : choisissez l'un des deux.")
+    if user:
+        if password is None:
+            raise ConfigurationError("SEARCHSVC_OPENSEARCH_USER est défini sans "
+                                     "SEARCHSVC_OPENSEARCH_PASSWORD.")
+        kwargs["http_auth"] = (user, password)
+    elif api_key:
+        kwargs["headers"] = {"Authorization": f"ApiKey {api_key}"}
+    ca = env.get("SEARCHSVC_OPENSEARCH_CA")
+    if ca:
+        if not Path(ca).is_file():
+            raise ConfigurationError(f"SEARCHSVC_OPENSEARCH_CA : le fichier « {ca} » n'existe pas.")
+        kwargs["ca_certs"] = ca
+    if (env.get("SEARCHSVC_OPENSEARCH_INSECURE") or "").strip().lower() in ("1", "true", "oui", "yes"):
+        kwargs["verify_certs"] = False
+        kwargs["ssl_show_warn"] = False  # asked for explicitly: no warning on each request
+    return kwargs
+
+
+def connect(env: Mapping[str, str] = os.environ):
+    """An :class:`opensearchpy.OpenSearch` client for ``env`` (no request is sent yet)."""
+    from opensearchpy import OpenSearch
+
+    return OpenSearch(**settings(env))
+
+
+def _connections(client) -> list:
+    """Every node's connection, dead ones included (the pool sets those aside)."""
+    pool = client.transport.connection_pool
+    return list(getattr(pool, "orig_connections", None) or pool.connections)
+
+
+def _urls_text(client) -> str:
+    try:
+        conns = _connections(client)
+        hosts = [_public(c.host) for c in conns]
+    except AttributeError:
+        return ""
+    return " (" + ", ".join(hosts) + ")" if hosts else ""
+
+
+def unavailable(exc: BaseException, client=None) -> BackendUnavailable:
+    """The :class:`BackendUnavailable` (French message) for an error of the client."""
+    from opensearchpy import exceptions as ex
+
+    where = _urls_text(client) if client is not None else ""
+    if isinstance(exc, BackendUnavailable):
+        return exc
+    if isinstance(exc, ex.ConnectionTimeout):
+        timeout = ""
+        if client is not None:
+            conns = _connections(client)
+            if conns:
+                timeout = f" en {conns[0].timeout:g} s".replace(".", ",")
+        return BackendUnavailable(f"OpenSearch n'a pas répondu{timeout}{where} : "
+                                  "le moteur de recherche est surchargé ou injoignable.")
+    if isinstance(exc, ex.SSLError):
+        return BackendUnavailable(
+            f"Connexion TLS à OpenSearch impossible{where} : certificat non vérifié ou "
+            "refusé (indiquez l'autorité de certification dans SEARCHSVC_OPENSEARCH_CA).")
+    if isinstance(exc, ex.ConnectionError):
+        return BackendUnavailable(f"OpenSearch est injoignable{where} : aucun nœud du cluster "
+                                  "ne répond.")
+    if isinstance(exc, ex.AuthenticationException):
+        return BackendUnavailable(
+            f"OpenSearch refuse l'authentification{where} : vérifiez SEARCHSVC_OPENSEARCH_USER "
+            "et SEARCHSVC_OPENSEARCH_PASSWORD, ou SEARCHSVC_OPENSEARCH_API_KEY.")
+    if isinstance(exc, ex.AuthorizationException):
+        return BackendUnavailable(f"OpenSearch refuse l'accès à cet utilisateur{where}.")
+    if isinstance(exc, ex.TransportError):
+        status = exc.status_code if isinstance(exc.status_code, int) else None
+        code = f" (code {status})" if status else ""
+        return BackendUnavailable(f"OpenSearch n'a pas pu répondre{code}{where}.")
+    return BackendUnavailable(f"OpenSearch n'a pas pu répondre{where}.")
+
+
+def cluster_health(client) -> dict:
+    """``/_cluster/health``, or :class:`BackendUnavailable` if the cluster cannot answer."""
+    from opensearchpy import exceptions as ex
+
+    try:
+        return client.cluster.health()
+    except ex.TransportError as exc:
+        raise unavailable(exc, client) from exc

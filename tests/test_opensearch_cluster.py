@@ -1,0 +1,285 @@
+"""The local OpenSearch cluster and the connection to it, with real nodes and real faults:
+the ``searchsvc cluster`` command, a 3-node cluster that turns green, an index of 3 primary
+shards with a replica each, a node killed with ``kill -9`` while 8 clients search (no
+failed request, unchanged counts, green again once the node is back), and an unreachable
+cluster that fails fast with a French message."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from opensearch_fixtures import cluster_tmpdir, searchsvc_cli
+from searchsvc.backends.opensearch import cluster
+from searchsvc.backends.opensearch.client import (BackendUnavailable, ConfigurationError,
+                                                   cluster_health, connect, settings)
+
+pytestmark = pytest.mark.slow
+
+# English a user could see in a message
+ENGLISH = re.compile(r"\b(error|failed|refused|timeout|timed out|connection|unavailable|"
+                     r"Traceback|not found|unreachable)\b", re.IGNORECASE)
+WORDS = ("alpha", "beta", "gamma", "delta", "epsilon")
+DOCS = 3000
+
+
+def assert_french(text: str) -> None:
+    assert not ENGLISH.findall(text), f"English in: {text}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- the command -------------------------------------------------------------------
+
+
+def test_cli_start_status_stop_and_stopped_cluster_is_unavailable():
+    """A 1-node cluster through the real command: start prints the URL, status says green
+    with the live pid, start again keeps it, stop ends the process group, then the
+    connection fails within its timeout with a French message."""
+    d = cluster_tmpdir("searchsvc-cli-")
+    try:
+        r = searchsvc_cli("cluster", "start", "--nodes", "1", "--port-base", "0", "--dir", str(d),
+                          timeout=600)
+        assert r.returncode == 0, r.stderr
+        url = r.stdout.strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        assert "Cluster vert en" in r.stderr
+        st = json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json").stdout)
+        assert st["url"] == url and st["health"] == "green"
+        [node] = st["nodes"]
+        assert node["url"] == url and node["running"]
+        pid = node["pid"]
+        assert cluster.node_rss_mb(pid) > 100  # a JVM, alive
+
+        again = searchsvc_cli("cluster", "start", "--nodes", "1", "--dir", str(d))
+        assert again.returncode == 0 and again.stdout.strip() == url
+        assert json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                          .stdout)["nodes"][0]["pid"] == pid
+
+        text = searchsvc_cli("cluster", "status", "--dir", str(d))
+        assert "État : vert" in text.stdout and f"pid {pid}" in text.stdout
+
+        stop = searchsvc_cli("cluster", "stop", "--dir", str(d))
+        assert stop.returncode == 0 and "Nœuds arrêtés : node-1." in stop.stderr
+        assert cluster.node_rss_mb(pid) is None  # the whole group is gone
+        st = json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json").stdout)
+        assert st["health"] == "stopped" and st["nodes"][0]["pid"] is None
+        assert "Aucun nœud ne tournait." in searchsvc_cli("cluster", "stop", "--dir", str(d)).stderr
+
+        client = connect({"SEARCHSVC_OPENSEARCH_URL": url, "SEARCHSVC_OPENSEARCH_TIMEOUT": "3"})
+        t0 = time.monotonic()
+        with pytest.raises(BackendUnavailable) as err:
+            cluster_health(client)
+        assert time.monotonic() - t0 < 3
+        assert "OpenSearch est injoignable" in str(err.value) and url in str(err.value)
+        assert_french(str(err.value))
+    finally:
+        searchsvc_cli("cluster", "stop", "--dir", str(d))
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_cli_errors_are_french(tmp_path):
+    r = searchsvc_cli("cluster", "status", "--dir", str(tmp_path / "rien"))
+    assert r.returncode == 1
+    assert "Aucun cluster dans" in r.stderr and "searchsvc cluster start" in r.stderr
+    r = searchsvc_cli("cluster", "start", "--heap", "4096")
+    assert r.returncode == 2 and "4096 hors limites : entre 128 et 512 attendu" in r.stderr
+
+
+def test_cli_refuses_a_busy_port():
+    d = cluster_tmpdir("searchsvc-busy-")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = searchsvc_cli("cluster", "start", "--nodes", "1", "--port-base", str(port),
+                          "--dir", str(d))
+    shutil.rmtree(d, ignore_errors=True)
+    assert r.returncode == 1
+    assert f"Le port {port} de 127.0.0.1 est déjà utilisé" in r.stderr
+
+
+# -- the session's cluster -----------------------------------------------------------
+
+
+def test_session_cluster_has_three_green_nodes(opensearch_cluster):
+    r = searchsvc_cli("cluster", "status", "--dir", str(opensearch_cluster.dir), "--json")
+    st = json.loads(r.stdout)
+    assert st["health"] == "green"
+    assert [n["name"] for n in st["nodes"]] == ["node-1", "node-2", "node-3"]
+    assert all(n["running"] for n in st["nodes"])
+    nodes = opensearch_cluster.client().cat.nodes(format="json", h="name,heap.max")
+    assert sorted(n["name"] for n in nodes) == ["node-1", "node-2", "node-3"]
+    assert all(n["heap.max"] in ("512mb", "512.0mb") for n in nodes), nodes
+    # each node listens on loopback only
+    info = opensearch_cluster.client().nodes.info(metric="http,transport")
+    for node in info["nodes"].values():
+        for addr in node["http"]["bound_address"] + node["transport"]["bound_address"]:
+            assert addr.startswith(("127.0.0.1:", "[::1]:")), addr
+
+
+def _expected_counts(docs: list[dict]) -> dict[str, int]:
+    return {w: sum(w in d["body"].split() for d in docs) for w in WORDS}
+
+
+@pytest.fixture(scope="module")
+def fault_index(opensearch_cluster):
+    """An index of DOCS documents, 3 primary shards and 1 replica each, green."""
+    client = opensearch_cluster.client()
+    rng = random.Random(22)
+    docs = [{"n": i, "body": " ".join(w for w in WORDS if rng.random() < 0.4) or "vide"}
+            for i in range(DOCS)]
+    name = "faults"
+    client.indices.create(index=name, body={
+        "settings": {"number_of_shards": 3, "number_of_replicas": 1},
+        "mappings": {"properties": {"body": {"type": "text", "analyzer": "whitespace"},
+                                    "n": {"type": "integer"}}}})
+    lines = []
+    for d in docs:
+        lines += [{"index": {"_index": name, "_id": str(d["n"])}}, d]
+    r = client.bulk(body=lines, refresh="true")
+    assert not r["errors"]
+    opensearch_cluster.wait_green(120)
+    yield name, _expected_counts(docs)
+    client.indices.delete(index=name)
+
+
+def test_index_with_three_primaries_and_a_replica_is_green(opensearch_cluster, fault_index):
+    name, expected = fault_index
+    client = opensearch_cluster.client()
+    h = client.cluster.health(index=name)
+    assert h["status"] == "green"
+    assert h["active_primary_shards"] == 3 and h["active_shards"] == 6
+    shards = client.cat.shards(index=name, format="json")
+    assert len({s["node"] for s in shards}) == 3  # spread over the three nodes
+    assert client.count(index=name)["count"] == DOCS
+    for w, n in expected.items():
+        assert client.count(index=name, body={"query": {"match": {"body": w}}})["count"] == n
+
+
+def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_index):
+    """8 threads search through one client (all three URLs) while node-1 is killed with
+    SIGKILL: no request fails, every total stays right; once restarted, green again."""
+    name, expected = fault_index
+    client = opensearch_cluster.client()
+    stop = threading.Event()
+    done: list[tuple[float, str, int]] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def searcher(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            w = rng.choice(WORDS)
+            try:
+                r = client.search(index=name, body={"query": {"match": {"body": w}},
+                                                   "size": 3, "track_total_hits": True})
+                total = r["hits"]["total"]["value"]
+                with lock:
+                    done.append((time.monotonic(), w, total))
+                    if total != expected[w] or r["_shards"]["failed"]:
+                        failures.append(f"{w}: {total} != {expected[w]} ({r['_shards']})")
+            except Exception as exc:  # any error a user would see
+                with lock:
+                    failures.append(f"{w}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=searcher, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(2)
+        killed_at = time.monotonic()
+        pid = opensearch_cluster.kill_node("node-1")
+        assert cluster.node_rss_mb(pid) is None
+        time.sleep(10)  # searches go on while the cluster is yellow
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    after = [d for d in done if d[0] > killed_at]
+    assert failures == []
+    assert len(done) > 50 and len(after) > 20, (len(done), len(after))
+    assert {w for _, w, _ in after} == set(WORDS)
+
+    opensearch_cluster.restart_node("node-1")
+    assert opensearch_cluster.wait_green(180)["status"] == "green"
+    assert opensearch_cluster.status()["health"] == "green"
+    for w, n in expected.items():
+        r = client.search(index=name, body={"query": {"match": {"body": w}}, "size": 0,
+                                           "track_total_hits": True})
+        assert r["hits"]["total"]["value"] == n
+
+
+# -- an unreachable cluster ------------------------------------------------------------
+
+
+def test_url_without_server_is_unavailable_fast_and_in_french():
+    urls = f"http://127.0.0.1:{free_port()},http://127.0.0.1:{free_port()}"
+    client = connect({"SEARCHSVC_OPENSEARCH_URL": urls, "SEARCHSVC_OPENSEARCH_TIMEOUT": "2"})
+    t0 = time.monotonic()
+    with pytest.raises(BackendUnavailable) as err:
+        cluster_health(client)
+    assert time.monotonic() - t0 < 2
+    msg = str(err.value)
+    assert msg.startswith("OpenSearch est injoignable (http://127.0.0.1:")
+    assert_french(msg)
+
+
+def test_silent_server_fails_within_the_timeout():
+    """A node that accepts connections and never answers: the request gives up after the
+    configured timeout, not after one timeout per retry."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)  # never accepted: the kernel completes the handshake, nobody answers
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+        client = connect({"SEARCHSVC_OPENSEARCH_URL": url, "SEARCHSVC_OPENSEARCH_TIMEOUT": "1,5"})
+        t0 = time.monotonic()
+        with pytest.raises(BackendUnavailable) as err:
+            cluster_health(client)
+        elapsed = time.monotonic() - t0
+    assert 1.4 < elapsed < 3, elapsed
+    assert str(err.value).startswith(f"OpenSearch n'a pas répondu en 1,5 s ({url})")
+    assert_french(str(err.value))
+
+
+# -- configuration -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env, message", [
+    ({}, "SEARCHSVC_OPENSEARCH_URL n'est pas défini"),
+    ({"SEARCHSVC_OPENSEARCH_URL": "localhost:9200"}, "URL invalide dans SEARCHSVC_OPENSEARCH_URL"),
+    ({"SEARCHSVC_OPENSEARCH_URL": "http://h:99999"}, "Port invalide"),
+    ({"SEARCHSVC_OPENSEARCH_URL": "http://h:9200", "SEARCHSVC_OPENSEARCH_TIMEOUT": "dix"},
+     "SEARCHSVC_OPENSEARCH_TIMEOUT vaut « dix »"),
+    ({"SEARCHSVC_OPENSEARCH_URL": "http://h:9200", "SEARCHSVC_OPENSEARCH_USER": "u"},
+     "sans SEARCHSVC_OPENSEARCH_PASSWORD"),
+    ({"SEARCHSVC_OPENSEARCH_URL": "http://h:9200", "SEARCHSVC_OPENSEARCH_CA": "/nulle/part.pem"},
+     "le fichier « /nulle/part.pem » n'existe pas"),
+])
+def test_bad_configuration_is_a_french_error(env, message):
+    with pytest.raises(ConfigurationError) as err:
+        connect(env)
+    assert message in str(err.value)
+    assert isinstance(err.value, BackendUnavailable)  # the web layer answers 503 all the same
+
+
+def test_settings_verify_tls_by_default_and_carry_credentials():
+    base = {"SEARCHSVC_OPENSEARCH_URL": "https://a:9200, https://b:9200"}
+    s = settings(base)
+    assert s["hosts"] == ["https://a:9200", "https://b:9200"]
+    assert s["verify_certs"] is True and s["timeout"] == 10 and not s["retry_on_timeout"]
+    s = settings({**base, "SEARCHSVC_OPENSEARCH_USER": "u", "SEARCHSVC_OPENSEARCH_PASSWORD": "p"})
+    assert s["http_auth"] == ("u", "p")
+    s = settings({**base, "SEARCHSVC_OPENSEARCH_API_KEY": "k", "SEARCHSVC_OPENSEARCH_INSECURE": "1"})
+    assert s["headers"] == {"Authorization": "ApiKey k"} and s["verify_certs"] is False
