@@ -270,3 +270,6 @@ def entity_index(tmp_path_factory, seed_corpus) -> tuple[Path, Path]:
         mp.setenv("SEARCHSVC_NER", "1")
         reindex(corpus, work / "index", full=True, workers=1)
     return corpus, work / "index"
+
+
+from search_stores import search_store, store_index  # noqa: E402,F401  (every backend and shape)

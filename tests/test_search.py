@@ -29,14 +29,14 @@ def articles() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def index_dir(shaped_index, articles) -> Path:
-    """The articles, indexed in each of the index shapes of conftest.py."""
-    return shaped_index("search", [Article(**a) for a in articles])
+def store(store_index, articles):
+    """The articles, indexed in each index shape of conftest.py and in OpenSearch."""
+    return store_index("search", [Article(**a) for a in articles])
 
 
 @pytest.fixture(scope="module")
-def engine(index_dir):
-    e = SearchEngine(index_dir)
+def engine(store):
+    e = store.engine()
     yield e
     e.close()
 
@@ -400,13 +400,13 @@ def test_default_synonyms(engine):
     assert "<mark>Poutine</mark>" in s["poutine-fr"]
 
 
-def test_user_synonyms_file(index_dir, tmp_path, monkeypatch):
+def test_user_synonyms_file(store, tmp_path, monkeypatch):
     monkeypatch.delenv("SEARCHSVC_SYNONYMS", raising=False)
     monkeypatch.setenv("SEARCHSVC_CORPUS", str(tmp_path / "nothing"))
-    plain = SearchEngine(index_dir)
+    plain = store.engine()
     assert "daech" not in [x["id"] for x in plain.search(parse_params({"q": "État islamique"}))["results"]]
     plain.close()
-    user = SearchEngine(index_dir, synonyms_path=FIXTURES / "synonyms_user.txt")
+    user = store.engine(synonyms_path=FIXTURES / "synonyms_user.txt")
     assert "daech" in [x["id"] for x in user.search(parse_params({"q": "État islamique"}))["results"]]
     # the user's group merges with the default one
     assert "putin-en" in [x["id"] for x in user.search(parse_params({"q": "Poutin"}))["results"]]
@@ -416,12 +416,12 @@ def test_user_synonyms_file(index_dir, tmp_path, monkeypatch):
     corpus.mkdir()
     (corpus / "synonyms.txt").write_text("Daech, État islamique\n", encoding="utf-8")
     monkeypatch.setenv("SEARCHSVC_CORPUS", str(corpus))
-    e = SearchEngine(index_dir)
+    e = store.engine()
     assert "daech" in [x["id"] for x in e.search(parse_params({"q": "État islamique"}))["results"]]
     e.close()
     monkeypatch.setenv("SEARCHSVC_CORPUS", str(tmp_path / "nothing"))
     monkeypatch.setenv("SEARCHSVC_SYNONYMS", str(FIXTURES / "synonyms_user.txt"))
-    e = SearchEngine(index_dir)
+    e = store.engine()
     assert "daech" in [x["id"] for x in e.search(parse_params({"q": "EI"}))["results"]]
     e.close()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from searchsvc import config
 from searchsvc.backends.opensearch import translate as tr
+from searchsvc.backends.opensearch.lexicon import SCHEMA, Lexicon
 from searchsvc.backends.opensearch.mapping import DEFAULT_ALIAS, terms_text
 from searchsvc.backends.opensearch.operations import OpenSearchOperations
 from searchsvc.engine import NoIndexError
@@ -68,7 +69,7 @@ class OpenSearchEngine(OpenSearchOperations):
         self.synonyms_path = config.synonyms_file(synonyms_path, corpus=config.corpus_dir())
         self._syn_stamp = _mtime(self.synonyms_path)
         self.synonyms = load_synonyms(self.synonyms_path)
-        self._forms: dict[tuple[str, str], list[str]] = {}
+        self._lexicon: Lexicon | None = None
         self._lock = threading.Lock()
         self._checked = 0.0
         self._generation: str | None = None
@@ -95,17 +96,24 @@ class OpenSearchEngine(OpenSearchOperations):
             raise unavailable(exc, self.client) from exc
 
     def generation(self) -> str:
-        """The concrete index behind the alias (checked at most once a second)."""
+        """The generation behind the alias (checked at most once a second)."""
         now = time.monotonic()
         if self._generation is None or now - self._checked > CHECK_INTERVAL:
             got = self.call(lambda c: c.indices.get_alias(name=self.alias))
             names = sorted(got)
-            self._generation = names[-1] if names else self.alias
-            if self._generation != getattr(self, "_forms_gen", None):
-                self._forms, self._forms_gen = {}, self._generation
+            name = names[-1] if names else self.alias
+            # "<alias>-gen-<n>" is generation "gen-<n>", as the Whoosh backend's CURRENT
+            self._generation = name[len(self.alias) + 1:] if name.startswith(self.alias + "-") else name
+            if self._lexicon is None or self._lexicon.generation != self._generation:
+                self._lexicon = Lexicon(self, self._generation)
             self._checked = now
             self._reload_synonyms()
         return self._generation
+
+    def lexicon(self) -> Lexicon:
+        """The vocabulary of the live generation (suggestions)."""
+        self.generation()
+        return self._lexicon
 
     def _reload_synonyms(self) -> None:
         stamp = _mtime(self.synonyms_path)
@@ -113,25 +121,8 @@ class OpenSearchEngine(OpenSearchOperations):
             self._syn_stamp = stamp
             self.synonyms = load_synonyms(self.synonyms_path)
 
-    def forms_of(self, term: str) -> list[str]:
-        """The ``forms`` terms of ``term`` in the index (the accent rule), per generation."""
-        key = (self._generation or "", term)
-        got = self._forms.get(key)
-        if got is None:
-            import re
-
-            body = {"size": 0, "query": {"prefix": {"forms": term + "|"}},
-                    "aggs": {"f": {"terms": {"field": "forms", "size": 500,
-                                             "include": re.escape(term + "|") + ".*"}}}}
-            res = self.call(lambda c: c.search(index=self.alias, body=body))
-            got = [b["key"] for b in res["aggregations"]["f"]["buckets"]]
-            if len(self._forms) > 4096:
-                self._forms.clear()
-            self._forms[key] = got
-        return got
-
     def translate(self, q: str) -> tr.Translated:
-        return tr.translate(q, self.synonyms, self.forms_of)
+        return tr.translate(q, self.synonyms, self.lexicon())
 
     def filters(self, params: SearchParams, t: tr.Translated | None = None) -> dict[str, dict]:
         out = tr.filter_clauses(params)
@@ -225,6 +216,12 @@ class OpenSearchEngine(OpenSearchOperations):
         for h, is_partial in hits:
             out.append(self._hit(h, is_partial, t, members))
         notes = list(t.notes)
+        suggestion = None
+        if t.words:
+            from searchsvc.search.suggest import suggest
+
+            lex = self.lexicon()
+            suggestion = suggest(lex, SCHEMA, params.q, t.words, lex.cache)
         if t.need < len(t.units):
             notes.append(f"Requête longue ({len(t.units)} mots) : un article y est compté "
                          f"s'il contient au moins {t.need} de ces mots.")
@@ -233,7 +230,7 @@ class OpenSearchEngine(OpenSearchOperations):
             "total_partial": total_partial, "page": params.page, "per_page": params.per_page,
             "took_ms": round((time.perf_counter() - t0) * 1000, 2), "results": out,
             "facets": facets, "facets_count": params.count, "copies": params.copies,
-            "suggestion": None, "notes": notes,
+            "suggestion": suggestion, "notes": notes,
         }
 
     def _facet_aggs(self, filters: dict[str, dict], stories: bool) -> dict:
@@ -303,16 +300,9 @@ class OpenSearchEngine(OpenSearchOperations):
         item["copies"] = {"count": len(others), "items": others[:COPIES_SHOWN]}
         return item
 
-    def marks(self, t: tr.Translated, src: dict) -> tuple[set[str], set]:
-        """The terms and phrases to mark in one document: the query's own, and the
-        words of the document its prefixes stand for."""
-        terms = set(t.terms)
-        if t.prefixes:
-            for text in (src.get("title") or "", src.get("body") or ""):
-                for tok in tr._ANALYZER(text):
-                    if any(tok.text.startswith(p) for p in t.prefixes):
-                        terms.add(tok.text)
-        return terms, set(t.phrases)
+    def marks(self, t: tr.Translated, src: dict | None = None) -> tuple[set[str], set]:
+        """The terms and phrases the snippets mark (a prefix's completions included)."""
+        return set(t.terms), set(t.phrases)
 
     def document(self, doc_id: str, q: str | None = None) -> dict | None:
         src = self._source(doc_id)

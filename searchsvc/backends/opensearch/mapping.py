@@ -15,7 +15,9 @@ Fields (beside the Whoosh schema of :mod:`searchsvc.backends.whoosh.indexer.sche
 ``title_t``     analysed title, positions (phrases), searched with ``body_t``
 ``body_t``      analysed body, positions
 ``source_t``    analysed source, for ``source:``
-``spell_t``     spelling analyser's words (accented, unstemmed), frequencies
+``stems``       keyword: the distinct terms of ``title_t`` and ``body_t`` (prefix expansion)
+``words``       keyword: the spelling analyser's distinct words (accented, unstemmed:
+                suggestions, prefixes typed as words, exact-form boost, word counts)
 ``forms``       keyword: ``<term>|<word as written>`` (the accent rule)
 ``source_facet``, ``lang``, ``year``, ``month``, ``date``  keyword (``unknown`` when unknown; ``date`` absent)
 ``day``         date (``date`` as a date), for ``date_histogram`` and sorts
@@ -35,7 +37,7 @@ from searchsvc.analysis import analyze, french_analyzer, spelling_analyzer
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -55,7 +57,7 @@ SETTINGS = {
 
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["title_t", "body_t", "source_t", "spell_t", "forms"]},
+    "_source": {"excludes": ["title_t", "body_t", "source_t", "stems", "words", "forms"]},
     "properties": {
         "id": {"type": "keyword"},
         "title": {"type": "keyword", "index": False, "doc_values": False},
@@ -64,8 +66,11 @@ MAPPINGS = {
         "title_t": {**_ANALYSED, "index_options": "positions"},
         "body_t": {**_ANALYSED, "index_options": "positions"},
         "source_t": {**_ANALYSED, "index_options": "freqs"},
-        "spell_t": {**_ANALYSED, "index_options": "freqs", "norms": False},
-        "forms": {"type": "keyword", "doc_values": False},
+        # the vocabulary as keywords with doc values: a prefix's completions are a terms
+        # aggregation, most frequent first, as the Whoosh backend reads its term lists
+        "stems": {"type": "keyword"},
+        "words": {"type": "keyword"},
+        "forms": {"type": "keyword"},  # doc values: the accent rule aggregates a term's forms
         "source_facet": {"type": "keyword"},
         "lang": {"type": "keyword"},
         "year": {"type": "keyword"},
@@ -94,24 +99,26 @@ def index_body() -> dict:
     return {"settings": {"index": dict(SETTINGS)}, "mappings": MAPPINGS}
 
 
-def terms_text(text: str | None, spelling: bool = False) -> str:
+def terms_text(text: str | None) -> str:
     """``text`` as our analyzer's terms joined by spaces (what a ``*_t`` field holds)."""
     if not text:
         return ""
-    return " ".join(analyze(text, _SPELL if spelling else _SEARCH))
+    return " ".join(analyze(text, _SEARCH))
 
 
 def document(fields: dict, group: str | None = None) -> dict:
     """The OpenSearch document of one article, from the same field values the Whoosh
     writer gets (:func:`searchsvc.backends.whoosh.indexer.schema.article_fields` plus
     :meth:`searchsvc.enrich.entities.Enricher.fields`)."""
+    title_t, body_t = terms_text(fields.get("title")), terms_text(fields.get("body"))
     doc = {
         "id": fields["id"],
         "body": fields.get("body") or "",
-        "title_t": terms_text(fields.get("title")),
-        "body_t": terms_text(fields.get("body")),
+        "title_t": title_t,
+        "body_t": body_t,
         "source_t": terms_text(fields.get("source")),
-        "spell_t": terms_text(fields.get("spell"), spelling=True),
+        "stems": sorted(set(title_t.split()) | set(body_t.split())),
+        "words": sorted(set(analyze(fields.get("spell") or "", _SPELL))),
         "forms": (fields.get("forms") or "").split(),
         "source_facet": fields.get("source_facet"),
         "lang": fields.get("lang"),

@@ -334,7 +334,7 @@ class OpenSearchOperations:
         lines, notes, read = [], list(t.notes), 0
         deadline = time.thread_time() + conc.CPU_SECONDS
         with self.hits_of(params, source=["id", "body", "source", "date", "title"]) as (total, hits, t):
-            if t.listing or not (t.terms or t.phrases or t.prefixes):
+            if t.listing or not (t.terms or t.phrases):
                 notes.append(conc.NO_WORDS)
                 return conc.page_of(params.q, [], notes, total, sort, page, per_page)
             for h in hits:
@@ -356,7 +356,7 @@ class OpenSearchOperations:
     def terms(self, params) -> dict:
         """Characteristic words: the text of at most ``terms.SAMPLE_MAX`` stories read
         (one article a copy group, in the search's order), each word's document
-        frequency in the index counted in the cluster (``spell_t``)."""
+        frequency in the index counted in the cluster (``words``)."""
         t0 = time.perf_counter()
         self.generation()
         search = replace(params.search, page=1, per_page=1, copies="collapse")
@@ -413,13 +413,13 @@ class OpenSearchOperations:
                 "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
     def _df(self, words: list[str]) -> tuple[np.ndarray, int]:
-        """Each word's document frequency in the index (``spell_t``), and the index size."""
+        """Each word's document frequency in the index (``words``), and the index size."""
         out = np.zeros(len(words), dtype=np.int64)
         size = self.info()["documents"]
         for k in range(0, len(words), 500):
             chunk = words[k:k + 500]
             body = {"size": 0, "aggs": {"w": {"filters": {"filters": {
-                str(i): {"term": {"spell_t": w}} for i, w in enumerate(chunk)}}}}}
+                str(i): {"term": {"words": w}} for i, w in enumerate(chunk)}}}}}
             res = self.call(lambda c: c.search(index=self.alias, body=body))
             for key, b in res["aggregations"]["w"]["buckets"].items():
                 out[k + int(key)] = b["doc_count"]

@@ -37,7 +37,7 @@ _SPELL = spelling_analyzer()
 class Translated:
     """The parts of a search: ``units`` (one query each: what is counted),
     ``restrictions`` (``title:``/``source:``, always required), ``negative`` (excluded),
-    and the marks of the snippets (``terms``, ``phrases``, ``prefixes``)."""
+    and the marks of the snippets (``terms``, ``phrases``; a prefix's completions among the terms)."""
 
     units: list[dict] = field(default_factory=list)
     restrictions: list[dict] = field(default_factory=list)
@@ -46,9 +46,9 @@ class Translated:
     entities: list[tuple[str, str, bool]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
     phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)
-    prefixes: set[str] = field(default_factory=set)
     nothing: bool = False  # words given, none searchable: no document matches
     notes: list[str] = field(default_factory=list)
+    words: list = field(default_factory=list)  # plain words with their spans (suggestions)
 
     @property
     def listing(self) -> bool:
@@ -103,13 +103,15 @@ def analysed(text: str, fieldname: str = "body") -> list[tuple[str, int]]:
     return out
 
 
-def translate(text: str, synonyms=None, forms_of=None) -> Translated:
-    """The query ``text`` as OpenSearch clauses. ``forms_of(term)``: the ``forms`` terms
-    of ``term`` in the index (for the accent rule), or None to skip it."""
+def translate(text: str, synonyms=None, lexicon=None) -> Translated:
+    """The query ``text`` as OpenSearch clauses. ``lexicon``: the index's vocabulary
+    (:class:`~searchsvc.backends.opensearch.lexicon.Lexicon`: prefix completions, the
+    accent rule); without it prefixes match their folded stem and accents are not
+    checked."""
     pq = qmod.parse(text, synonyms)
-    out = Translated(entities=list(pq.entities))
+    out = Translated(entities=list(pq.entities), words=list(pq.words))
     for unit in pq.units:
-        alts = [q for q in (_clause(c, out, forms_of) for c in unit) if q]
+        alts = [q for q in (_clause(c, out, lexicon) for c in unit) if q]
         if not alts:
             continue
         q = alts[0] if len(alts) == 1 else {"bool": {"should": alts, "minimum_should_match": 1}}
@@ -120,7 +122,7 @@ def translate(text: str, synonyms=None, forms_of=None) -> Translated:
         else:
             out.units.append(q)
     for c in pq.negatives:
-        q = _clause(c, Translated(), forms_of)
+        q = _clause(c, Translated(), lexicon)
         if q:
             out.negatives.append(q)
     if pq.units and not out.units and not out.restrictions:
@@ -128,7 +130,33 @@ def translate(text: str, synonyms=None, forms_of=None) -> Translated:
     return out
 
 
-def _clause(clause: qmod.Clause, out: Translated, forms_of) -> dict | None:
+def _should(subs: list[dict]) -> dict:
+    return subs[0] if len(subs) == 1 else {"bool": {"should": subs, "minimum_should_match": 1}}
+
+
+def _prefix(clause: qmod.Clause, name: str, target: str, boost: float, out: Translated,
+            lexicon) -> dict | None:
+    """A prefix on one field: its completions (:func:`searchsvc.search.query.prefix_expansion`,
+    the Whoosh backend's rule) as term queries, constant-scored when they are many."""
+    if lexicon is None:
+        stem = fold(clause.text.lower()).strip("'’ ")
+        return {"prefix": {target: {"value": stem, "boost": boost}}} if stem else None
+    from searchsvc.backends.opensearch.lexicon import SCHEMA
+
+    terms, postings, truncated = qmod.prefix_expansion(SCHEMA, lexicon, name, clause.text, lexicon.cache)
+    terms = terms[:qmod.MAX_PREFIX_TERMS]
+    if not terms:
+        return None
+    out.terms.update(terms)
+    if truncated and (clause.field or name == "body"):
+        out.notes.append(f"Préfixe « {clause.text}* » : seuls les {len(terms)} mots les plus "
+                         "fréquents qui commencent ainsi ont été cherchés.")
+    if postings > qmod.PREFIX_SCORED_POSTINGS:
+        return {"constant_score": {"filter": {"terms": {target: terms}}, "boost": 0.0}}
+    return _should([{"term": {target: {"value": t, "boost": boost}}} for t in terms])
+
+
+def _clause(clause: qmod.Clause, out: Translated, lexicon) -> dict | None:
     fields = [clause.field] if clause.field else list(qmod.DEFAULT_FIELDS)
     subs: list[dict] = []
     for name in fields:
@@ -137,10 +165,9 @@ def _clause(clause: qmod.Clause, out: Translated, forms_of) -> dict | None:
             continue
         boost = qmod.TITLE_BOOST * 2.0 if name == "title" else 1.0  # index-time boost 2 in Whoosh
         if clause.kind == "prefix":
-            stem = fold(clause.text.lower()).strip("'’ ")
-            if len(stem) >= qmod.MIN_PREFIX_CHARS:
-                subs.append({"prefix": {target: {"value": stem, "boost": boost}}})
-                out.prefixes.add(stem)
+            q = _prefix(clause, name, target, boost, out, lexicon)
+            if q:
+                subs.append(q)
             continue
         toks = analysed(clause.text, name)
         if not toks:
@@ -155,29 +182,23 @@ def _clause(clause: qmod.Clause, out: Translated, forms_of) -> dict | None:
             out.phrases.add((tuple(words), slop))
             subs.append({"match_phrase": {target: {"query": " ".join(words), "slop": slop - 1,
                                                    "boost": boost}}})
-    if clause.kind == "prefix" and clause.field in (None, "title", "body") and subs:
-        written = clause.text.lower().strip("'’ ")
-        if len(written) >= qmod.MIN_PREFIX_CHARS:
-            subs.append({"prefix": {"spell_t": {"value": written}}})
-    if clause.kind == "word" and clause.field is None and qmod.EXACT_BOOST > 0 and subs:
+    if not subs:
+        return None
+    q = _should(subs)
+    if clause.kind == "word" and clause.field is None and qmod.EXACT_BOOST > 0:
         exact = [t for t, _ in analysed(clause.text, "spell")]
         if len(exact) == 1:
             # the word exactly as written scores a little more (never matches alone)
-            subs = [{"bool": {"should": subs, "minimum_should_match": 1}},
-                    {"term": {"spell_t": {"value": exact[0], "boost": qmod.EXACT_BOOST}}}]
-            q = {"bool": {"must": [subs[0]], "should": [subs[1]]}}
-            return _accents(q, clause, forms_of)
-    if not subs:
-        return None
-    q = subs[0] if len(subs) == 1 else {"bool": {"should": subs, "minimum_should_match": 1}}
-    return _accents(q, clause, forms_of) if clause.kind in ("word", "phrase") else q
+            q = {"bool": {"must": [q], "should": [
+                {"term": {"words": {"value": exact[0], "boost": qmod.EXACT_BOOST}}}]}}
+    if clause.kind in ("word", "phrase") and lexicon is not None:
+        q = _accents(q, clause, lexicon.forms_of)
+    return q
 
 
 def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
     """``q`` without the documents where an accented word of the clause only occurs
     with other accents (:func:`searchsvc.search.accents.restrict`)."""
-    if forms_of is None:
-        return q
     from searchsvc.analysis import NOACCENT, accents_compatible
 
     excluded = []

@@ -1,0 +1,102 @@
+"""The index's vocabulary, answered by the cluster, in the shape the backend-neutral
+query code reads a Whoosh reader: ``doc_frequency``, ``leaf_readers``/``iter_prefix``
+(prefix completions, :func:`searchsvc.search.query.prefix_expansion`) and
+``terms_within`` (spelling suggestions, :mod:`searchsvc.search.suggest`), plus the
+``forms`` of a term (the accent rule). So the rules that decide what a prefix expands
+to and which word is suggested are the same code on both backends; only the lookups
+differ: a ``count`` of a term query, a ``terms`` aggregation over the keyword fields
+``stems``/``words`` (most frequent first), OpenSearch's ``term`` suggester. One
+lexicon per generation, its lookups cached (bounded).
+"""
+
+from __future__ import annotations
+
+import re
+
+from searchsvc.backends.opensearch.translate import _ANALYZER, _SPELL
+from searchsvc.search.query import MAX_PREFIX_SCAN
+
+#: the Whoosh field a lookup names -> (field of term queries, keyword field of completions)
+FIELDS = {"spell": ("words", "words"), "body": ("body_t", "stems"), "title": ("title_t", "stems"),
+          "forms": ("forms", "forms")}
+CACHE_MAX = 4096
+
+
+class _Field:
+    def __init__(self, analyzer):
+        self.analyzer = analyzer
+
+
+#: the ``schema`` the neutral query code asks for analyzers
+SCHEMA = {"spell": _Field(_SPELL), "body": _Field(_ANALYZER), "title": _Field(_ANALYZER)}
+
+
+class _Info:
+    def __init__(self, df: int):
+        self._df = df
+
+    def doc_frequency(self) -> int:
+        return self._df
+
+
+class Lexicon:
+    """The vocabulary of one generation (``engine.alias`` when it was read)."""
+
+    def __init__(self, engine, generation: str):
+        self.engine = engine
+        self.generation = generation
+        self.cache: dict = {}  # the neutral code's per-generation memo (prefixes, verdicts)
+        self._df: dict[tuple[str, str], int] = {}
+        self._forms: dict[str, list[str]] = {}
+
+    def _search(self, body: dict) -> dict:
+        return self.engine.call(lambda c: c.search(index=self.engine.alias, body=body))
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        key = (fieldname, text)
+        got = self._df.get(key)
+        if got is None:
+            body = {"query": {"term": {FIELDS[fieldname][0]: text}}}
+            got = self.engine.call(lambda c: c.count(index=self.engine.alias, body=body))["count"]
+            self._remember(key, got)
+        return got
+
+    def _remember(self, key, df: int) -> None:
+        if len(self._df) >= CACHE_MAX:
+            self._df.clear()
+        self._df[key] = df
+
+    def leaf_readers(self):
+        return [(self, 0)]
+
+    def iter_prefix(self, fieldname: str, prefix: str):
+        """``(term, info)`` of the completions of ``prefix``, in term order."""
+        kw = FIELDS[fieldname][1]
+        body = {"size": 0, "query": {"prefix": {kw: prefix}},
+                "aggs": {"t": {"terms": {"field": kw, "size": MAX_PREFIX_SCAN,
+                                         "include": re.escape(prefix) + ".*"}}}}
+        buckets = self._search(body)["aggregations"]["t"]["buckets"]
+        for b in sorted(buckets, key=lambda b: b["key"]):
+            yield b["key"], _Info(b["doc_count"])
+
+    def terms_within(self, fieldname: str, word: str, maxdist: int, prefix: int = 0) -> list[str]:
+        body = {"size": 0, "suggest": {"w": {"text": word, "term": {
+            "field": FIELDS[fieldname][0], "suggest_mode": "always",
+            "max_edits": max(1, min(maxdist, 2)), "prefix_length": prefix, "min_word_length": 1,
+            "size": 50, "sort": "frequency", "string_distance": "damerau_levenshtein"}}}}
+        out = []
+        for entry in self._search(body)["suggest"]["w"]:
+            for opt in entry["options"]:
+                self._remember((fieldname, opt["text"]), opt["freq"])
+                out.append(opt["text"])
+        return out
+
+    def forms_of(self, term: str) -> list[str]:
+        """The ``forms`` terms of ``term`` (``<term>|<word as written>``)."""
+        got = self._forms.get(term)
+        if got is None:
+            got = [t for t, _ in self.iter_prefix("forms", term + "|")]
+            if len(self._forms) >= CACHE_MAX:
+                self._forms.clear()
+            self._forms[term] = got
+        return got

@@ -1,0 +1,70 @@
+"""Backend-neutral test fixtures: the same articles indexed in every index shape of the
+Whoosh backend and in the OpenSearch test cluster, so that one behaviour test runs
+against every backend and every index shape (the contract of searchsvc.engine.Engine).
+
+``store_index(name, articles) -> Store``: ``Store.engine(**options)`` opens an engine
+of the store's backend on those articles (``synonyms_path=...`` for instance);
+``Store.backend``; ``Store.index_dir`` (the Whoosh index, or the OpenSearch backend's
+local state folder).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from conftest import INDEX_SHAPES, shaped_articles_index
+
+#: every Whoosh index shape, and the OpenSearch cluster
+STORES = (*INDEX_SHAPES, "opensearch")
+
+
+@dataclasses.dataclass
+class Store:
+    backend: str
+    index_dir: Path
+    alias: str | None = None
+    cluster: object = None
+
+    def engine(self, **options):
+        from searchsvc.engine import open_engine
+
+        if self.backend == "opensearch":
+            from searchsvc.backends.opensearch.client import connect
+
+            options.setdefault("client", connect(self.cluster.env()))
+            options.setdefault("alias", self.alias)
+        return open_engine(self.index_dir, backend=self.backend, **options)
+
+
+@pytest.fixture(scope="session", params=STORES)
+def search_store(request) -> str:
+    """Where the behaviour tests' articles are indexed: a Whoosh index shape or OpenSearch."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def store_index(tmp_path_factory, search_store, request):
+    """``make(name, articles) -> Store`` in the session's :func:`search_store`."""
+    made: dict[str, Store] = {}
+
+    def make(name: str, articles) -> Store:
+        if name in made:
+            return made[name]
+        work = tmp_path_factory.mktemp(f"{name}-{search_store}")
+        if search_store == "opensearch":
+            from searchsvc.backends.opensearch import bulk
+
+            cluster = request.getfixturevalue("opensearch_cluster")
+            alias = f"test-{name}".lower()
+            bulk.build_from_articles(cluster.client(), alias, list(articles))
+            store = Store("opensearch", work / "state", alias, cluster)
+            store.index_dir.mkdir()
+        else:
+            store = Store("whoosh", shaped_articles_index(work / "index", articles, search_store))
+        made[name] = store
+        return store
+
+    return make
