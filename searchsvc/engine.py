@@ -99,7 +99,7 @@ class Engine(Protocol):
     def open_export(self, params: SearchParams, fmt: str) -> Any:
         """A stream of every full match (CSV or JSONL), header first; ``.close()`` it."""
 
-    def batch(self, lines: Iterable, base_params: SearchParams, hits: int, exact: bool = True) -> dict:
+    def batch(self, lines: Iterable, base_params: SearchParams, hits: int = 3, exact: bool = True) -> dict:
         """Each line searched in turn: its total and first hits."""
 
     def open_batch_csv(self, lines: Iterable, base_params: SearchParams, exact: bool = True) -> Any:

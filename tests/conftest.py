@@ -241,19 +241,30 @@ def plain_index(tmp_path_factory, fixture_corpus) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(built_index):
-    """A search engine over ``built_index``."""
-    from searchsvc.backends.whoosh import SearchEngine
-
-    return SearchEngine(built_index)
+def engine(corpus_store):
+    """An engine over the fixture corpus, on every backend and index shape
+    (``corpus_store``): the behaviour tests that take it run on each."""
+    e = corpus_store.engine()
+    yield e
+    e.close()
 
 
 @pytest.fixture(scope="module")
-def app(built_index, fixture_corpus, engine):
-    """The Flask app over ``built_index``, reindex API disabled (no admin token)."""
+def whoosh_engine(built_index):
+    """The Whoosh backend's engine over ``built_index`` (tests of its own internals)."""
+    from searchsvc.backends.whoosh import SearchEngine
+
+    e = SearchEngine(built_index)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def app(corpus_store, fixture_corpus, engine):
+    """The Flask app over the fixture corpus, reindex API disabled (no admin token)."""
     from searchsvc.web import create_app
 
-    return create_app({"TESTING": True, "INDEX_DIR": str(built_index),
+    return create_app({"TESTING": True, "INDEX_DIR": str(corpus_store.index_dir),
                        "CORPUS_DIR": str(fixture_corpus), "ENGINE": engine, "ADMIN_TOKEN": None})
 
 
@@ -272,4 +283,4 @@ def entity_index(tmp_path_factory, seed_corpus) -> tuple[Path, Path]:
     return corpus, work / "index"
 
 
-from search_stores import search_store, store_index  # noqa: E402,F401  (every backend and shape)
+from search_stores import corpus_store, search_store, store_index  # noqa: E402,F401  (every backend and shape)

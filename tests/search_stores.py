@@ -68,3 +68,36 @@ def store_index(tmp_path_factory, search_store, request):
         return store
 
     return make
+
+
+def corpus_articles(corpus: Path) -> list:
+    """The articles ingestion keeps of a corpus folder (malformed files skipped, as the
+    reindex skips them)."""
+    from searchsvc.ingest import IngestError, corpus_files, extract, load_manifest
+
+    manifest = load_manifest(corpus)
+    out = []
+    for path in corpus_files(corpus):
+        try:
+            out.extend(extract(path, corpus, manifest, errors=[]))
+        except IngestError:
+            continue
+    return out
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory, fixture_corpus, search_store, request) -> Store:
+    """The shared fixture corpus (seed articles + ``corpus_extra``) in the session's
+    :func:`search_store`: a Whoosh index of that shape built by the reindex, or the
+    OpenSearch cluster. Read-only."""
+    from conftest import build_corpus_index
+
+    work = tmp_path_factory.mktemp(f"corpus-{search_store}")
+    if search_store != "opensearch":
+        return Store("whoosh", build_corpus_index(fixture_corpus, work / "index", search_store, work))
+    from searchsvc.backends.opensearch import bulk
+
+    cluster = request.getfixturevalue("opensearch_cluster")
+    bulk.build_from_articles(cluster.client(), "test-corpus", corpus_articles(fixture_corpus))
+    (work / "state").mkdir()
+    return Store("opensearch", work / "state", "test-corpus", cluster)

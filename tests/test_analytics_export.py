@@ -4,6 +4,7 @@ batch search, Atom feed (searchsvc.analytics.{export,concordance,batch,feeds})."
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -29,6 +30,9 @@ def _csv_rows(text: str) -> tuple[str, list[str], list[list[str]]]:
 
 
 def _refs(engine) -> int:
+    """What exports hold open: the Whoosh generation's searchers, OpenSearch's points in time."""
+    if engine.backend == "opensearch":
+        return len(engine.client.get_all_pits().get("pits") or [])
     return engine._current()._refs
 
 
@@ -86,11 +90,11 @@ def test_export_neutralises_spreadsheet_formulas_and_keeps_text(engine):
     assert export._csv_value("-12") == "'-12" and export._csv_value("Paris") == "Paris"
 
 
-def test_export_holds_its_searcher_until_closed_even_when_abandoned(engine):
+def test_export_holds_its_searcher_until_closed_even_when_abandoned(whoosh_engine):
     params = parse_params({"q": ""})
-    gen = engine._current()
+    gen = whoosh_engine._current()
     before = gen._refs
-    exp = export.open_export(engine, params, "jsonl")
+    exp = export.open_export(whoosh_engine, params, "jsonl")
     assert gen._refs == before + 1
     next(exp)  # the client reads the first chunk, then goes away
     exp.close()
@@ -98,21 +102,21 @@ def test_export_holds_its_searcher_until_closed_even_when_abandoned(engine):
     exp.close()  # idempotent
     assert gen._refs == before
     # a stream closed before its first chunk releases too
-    exp = export.open_export(engine, params, "csv")
+    exp = export.open_export(whoosh_engine, params, "csv")
     exp.close()
     assert gen._refs == before and export._slots._value == export.MAX_CONCURRENT
 
 
-def test_an_export_dropped_unclosed_is_released_at_once_and_its_searcher_stays_usable(engine):
+def test_an_export_dropped_unclosed_is_released_at_once_and_its_searcher_stays_usable(whoosh_engine):
     import gc
 
     params = parse_params({"q": "munitions"})
-    total = engine.search(params)["total"]
-    gen = engine._current()
+    total = whoosh_engine.search(params)["total"]
+    gen = whoosh_engine._current()
     before = gen._refs
     gc.disable()  # released by its refcount, not by a later cyclic collection
     try:
-        exp = export.open_export(engine, params, "csv")
+        exp = export.open_export(whoosh_engine, params, "csv")
         assert gen._refs == before + 1
         del exp
         assert gen._refs == before and export._slots._value == export.MAX_CONCURRENT
@@ -121,31 +125,31 @@ def test_an_export_dropped_unclosed_is_released_at_once_and_its_searcher_stays_u
     gc.collect()
     # the searcher given back to the pool still reads (a collected one would find nothing)
     for _ in range(3):
-        assert engine.search(params)["total"] == total > 0
+        assert whoosh_engine.search(params)["total"] == total > 0
 
 
 def test_export_slots_are_limited_and_given_back(engine):
     params = parse_params({"q": "munitions"})
-    held = [export.open_export(engine, params, "csv") for _ in range(export.MAX_CONCURRENT)]
+    held = [engine.open_export(params, "csv") for _ in range(export.MAX_CONCURRENT)]
     with pytest.raises(export.ExportBusy):
-        export.open_export(engine, params, "csv")
+        engine.open_export(params, "csv")
     for h in held:
         list(h)  # exhausted: released without an explicit close
     assert export._slots._value == export.MAX_CONCURRENT
     assert _refs(engine) == 0
 
 
-def test_held_matches_keeps_the_generation_open_across_a_switch(engine):
+def test_held_matches_keeps_the_generation_open_across_a_switch(whoosh_engine):
     params = parse_params({"q": "munitions"})
-    with engine.held_matches(params) as ms:
-        gen = engine._current()
+    with whoosh_engine.held_matches(params) as ms:
+        gen = whoosh_engine._current()
         gen.retire()  # as a new generation would
         # the held searcher still reads
         ids = [ms.searcher.stored_fields(d)["id"] for d in ms.docnums]
         assert len(ids) == len(ms.docnums) > 0
     assert gen._refs == 0 and gen._pool == []
-    engine._current(force=True)  # the engine opens the live generation again
-    assert engine.search(params)["total"] == len(ids)
+    whoosh_engine._current(force=True)  # the whoosh_engine opens the live generation again
+    assert whoosh_engine.search(params)["total"] == len(ids)
 
 
 # -- concordance ---------------------------------------------------------------------
@@ -153,18 +157,16 @@ def test_held_matches_keeps_the_generation_open_across_a_switch(engine):
 @pytest.mark.parametrize("q", ["munitions", "Corée du Nord", '"Corée du Nord"', "Kim Jong Un"])
 def test_concordance_lines_are_the_spans_the_snippets_mark(engine, q):
     params = parse_params({"q": q})
-    got = concordance.concordance(engine, params, per_page=None)
+    got = engine.concordance(params, per_page=None)
     assert got["articles"] == engine.search(params)["total"]
 
-    def expected(ms):
-        terms, phrases = ms.built.marks("body")
-        out = []
-        for _, d in ms.ranked(ms.docnums, len(ms.docnums)):
-            body = ms.searcher.stored_fields(d).get("body") or ""
-            out += [" ".join(body[s:e].split()) for s, e, _ in matched_spans(ms.analyzer, body, terms, phrases)]
-        return out
-
-    assert [line["match"] for line in got["lines"]] == engine.matches(params, expected)
+    # what the article page marks, article by article in the search's order
+    ids = [json.loads(x)["id"] for x in "".join(export.stream(engine, params, "jsonl")).splitlines()[1:]]
+    expected = []
+    for doc_id in ids:
+        for para in engine.document(doc_id, q=q)["highlighted"]:
+            expected += [" ".join(html.unescape(m).split()) for m in re.findall(r"<mark>(.*?)</mark>", para)]
+    assert [line["match"] for line in got["lines"]] == expected
     assert got["total"] == len(got["lines"]) > 0
     for line in got["lines"]:
         assert len(line["left"]) <= concordance.WIDTH and len(line["right"]) <= concordance.WIDTH
@@ -178,25 +180,25 @@ def test_concordance_lines_are_the_spans_the_snippets_mark(engine, q):
 
 def test_concordance_sorted_by_the_word_before_or_after_and_paged(engine):
     params = parse_params({"q": "munitions"})
-    everything = concordance.concordance(engine, params, per_page=None)
-    right = concordance.concordance(engine, params, sort="right", per_page=None)["lines"]
-    left = concordance.concordance(engine, params, sort="left", per_page=None)["lines"]
+    everything = engine.concordance(params, per_page=None)
+    right = engine.concordance(params, sort="right", per_page=None)["lines"]
+    left = engine.concordance(params, sort="left", per_page=None)["lines"]
     first_after = [concordance._right_key(x)[0][:1] for x in right]
     last_before = [concordance._left_key(x)[0][:1] for x in left]
     assert first_after == sorted(first_after) and len(set(map(tuple, first_after))) > 1
     assert last_before == sorted(last_before) and len(set(map(tuple, last_before))) > 1
     assert sorted(map(str, right)) == sorted(map(str, everything["lines"]))
-    pages = [concordance.concordance(engine, params, sort="right", page=p, per_page=4)["lines"]
+    pages = [engine.concordance(params, sort="right", page=p, per_page=4)["lines"]
              for p in range(1, 1 + -(-len(right) // 4))]
     assert sum(pages, []) == right
 
 
 def test_concordance_csv_and_listing_without_words(engine):
-    got = concordance.concordance(engine, parse_params({"q": "munitions"}), per_page=None)
+    got = engine.concordance(parse_params({"q": "munitions"}), per_page=None)
     first, header, rows = _csv_rows(concordance.csv_text(got))
     assert first.startswith("# searchsvc concordance") and header == list(concordance.CSV_COLUMNS)
     assert len(rows) == got["total"]
-    empty = concordance.concordance(engine, parse_params({"year": "2022"}))
+    empty = engine.concordance(parse_params({"year": "2022"}))
     assert empty["total"] == 0 and empty["notes"]
 
 
@@ -227,14 +229,14 @@ def test_batch_totals_are_the_searches_totals_and_the_csv_labels_every_match(eng
     text = "Kim Jong Un\nmunitions\nzzzintrouvable\nCorée du Nord\n"
     lines = batch.parse_lines(text)
     base = parse_params({})
-    got = batch.run_batch(engine, lines, base, hits=2)
+    got = engine.batch(lines, base, hits=2)
     assert got["total_lines"] == 4
     for row, line in zip(got["lines"], lines):
         res = engine.search(parse_params({"q": batch.line_query(line.text), "copies": "all"}))
         assert row["line"] == line.number and row["total"] == res["total"]
         assert [h["id"] for h in row["hits"]] == [h["id"] for h in res["results"][:2] if not h["partial"]]
     assert got["matched_lines"] == sum(1 for r in got["lines"] if r["total"])
-    first, header, rows = _csv_rows("".join(batch.open_batch_csv(engine, lines, base)))
+    first, header, rows = _csv_rows("".join(engine.open_batch_csv(lines, base)))
     assert first.startswith("# searchsvc batch") and header == list(batch.CSV_COLUMNS)
     for row in got["lines"]:
         assert sum(1 for r in rows if r[0] == str(row["line"]) and r[1] == row["text"]) == row["total"]
@@ -244,7 +246,7 @@ def test_batch_totals_are_the_searches_totals_and_the_csv_labels_every_match(eng
 
 def test_batch_filters_apply_to_every_line(engine):
     lines = batch.parse_lines("munitions\nCorée du Nord")
-    got = batch.run_batch(engine, lines, parse_params({"source": "BBC News"}), hits=5)
+    got = engine.batch(lines, parse_params({"source": "BBC News"}), hits=5)
     for row in got["lines"]:
         assert all(h["source"] == "BBC News" for h in row["hits"])
         assert row["total"] == engine.search(parse_params({"q": row["query"], "source": "BBC News"}))["total"]
@@ -253,7 +255,7 @@ def test_batch_filters_apply_to_every_line(engine):
 # -- Atom ----------------------------------------------------------------------------------
 
 def test_atom_feed_is_valid_newest_first_and_escaped(engine):
-    got = feeds.newest(engine, parse_params({"q": "alert OR munitions"}))
+    got = engine.newest(parse_params({"q": "alert OR munitions"}))
     res = engine.search(parse_params({"q": "alert OR munitions", "sort": "newest", "copies": "all",
                                       "per_page": "50"}))
     assert [e["id"] for e in got["entries"]] == [h["id"] for h in res["results"] if not h["partial"]]
@@ -295,11 +297,11 @@ def test_atom_text_drops_what_xml_cannot_carry():
 def test_batch_stops_at_its_cpu_budget_and_names_the_lines_left(engine, monkeypatch):
     monkeypatch.setattr(batch, "CPU_SECONDS", -1.0)  # spent before the first line
     lines = batch.parse_lines("# liste\nmunitions\nIran\nCorée")
-    got = batch.run_batch(engine, lines, parse_params({}))
+    got = engine.batch(lines, parse_params({}))
     assert got["total_lines"] == 3 and got["lines"] == []
     assert "3 lignes non cherchées, à partir de la ligne 2" in got["notes"][0]
     monkeypatch.setattr(batch, "CPU_SECONDS", 20.0)
-    assert [r["line"] for r in batch.run_batch(engine, lines, parse_params({}))["lines"]] == [2, 3, 4]
+    assert [r["line"] for r in engine.batch(lines, parse_params({}))["lines"]] == [2, 3, 4]
 
 
 from hypothesis import given, settings  # noqa: E402
@@ -311,7 +313,7 @@ _PIECES = st.sampled_from(["Corée", "du", "Nord", "l'armée", "aujourd'hui", "5
                            "’", "-", "1er", "œuvre", "manoeuvres", "qu'il", "jusqu'à", "\u00a0", "é", "É"])
 
 
-def _marks(engine, q: str):
+def _marks(engine, q: str):  # the Whoosh backend's own marks
     """(analyzer, (terms, phrases)) the engine marks for ``q``."""
     if q not in _MARKS:
         _MARKS[q] = engine.matches(parse_params({"q": q}), lambda ms: (ms.analyzer, ms.built.marks("body")))
@@ -322,7 +324,8 @@ def _marks(engine, q: str):
 @given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=40),
        st.sampled_from(["munitions", "Corée du Nord", '"Corée du Nord"', "Kim Jong Un", "50 000", "France",
                         "armée aujourd'hui", '"nord coréen"', "Moïse"]))
-def test_fast_spans_are_the_snippets_spans(engine, pieces, q):
+def test_fast_spans_are_the_snippets_spans(whoosh_engine, pieces, q):
+    engine = whoosh_engine
     analyzer, (terms, phrases) = _marks(engine, q)
     text = "".join(pieces)
     fast = FastSpans(analyzer)
@@ -332,15 +335,15 @@ def test_fast_spans_are_the_snippets_spans(engine, pieces, q):
 _MARKS: dict = {}
 
 
-def test_fast_spans_on_every_fixture_text(engine):
+def test_fast_spans_on_every_fixture_text(whoosh_engine):
     for q in ("munitions Corée", '"Corée du Nord"', "Iran OR drones", "zinzolin"):
-        _marks(engine, q)
+        _marks(whoosh_engine, q)
 
     def check(ms):
         fast = FastSpans(ms.analyzer)
         for q in ("munitions Corée", '"Corée du Nord"', "Iran OR drones", "zinzolin"):
-            _, (terms, phrases) = _marks(engine, q)
+            _, (terms, phrases) = _marks(whoosh_engine, q)
             for d in ms.facets.live:
                 body = ms.searcher.stored_fields(d).get("body") or ""
                 assert fast.spans(body, terms, phrases) == matched_spans(ms.analyzer, body, terms, phrases)
-    engine.matches(parse_params({"q": ""}), check)
+    whoosh_engine.matches(parse_params({"q": ""}), check)

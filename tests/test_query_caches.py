@@ -38,7 +38,7 @@ def test_remember_survives_concurrent_writers():
     assert not errors and len(cache) <= 64 + 4
 
 
-def test_spelling_verdicts_are_remembered_and_equal_the_uncached_ones(engine):
+def test_spelling_verdicts_are_remembered_and_equal_the_uncached_ones(whoosh_engine):
     def check(gen, s):
         reader, schema = s.reader(), gen.schema
         out = []
@@ -55,12 +55,12 @@ def test_spelling_verdicts_are_remembered_and_equal_the_uncached_ones(engine):
             out.append((want, got))
         return out
 
-    results = engine._run(check)
+    results = whoosh_engine._run(check)
     assert any(want is not None for want, _ in results)
     assert all(got is not None and "lanté" in got for _, got in results)
 
 
-def test_accent_families_are_remembered_and_equal_the_uncached_ones(engine):
+def test_accent_families_are_remembered_and_equal_the_uncached_ones(whoosh_engine):
     def check(gen, s):
         reader = s.reader()
         seen = 0
@@ -75,4 +75,4 @@ def test_accent_families_are_remembered_and_equal_the_uncached_ones(engine):
                 seen += 1
         return seen
 
-    assert engine._run(check) >= 3
+    assert whoosh_engine._run(check) >= 3

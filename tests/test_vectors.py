@@ -1,9 +1,9 @@
-"""The numpy search path (searchsvc.backends.whoosh.vectors, masks in the engine) answers what
+"""The numpy search path (searchsvc.backends.whoosh.vectors, masks in the whoosh_engine) answers what
 the set-based path answered: same full and partial matches, same facet counts, same
 top documents in the same order with the same scores, on every index shape.
 
 The reference is the previous implementation: docnum sets from raw postings and set
-algebra (``_reference_docset`` below, the engine's former ``docset``),
+algebra (``_reference_docset`` below, the whoosh_engine's former ``docset``),
 ``matching.split``, ``facets.facet_counts`` over ``filters_for`` and
 ``scoring.Scorer.top`` over dicts."""
 
@@ -46,7 +46,7 @@ def _reference_docset(s, q):
     return frozenset(s.docs_for_query(q))
 
 
-def _queries(engine) -> list[dict]:
+def _queries(whoosh_engine) -> list[dict]:
     """A battery drawn from the corpus' own titles: words, pairs, 3-4 words, long
     queries, phrases, prefixes, OR, exclusions, accents, fields, filters, sorts."""
     def titles(gen, s):
@@ -54,7 +54,7 @@ def _queries(engine) -> list[dict]:
                 if not s.reader().is_deleted(d)]
 
     words = []
-    for t in engine._run(lambda gen, s: titles(gen, s)):
+    for t in whoosh_engine._run(lambda gen, s: titles(gen, s)):
         words += [w for w in re.findall(r"[^\W\d_]{3,}", t) if w not in words]
     assert len(words) >= 12
     qs = [{"q": w} for w in words[:20]]
@@ -74,13 +74,13 @@ def _queries(engine) -> list[dict]:
     return qs + extra
 
 
-def test_numpy_path_equals_set_path(engine):
+def test_numpy_path_equals_set_path(whoosh_engine):
     checked = 0
 
     def compare(gen, s, p):
         params = parse_params(p)
         budget = Budget(600)
-        sel = engine._select(gen, s, params, budget)
+        sel = whoosh_engine._select(gen, s, params, budget)
         built = sel.built
         data = gen.facets
         reference = Scorer(s.reader())  # the bonuses through Whoosh's matchers, not the arrays
@@ -114,7 +114,7 @@ def test_numpy_path_equals_set_path(engine):
             if not pool:
                 continue
             k = len(pool)
-            got = engine._ranked(gen, s, built, params, mask, k, Budget(600))
+            got = whoosh_engine._ranked(gen, s, built, params, mask, k, Budget(600))
             units = built.units + built.scored_filters
             if built.listing or params.sort != "relevance" or not units:
                 want = data.by_date(pool, k, oldest=params.sort == "oldest")
@@ -123,15 +123,15 @@ def test_numpy_path_equals_set_path(engine):
             if all(isinstance(u, wq.ConstantScoreQuery) for u in units):
                 assert [d for _, d in got] == data.by_date(pool, k), p
                 continue
-            table = coord_table(len(units)) if engine.strategy == "coord" and len(units) > 1 else None
+            table = coord_table(len(units)) if whoosh_engine.strategy == "coord" and len(units) > 1 else None
             want = reference.top(s.reader(), units, lambda q: _reference_docset(s, q), pool, k,
                                  data.datekey, table)
             assert [d for _, d in got] == [d for _, d in want], p
             assert [sc for sc, _ in got] == pytest.approx([sc for sc, _ in want], rel=1e-12), p
         return 1
 
-    for p in _queries(engine):
-        checked += engine._run(lambda gen, s: compare(gen, s, p))
+    for p in _queries(whoosh_engine):
+        checked += whoosh_engine._run(lambda gen, s: compare(gen, s, p))
     assert checked > 60
 
 
@@ -161,7 +161,7 @@ def test_array_cache_stays_within_its_bytes():
     assert cache.get("big") is None
 
 
-def test_cached_positions_are_the_blocks_positions(engine):
+def test_cached_positions_are_the_blocks_positions(whoosh_engine):
     """The positions kept with a term's cached postings (one walk, decoded per asked
     document) are those read block by block from Whoosh."""
     from searchsvc.backends.whoosh.scoring import read_positions
@@ -183,10 +183,10 @@ def test_cached_positions_are_the_blocks_positions(engine):
         assert gen.vectors.positions(reader, "body", "zzzzabsent", every) == {}
         return len(terms)
 
-    assert engine._run(check) > 50
+    assert whoosh_engine._run(check) > 50
 
 
-def test_weights_read_by_skipping_blocks_are_the_postings_weights(engine):
+def test_weights_read_by_skipping_blocks_are_the_postings_weights(whoosh_engine):
     """The exact-form bonus reads a term's weights for a few candidates by decoding
     only their blocks: the same weights as the whole postings, for any candidates."""
     from searchsvc.backends.whoosh.scoring import read_postings
@@ -208,10 +208,10 @@ def test_weights_read_by_skipping_blocks_are_the_postings_weights(engine):
                     assert {d: w for d, w in got.items() if not reader.is_deleted(d)} == want
         return len(terms)
 
-    assert engine._run(check) > 50
+    assert whoosh_engine._run(check) > 50
 
 
-def test_exact_form_terms_are_read_by_skipping_once_then_cached(engine):
+def test_exact_form_terms_are_read_by_skipping_once_then_cached(whoosh_engine):
     def check(gen, s):
         reader = s.reader()
         text = next(t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell"))
@@ -225,10 +225,10 @@ def test_exact_form_terms_are_read_by_skipping_once_then_cached(engine):
         assert v.weights_for(reader, "spell", text, [0, 1, 2]) == first
         return True
 
-    assert engine._run(check)
+    assert whoosh_engine._run(check)
 
 
-def test_postings_read_from_the_mapped_files_are_whooshs(engine, monkeypatch):
+def test_postings_read_from_the_mapped_files_are_whooshs(whoosh_engine, monkeypatch):
     """searchsvc.backends.whoosh.w3read reads each segment's postings from its mapped files: the
     same docnums, weights, positions and skipped-block weights as Whoosh's matcher
     (the fallback of any segment it cannot read), deleted documents included, for
@@ -264,7 +264,7 @@ def test_postings_read_from_the_mapped_files_are_whooshs(engine, monkeypatch):
                 checked += len(ids) > 0
         return checked
 
-    assert engine._run(check) > 100
+    assert whoosh_engine._run(check) > 100
 
 
 def test_direct_reader_gives_way_to_whoosh_for_other_files():

@@ -81,9 +81,9 @@ def _params(base, line: Line, exact: bool):
     return replace(base, q=line_query(line.text, exact), page=1, copies="all")
 
 
-def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: bool = True) -> dict:
-    """For each line its query, total, copy groups and first ``hits`` hits."""
-    hits = max(0, min(int(hits), MAX_HITS))
+def run_lines(lines: list[Line], base_params, exact: bool, answer) -> dict:
+    """``answer(line, params)`` for each line in turn (any backend), until
+    :data:`CPU_SECONDS` are spent: then a note names the lines left."""
     out = []
     notes = []
     deadline = time.thread_time() + CPU_SECONDS
@@ -92,8 +92,16 @@ def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: b
             notes.append(f"Temps de calcul dépassé : {len(lines) - k} lignes non cherchées, "
                          f"à partir de la ligne {line.number} ; relancez-les à part.")
             break
-        params = _params(base_params, line, exact)
+        out.append(answer(line, _params(base_params, line, exact)))
+    return {"total_lines": len(lines), "matched_lines": sum(1 for r in out if r["total"]),
+            "lines": out, "notes": notes}
 
+
+def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: bool = True) -> dict:
+    """For each line its query, total, copy groups and first ``hits`` hits (Whoosh backend)."""
+    hits = max(0, min(int(hits), MAX_HITS))
+
+    def answer(line, params):
         def one(ms):
             s = ms.searcher
             first = []
@@ -108,9 +116,9 @@ def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: b
                     "total": len(ms.docnums), "total_stories": stories, "hits": first,
                     "notes": list(ms.notes)}
 
-        out.append(engine.matches(params, one))
-    return {"total_lines": len(lines), "matched_lines": sum(1 for r in out if r["total"]),
-            "lines": out, "notes": notes}
+        return engine.matches(params, one)
+
+    return run_lines(lines, base_params, exact, answer)
 
 
 class BatchExport(Stream):

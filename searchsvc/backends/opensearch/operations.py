@@ -46,16 +46,14 @@ class OpenSearchOperations:
 
     @contextlib.contextmanager
     def hits_of(self, params: SearchParams, source=None) -> Iterator[tuple[int, Iterator[dict]]]:
-        """``(total, hits)`` of every full match of ``params`` in the search's order (every
-        copy), read from one point in time (closed on exit)."""
+        """``(total, hits, translated)`` of every full match of ``params`` in the search's
+        order (every copy), read from one point in time (closed on exit)."""
         t = self.translate(params.q)
         q = self.query_of(params, t=t)
         total = self._count(q)
-        pit = self.call(lambda c: c.create_point_in_time(index=self.alias, keep_alive=KEEP_ALIVE))
+        pit = self.call(lambda c: c.create_pit(index=self.alias, params={"keep_alive": KEEP_ALIVE}))
         pit_id = pit["pit_id"]
         sort = self.sort_of(params, t)
-        if sort[0] == "_score":
-            sort = ["_score", {"id": "asc"}]
 
         def hits() -> Iterator[dict]:
             after = None
@@ -76,7 +74,7 @@ class OpenSearchOperations:
             yield total, hits(), t
         finally:
             with contextlib.suppress(Exception):
-                self.client.delete_point_in_time(body={"pit_id": [pit_id]})
+                self.client.delete_pit(body={"pit_id": [pit_id]})
 
     def _rows(self, hits: Iterator[dict], t) -> Iterator[dict]:
         from searchsvc.backends.opensearch.engine import meta
@@ -113,21 +111,20 @@ class OpenSearchOperations:
 
         return BatchExport(rows_of, lines, base_params, exact)
 
-    def batch(self, lines, base_params, hits: int, exact: bool = True) -> dict:
+    def batch(self, lines, base_params, hits: int = 3, exact: bool = True) -> dict:
         from searchsvc.analytics import batch as bt
 
         hits = max(0, min(int(hits), bt.MAX_HITS))
-        out = []
-        for line in lines:
-            params = replace(bt._params(base_params, line, exact), per_page=max(hits, 1))
-            got = self.search(replace(params, copies="all"))
-            first = [{"id": r["id"], "title": r["title"], "source": r["source"], "date": r["date"],
+
+        def answer(line, params):
+            got = self.search(replace(params, per_page=max(hits, 1), copies="all"))
+            first = [{"id": r["id"], "title": ex.one_line(r["title"]) or None,
+                      "source": ex.one_line(r["source"]) or None, "date": r["date"],
                       "score": r["score"]} for r in got["results"] if not r["partial"]][:hits]
-            out.append({"line": line.number, "text": line.text, "query": params.q,
-                        "total": got["total"], "total_stories": got["total_stories"], "hits": first,
-                        "notes": got["notes"]})
-        return {"total_lines": len(lines), "matched_lines": sum(1 for r in out if r["total"]),
-                "lines": out, "notes": []}
+            return {"line": line.number, "text": line.text, "query": params.q, "total": got["total"],
+                    "total_stories": got["total_stories"], "hits": first, "notes": got["notes"]}
+
+        return bt.run_lines(lines, base_params, exact, answer)
 
     def newest(self, params: SearchParams, limit: int = 50) -> dict:
         got = self.search(replace(params, sort="newest", copies="all", page=1, per_page=limit))

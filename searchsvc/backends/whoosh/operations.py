@@ -38,7 +38,7 @@ class WhooshOperations:
 
         return open_export(self, params, fmt, now=now)
 
-    def batch(self, lines, base_params, hits: int, exact: bool = True) -> dict:
+    def batch(self, lines, base_params, hits: int = 3, exact: bool = True) -> dict:
         from searchsvc.analytics.batch import run_batch
 
         return run_batch(self, lines, base_params, hits=hits, exact=exact)
