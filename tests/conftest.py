@@ -283,4 +283,4 @@ def entity_index(tmp_path_factory, seed_corpus) -> tuple[Path, Path]:
     return corpus, work / "index"
 
 
-from search_stores import corpus_store, search_store, store_index  # noqa: E402,F401  (every backend and shape)
+from search_stores import corpus_store, search_store, store_corpus, store_index  # noqa: E402,F401  (every backend and shape)

@@ -28,6 +28,14 @@ class Store:
     alias: str | None = None
     cluster: object = None
 
+    def env(self) -> dict[str, str]:
+        """The environment a command or a service needs to reach this store."""
+        import os
+
+        if self.backend != "opensearch":
+            return dict(os.environ)
+        return self.cluster.env(SEARCHSVC_BACKEND="opensearch", SEARCHSVC_OPENSEARCH_INDEX=self.alias)
+
     def engine(self, **options):
         from searchsvc.engine import open_engine
 
@@ -101,3 +109,51 @@ def corpus_store(tmp_path_factory, fixture_corpus, search_store, request) -> Sto
     bulk.build_from_articles(cluster.client(), "test-corpus", corpus_articles(fixture_corpus))
     (work / "state").mkdir()
     return Store("opensearch", work / "state", "test-corpus", cluster)
+
+
+def held(engine) -> int:
+    """What exports and streams hold open on ``engine``: the Whoosh generation's
+    searchers, or OpenSearch's points in time."""
+    if engine.backend == "opensearch":
+        return len(engine.client.get_all_pits().get("pits") or [])
+    return engine._current()._refs
+
+
+@pytest.fixture(scope="session")
+def store_corpus(tmp_path_factory, search_store, request):
+    """``make(name, corpus_dir) -> Store``: a corpus folder indexed by the reindex in the
+    session's Whoosh index shape, or ingested into OpenSearch."""
+    made: dict[str, Store] = {}
+
+    def make(name: str, corpus: Path) -> Store:
+        if name in made:
+            return made[name]
+        from conftest import build_corpus_index
+
+        work = tmp_path_factory.mktemp(f"{name}-{search_store}")
+        if search_store == "opensearch":
+            from searchsvc.backends.opensearch import bulk
+
+            cluster = request.getfixturevalue("opensearch_cluster")
+            alias = f"test-{name}".lower()
+            bulk.build_from_articles(cluster.client(), alias, corpus_articles(corpus))
+            store = Store("opensearch", work / "state", alias, cluster)
+            store.index_dir.mkdir()
+        else:
+            store = Store("whoosh", build_corpus_index(corpus, work / "index", search_store, work))
+        made[name] = store
+        return store
+
+    return make
+
+
+def all_documents(engine) -> list[dict]:
+    """Every article of the index as the article page reads it (``id``, ``title``,
+    ``text``...), through the engine interface (an oracle that works on any backend)."""
+    import json
+
+    from searchsvc.analytics import export
+    from searchsvc.search.params import parse_params
+
+    lines = "".join(export.stream(engine, parse_params({"q": ""}), "jsonl")).splitlines()[1:]
+    return [engine.document(json.loads(x)["id"]) for x in lines]

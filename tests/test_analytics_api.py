@@ -10,16 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics_corpus import ARTICLES, engine_over, has_topic
+from analytics_corpus import ARTICLES, has_topic
 from searchsvc.web import create_app
 from test_api import _TEXT, assert_error, assert_matches_openapi
 
 
 @pytest.fixture(scope="module")
-def index_and_engine(tmp_path_factory):
-    index = tmp_path_factory.mktemp("analytics-api")
-    e = engine_over(index)
-    yield index, e
+def index_and_engine(store_index):
+    store = store_index("analytics", ARTICLES)
+    e = store.engine()
+    yield store.index_dir, e
     e.close()
 
 

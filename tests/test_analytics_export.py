@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 import pytest
+from search_stores import held
 
 from searchsvc.analytics import batch, concordance, export, feeds
 from searchsvc.search import parse_params
@@ -30,10 +31,7 @@ def _csv_rows(text: str) -> tuple[str, list[str], list[list[str]]]:
 
 
 def _refs(engine) -> int:
-    """What exports hold open: the Whoosh generation's searchers, OpenSearch's points in time."""
-    if engine.backend == "opensearch":
-        return len(engine.client.get_all_pits().get("pits") or [])
-    return engine._current()._refs
+    return held(engine)
 
 
 # -- export ------------------------------------------------------------------------

@@ -46,22 +46,20 @@ def corpus(tmp_path_factory, seed_corpus):
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory, corpus):
-    index = tmp_path_factory.mktemp("copies") / "index"
-    reindex(corpus, index, full=True, workers=1)
-    return index
+def store(store_corpus, corpus):
+    return store_corpus("copies", corpus)
 
 
 @pytest.fixture(scope="module")
-def eng(index):
-    e = SearchEngine(index)
+def eng(store):
+    e = store.engine()
     yield e
     e.close()
 
 
 @pytest.fixture(scope="module")
-def client(index, corpus, eng):
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "CORPUS_DIR": str(corpus),
+def client(store, corpus, eng):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(store.index_dir), "CORPUS_DIR": str(corpus),
                       "ENGINE": eng, "ADMIN_TOKEN": None})
     return app.test_client()
 
@@ -186,12 +184,13 @@ def test_document_page_lists_the_versions_and_shows_the_diff(client):
     assert "Autres versions" not in client.get("/documents/002_209a75ba72bab8cf").get_data(as_text=True)
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args], capture_output=True,
-                          text=True, timeout=120)
+def test_cli_copies_search_and_stats(store):
+    index = store.index_dir
 
+    def _cli(*args):
+        return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args], capture_output=True,
+                              text=True, timeout=120, env=store.env())
 
-def test_cli_copies_search_and_stats(index):
     out = _cli("copies", "copie_gazette", "--index", str(index))
     assert out.returncode == 0, out.stderr
     assert "4 versions" in out.stdout and "première publication" in out.stdout

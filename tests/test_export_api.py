@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from search_stores import held
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -106,24 +107,23 @@ def test_export_api_streams_every_match(client, engine, fmt):
 
 
 def test_export_api_releases_the_searcher_when_the_client_leaves(app, engine):
-    gen = engine._current()
-    before = gen._refs
+    before = held(engine)
     resp = app.test_client().get("/api/export", query_string={"q": "", "format": "jsonl"}, buffered=False)
     assert resp.status_code == 200
     next(iter(resp.response))  # one chunk read, then the connection goes away
     resp.close()
-    assert gen._refs == before and export._slots._value == export.MAX_CONCURRENT
+    assert held(engine) == before and export._slots._value == export.MAX_CONCURRENT
 
 
 def test_export_api_busy_is_503_with_retry_after(client, engine):
-    held = [export.open_export(engine, parse_params({"q": "x"}), "csv") for _ in range(export.MAX_CONCURRENT)]
+    busy = [engine.open_export(parse_params({"q": "x"}), "csv") for _ in range(export.MAX_CONCURRENT)]
     try:
         resp = client.get("/api/export", query_string={"q": "munitions"})
         err = assert_error(resp, 503)
         assert err["code"] == "too_many_exports" and resp.headers["Retry-After"] == "5"
         assert_matches_openapi(resp, "/api/export")
     finally:
-        for h in held:
+        for h in busy:
             h.close()
     resp = client.get("/api/export", query_string={"q": "munitions"})
     assert resp.status_code == 200

@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from search_stores import all_documents
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,17 +31,15 @@ SEED = {"000": "000_19fa334dcca6aece", "001": "001_608624f0b3493408", "002": "00
 
 
 @pytest.fixture(scope="module")
-def seeds(built_index):
-    e = SearchEngine(built_index)
+def seeds(corpus_store):
+    e = corpus_store.engine()
     yield e
     e.close()
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    d = tmp_path_factory.mktemp("matching") / "index"
-    build_index_from_articles(d, [Article(**a) for a in load_articles()])
-    e = SearchEngine(d)
+def small(store_index):
+    e = store_index("matching", [Article(**a) for a in load_articles()]).engine()
     yield e
     e.close()
 
@@ -101,14 +100,22 @@ def contained(engine, q: str) -> dict[str, int]:
     """doc id -> how many of the query's content units its title + text contain."""
     units = unit_words(engine, q)
     out = {}
-    ix = engine._current().ix
-    with ix.searcher() as s:
-        for fields in s.all_stored_fields():
-            toks = _tokens((fields.get("title") or "") + "\n\n" + (fields.get("body") or ""))
-            n = sum(any(_has(toks, alt) for alt in unit) for unit in units)
-            if n:
-                out[fields["id"]] = n
+    for doc in _documents(engine):
+        toks = _tokens((doc.get("title") or "") + "\n\n" + (doc.get("text") or ""))
+        n = sum(any(_has(toks, alt) for alt in unit) for unit in units)
+        if n:
+            out[doc["id"]] = n
     return out
+
+
+_DOCS: dict[int, list[dict]] = {}
+
+
+def _documents(engine) -> list[dict]:
+    """Every article of ``engine``'s index (read once per engine)."""
+    if id(engine) not in _DOCS:
+        _DOCS[id(engine)] = all_documents(engine)
+    return _DOCS[id(engine)]
 
 
 # -- issue items 1 and 2, reproduced ---------------------------------------------------
@@ -128,11 +135,9 @@ def test_no_pair_of_seed_words_ranks_a_partial_match_above_a_full_one(seeds):
     """The issue's script: over pairs of content words of the seed titles, an article
     with both words always ranks above an article with one (there were 15 inversions)."""
     vocab = []
-    ix = seeds._current().ix
-    with ix.searcher() as s:
-        for fields in s.all_stored_fields():
-            if fields["id"] in SEED.values():
-                vocab += [w for w in re.findall(r"\w{5,}", fields.get("title") or "") if w not in vocab]
+    for doc in _documents(seeds):
+        if doc["id"] in SEED.values():
+            vocab += [w for w in re.findall(r"\w{5,}", doc.get("title") or "") if w not in vocab]
     pairs = list(itertools.combinations(vocab[:14], 2))
     assert len(pairs) >= 40
     for a, b in pairs:
@@ -371,10 +376,10 @@ def test_split_agrees_with_counting(sets, data):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_date_order_of_large_pools_is_the_heap_order(seeds, data):
+def test_date_order_of_large_pools_is_the_heap_order(whoosh_engine, data):
     import heapq
 
-    facets = seeds._current().facets
+    facets = whoosh_engine._current().facets
     live = sorted(facets.live)
     pool = set(data.draw(st.lists(st.sampled_from(live), min_size=1, unique=True)))
     k = data.draw(st.integers(1, len(pool)))

@@ -22,14 +22,14 @@ def eng(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shaped_eng(shaped_index):
-    e = SearchEngine(shaped_index("terms", ARTICLES))
+def shaped_eng(store_index):
+    e = store_index("terms", ARTICLES).engine()
     yield e
     e.close()
 
 
 def run(eng, **kw):
-    return tm.terms(eng, tm.parse_terms_args(kw))
+    return eng.terms(tm.parse_terms_args(kw))
 
 
 def words_of(a) -> set[str]:

@@ -15,8 +15,8 @@ from searchsvc.backends.whoosh import SearchEngine
 
 
 @pytest.fixture(scope="module")
-def eng(shaped_index):
-    e = SearchEngine(shaped_index("timeline", ARTICLES))
+def eng(store_index):
+    e = store_index("timeline", ARTICLES).engine()
     yield e
     e.close()
 
@@ -29,7 +29,7 @@ def built(tmp_path_factory):
 
 
 def run(eng, **kw):
-    return tl.timeline(eng, tl.parse_timeline_args(kw))
+    return eng.timeline(tl.parse_timeline_args(kw))
 
 
 def test_months_count_the_matches_and_their_share_of_the_month(eng):
