@@ -11,15 +11,16 @@ import random
 import re
 import shutil
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 
-from opensearch_fixtures import cluster_tmpdir, searchsvc_cli
+from opensearch_fixtures import cluster_tmpdir, searchsvc_cli, start_watchdog
 from searchsvc.backends.opensearch import cluster
 from searchsvc.backends.opensearch.client import (BackendUnavailable, ConfigurationError,
-                                                   cluster_health, connect, settings)
+                                                   cluster_health, connect, search, settings)
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +46,9 @@ def free_port() -> int:
 
 def test_cli_start_status_stop_and_stopped_cluster_is_unavailable():
     """A 1-node cluster through the real command: start prints the URL, status says green
-    with the live pid, start again keeps it, stop ends the process group, then the
-    connection fails within its timeout with a French message."""
+    with the live pid, start again keeps it; the watchdog stops it once its owner is gone,
+    start resumes it, stop ends the process group, then the connection fails within its
+    timeout with a French message."""
     d = cluster_tmpdir("searchsvc-cli-")
     try:
         r = searchsvc_cli("cluster", "start", "--nodes", "1", "--port-base", "0", "--dir", str(d),
@@ -69,6 +71,22 @@ def test_cli_start_status_stop_and_stopped_cluster_is_unavailable():
 
         text = searchsvc_cli("cluster", "status", "--dir", str(d))
         assert "État : vert" in text.stdout and f"pid {pid}" in text.stdout
+
+        # the test session's safety net: its cluster stops once the session's process is gone
+        owner = subprocess.Popen(["sleep", "600"])
+        watchdog = start_watchdog(d, owner.pid)
+        owner.kill()
+        owner.wait()
+        assert watchdog.wait(60) == 0
+        assert cluster.node_rss_mb(pid) is None
+        assert json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                          .stdout)["health"] == "stopped"
+
+        # start resumes the stopped cluster (same folder, same port)
+        again = searchsvc_cli("cluster", "start", "--nodes", "1", "--dir", str(d), timeout=600)
+        assert again.returncode == 0 and again.stdout.strip() == url, again.stderr
+        pid = json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                         .stdout)["nodes"][0]["pid"]
 
         stop = searchsvc_cli("cluster", "stop", "--dir", str(d))
         assert stop.returncode == 0 and "Nœuds arrêtés : node-1." in stop.stderr
@@ -183,13 +201,14 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
         while not stop.is_set():
             w = rng.choice(WORDS)
             try:
-                r = client.search(index=name, body={"query": {"match": {"body": w}},
-                                                   "size": 3, "track_total_hits": True})
+                r = search(client, index=name, body={"query": {"match": {"body": w}},
+                                                     "size": 3, "track_total_hits": True})
                 total = r["hits"]["total"]["value"]
                 with lock:
                     done.append((time.monotonic(), w, total))
-                    if total != expected[w] or r["_shards"]["failed"]:
-                        failures.append(f"{w}: {total} != {expected[w]} ({r['_shards']})")
+                    hits = len(r["hits"]["hits"])
+                    if total != expected[w] or r["_shards"]["failed"] or hits != min(3, total):
+                        failures.append(f"{w}: {total}/{expected[w]}, {hits} hits, {r['_shards']}")
             except Exception as exc:  # any error a user would see
                 with lock:
                     failures.append(f"{w}: {type(exc).__name__}: {exc}")
