@@ -188,7 +188,8 @@ def test_index_with_three_primaries_and_a_replica_is_green(opensearch_cluster, f
 
 def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_index):
     """8 threads search through one client (all three URLs) while node-1 is killed with
-    SIGKILL: no request fails, every total stays right; once restarted, green again."""
+    SIGKILL: no request fails, every total stays right; once restarted, green again. An
+    index that lost a shard with its node gives no partial result: a French error."""
     name, expected = fault_index
     client = opensearch_cluster.client()
     stop = threading.Event()
@@ -213,6 +214,16 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
                 with lock:
                     failures.append(f"{w}: {type(exc).__name__}: {exc}")
 
+    # an index without replicas, one shard on node-1 and one on node-2: half of it is lost
+    client.indices.create(index="halves", body={"settings": {
+        "number_of_shards": 2, "number_of_replicas": 0,
+        "index.routing.allocation.include._name": "node-1,node-2",
+        "index.routing.allocation.total_shards_per_node": 1}})
+    client.bulk(body=[x for i in range(20) for x in ({"index": {"_index": "halves"}}, {"n": i})],
+                refresh="true")
+    opensearch_cluster.wait_green(120)
+    assert search(client, index="halves", body={"size": 0})["hits"]["total"]["value"] == 20
+
     threads = [threading.Thread(target=searcher, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
@@ -221,7 +232,17 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
         killed_at = time.monotonic()
         pid = opensearch_cluster.kill_node("node-1")
         assert cluster.node_rss_mb(pid) is None
-        time.sleep(10)  # searches go on while the cluster is yellow
+        # OpenSearch itself answers 200 with what the remaining shard holds (once the
+        # cluster has noticed, with ``failed: 0``: only ``successful`` < ``total`` says so)...
+        raw = client.search(index="halves", body={"size": 0})
+        assert raw["_shards"]["successful"] == 1 and raw["hits"]["total"]["value"] < 20
+        # ...which search() does not pass on as a result: a French 503 message instead
+        with pytest.raises(BackendUnavailable) as err:
+            search(client, index="halves", body={"size": 0})
+        assert str(err.value).startswith("OpenSearch n'a répondu qu'en partie (1 fragments "
+                                         "de l'index sur 2 ont répondu)")
+        assert_french(str(err.value))
+        time.sleep(8)  # searches go on while the cluster is yellow
     finally:
         stop.set()
         for t in threads:
@@ -238,6 +259,8 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
         r = client.search(index=name, body={"query": {"match": {"body": w}}, "size": 0,
                                            "track_total_hits": True})
         assert r["hits"]["total"]["value"] == n
+    assert search(client, index="halves", body={"size": 0})["hits"]["total"]["value"] == 20
+    client.indices.delete(index="halves")
 
 
 # -- an unreachable cluster ------------------------------------------------------------

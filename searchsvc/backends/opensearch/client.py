@@ -197,10 +197,20 @@ def _shard_failure(exc) -> bool:
     return getattr(exc, "error", None) == "search_phase_execution_exception"
 
 
+def _whole(shards: dict) -> bool:
+    """Every shard answered. A shard whose copies are all gone (unassigned) is counted in
+    ``total`` but neither in ``failed`` nor in ``successful``: OpenSearch then answers 200
+    with ``failed: 0`` and the hits of the other shards only."""
+    if not shards:
+        return True
+    answered = shards.get("successful", 0) + shards.get("skipped", 0)
+    return not shards.get("failed") and answered >= shards.get("total", 0)
+
+
 def complete(method, **kwargs) -> dict:
     """``method(**kwargs)`` (a client call answering with ``_shards``: ``search``,
-    ``count``) answered by every shard. A response with failed shards, or a search phase
-    that failed for lost shards, is asked again (up to ``PARTIAL_RETRIES`` times, a node
+    ``count``) answered by every shard. A response with failed or missing shards, or a
+    search phase that failed for lost shards, is asked again (up to ``PARTIAL_RETRIES`` times, a node
     in turn, as the others take over the lost node's shard copies); after that, and for any
     other error of the client, :class:`BackendUnavailable`."""
     from opensearchpy import exceptions as ex
@@ -215,14 +225,14 @@ def complete(method, **kwargs) -> dict:
                 continue
             raise unavailable(exc, client) from exc
         shards = response.get("_shards") or {}
-        if not shards.get("failed"):
+        if _whole(shards):
             return response
         if attempt < PARTIAL_RETRIES:
             time.sleep(0.1 * (attempt + 1))
     raise BackendUnavailable(
         f"OpenSearch n'a répondu qu'en partie ({shards.get('successful', 0)} fragments de "
-        f"l'index sur {shards.get('total', '?')}) : un nœud du cluster manque ; réessayez "
-        "dans un instant.")
+        f"l'index sur {shards.get('total', '?')} ont répondu) : un nœud du cluster manque ; "
+        "réessayez dans un instant.")
 
 
 def search(client, **kwargs) -> dict:

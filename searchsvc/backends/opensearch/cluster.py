@@ -121,11 +121,10 @@ def is_running(cluster_dir: Path, node: dict) -> bool:
         return False
     try:
         environ = Path(f"/proc/{pid}/environ").read_bytes()
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     mark = f"OPENSEARCH_PATH_CONF={_node_dir(cluster_dir, node) / 'config'}\0".encode()
-    return state != "Z" and mark in environ
+    return mark in environ and _process_alive(pid)
 
 
 def _run_as() -> pwd.struct_passwd | None:
