@@ -63,9 +63,10 @@ class OpenSearchCluster:
         return cluster.status(self.dir)
 
 
-def searchsvc_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """The real ``searchsvc`` command, in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def searchsvc_cli(*args: str, timeout: float = 120, env: dict | None = None
+                  ) -> subprocess.CompletedProcess:
+    """The real ``searchsvc`` command, in a subprocess (``env``: instead of ``os.environ``)."""
+    env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args], capture_output=True,
                           text=True, encoding="utf-8", env=env, timeout=timeout,
                           stdin=subprocess.DEVNULL)

@@ -7,9 +7,11 @@ cluster that fails fast with a French message."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -72,6 +74,13 @@ def test_cli_start_status_stop_and_stopped_cluster_is_unavailable():
         text = searchsvc_cli("cluster", "status", "--dir", str(d))
         assert "État : vert" in text.stdout and f"pid {pid}" in text.stdout
 
+        os.killpg(pid, signal.SIGSTOP)  # alive, not answering
+        try:
+            assert json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                              .stdout)["health"] == "unreachable"
+        finally:
+            os.killpg(pid, signal.SIGCONT)
+
         # the test session's safety net: its cluster stops once the session's process is gone
         owner = subprocess.Popen(["sleep", "600"])
         watchdog = start_watchdog(d, owner.pid)
@@ -113,6 +122,24 @@ def test_cli_errors_are_french(tmp_path):
     assert "Aucun cluster dans" in r.stderr and "searchsvc cluster start" in r.stderr
     r = searchsvc_cli("cluster", "start", "--heap", "4096")
     assert r.returncode == 2 and "4096 hors limites : entre 128 et 512 attendu" in r.stderr
+
+
+def test_missing_java_or_maven_is_a_french_error(tmp_path):
+    """What a clean machine without Java, then without Maven, is told (the test fixture
+    fails with the same message)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    env = {"PATH": str(bin_dir), "SEARCHSVC_OPENSEARCH_INSTALL_DIR": str(tmp_path / "install"),
+           "HOME": str(tmp_path)}
+    args = ("cluster", "start", "--dir", str(tmp_path / "c"), "--port-base", "0")
+    r = searchsvc_cli(*args, env=env)
+    assert r.returncode == 1
+    assert "Java est introuvable : OpenSearch a besoin de Java 17" in r.stderr
+    (bin_dir / "java").symlink_to(shutil.which("java"))
+    r = searchsvc_cli(*args, env=env)
+    assert r.returncode == 1
+    assert "Maven (mvn) est introuvable" in r.stderr and "apt-get install maven" in r.stderr
+    assert not (tmp_path / "install" / "opensearch-2.19.6").exists()
 
 
 def test_cli_refuses_a_busy_port():
