@@ -29,6 +29,9 @@ pytestmark = pytest.mark.slow
 # English a user could see in a message
 ENGLISH = re.compile(r"\b(error|failed|refused|timeout|timed out|connection|unavailable|"
                      r"Traceback|not found|unreachable)\b", re.IGNORECASE)
+#: request timeout of the tests' clients: the machine running them may be very busy (a
+#: timeout is not retried, by design, and would count as a failure)
+SLOW_MACHINE_TIMEOUT = "60"
 WORDS = ("alpha", "beta", "gamma", "delta", "epsilon")
 DOCS = 3000
 
@@ -164,11 +167,12 @@ def test_session_cluster_has_three_green_nodes(opensearch_cluster):
     assert st["health"] == "green"
     assert [n["name"] for n in st["nodes"]] == ["node-1", "node-2", "node-3"]
     assert all(n["running"] for n in st["nodes"])
-    nodes = opensearch_cluster.client().cat.nodes(format="json", h="name,heap.max")
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
+    nodes = client.cat.nodes(format="json", h="name,heap.max")
     assert sorted(n["name"] for n in nodes) == ["node-1", "node-2", "node-3"]
     assert all(n["heap.max"] in ("512mb", "512.0mb") for n in nodes), nodes
     # each node listens on loopback only
-    info = opensearch_cluster.client().nodes.info(metric="http,transport")
+    info = client.nodes.info(metric="http,transport")
     for node in info["nodes"].values():
         for addr in node["http"]["bound_address"] + node["transport"]["bound_address"]:
             assert addr.startswith(("127.0.0.1:", "[::1]:")), addr
@@ -181,7 +185,7 @@ def _expected_counts(docs: list[dict]) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def fault_index(opensearch_cluster):
     """An index of DOCS documents, 3 primary shards and 1 replica each, green."""
-    client = opensearch_cluster.client()
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
     rng = random.Random(22)
     docs = [{"n": i, "body": " ".join(w for w in WORDS if rng.random() < 0.4) or "vide"}
             for i in range(DOCS)]
@@ -202,7 +206,7 @@ def fault_index(opensearch_cluster):
 
 def test_index_with_three_primaries_and_a_replica_is_green(opensearch_cluster, fault_index):
     name, expected = fault_index
-    client = opensearch_cluster.client()
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
     h = client.cluster.health(index=name)
     assert h["status"] == "green"
     assert h["active_primary_shards"] == 3 and h["active_shards"] == 6
@@ -218,7 +222,7 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
     SIGKILL: no request fails, every total stays right; once restarted, green again. An
     index that lost a shard with its node gives no partial result: a French error."""
     name, expected = fault_index
-    client = opensearch_cluster.client()
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
     stop = threading.Event()
     done: list[tuple[float, str, int]] = []
     failures: list[str] = []

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pwd
+import random
 import signal
 import socket
 import subprocess
@@ -359,14 +360,22 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out to outgoing connections (Linux), else 32768."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_base(nodes: int) -> int:
-    """A base port P with P..P+nodes-1 and P+100..P+100+nodes-1 all free right now."""
+    """A base port P with P..P+nodes-1 and P+100..P+100+nodes-1 all free right now, below
+    the ephemeral range (an outgoing connection elsewhere on the machine cannot take one of
+    them between this choice and the nodes' start)."""
+    high = min(_ephemeral_low(), 65536) - TRANSPORT_OFFSET - nodes
+    rng = random.Random()
     for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + TRANSPORT_OFFSET + nodes > 65535:
-            continue
+        base = rng.randrange(20000, high) if high > 20000 else rng.randrange(1024, 65000)
         ports = [base + i for i in range(nodes)] + \
                 [base + TRANSPORT_OFFSET + i for i in range(nodes)]
         if all(_port_free(p) for p in ports):
