@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test browser bench clean cluster cluster-stop
+.PHONY: run test browser java bench clean cluster cluster-stop
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: $(STAMP)
 
 # A local 3-node OpenSearch cluster on 127.0.0.1 (installed from Maven Central if missing;
 # needs Java 17 and Maven). CLUSTER_ARGS e.g. "--dir /tmp/c --port-base 9600".
-cluster: $(STAMP)
+cluster: $(STAMP) java
 	$(BIN)/searchsvc cluster start $(CLUSTER_ARGS)
 
 cluster-stop: $(STAMP)
@@ -36,7 +36,14 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-test: $(STAMP) browser
+# Java 17 and Maven for the OpenSearch tests (the test fixture then installs OpenSearch
+# itself, from Maven Central).
+java:
+	@{ command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless maven; }
+
+test: $(STAMP) browser java
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.bench

@@ -63,12 +63,22 @@ class OpenSearchCluster:
         return cluster.status(self.dir)
 
 
-def searchsvc_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """The real ``searchsvc`` command, in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def searchsvc_cli(*args: str, timeout: float = 120, env: dict | None = None
+                  ) -> subprocess.CompletedProcess:
+    """The real ``searchsvc`` command, in a subprocess (``env``: instead of ``os.environ``)."""
+    env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args], capture_output=True,
                           text=True, encoding="utf-8", env=env, timeout=timeout,
                           stdin=subprocess.DEVNULL)
+
+
+def start_watchdog(cluster_dir: Path, owner_pid: int) -> subprocess.Popen:
+    """A process that stops the cluster once ``owner_pid`` has ended (cluster.watch)."""
+    code = ("import sys; from searchsvc.backends.opensearch.cluster import watch; "
+            "watch(sys.argv[1], int(sys.argv[2]))")
+    return subprocess.Popen([sys.executable, "-c", code, str(cluster_dir), str(owner_pid)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def cluster_tmpdir(prefix: str) -> Path:
@@ -94,10 +104,15 @@ def opensearch_cluster():
         pytest.fail(f"Le cluster OpenSearch des tests n'a pas démarré :\n{r.stderr}",
                     pytrace=False)
     st = cluster.status(cluster_dir)
+    watchdog = start_watchdog(cluster_dir, os.getpid())
     try:
         yield OpenSearchCluster(cluster_dir, st["urls"], [n["name"] for n in st["nodes"]])
     finally:
-        _stop(cluster_dir)
+        try:
+            _stop(cluster_dir)
+        finally:
+            watchdog.terminate()
+            watchdog.wait(10)
 
 
 def _stop(cluster_dir: Path) -> None:

@@ -7,25 +7,31 @@ cluster that fails fast with a French message."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
+import signal
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 
-from opensearch_fixtures import cluster_tmpdir, searchsvc_cli
+from opensearch_fixtures import cluster_tmpdir, searchsvc_cli, start_watchdog
 from searchsvc.backends.opensearch import cluster
 from searchsvc.backends.opensearch.client import (BackendUnavailable, ConfigurationError,
-                                                   cluster_health, connect, settings)
+                                                   cluster_health, connect, search, settings)
 
 pytestmark = pytest.mark.slow
 
 # English a user could see in a message
 ENGLISH = re.compile(r"\b(error|failed|refused|timeout|timed out|connection|unavailable|"
                      r"Traceback|not found|unreachable)\b", re.IGNORECASE)
+#: request timeout of the tests' clients: the machine running them may be very busy (a
+#: timeout is not retried, by design, and would count as a failure)
+SLOW_MACHINE_TIMEOUT = "60"
 WORDS = ("alpha", "beta", "gamma", "delta", "epsilon")
 DOCS = 3000
 
@@ -45,8 +51,9 @@ def free_port() -> int:
 
 def test_cli_start_status_stop_and_stopped_cluster_is_unavailable():
     """A 1-node cluster through the real command: start prints the URL, status says green
-    with the live pid, start again keeps it, stop ends the process group, then the
-    connection fails within its timeout with a French message."""
+    with the live pid, start again keeps it; the watchdog stops it once its owner is gone,
+    start resumes it, stop ends the process group, then the connection fails within its
+    timeout with a French message."""
     d = cluster_tmpdir("searchsvc-cli-")
     try:
         r = searchsvc_cli("cluster", "start", "--nodes", "1", "--port-base", "0", "--dir", str(d),
@@ -69,6 +76,29 @@ def test_cli_start_status_stop_and_stopped_cluster_is_unavailable():
 
         text = searchsvc_cli("cluster", "status", "--dir", str(d))
         assert "État : vert" in text.stdout and f"pid {pid}" in text.stdout
+
+        os.killpg(pid, signal.SIGSTOP)  # alive, not answering
+        try:
+            assert json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                              .stdout)["health"] == "unreachable"
+        finally:
+            os.killpg(pid, signal.SIGCONT)
+
+        # the test session's safety net: its cluster stops once the session's process is gone
+        owner = subprocess.Popen(["sleep", "600"])
+        watchdog = start_watchdog(d, owner.pid)
+        owner.kill()
+        owner.wait()
+        assert watchdog.wait(60) == 0
+        assert cluster.node_rss_mb(pid) is None
+        assert json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                          .stdout)["health"] == "stopped"
+
+        # start resumes the stopped cluster (same folder, same port)
+        again = searchsvc_cli("cluster", "start", "--nodes", "1", "--dir", str(d), timeout=600)
+        assert again.returncode == 0 and again.stdout.strip() == url, again.stderr
+        pid = json.loads(searchsvc_cli("cluster", "status", "--dir", str(d), "--json")
+                         .stdout)["nodes"][0]["pid"]
 
         stop = searchsvc_cli("cluster", "stop", "--dir", str(d))
         assert stop.returncode == 0 and "Nœuds arrêtés : node-1." in stop.stderr
@@ -97,6 +127,24 @@ def test_cli_errors_are_french(tmp_path):
     assert r.returncode == 2 and "4096 hors limites : entre 128 et 512 attendu" in r.stderr
 
 
+def test_missing_java_or_maven_is_a_french_error(tmp_path):
+    """What a clean machine without Java, then without Maven, is told (the test fixture
+    fails with the same message)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    env = {"PATH": str(bin_dir), "SEARCHSVC_OPENSEARCH_INSTALL_DIR": str(tmp_path / "install"),
+           "HOME": str(tmp_path)}
+    args = ("cluster", "start", "--dir", str(tmp_path / "c"), "--port-base", "0")
+    r = searchsvc_cli(*args, env=env)
+    assert r.returncode == 1
+    assert "Java est introuvable : OpenSearch a besoin de Java 17" in r.stderr
+    (bin_dir / "java").symlink_to(shutil.which("java"))
+    r = searchsvc_cli(*args, env=env)
+    assert r.returncode == 1
+    assert "Maven (mvn) est introuvable" in r.stderr and "apt-get install maven" in r.stderr
+    assert not (tmp_path / "install" / "opensearch-2.19.6").exists()
+
+
 def test_cli_refuses_a_busy_port():
     d = cluster_tmpdir("searchsvc-busy-")
     with socket.socket() as s:
@@ -119,11 +167,12 @@ def test_session_cluster_has_three_green_nodes(opensearch_cluster):
     assert st["health"] == "green"
     assert [n["name"] for n in st["nodes"]] == ["node-1", "node-2", "node-3"]
     assert all(n["running"] for n in st["nodes"])
-    nodes = opensearch_cluster.client().cat.nodes(format="json", h="name,heap.max")
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
+    nodes = client.cat.nodes(format="json", h="name,heap.max")
     assert sorted(n["name"] for n in nodes) == ["node-1", "node-2", "node-3"]
     assert all(n["heap.max"] in ("512mb", "512.0mb") for n in nodes), nodes
     # each node listens on loopback only
-    info = opensearch_cluster.client().nodes.info(metric="http,transport")
+    info = client.nodes.info(metric="http,transport")
     for node in info["nodes"].values():
         for addr in node["http"]["bound_address"] + node["transport"]["bound_address"]:
             assert addr.startswith(("127.0.0.1:", "[::1]:")), addr
@@ -136,7 +185,7 @@ def _expected_counts(docs: list[dict]) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def fault_index(opensearch_cluster):
     """An index of DOCS documents, 3 primary shards and 1 replica each, green."""
-    client = opensearch_cluster.client()
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
     rng = random.Random(22)
     docs = [{"n": i, "body": " ".join(w for w in WORDS if rng.random() < 0.4) or "vide"}
             for i in range(DOCS)]
@@ -157,7 +206,7 @@ def fault_index(opensearch_cluster):
 
 def test_index_with_three_primaries_and_a_replica_is_green(opensearch_cluster, fault_index):
     name, expected = fault_index
-    client = opensearch_cluster.client()
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
     h = client.cluster.health(index=name)
     assert h["status"] == "green"
     assert h["active_primary_shards"] == 3 and h["active_shards"] == 6
@@ -170,9 +219,10 @@ def test_index_with_three_primaries_and_a_replica_is_green(opensearch_cluster, f
 
 def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_index):
     """8 threads search through one client (all three URLs) while node-1 is killed with
-    SIGKILL: no request fails, every total stays right; once restarted, green again."""
+    SIGKILL: no request fails, every total stays right; once restarted, green again. An
+    index that lost a shard with its node gives no partial result: a French error."""
     name, expected = fault_index
-    client = opensearch_cluster.client()
+    client = opensearch_cluster.client(SEARCHSVC_OPENSEARCH_TIMEOUT=SLOW_MACHINE_TIMEOUT)
     stop = threading.Event()
     done: list[tuple[float, str, int]] = []
     failures: list[str] = []
@@ -183,16 +233,27 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
         while not stop.is_set():
             w = rng.choice(WORDS)
             try:
-                r = client.search(index=name, body={"query": {"match": {"body": w}},
-                                                   "size": 3, "track_total_hits": True})
+                r = search(client, index=name, body={"query": {"match": {"body": w}},
+                                                     "size": 3, "track_total_hits": True})
                 total = r["hits"]["total"]["value"]
                 with lock:
                     done.append((time.monotonic(), w, total))
-                    if total != expected[w] or r["_shards"]["failed"]:
-                        failures.append(f"{w}: {total} != {expected[w]} ({r['_shards']})")
+                    hits = len(r["hits"]["hits"])
+                    if total != expected[w] or r["_shards"]["failed"] or hits != min(3, total):
+                        failures.append(f"{w}: {total}/{expected[w]}, {hits} hits, {r['_shards']}")
             except Exception as exc:  # any error a user would see
                 with lock:
                     failures.append(f"{w}: {type(exc).__name__}: {exc}")
+
+    # an index without replicas, one shard on node-1 and one on node-2: half of it is lost
+    client.indices.create(index="halves", body={"settings": {
+        "number_of_shards": 2, "number_of_replicas": 0,
+        "index.routing.allocation.include._name": "node-1,node-2",
+        "index.routing.allocation.total_shards_per_node": 1}})
+    client.bulk(body=[x for i in range(20) for x in ({"index": {"_index": "halves"}}, {"n": i})],
+                refresh="true")
+    opensearch_cluster.wait_green(120)
+    assert search(client, index="halves", body={"size": 0})["hits"]["total"]["value"] == 20
 
     threads = [threading.Thread(target=searcher, args=(i,)) for i in range(8)]
     for t in threads:
@@ -202,7 +263,17 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
         killed_at = time.monotonic()
         pid = opensearch_cluster.kill_node("node-1")
         assert cluster.node_rss_mb(pid) is None
-        time.sleep(10)  # searches go on while the cluster is yellow
+        # OpenSearch itself answers 200 with what the remaining shard holds (once the
+        # cluster has noticed, with ``failed: 0``: only ``successful`` < ``total`` says so)...
+        raw = client.search(index="halves", body={"size": 0})
+        assert raw["_shards"]["successful"] == 1 and raw["hits"]["total"]["value"] < 20
+        # ...which search() does not pass on as a result: a French 503 message instead
+        with pytest.raises(BackendUnavailable) as err:
+            search(client, index="halves", body={"size": 0})
+        assert str(err.value).startswith("OpenSearch n'a répondu qu'en partie (1 fragments "
+                                         "de l'index sur 2 ont répondu)")
+        assert_french(str(err.value))
+        time.sleep(8)  # searches go on while the cluster is yellow
     finally:
         stop.set()
         for t in threads:
@@ -219,6 +290,8 @@ def test_node_killed_during_searches_loses_no_request(opensearch_cluster, fault_
         r = client.search(index=name, body={"query": {"match": {"body": w}}, "size": 0,
                                            "track_total_hits": True})
         assert r["hits"]["total"]["value"] == n
+    assert search(client, index="halves", body={"size": 0})["hits"]["total"]["value"] == 20
+    client.indices.delete(index="halves")
 
 
 # -- an unreachable cluster ------------------------------------------------------------

@@ -12,7 +12,9 @@
 ``SEARCHSVC_OPENSEARCH_RETRIES``   other nodes tried after a failed connection (default 3)
 
 A refused or broken connection (a node down) is retried on another node; a timeout is
-not: no request waits longer than the timeout for a node that does not answer. Every
+not: no request waits longer than the timeout for a node that does not answer. A search
+that some shards failed to answer (a node lost between the query and fetch phases: the
+total is right, hits are missing) is asked again by :func:`search` / :func:`complete`. Every
 failure to reach the cluster becomes :class:`BackendUnavailable`, whose French message the
 web layer answers with a 503.
 """
@@ -20,6 +22,7 @@ web layer answers with a 503.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +35,8 @@ DEFAULT_RETRIES = 3
 POOL_MAXSIZE = 16
 #: statuses retried on another node, as the client does by default (gateway, unavailable)
 RETRY_ON_STATUS = (502, 503, 504)
+#: times a search answered by only some shards is asked again (see :func:`complete`)
+PARTIAL_RETRIES = 4
 
 
 class BackendUnavailable(engine.BackendUnavailable):
@@ -183,3 +188,51 @@ def cluster_health(client) -> dict:
         return client.cluster.health()
     except ex.TransportError as exc:
         raise unavailable(exc, client) from exc
+
+
+def _shard_failure(exc) -> bool:
+    """A whole search failed because shards failed (a node lost meanwhile): worth asking again."""
+    return getattr(exc, "error", None) == "search_phase_execution_exception"
+
+
+def _whole(shards: dict) -> bool:
+    """Every shard answered. A shard whose copies are all gone (unassigned) is counted in
+    ``total`` but neither in ``failed`` nor in ``successful``: OpenSearch then answers 200
+    with ``failed: 0`` and the hits of the other shards only."""
+    if not shards:
+        return True
+    answered = shards.get("successful", 0) + shards.get("skipped", 0)
+    return not shards.get("failed") and answered >= shards.get("total", 0)
+
+
+def complete(method, **kwargs) -> dict:
+    """``method(**kwargs)`` (a client call answering with ``_shards``: ``search``,
+    ``count``) answered by every shard. A response with failed or missing shards, or a
+    search phase that failed for lost shards, is asked again (up to ``PARTIAL_RETRIES`` times, a node
+    in turn, as the others take over the lost node's shard copies); after that, and for any
+    other error of the client, :class:`BackendUnavailable`."""
+    from opensearchpy import exceptions as ex
+
+    client = getattr(method, "__self__", None)
+    for attempt in range(PARTIAL_RETRIES + 1):
+        try:
+            response = method(**kwargs)
+        except ex.TransportError as exc:
+            if attempt < PARTIAL_RETRIES and _shard_failure(exc):
+                time.sleep(0.1 * (attempt + 1))
+                continue
+            raise unavailable(exc, client) from exc
+        shards = response.get("_shards") or {}
+        if _whole(shards):
+            return response
+        if attempt < PARTIAL_RETRIES:
+            time.sleep(0.1 * (attempt + 1))
+    raise BackendUnavailable(
+        f"OpenSearch n'a répondu qu'en partie ({shards.get('successful', 0)} fragments de "
+        f"l'index sur {shards.get('total', '?')} ont répondu) : un nœud du cluster manque ; "
+        "réessayez dans un instant.")
+
+
+def search(client, **kwargs) -> dict:
+    """``client.search(**kwargs)`` answered by every shard (see :func:`complete`)."""
+    return complete(client.search, **kwargs)

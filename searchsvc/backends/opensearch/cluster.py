@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pwd
+import random
 import signal
 import socket
 import subprocess
@@ -121,11 +122,10 @@ def is_running(cluster_dir: Path, node: dict) -> bool:
         return False
     try:
         environ = Path(f"/proc/{pid}/environ").read_bytes()
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     mark = f"OPENSEARCH_PATH_CONF={_node_dir(cluster_dir, node) / 'config'}\0".encode()
-    return state != "Z" and mark in environ
+    return mark in environ and _process_alive(pid)
 
 
 def _run_as() -> pwd.struct_passwd | None:
@@ -206,7 +206,10 @@ def _spawn_node(cluster_dir: Path, state: dict, node: dict) -> int:
         "HOME": str(ndir),
         "OPENSEARCH_PATH_CONF": str(config),
         "OPENSEARCH_TMPDIR": str(ndir / "tmp"),
-        "OPENSEARCH_JAVA_OPTS": f"-Xms{state['heap_mb']}m -Xmx{state['heap_mb']}m",
+        # after OpenSearch's own options: the heap, and no pre-touching of all of it (a
+        # shared test machine: resident memory grows with use, not 512 MB at once)
+        "OPENSEARCH_JAVA_OPTS": f"-Xms{state['heap_mb']}m -Xmx{state['heap_mb']}m "
+                                "-XX:-AlwaysPreTouch",
     }
     # bin/opensearch looks for $OPENSEARCH_JAVA_HOME, then $JAVA_HOME, not for java on the PATH
     env["OPENSEARCH_JAVA_HOME"] = str(Path(os.path.realpath(install.check_java())).parent.parent)
@@ -294,11 +297,13 @@ def _log_tail(cluster_dir: Path, state: dict, node: dict, lines: int = 12) -> st
 
 
 def wait_health(cluster_dir: Path, status: str = "green", timeout: float = START_TIMEOUT_S,
-                nodes: int | None = None) -> dict:
+                nodes: int | None = None, via: str | None = None) -> dict:
     """Wait until the cluster of ``cluster_dir`` has ``nodes`` nodes (default: all) and is
-    ``status`` or better; :class:`ClusterError` (French, with the logs' tail) if a node
-    dies meanwhile or ``timeout`` passes."""
+    ``status`` or better, as any node (or only the node named ``via``) sees it;
+    :class:`ClusterError` (French, with the logs' tail) if a node dies meanwhile or
+    ``timeout`` passes."""
     state = _require_state(cluster_dir)
+    ask = [node_url(_node(state, via))] if via else urls(state)
     want = nodes if nodes is not None else len(state["nodes"])
     deadline = time.monotonic() + timeout
     last = None
@@ -315,7 +320,7 @@ def wait_health(cluster_dir: Path, status: str = "green", timeout: float = START
                 f"Le cluster n'est pas « {HEALTH_FR.get(status, status)} » avec {want} nœuds "
                 f"après {timeout:.0f} s (dernier état : {_health_text(last)}).")
         wait = max(1, min(10, int(left)))
-        for url in urls(state):
+        for url in ask:
             try:
                 last = _get_json(f"{url}/_cluster/health?wait_for_status={status}"
                                  f"&wait_for_nodes={want}&timeout={wait}s", wait + 5)
@@ -355,14 +360,22 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out to outgoing connections (Linux), else 32768."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_base(nodes: int) -> int:
-    """A base port P with P..P+nodes-1 and P+100..P+100+nodes-1 all free right now."""
+    """A base port P with P..P+nodes-1 and P+100..P+100+nodes-1 all free right now, below
+    the ephemeral range (an outgoing connection elsewhere on the machine cannot take one of
+    them between this choice and the nodes' start)."""
+    high = min(_ephemeral_low(), 65536) - TRANSPORT_OFFSET - nodes
+    rng = random.Random()
     for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + TRANSPORT_OFFSET + nodes > 65535:
-            continue
+        base = rng.randrange(20000, high) if high > 20000 else rng.randrange(1024, 65000)
         ports = [base + i for i in range(nodes)] + \
                 [base + TRANSPORT_OFFSET + i for i in range(nodes)]
         if all(_port_free(p) for p in ports):
@@ -479,8 +492,28 @@ def restart_node(cluster_dir: Path, name: str, timeout: float = START_TIMEOUT_S)
             raise ClusterError(f"Le port {port} de 127.0.0.1 est déjà utilisé.")
     pid = _spawn_node(cluster_dir, state, node)
     _save_state(cluster_dir, state)
-    wait_health(cluster_dir, "yellow", timeout)
+    # asked of the node itself: the others may not have noticed yet that it had gone
+    wait_health(cluster_dir, "yellow", timeout, via=name)
     return pid
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def watch(cluster_dir: Path, owner_pid: int, interval: float = 1.0) -> None:
+    """Stop the cluster once process ``owner_pid`` has ended; return when it is stopped or
+    the cluster's folder is gone. A test session runs this in a process of its own, so
+    that its cluster does not outlive it even if it is killed before its teardown."""
+    while _state_path(cluster_dir).is_file():
+        if not _process_alive(owner_pid):
+            stop(cluster_dir)
+            return
+        time.sleep(interval)
 
 
 def node_rss_mb(pid: int) -> float | None:

@@ -8,12 +8,11 @@ the pinned one, then it is unzipped into ``<install root>/opensearch-<version>``
 appears whole or not at all (unzipped beside it, then renamed). Installing again is a
 no-op; two processes installing at once take turns on a lock file.
 
-The install root is ``$SEARCHSVC_OPENSEARCH_INSTALL_DIR``, else
-``/var/cache/searchsvc`` for root (OpenSearch
-refuses to run as root: the nodes then run as an unprivileged user, who must be able to read
-the install, and root's home is closed to others), else ``${XDG_CACHE_HOME:-~/.cache}/searchsvc``.
-``$SEARCHSVC_MAVEN_REPO`` names another
-local Maven repository (``-Dmaven.repo.local``), e.g. to check an install from a clean one.
+The install root is ``$SEARCHSVC_OPENSEARCH_INSTALL_DIR``, else ``/var/cache/searchsvc``
+for root (OpenSearch refuses to run as root: the nodes then run as an unprivileged user,
+who must be able to read the install, and root's home is closed to others), else
+``${XDG_CACHE_HOME:-~/.cache}/searchsvc``. ``$SEARCHSVC_MAVEN_REPO`` names another local
+Maven repository (``-Dmaven.repo.local``), e.g. to check an install from a clean one.
 """
 
 from __future__ import annotations
