@@ -217,12 +217,17 @@ def complete(method, **kwargs) -> dict:
     for attempt in range(PARTIAL_RETRIES + 1):
         try:
             response = method(**kwargs)
+        except (ex.NotFoundError, ex.RequestError):
+            raise  # no such index, a malformed request: the caller's to say
         except ex.TransportError as exc:
             if attempt < PARTIAL_RETRIES and _shard_failure(exc):
                 time.sleep(0.1 * (attempt + 1))
                 continue
             raise unavailable(exc, client) from exc
-        shards = response.get("_shards") or {}
+        # a multi-search is whole when each of its searches is
+        parts = response.get("responses") if isinstance(response, dict) else None
+        shards = next((r.get("_shards") or {} for r in parts or () if not _whole(r.get("_shards") or {})),
+                      {}) if parts is not None else (response.get("_shards") or {} if isinstance(response, dict) else {})
         if _whole(shards):
             return response
         if attempt < PARTIAL_RETRIES:

@@ -81,18 +81,17 @@ class OpenSearchEngine(OpenSearchOperations):
         alias yet) or :class:`~searchsvc.engine.BackendUnavailable` (French)."""
         from opensearchpy import exceptions as ex
 
-        from searchsvc.backends.opensearch.client import unavailable
+        from searchsvc.backends.opensearch.client import complete, unavailable
 
         try:
-            return fn(self.client)
+            # every shard's answer or BackendUnavailable: never a partial count (client.complete)
+            return complete(lambda: fn(self.client))
         except ex.NotFoundError as exc:
             if "index_not_found" in str(exc) or "no such index" in str(exc):
                 raise NoIndexError(f"Aucun index OpenSearch « {self.alias} » : lancez "
                                    "« searchsvc reindex ».") from exc
             raise
-        except ex.RequestError:
-            raise
-        except (ex.TransportError, ex.ImproperlyConfigured) as exc:
+        except ex.ImproperlyConfigured as exc:
             raise unavailable(exc, self.client) from exc
 
     def generation(self) -> str:
