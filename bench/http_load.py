@@ -23,12 +23,14 @@ p95 <= 300 ms with 8 clients.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import queue
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -118,7 +120,7 @@ class Server:
             [sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0", *opts,
              "--corpus", str(corpus), "--index", str(index)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)  # stop() kills the group
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout], daemon=True).start()
         m = None
@@ -154,8 +156,13 @@ class Server:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(30)
-        self.proc.stdout.close()
+        try:
+            self.proc.wait(30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+            self.proc.stdout.close()
 
 
 class Recorder:

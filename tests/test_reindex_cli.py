@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import procs
 import pytest
 from whoosh.query import Term
 
@@ -162,13 +163,18 @@ def test_waiting_reindex_runs_after_the_first_one(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", 3)
     index = tmp_path / "index"
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    with reindex_lock(index):
-        p = subprocess.Popen(SEARCHSVC + ["reindex", "--corpus", str(corpus), "--index", str(index),
-                                          "--wait", "60"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
-        time.sleep(1.5)
-        assert p.poll() is None  # still waiting for the lock
-    out, err = p.communicate(timeout=60)
+    p = None
+    try:
+        with reindex_lock(index):
+            p = procs.popen(SEARCHSVC + ["reindex", "--corpus", str(corpus), "--index", str(index),
+                                         "--wait", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+            time.sleep(1.5)
+            assert p.poll() is None  # still waiting for the lock
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p is not None:
+            procs.kill_group(p)
     assert p.returncode == 0, err
     assert "ajoutés : 3" in out
 
@@ -177,14 +183,18 @@ def test_concurrent_reindex_processes_never_corrupt(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", 40)
     index = tmp_path / "index"
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen(SEARCHSVC + ["reindex", "--full", "--workers", "1", "--corpus",
-                                           str(corpus), "--index", str(index)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
-             for _ in range(3)]
+    runs = [procs.popen(SEARCHSVC + ["reindex", "--full", "--workers", "1", "--corpus",
+                                     str(corpus), "--index", str(index)],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+            for _ in range(3)]
     results = []
-    for p in procs:
-        _, err = p.communicate(timeout=120)
-        results.append((p.returncode, err))
+    try:
+        for p in runs:
+            _, err = p.communicate(timeout=120)
+            results.append((p.returncode, err))
+    finally:
+        for p in runs:
+            procs.kill_group(p)
     codes = sorted(c for c, _ in results)
     assert codes[0] == 0 and set(codes) <= {0, 3}
     for code, err in results:
@@ -254,7 +264,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("full", [True, False], ids=["full", "incremental"])
-def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, full):
+def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, full, request):
     corpus = make_corpus(tmp_path / "corpus", 20)
     index = tmp_path / "index"
     first = reindex(corpus, index, workers=1)
@@ -262,8 +272,9 @@ def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, ful
     make_corpus(tmp_path / "corpus", 420, seed=7)  # 400 more files to index
     args = ["reindex", "--workers", "2", "--corpus", str(corpus), "--index", str(index)]
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.Popen(SEARCHSVC + args + (["--full"] if full else []), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=e)
+    p = procs.popen(SEARCHSVC + args + (["--full"] if full else []), stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True, env=e)
+    request.addfinalizer(lambda: procs.kill_group(p))
     workers = set()
     try:
         deadline = time.monotonic() + 120

@@ -4,67 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import Served
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-class Served:
-    """``searchsvc serve --port 0`` in a subprocess, its URL read from its first line."""
-
-    def __init__(self, *args, env=None, cwd=ROOT):
-        self.stderr_path = Path(env.pop("_STDERR")) if env and "_STDERR" in env else None
-        self.errlog = open(self.stderr_path, "wb") if self.stderr_path else subprocess.DEVNULL
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0", *args],
-            cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-            stdout=subprocess.PIPE, stderr=self.errlog, text=True)
-        self.lines: queue.Queue = queue.Queue()
-        self.reader = threading.Thread(target=lambda: [self.lines.put(l) for l in self.proc.stdout],
-                                       daemon=True)
-        self.reader.start()
-        self.url = None
-        deadline = time.monotonic() + 120
-        while self.url is None:
-            try:
-                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                self.stop()
-                raise AssertionError("serve did not start")
-            m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-            self.url = m and m.group(1)
-
-    def get(self, path):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
-                return resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as err:
-            with err:
-                return err.code, err.headers, err.read()
-
-    def stop(self) -> int:
-        self.proc.terminate()
-        try:
-            return self.proc.wait(timeout=15)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            self.reader.join(5)
-            self.proc.stdout.close()
-            if self.stderr_path:
-                self.errlog.close()
+pytestmark = pytest.mark.timeout(240)  # a server test fails rather than hang the suite
 
 
 def test_serve_indexes_the_corpus_first_when_there_is_no_index(tmp_path, fixture_corpus):
