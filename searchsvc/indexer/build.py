@@ -377,6 +377,7 @@ def _die_with_parent():
 def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, parent):
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # and SIGTERM (sent to a whole group by systemd)
     if os.getppid() != parent:
         return
     worker = None
@@ -547,8 +548,14 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
     feeder = threading.Thread(target=feed, name="searchsvc-indexer-feed", daemon=True)
     out, segments, finished, done, wrote = [], [], set(), 0.0, False
     try:
-        for p in procs:
-            p.start()
+        # started with Ctrl-C and SIGTERM blocked (kept across exec): sent to the whole group,
+        # they stop the parent alone, which cleans up; a worker starting cannot die of them
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+        try:
+            for p in procs:
+                p.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         feeder.start()
         idle_since = None
         while len(finished) < n:
