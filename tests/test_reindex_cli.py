@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -56,6 +57,12 @@ def cli(*args, env=None, cwd=None, timeout=120):
                           cwd=cwd, timeout=timeout)
 
 
+def files_done(progress_line: str) -> tuple[int, int]:
+    """(files done, files in all) of a reindex progress line."""
+    m = re.search(r"(\d+)/(\d+) fichiers? \(", progress_line)
+    return int(m.group(1)), int(m.group(2))
+
+
 def doc_ids(index_dir) -> list[str]:
     _, ix = open_index(index_dir)
     with ix.searcher() as s:
@@ -72,7 +79,7 @@ def test_cli_summary_and_noop_second_run(tmp_path):
     assert "ajoutés : 6, mis à jour : 0, supprimés : 0, inchangés : 0, ignorés : 1" in r.stdout
     assert "ignoré : vide.txt : " in r.stdout
     assert "documents/s" in r.stdout and "durée : " in r.stdout
-    assert "indexation : 7/7 fichiers (100 %)" in r.stderr  # plain log lines, not a TTY
+    assert "indexation : 6 articles, 7/7 fichiers (100 %)" in r.stderr  # plain log lines, not a TTY
     r2 = cli("reindex", "--corpus", str(corpus), "--index", str(index))
     assert r2.returncode == 0
     assert "Aucun changement" in r2.stdout and "inchangés : 6" in r2.stdout
@@ -283,7 +290,7 @@ def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, ful
             assert line, "reindex ended before it could be killed"
             workers.update(_children(p.pid))
             if line.startswith("indexation : "):
-                done, total = map(int, line.split()[2].split("/"))
+                done, total = files_done(line)
                 if 0 < done < total:
                     break
         workers.update(_children(p.pid))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import procs
 import pytest
-from test_reindex_cli import ROOT, SEARCHSVC, doc_ids, make_corpus
+from test_reindex_cli import ROOT, SEARCHSVC, doc_ids, files_done, make_corpus
 
 from searchsvc.indexer import current_generation, reindex
 
@@ -34,7 +34,7 @@ def _stop_mid_indexing(corpus: Path, index: Path, workers: int, sig: int, to_gro
             assert line, "reindex ended before it could be stopped: " + "".join(lines)
             lines.append(line)
             if line.startswith("indexation : "):
-                done, total = map(int, line.split()[2].split("/"))
+                done, total = files_done(line)
                 if 0 < done < total:
                     break
         if to_group:  # Ctrl+C in a terminal: the whole foreground group
