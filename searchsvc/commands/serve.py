@@ -118,8 +118,11 @@ def run(args) -> int:
         from searchsvc.web import create_app
 
         from searchsvc.web.errors import french_waitress_errors
+        from searchsvc.web.warmup import warm_app
 
-        server = create_server(create_app(app_config), sockets=[sock], threads=args.threads,
+        app = create_app(app_config)
+        warm_app(app)  # before accepting: the first searches are as fast as the rest
+        server = create_server(app, sockets=[sock], threads=args.threads,
                                ident="searchsvc", clear_untrusted_proxy_headers=True)
         french_waitress_errors(server)
         serve_gracefully(server, on_ready=ready)
