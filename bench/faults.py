@@ -658,7 +658,7 @@ def main(argv=None) -> int:
 
 
 def summary(outcomes: list[Outcome], seed: int) -> str:
-    """The compact table of README.md: one row per kind of fault."""
+    """The compact table of docs/benchmarks.md: one row per kind of fault."""
     from collections import Counter
 
     rows = ["| faute | résultat |", "|---|---|"]
