@@ -17,17 +17,23 @@ def popen(cmd, **kw) -> subprocess.Popen:
     return subprocess.Popen(cmd, start_new_session=True, **kw)
 
 
-def group_pids(pgid: int) -> set[int]:
-    """Live (not zombie) processes of the process group ``pgid``, from /proc."""
-    out = set()
+def _stats():
+    """(pid, fields after the command name) of every process, from /proc."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            out.add(int(stat.parent.name))
-    return out
+
+
+def group_pids(pgid: int) -> set[int]:
+    """Live (not zombie) processes of the process group ``pgid``."""
+    return {pid for pid, f in _stats() if int(f[2]) == pgid and f[0] != "Z"}
+
+
+def children(pid: int) -> set[int]:
+    """The child processes of ``pid``."""
+    return {child for child, f in _stats() if int(f[1]) == pid}
 
 
 def alive(pid: int) -> bool:

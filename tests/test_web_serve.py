@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import procs
 import pytest
 from serving import Served
 
@@ -95,18 +96,6 @@ def test_wsgi_module_exposes_the_app(built_index):
     assert name == "Flask" and status == 200 and documents > 0
 
 
-def _children(pid: int) -> set[int]:
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_serve_with_several_worker_processes_shares_the_reindex_status(tmp_path, fixture_corpus):
     corpus = tmp_path / "corpus"
@@ -116,10 +105,10 @@ def test_serve_with_several_worker_processes_shares_the_reindex_status(tmp_path,
                  env={"SEARCHSVC_ADMIN_TOKEN": "jeton-42", "_STDERR": str(tmp_path / "err.log")})
     try:
         deadline = time.monotonic() + 10
-        while len(_children(srv.proc.pid)) < 2:
+        while len(procs.children(srv.proc.pid)) < 2:
             assert time.monotonic() < deadline, "two worker processes expected"
             time.sleep(0.05)
-        workers = _children(srv.proc.pid)
+        workers = procs.children(srv.proc.pid)
         for _ in range(20):  # new connection each time: both processes answer
             assert srv.get("/healthz")[0] == 200
         req = urllib.request.Request(srv.url + "/api/reindex?full=1", method="POST",
@@ -152,10 +141,10 @@ def test_serve_defaults_to_two_processes_on_two_cores(tmp_path, fixture_corpus):
     srv = Served("--corpus", str(corpus), "--index", str(tmp_path / "index"))
     try:
         deadline = time.monotonic() + 10
-        while len(_children(srv.proc.pid)) < 2:
+        while len(procs.children(srv.proc.pid)) < 2:
             assert time.monotonic() < deadline, "two serving processes expected by default"
             time.sleep(0.05)
-        assert len(_children(srv.proc.pid)) == 2
+        assert len(procs.children(srv.proc.pid)) == 2
         assert srv.get("/healthz")[0] == 200
     finally:
         assert srv.stop() == 0
