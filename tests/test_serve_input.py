@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from test_web_serve import Served
+from serving import Served
 
 TOKEN = "jeton-d-essai"
 
