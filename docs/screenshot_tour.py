@@ -62,8 +62,9 @@ def main(argv=None) -> int:
                 page.locator("#results a[href*='/documents/']").first.click()
                 page.wait_for_load_state()
                 page.screenshot(path=a.out / "tour-article.png")
-                # 3. the concordance: every occurrence in its context
-                page.goto(f"{url}/concordance?{urllib.parse.urlencode({'q': a.query})}")
+                # 3. the concordance of the phrase: every occurrence in its context
+                phrase = urllib.parse.urlencode({"q": '"' + a.query + '"'})
+                page.goto(f"{url}/concordance?{phrase}")
                 page.wait_for_load_state()
                 page.screenshot(path=a.out / "tour-concordance.png")
                 browser.close()
