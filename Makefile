@@ -11,11 +11,13 @@ PORT   ?= 8000
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@# an editable install of a flat layout warns at each install that folders named like
+	@# the package take precedence: true of this checkout, and nothing a user can act on
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 $(VENV)/.bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
 # Index ./corpus if there is no index yet, then serve on http://$(HOST):$(PORT).

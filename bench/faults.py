@@ -492,7 +492,7 @@ class Server:
         self.proc = subprocess.Popen(SEARCHSVC + ["serve", "--port", "0", "--index", str(index),
                                                   "--corpus", str(corpus)],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=env)
+                                     env=env, start_new_session=True)  # stop() kills the group
         self.url = None
         for line in self.proc.stdout:
             m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
@@ -527,8 +527,9 @@ class Server:
         try:
             _, err = self.proc.communicate(timeout=15)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its workers too: nothing holds the pipes
+            _, err = self.proc.communicate(timeout=15)
         return err
 
 
@@ -658,7 +659,7 @@ def main(argv=None) -> int:
 
 
 def summary(outcomes: list[Outcome], seed: int) -> str:
-    """The compact table of README.md: one row per kind of fault."""
+    """The compact table of docs/benchmarks.md: one row per kind of fault."""
     from collections import Counter
 
     rows = ["| faute | résultat |", "|---|---|"]

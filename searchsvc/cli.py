@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from searchsvc.commands.argparse_fr import FrenchArgumentParser
 
@@ -50,7 +53,42 @@ def build_parser(only: str | None = None) -> FrenchArgumentParser:
     return parser
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT (Ctrl+C) or SIGTERM (a process manager, ``kill``): stopped the same way."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum, frame):
+    # once: a second signal must not cut short the clean-up the first one started
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def stop_signals_as_interrupt():
+    """SIGINT and SIGTERM raise :class:`Interrupted` (a ``KeyboardInterrupt``) in the main
+    thread while in the block, so that both take the clean-up path of Ctrl+C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with stop_signals_as_interrupt():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     if args.command in READS_CORPUS:
@@ -75,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"searchsvc {args.command} : {os_error_message(exc)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("Interrompu.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C or SIGTERM: exit status 128 + the signal
+        print("Interrompu.", file=sys.stderr, flush=True)
+        return 128 + getattr(exc, "signum", signal.SIGINT)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,15 @@ def decimal_fr(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}".replace(",", NNBSP).replace(".", ",")
 
 
+def rate_fr(x: float) -> str:
+    """A rate with two significant digits under 10, so that it only reads 0 when it is:
+    ``850.4`` -> ``"850"``, ``2.46`` -> ``"2,5"``, ``0.043`` -> ``"0,043"``."""
+    if x >= 10 or x <= 0:
+        return decimal_fr(x, 0)
+    text = f"{x:.2g}"
+    return decimal_fr(x, 6) if "e" in text else text.replace(".", ",")
+
+
 def seconds_fr(seconds: float) -> str:
     """A duration: ``"0,4 s"``, ``"12 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
     if seconds < 10:

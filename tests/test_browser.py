@@ -10,16 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
 import re
-import subprocess
-import sys
-import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import Served
 
 pytestmark = pytest.mark.browser
 
@@ -33,37 +30,13 @@ TIMEOUT_MS = 10_000
 @contextlib.contextmanager
 def serving(index, corpus, logdir):
     """``searchsvc serve --port 0`` over ``index`` in a subprocess; yields its base URL."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    env.pop("SEARCHSVC_ADMIN_TOKEN", None)
-    with open(logdir / "stderr.log", "wb") as errlog:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "searchsvc.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-             "--threads", "4", "--index", str(index), "--corpus", str(corpus)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errlog, text=True)
-        lines: queue.Queue = queue.Queue()
-        reader = threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True)
-        reader.start()
-        try:
-            url = None
-            while url is None:
-                try:
-                    line = lines.get(timeout=30)
-                except queue.Empty:
-                    raise AssertionError("searchsvc serve did not start: "
-                                         + (logdir / "stderr.log").read_text(errors="replace"))
-                m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-                url = m and m.group(1)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                assert proc.wait(timeout=15) == 0, "serve must stop cleanly on SIGTERM"
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-                reader.join(5)
-                proc.stdout.close()
+    srv = Served("--host", "127.0.0.1", "--threads", "4", "--index", str(index), "--corpus", str(corpus),
+                 env={"_STDERR": str(logdir / "stderr.log")}, unset=("SEARCHSVC_ADMIN_TOKEN",),
+                 start_timeout=60)
+    try:
+        yield srv.url
+    finally:
+        assert srv.stop() == 0, "serve must stop cleanly on SIGTERM"
 
 
 @pytest.fixture(scope="module")

@@ -118,10 +118,11 @@ def test_reindex_summary_in_french_style(tmp_path):
         "après un long débat sur la nouvelle médiathèque.\n", encoding="utf-8")
     r = cli("reindex", "--corpus", str(corpus), "--index", str(tmp_path / "ix"))
     assert r.returncode == 0, r.stderr
-    assert "indexation : 1/1 fichier (100 %)" in r.stderr
+    assert "indexation : 1 article, 1/1 fichier (100 %)" in r.stderr
     # one file is singular ("11 fichiers/s", a rate, is not "1 fichiers")
     assert "de 1 fichier" in r.stderr and not re.search(r"(?<![\d,])1 fichiers", r.stderr + r.stdout)
-    assert re.search(r"durée : \d+,\d s ; \d+ documents?/s", r.stdout), r.stdout
+    assert re.search(r"durée : \d+,\d s ; \d+(,\d+)? documents?/s", r.stdout), r.stdout
+    assert "; 0 document/s" not in r.stdout  # one document indexed: a rate above 0
     assert_french(r.stdout + r.stderr)
 
 

@@ -4,6 +4,7 @@ indexes, a corpus that vanishes. The scenarios are those of bench/faults.py."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import signal
 import sys
 import time
@@ -28,7 +29,8 @@ def _kill_when_indexing(proc, at_least: int = 1) -> None:
         line = proc.stderr.readline()
         assert line, "reindex ended before it could be killed"
         if line.startswith("indexation : "):
-            done, total = map(int, line.split()[2].split("/"))
+            m = re.search(r"(\d+)/(\d+) fichiers? \(", line)
+            done, total = int(m.group(1)), int(m.group(2))
             if at_least <= done < total:
                 proc.kill()
                 proc.communicate(timeout=30)

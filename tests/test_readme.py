@@ -1,5 +1,5 @@
-"""Every example of README.md is run (Datasette style): the ``sh`` code blocks are
-parsed, each ``searchsvc search`` and ``curl`` line is executed against the demo
+"""Every example of README.md and of the docs it links (the user guide, the API
+reference) is run (Datasette style): the ``sh`` code blocks are parsed, each ``searchsvc search`` and ``curl`` line is executed against the demo
 corpus (``corpus/``), and the figures written after it (``# total N, partial M``)
 must be what it answers."""
 
@@ -17,17 +17,20 @@ import pytest
 
 from searchsvc.cli import main as cli_main
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+#: the documents whose examples are run: the README and the docs holding the examples
+DOCS = (README, ROOT / "docs" / "guide.md", ROOT / "docs" / "api.md")
 TOKEN = "readme-token"
 #: The lines that are this test suite's own harness (they run or serve everything).
 HARNESS = ("make run", "make test")
 
 
-def examples() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+def examples(docs=DOCS) -> list[str]:
     lines = []
-    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-        lines += [ln.strip() for ln in block.splitlines() if ln.strip() and not ln.startswith("#")]
+    for doc in docs:
+        for block in re.findall(r"```sh\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL):
+            lines += [ln.strip() for ln in block.splitlines() if ln.strip() and not ln.startswith("#")]
     return lines
 
 
@@ -65,6 +68,17 @@ def test_the_readme_has_examples_of_every_kind():
     assert sum(ln.startswith("searchsvc search") for ln in lines) >= 5
     assert sum(ln.startswith("curl") for ln in lines) >= 2
     assert all(ln.startswith(("searchsvc ", "curl ") + HARNESS) for ln in lines), lines
+    readme = examples((README,))  # the tour's own examples are run too
+    assert any(ln.startswith("searchsvc search") for ln in readme)
+    assert any(ln.startswith("curl") for ln in readme)
+
+
+def test_the_readme_links_every_document_of_the_docs_folder():
+    text = README.read_text(encoding="utf-8")
+    for doc in ("guide.md", "api.md", "benchmarks.md", "ARCHITECTURE.md"):
+        assert f"](docs/{doc})" in text, doc
+    for image in re.findall(r"!\[[^\]]*\]\((docs/[^)]+)\)", text):
+        assert (ROOT / image).is_file(), image
 
 
 @pytest.mark.parametrize("line", [ln for ln in examples() if ln.startswith("searchsvc ")])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import procs
 import pytest
 from whoosh.query import Term
 
@@ -55,6 +57,12 @@ def cli(*args, env=None, cwd=None, timeout=120):
                           cwd=cwd, timeout=timeout)
 
 
+def files_done(progress_line: str) -> tuple[int, int]:
+    """(files done, files in all) of a reindex progress line."""
+    m = re.search(r"(\d+)/(\d+) fichiers? \(", progress_line)
+    return int(m.group(1)), int(m.group(2))
+
+
 def doc_ids(index_dir) -> list[str]:
     _, ix = open_index(index_dir)
     with ix.searcher() as s:
@@ -71,7 +79,7 @@ def test_cli_summary_and_noop_second_run(tmp_path):
     assert "ajoutés : 6, mis à jour : 0, supprimés : 0, inchangés : 0, ignorés : 1" in r.stdout
     assert "ignoré : vide.txt : " in r.stdout
     assert "documents/s" in r.stdout and "durée : " in r.stdout
-    assert "indexation : 7/7 fichiers (100 %)" in r.stderr  # plain log lines, not a TTY
+    assert "indexation : 6 articles, 7/7 fichiers (100 %)" in r.stderr  # plain log lines, not a TTY
     r2 = cli("reindex", "--corpus", str(corpus), "--index", str(index))
     assert r2.returncode == 0
     assert "Aucun changement" in r2.stdout and "inchangés : 6" in r2.stdout
@@ -162,13 +170,18 @@ def test_waiting_reindex_runs_after_the_first_one(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", 3)
     index = tmp_path / "index"
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    with reindex_lock(index):
-        p = subprocess.Popen(SEARCHSVC + ["reindex", "--corpus", str(corpus), "--index", str(index),
-                                          "--wait", "60"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
-        time.sleep(1.5)
-        assert p.poll() is None  # still waiting for the lock
-    out, err = p.communicate(timeout=60)
+    p = None
+    try:
+        with reindex_lock(index):
+            p = procs.popen(SEARCHSVC + ["reindex", "--corpus", str(corpus), "--index", str(index),
+                                         "--wait", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+            time.sleep(1.5)
+            assert p.poll() is None  # still waiting for the lock
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p is not None:
+            procs.kill_group(p)
     assert p.returncode == 0, err
     assert "ajoutés : 3" in out
 
@@ -177,14 +190,18 @@ def test_concurrent_reindex_processes_never_corrupt(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", 40)
     index = tmp_path / "index"
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen(SEARCHSVC + ["reindex", "--full", "--workers", "1", "--corpus",
-                                           str(corpus), "--index", str(index)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
-             for _ in range(3)]
+    runs = [procs.popen(SEARCHSVC + ["reindex", "--full", "--workers", "1", "--corpus",
+                                     str(corpus), "--index", str(index)],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+            for _ in range(3)]
     results = []
-    for p in procs:
-        _, err = p.communicate(timeout=120)
-        results.append((p.returncode, err))
+    try:
+        for p in runs:
+            _, err = p.communicate(timeout=120)
+            results.append((p.returncode, err))
+    finally:
+        for p in runs:
+            procs.kill_group(p)
     codes = sorted(c for c, _ in results)
     assert codes[0] == 0 and set(codes) <= {0, 3}
     for code, err in results:
@@ -254,7 +271,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("full", [True, False], ids=["full", "incremental"])
-def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, full):
+def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, full, request):
     corpus = make_corpus(tmp_path / "corpus", 20)
     index = tmp_path / "index"
     first = reindex(corpus, index, workers=1)
@@ -262,8 +279,9 @@ def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, ful
     make_corpus(tmp_path / "corpus", 420, seed=7)  # 400 more files to index
     args = ["reindex", "--workers", "2", "--corpus", str(corpus), "--index", str(index)]
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.Popen(SEARCHSVC + args + (["--full"] if full else []), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=e)
+    p = procs.popen(SEARCHSVC + args + (["--full"] if full else []), stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True, env=e)
+    request.addfinalizer(lambda: procs.kill_group(p))
     workers = set()
     try:
         deadline = time.monotonic() + 120
@@ -272,7 +290,7 @@ def test_kill_9_mid_reindex_leaves_the_previous_generation_serving(tmp_path, ful
             assert line, "reindex ended before it could be killed"
             workers.update(_children(p.pid))
             if line.startswith("indexation : "):
-                done, total = map(int, line.split()[2].split("/"))
+                done, total = files_done(line)
                 if 0 < done < total:
                     break
         workers.update(_children(p.pid))

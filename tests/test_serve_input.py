@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from test_web_serve import Served
+from serving import Served
 
 TOKEN = "jeton-d-essai"
 
@@ -156,7 +156,7 @@ def test_readme_lists_every_status_the_api_can_return():
     from searchsvc.web.openapi import openapi_document
 
     root = Path(__file__).resolve().parent.parent
-    readme = (root / "README.md").read_text(encoding="utf-8")
+    readme = (root / "docs" / "api.md").read_text(encoding="utf-8")  # the API reference
     table = readme.split("with every status the API can return:", 1)[1].lstrip().split("\n\n", 1)[0]
     listed = {int(n) for row in table.splitlines() if row.startswith("| ")
               for n in re.findall(r"\b[1-5]\d\d\b", row.split("|")[1])}

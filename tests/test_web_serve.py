@@ -4,67 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
+import procs
 import pytest
+from serving import Served
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-class Served:
-    """``searchsvc serve --port 0`` in a subprocess, its URL read from its first line."""
-
-    def __init__(self, *args, env=None, cwd=ROOT):
-        self.stderr_path = Path(env.pop("_STDERR")) if env and "_STDERR" in env else None
-        self.errlog = open(self.stderr_path, "wb") if self.stderr_path else subprocess.DEVNULL
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "searchsvc.cli", "serve", "--port", "0", *args],
-            cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-            stdout=subprocess.PIPE, stderr=self.errlog, text=True)
-        self.lines: queue.Queue = queue.Queue()
-        self.reader = threading.Thread(target=lambda: [self.lines.put(l) for l in self.proc.stdout],
-                                       daemon=True)
-        self.reader.start()
-        self.url = None
-        deadline = time.monotonic() + 120
-        while self.url is None:
-            try:
-                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                self.stop()
-                raise AssertionError("serve did not start")
-            m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-            self.url = m and m.group(1)
-
-    def get(self, path):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
-                return resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as err:
-            with err:
-                return err.code, err.headers, err.read()
-
-    def stop(self) -> int:
-        self.proc.terminate()
-        try:
-            return self.proc.wait(timeout=15)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            self.reader.join(5)
-            self.proc.stdout.close()
-            if self.stderr_path:
-                self.errlog.close()
+pytestmark = pytest.mark.timeout(240)  # a server test fails rather than hang the suite
 
 
 def test_serve_indexes_the_corpus_first_when_there_is_no_index(tmp_path, fixture_corpus):
@@ -143,18 +96,6 @@ def test_wsgi_module_exposes_the_app(built_index):
     assert name == "Flask" and status == 200 and documents > 0
 
 
-def _children(pid: int) -> set[int]:
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_serve_with_several_worker_processes_shares_the_reindex_status(tmp_path, fixture_corpus):
     corpus = tmp_path / "corpus"
@@ -164,10 +105,10 @@ def test_serve_with_several_worker_processes_shares_the_reindex_status(tmp_path,
                  env={"SEARCHSVC_ADMIN_TOKEN": "jeton-42", "_STDERR": str(tmp_path / "err.log")})
     try:
         deadline = time.monotonic() + 10
-        while len(_children(srv.proc.pid)) < 2:
+        while len(procs.children(srv.proc.pid)) < 2:
             assert time.monotonic() < deadline, "two worker processes expected"
             time.sleep(0.05)
-        workers = _children(srv.proc.pid)
+        workers = procs.children(srv.proc.pid)
         for _ in range(20):  # new connection each time: both processes answer
             assert srv.get("/healthz")[0] == 200
         req = urllib.request.Request(srv.url + "/api/reindex?full=1", method="POST",
@@ -200,10 +141,10 @@ def test_serve_defaults_to_two_processes_on_two_cores(tmp_path, fixture_corpus):
     srv = Served("--corpus", str(corpus), "--index", str(tmp_path / "index"))
     try:
         deadline = time.monotonic() + 10
-        while len(_children(srv.proc.pid)) < 2:
+        while len(procs.children(srv.proc.pid)) < 2:
             assert time.monotonic() < deadline, "two serving processes expected by default"
             time.sleep(0.05)
-        assert len(_children(srv.proc.pid)) == 2
+        assert len(procs.children(srv.proc.pid)) == 2
         assert srv.get("/healthz")[0] == 200
     finally:
         assert srv.stop() == 0

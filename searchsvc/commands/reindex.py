@@ -8,7 +8,7 @@ import time
 
 from searchsvc import config
 from searchsvc.commands.argparse_fr import int_range, number
-from searchsvc.french import count_fr, decimal_fr, int_fr, plural_fr, seconds_fr
+from searchsvc.french import count_fr, int_fr, plural_fr, rate_fr, seconds_fr
 
 HELP = "met l'index à jour avec le corpus (incrémental ; --full pour tout reconstruire)"
 
@@ -44,44 +44,62 @@ def add_arguments(parser):
 
 
 class Progress:
-    """A progress bar on a terminal, plain log lines otherwise (on ``stream``)."""
+    """A progress bar on a terminal, plain log lines otherwise (on ``stream``): articles
+    indexed, files done, their rate and the time left.
 
-    def __init__(self, stream=None, tty=None, interval=None):
+    The time left is extrapolated from the progress made since the first report, not
+    since the start: starting the workers (and loading the entity model) would otherwise
+    make the first estimates several times too long."""
+
+    def __init__(self, stream=None, tty=None, interval=None, clock=time.monotonic):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.interval = interval if interval is not None else (0.2 if self.tty else 5.0)
-        self.start = time.monotonic()
+        self.clock = clock
+        self.start = clock()
+        self.first = None  # (time, fraction done) of the first report
         self.last = 0.0
         self.last_decile = -1
         self.drawn = False
 
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        decile = done * 10 // total if total else 10
+    def __call__(self, done: float, total: int, articles: int = 0) -> None:
+        now = self.clock()
+        frac = min(1.0, done / total) if total else 1.0
+        if self.first is None:
+            self.first = (now, frac)
+        decile = int(frac * 10)
         due = now - self.last >= self.interval or (not self.tty and decile > self.last_decile)
-        if not due and done < total:
+        if not due and frac < 1:
             return
         self.last, self.last_decile = now, decile
-        elapsed = max(now - self.start, 1e-9)
-        rate = done / elapsed
-        eta = (total - done) / rate if rate > 0 else 0
-        pct = 100 * done / total if total else 100
+        per_s = articles / max(now - self.start, 1e-9)
+        rate = rate_fr(per_s)
+        left = self.eta(now, frac)
+        left = f"reste {seconds_fr(left)}" if left is not None else "reste : estimation en cours"
+        indexed = count_fr(articles, "article")
+        files = f"{int(done)}/{count_fr(total, 'fichier')}"
         if self.tty:
             width = 28
-            full = int(width * done / total) if total else width
+            full = int(width * frac)
             bar = "█" * full + "·" * (width - full)
-            line = (f"\r[{bar}] {int_fr(int(done))}/{count_fr(total, 'fichier')}  "
-                    f"{int_fr(rate)}/s  reste {seconds_fr(eta)}   ")
-            self.stream.write(line)
+            self.stream.write(f"\r[{bar}] {indexed}, {files}  {rate}/s  {left}   ")
             self.drawn = True
-            if done >= total:
+            if frac >= 1:
                 self.stream.write("\n")
                 self.drawn = False
         else:
-            self.stream.write(f"indexation : {int(done)}/{count_fr(total, 'fichier')} ({pct:.0f} %), "
-                              f"{decimal_fr(rate, 0)} {plural_fr(rate, 'fichier')}/s, "
-                              f"reste {seconds_fr(eta)}\n")
+            self.stream.write(f"indexation : {indexed}, {files} ({100 * frac:.0f} %), "
+                              f"{rate} {plural_fr(per_s, 'article')}/s, {left}\n")
         self.stream.flush()
+
+    def eta(self, now: float, frac: float) -> float | None:
+        """Seconds left at the pace since the first report; None until there is one."""
+        if frac >= 1:
+            return 0.0
+        t1, f1 = self.first
+        if frac <= f1 or now <= t1:
+            return None
+        return (1 - frac) * (now - t1) / (frac - f1)
 
     def log(self, message: str) -> None:
         self.close()
@@ -130,7 +148,7 @@ def summary(report) -> str:
     lines.append(f"documents indexés : {int_fr(report.documents)} ; "
                  f"dans l'index : {int_fr(report.total_documents)}")
     lines.append(f"durée : {seconds_fr(report.seconds)} ; "
-                 f"{decimal_fr(report.docs_per_s, 0)} {plural_fr(report.docs_per_s, 'document')}/s")
+                 f"{rate_fr(report.docs_per_s)} {plural_fr(report.docs_per_s, 'document')}/s")
     if report.removed_generations:
         lines.append(plural_fr(len(report.removed_generations), "ancienne génération supprimée",
                                "anciennes générations supprimées")

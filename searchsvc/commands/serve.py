@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
 import socket
 import sys
 import tempfile
-import time
 
 from searchsvc import config
+from searchsvc.commands.prefork import prefork, serve_gracefully
 from searchsvc.commands.argparse_fr import int_range
 
 HELP = "lance le service web (page de recherche et API JSON)"
@@ -115,29 +114,29 @@ def run(args) -> int:
         status_dir = tempfile.TemporaryDirectory(prefix="searchsvc-")
         app_config["REINDEX_STATUS_FILE"] = os.path.join(status_dir.name, "reindex-status.json")
 
-    def serve_here() -> None:
+    def serve_here(ready) -> None:
         from searchsvc.web import create_app
 
         from searchsvc.web.errors import french_waitress_errors
+        from searchsvc.web.warmup import warm_app
 
-        server = create_server(create_app(app_config), sockets=[sock], threads=args.threads,
+        app = create_app(app_config)
+        warm_app(app)  # before accepting: the first searches are as fast as the rest
+        server = create_server(app, sockets=[sock], threads=args.threads,
                                ident="searchsvc", clear_untrusted_proxy_headers=True)
         french_waitress_errors(server)
-        try:
-            server.run()
-        except (KeyboardInterrupt, SystemExit):
-            pass
-        finally:
-            server.close()
+        serve_gracefully(server, on_ready=ready)
+
+    def announce() -> None:  # once every serving process accepts
+        print(f"Service disponible sur http://{shown}:{port}/ (index « {index_dir} », "
+              f"{args.workers} processus × {args.threads} fils ; Ctrl+C pour arrêter)", flush=True)
 
     signal.signal(signal.SIGTERM, _raise_exit)
-    print(f"Service disponible sur http://{shown}:{port}/ (index « {index_dir} », "
-          f"{args.workers} processus × {args.threads} fils ; Ctrl+C pour arrêter)", flush=True)
     if args.workers == 1:
-        serve_here()
+        serve_here(announce)
     else:
         try:
-            _prefork(args.workers, serve_here)
+            prefork(args.workers, serve_here, on_ready=announce)
         finally:
             status_dir.cleanup()
     sock.close()
@@ -177,44 +176,3 @@ def _listen(host: str, port: int) -> socket.socket:
         raise
     sock.setblocking(False)
     return sock
-
-
-def _prefork(workers: int, serve_here) -> None:
-    """Fork *workers* processes that accept on the shared socket; restart any that dies."""
-    children: set[int] = set()
-    stopping = False
-
-    def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:  # child: serve until SIGTERM
-            code = 0
-            try:
-                serve_here()
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        children.add(pid)
-
-    for _ in range(workers):
-        spawn()
-    try:
-        while children:
-            try:
-                pid, status = os.wait()
-            except ChildProcessError:
-                break
-            children.discard(pid)
-            if not stopping:
-                print(f"Processus de service {pid} arrêté (statut {status}) : relancé.",
-                      file=sys.stderr, flush=True)
-                time.sleep(0.5)
-                spawn()
-    except (KeyboardInterrupt, SystemExit):
-        stopping = True
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        for pid in list(children):
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)

@@ -12,7 +12,7 @@ group's id is the id of its first publication (oldest date, then smallest id).
 Groups are a function of the set of signatures only (rows sorted by id, order
 independent), so a full rebuild and any sequence of incremental runs over the
 same files give the same groups. The parameters were chosen on the development
-set of ``bench/copies_quality.py`` (see README.md, "Copies").
+set of ``bench/copies_quality.py`` (see docs/guide.md, "Copies").
 
 Contract:
     signature(text) -> (np.ndarray[uint32] | None, n_shingles)

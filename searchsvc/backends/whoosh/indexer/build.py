@@ -377,6 +377,7 @@ def _die_with_parent():
 def _worker_main(num, gen_dir, corpus_dir, manifest, limitmb, tasks, results, parent):
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # and SIGTERM (sent to a whole group by systemd)
     if os.getppid() != parent:
         return
     worker = None
@@ -496,15 +497,16 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
     """
     if n == 1:
         worker = _Worker(gen_dir, corpus_dir, manifest, limitmb)
-        out, done = [], 0.0
+        out, done, articles = [], 0.0, 0
         try:
             for chunk in chunks:
                 for o in worker.process_many(chunk):
                     if o is not None:
                         out.append(o)
                     done += _weight(o)
+                    articles += _articles(o)
                 if progress:
-                    progress(min(total, round(done, 6)), total)
+                    progress(min(total, round(done, 6)), total, articles)
         except BaseException:
             worker.cancel()
             raise
@@ -545,10 +547,16 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
                                tasks, results, os.getpid()))
              for k in range(n)]
     feeder = threading.Thread(target=feed, name="searchsvc-indexer-feed", daemon=True)
-    out, segments, finished, done, wrote = [], [], set(), 0.0, False
+    out, segments, finished, done, wrote, articles = [], [], set(), 0.0, False, 0
     try:
-        for p in procs:
-            p.start()
+        # started with Ctrl-C and SIGTERM blocked (kept across exec): sent to the whole group,
+        # they stop the parent alone, which cleans up; a worker starting cannot die of them
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+        try:
+            for p in procs:
+                p.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         feeder.start()
         idle_since = None
         while len(finished) < n:
@@ -568,8 +576,9 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
             if kind == "files":
                 out.extend(o for o in msg[2] if o is not None)
                 done += sum(_weight(o) for o in msg[2])
+                articles += sum(_articles(o) for o in msg[2])
                 if progress:
-                    progress(min(total, round(done, 6)), total)
+                    progress(min(total, round(done, 6)), total, articles)
                 if total and round(done, 6) >= total and not wrote:
                     wrote = True
                     log("écriture des segments…")
@@ -597,6 +606,14 @@ def _pool(gen_dir, corpus_dir, manifest, chunks, n, total, progress, limitmb, lo
         for q in (tasks, results):
             q.close()
     return out, segments
+
+
+def _articles(outcome) -> int:
+    """How many articles one outcome indexed."""
+    if outcome is None:
+        return 0
+    kind = outcome[0]
+    return outcome[3] if kind == "ok" else len(outcome[4]) if kind == "part" else int(kind == "article")
 
 
 def _weight(outcome) -> float:
@@ -724,7 +741,7 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
     Incremental by default (only new, changed and deleted files are touched);
     ``full=True`` builds a new generation and switches to it atomically. A
     first run, a missing or unreadable state, or a change of schema/analysis
-    code also means a full build. ``progress(done, total)`` is called as files
+    code also means a full build. ``progress(done, total, articles)`` is called as files
     are indexed and ``log(message)`` (French) at each phase. Raises
     :class:`IndexBusyError` when another reindex runs (after ``wait`` seconds)
     and :class:`ReindexError` when no usable index results; in both cases the
