@@ -265,7 +265,10 @@ class OpenSearchEngine(OpenSearchOperations):
             body["post_filter"] = {"bool": {"filter": list(filters.values())}}
         if collapsed:
             body["collapse"] = {"field": "group"}
-        res = self.call(lambda c: c.search(index=self.alias, body=body))
+        # relevance from the whole index's term statistics, not each shard's (a shard of a
+        # small index is a biased sample): one more round trip, the ranking of one index
+        kind = "dfs_query_then_fetch" if body["sort"][0] == "_score" else "query_then_fetch"
+        res = self.call(lambda c: c.search(index=self.alias, body=body, search_type=kind))
         return res["hits"]["hits"]
 
     def _members(self, groups: set) -> dict[str, list[dict]]:

@@ -34,10 +34,11 @@ import json
 import re
 
 from searchsvc.analysis import analyze, french_analyzer, spelling_analyzer
+from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -53,11 +54,13 @@ SETTINGS = {
     "number_of_replicas": REPLICAS,
     "refresh_interval": "1s",
     "max_result_window": 10_000,
+    # the ranking model's BM25 (searchsvc.search.ranking: K1 1.5, B 0.75)
+    "similarity": {"default": {"type": "BM25", "k1": ranking.K1, "b": ranking.B}},
 }
 
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["title_t", "body_t", "source_t", "stems", "words", "forms"]},
+    "_source": {"excludes": ["title_t", "body_t", "early_t", "source_t", "stems", "words", "forms"]},
     "properties": {
         "id": {"type": "keyword"},
         "title": {"type": "keyword", "index": False, "doc_values": False},
@@ -66,6 +69,8 @@ MAPPINGS = {
         "title_t": {**_ANALYSED, "index_options": "positions"},
         "body_t": {**_ANALYSED, "index_options": "positions"},
         "source_t": {**_ANALYSED, "index_options": "freqs"},
+        # the opening words of the body (ranking.EARLY_WORDS): early occurrences score more
+        "early_t": {**_ANALYSED, "index_options": "freqs"},
         # the vocabulary as keywords with doc values: a prefix's completions are a terms
         # aggregation, most frequent first, as the Whoosh backend reads its term lists
         "stems": {"type": "keyword"},
@@ -116,6 +121,7 @@ def document(fields: dict, group: str | None = None) -> dict:
         "body": fields.get("body") or "",
         "title_t": title_t,
         "body_t": body_t,
+        "early_t": " ".join(body_t.split()[:ranking.EARLY_WORDS]),
         "source_t": terms_text(fields.get("source")),
         "stems": sorted(set(title_t.split()) | set(body_t.split())),
         "words": sorted(set(analyze(fields.get("spell") or "", _SPELL))),

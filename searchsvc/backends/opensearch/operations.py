@@ -64,7 +64,8 @@ class OpenSearchOperations:
                     body["_source"] = source
                 if after is not None:
                     body["search_after"] = after
-                page = self.call(lambda c: c.search(body=body))["hits"]["hits"]
+                kind = "dfs_query_then_fetch" if sort[0] == "_score" else "query_then_fetch"
+                page = self.call(lambda c: c.search(body=body, search_type=kind))["hits"]["hits"]
                 yield from page
                 if len(page) < SCROLL_SIZE:
                     return

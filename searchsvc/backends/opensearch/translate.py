@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from searchsvc.analysis import fold, french_analyzer, spelling_analyzer
-from searchsvc.search import matching
+from searchsvc.search import matching, ranking
 from searchsvc.search import query as qmod
 from searchsvc.search.accents import accented_words
 from searchsvc.search.params import UNKNOWN, SearchParams
@@ -49,6 +49,19 @@ class Translated:
     nothing: bool = False  # words given, none searchable: no document matches
     notes: list[str] = field(default_factory=list)
     words: list = field(default_factory=list)  # plain words with their spans (suggestions)
+    single: list[str] = field(default_factory=list)  # the one-term units, in order (proximity)
+
+    def proximity(self) -> list[dict]:
+        """Two query words close together score more (BM25TP in the Whoosh backend,
+        :data:`ranking.PROX_WINDOW`, :data:`ranking.PROX_WEIGHT`): a sloppy phrase of
+        each pair of consecutive single words, never required."""
+        if ranking.PROX_WEIGHT <= 0:
+            return []
+        out = []
+        for a, b in zip(self.single, self.single[1:]):
+            out.append({"match_phrase": {"body_t": {"query": f"{a} {b}", "slop": ranking.PROX_WINDOW - 1,
+                                                    "boost": ranking.PROX_WEIGHT}}})
+        return out
 
     @property
     def listing(self) -> bool:
@@ -84,8 +97,9 @@ class Translated:
         out: dict = {"must": must or [{"match_all": {}}]}
         if self.restrictions:
             out["filter"] = list(self.restrictions)
-        if self.scored_restrictions:
-            out["should"] = list(self.scored_restrictions)
+        should = list(self.scored_restrictions) + self.proximity()
+        if should:
+            out["should"] = should
         if self.negatives:
             out["must_not"] = list(self.negatives)
         return {"bool": out}
@@ -115,6 +129,12 @@ def translate(text: str, synonyms=None, lexicon=None) -> Translated:
         if not alts:
             continue
         q = alts[0] if len(alts) == 1 else {"bool": {"should": alts, "minimum_should_match": 1}}
+        if _question(unit):  # "combien", "quel"...: a tenth of a word (ranking.QUESTION_WEIGHT)
+            q = {"bool": {"must": [q], "boost": ranking.QUESTION_WEIGHT}}
+        elif len(unit) == 1 and unit[0].kind == "word" and unit[0].field is None:
+            toks = analysed(unit[0].text)
+            if len(toks) == 1:
+                out.single.append(toks[0][0])
         if all(c.field in qmod.RESTRICTING_FIELDS for c in unit):
             out.restrictions.append(q)
             if all(c.field == "title" for c in unit):
@@ -174,7 +194,12 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon) -> dict | None:
             continue
         if len(toks) == 1:
             out.terms.add(toks[0][0])
-            subs.append({"term": {target: {"value": toks[0][0], "boost": boost}}})
+            term = {"term": {target: {"value": toks[0][0], "boost": boost}}}
+            if name == "body" and ranking.EARLY_WEIGHT > 0:
+                # an occurrence among the opening words scores more (ranking.EARLY_BONUS)
+                term = {"bool": {"must": [term], "should": [{"term": {"early_t": {
+                    "value": toks[0][0], "boost": ranking.EARLY_BONUS * ranking.EARLY_WEIGHT}}}]}}
+            subs.append(term)
         else:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
             slop = max(1, max(gaps)) if all(g >= 0 for g in gaps) else 1
@@ -219,6 +244,12 @@ def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
     if not excluded:
         return q
     return {"bool": {"must": [q], "must_not": excluded}}
+
+
+def _question(unit: list) -> bool:
+    """A unit made only of question words."""
+    terms = {t for c in unit if c.kind == "word" for t, _ in analysed(c.text)}
+    return bool(terms) and all(c.kind == "word" for c in unit) and terms <= ranking.QUESTION_TERMS
 
 
 def filter_clauses(params: SearchParams, entity_names=None) -> dict[str, dict]:

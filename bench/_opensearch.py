@@ -1,0 +1,53 @@
+"""The OpenSearch cluster of a benchmark: ``SEARCHSVC_OPENSEARCH_URL`` when set, else a
+local 3-node cluster started for the run (``searchsvc cluster start``'s code, free ports,
+a temporary folder) and stopped at its end; and the engine over one of its aliases."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from searchsvc.backends.opensearch import bulk, cluster  # noqa: E402
+from searchsvc.backends.opensearch.client import connect  # noqa: E402
+
+
+@contextlib.contextmanager
+def bench_cluster(nodes: int = 3):
+    """``env`` (``os.environ`` with ``SEARCHSVC_OPENSEARCH_URL``) of the benchmark's cluster."""
+    if os.environ.get("SEARCHSVC_OPENSEARCH_URL"):
+        yield dict(os.environ), None
+        return
+    work = Path(tempfile.mkdtemp(prefix="searchsvc-bench-os-"))
+    work.chmod(0o755)
+    try:
+        st = cluster.start(work / "cluster", nodes=nodes, port_base=0)
+        print(f"opensearch: {nodes} nodes at {st['url']}", flush=True)
+        yield {**os.environ, "SEARCHSVC_OPENSEARCH_URL": st["url"],
+               "SEARCHSVC_OPENSEARCH_TIMEOUT": "120"}, work / "cluster"
+    finally:
+        with contextlib.suppress(Exception):
+            cluster.stop(work / "cluster")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def load(env: dict, alias: str, articles) -> str:
+    """A full build of ``articles`` under ``alias`` (the backend's own writer); its index."""
+    client = connect({**env, "SEARCHSVC_OPENSEARCH_TIMEOUT": "300"})
+    try:
+        return bulk.build_from_articles(client, alias, articles)
+    finally:
+        client.close()
+
+
+def engine(env: dict, alias: str, state_dir: Path):
+    """The OpenSearch engine over ``alias``."""
+    from searchsvc.backends.opensearch.engine import OpenSearchEngine
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return OpenSearchEngine(state_dir, alias=alias, client=connect(env))
