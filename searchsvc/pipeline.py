@@ -15,7 +15,9 @@ OpenSearch's sends bulk requests. It is made in the worker by ``make_sink(*sink_
 - ``add(fields: dict) -> None`` - one article;
 - ``finish() -> Any`` - the worker is done; what it returns goes back to the parent
   (Whoosh: the segments written), collected in the order the workers finish;
-- ``cancel() -> None`` - the run failed.
+- ``cancel() -> None`` - the run failed;
+- optionally ``drain() -> Any`` - after each chunk, something for the parent, given to
+  ``Run.receive`` there (e.g. documents the parent sends itself).
 
 Also here: the change detection of an incremental run (:func:`plan_incremental`), the
 duplicate-id rule (:func:`duplicate_losers`), the report and its French tallies.
@@ -244,6 +246,11 @@ class Worker:
             articles.append(art)
         return ("part", rel, part, digest, errors, fatal, articles)
 
+    def drain(self):
+        """What the sink passes to the parent after each chunk (its ``drain()``), or None."""
+        drain = getattr(self.sink, "drain", None)
+        return drain() if drain else None
+
     def finish(self):
         """The sink's result (returned to the parent)."""
         return self.sink.finish()
@@ -280,7 +287,7 @@ def _worker_main(num, make_sink, sink_args, corpus_dir, manifest, enrich_dir, ta
             if chunk is None:
                 break
             out = worker.process_many(chunk)
-            results.put(("files", num, out))
+            results.put(("files", num, out, worker.drain()))
         results.put(("done", num, worker.finish()))
     except BaseException as exc:
         item = getattr(worker, "current", None)
@@ -302,6 +309,8 @@ class Run:
     sink_args: tuple
     enrich_dir: Path
     finishing: tuple[str, str] = ("écriture du segment…", "écriture des segments…")
+    #: called in the parent with what a sink's optional ``drain()`` gave after each chunk
+    receive: Callable | None = None
 
 
 def run_workers(run: Run, corpus_dir, manifest, todo, workers, progress, log):
@@ -408,6 +417,8 @@ def pool(run: Run, corpus_dir, manifest, chunks, n, total, progress, log):
                     if o is not None:
                         out.append(o)
                     done += _weight(o)
+                if run.receive:
+                    run.receive(worker.drain())
                 if progress:
                     progress(min(total, round(done, 6)), total)
             log(run.finishing[0])
@@ -471,6 +482,8 @@ def pool(run: Run, corpus_dir, manifest, chunks, n, total, progress, log):
                 continue
             kind = msg[0]
             if kind == "files":
+                if run.receive:
+                    run.receive(msg[3])
                 out.extend(o for o in msg[2] if o is not None)
                 done += sum(_weight(o) for o in msg[2])
                 if progress:

@@ -104,9 +104,14 @@ def test_full_reindex_gives_exactly_the_corpus(tmp_path, seed_corpus, client, al
     assert (tmp_path / "index" / "opensearch" / report.generation / "state.json").is_file()
 
 
-def test_richer_corpus_with_workers_and_parts(tmp_path, fixture_corpus, client, alias, monkeypatch):
-    """Two worker processes, each sending its own bulks; a big .jsonl cut into parts."""
+@pytest.mark.parametrize("bulk_from", ["workers", "parent"])
+def test_richer_corpus_with_workers_and_parts(tmp_path, fixture_corpus, client, alias, monkeypatch,
+                                              bulk_from):
+    """Two worker processes sending their own bulks, or making the documents the parent
+    sends; a big .jsonl cut into parts."""
     import searchsvc.pipeline as pipeline
+
+    monkeypatch.setattr(indexer, "BULK_FROM", bulk_from)
 
     corpus = tmp_path / "corpus"
     shutil.copytree(fixture_corpus, corpus)

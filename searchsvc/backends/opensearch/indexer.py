@@ -53,6 +53,10 @@ BULK_DOCS = 500
 BULK_BYTES = 8 * 1024 * 1024
 #: Seconds a request may take (a bulk on a busy two-core machine is slow).
 TIMEOUT = 120
+#: Who sends the bulk requests: ``"workers"`` (each worker its own documents) or
+#: ``"parent"`` (workers make the documents, the parent sends them); see
+#: docs/opensearch-indexing.md for the measurement that chose it.
+BULK_FROM = "workers"
 #: Where the local states live, under ``index_dir``.
 STATE_FOLDER = "opensearch"
 #: Mark of an incremental run under way (the next run is full if it is left).
@@ -135,14 +139,58 @@ class BulkSink:
         self.lines = []
 
 
-def bulk(client, lines: list[str], url: str = "") -> None:
+class DocumentSink:
+    """A worker's writer when the parent sends the bulks (:data:`BULK_FROM` ``"parent"``):
+    documents made here, handed over after each chunk (:meth:`drain`)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.sent = 0
+
+    def add(self, fields: dict) -> None:
+        doc = mapping.document(fields)
+        self.lines += (json.dumps({"index": {"_id": doc["id"]}}),
+                       json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+
+    def drain(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        self.sent += len(lines) // 2
+        return lines
+
+    def finish(self) -> int:
+        return self.sent
+
+    def cancel(self) -> None:
+        self.lines = []
+
+
+class _ParentSender:
+    """The parent's side of :class:`DocumentSink`: bulks of :data:`BULK_DOCS` to ``index``."""
+
+    def __init__(self, client, index: str, url: str):
+        self.client, self.index, self.url = client, index, url
+        self.lines: list[str] = []
+
+    def __call__(self, lines) -> None:
+        self.lines += lines or []
+        while len(self.lines) >= 2 * BULK_DOCS:
+            self.send(2 * BULK_DOCS)
+
+    def send(self, n: int | None = None) -> None:
+        if self.lines:
+            part = self.lines[:n]
+            del self.lines[:len(part)]
+            bulk(self.client, part, self.url, self.index)
+
+
+def bulk(client, lines: list[str], url: str = "", index: str | None = None) -> None:
     """Send one bulk request (NDJSON ``lines``); raise :class:`ReindexError` (French)
     naming the first document refused, or :class:`BackendUnavailable`."""
     from opensearchpy.exceptions import ConnectionError as OSConnectionError
     from opensearchpy.exceptions import TransportError
 
     try:
-        resp = client.bulk(body="\n".join(lines) + "\n")
+        resp = client.bulk(body="\n".join(lines) + "\n", index=index)
     except OSConnectionError as exc:
         raise ReindexError(_unreachable(url or client_url(client), exc).message) from None
     except TransportError as exc:
@@ -332,11 +380,19 @@ class _Job:
         self.cluster, self.corpus_dir, self.index_dir = cluster, corpus_dir, index_dir
         self.manifest, self.workers, self.progress, self.log = manifest, workers, progress, log
 
-    def _send(self, index: str, todo: list, workers: int | None = None):
-        run = Run(BulkSink, (self.cluster.url, index), self.index_dir,
-                  ("envoi des derniers documents…", "envoi des derniers documents…"))
-        return run_workers(run, self.corpus_dir, self.manifest.entries(), todo,
-                           workers or self.workers, self.progress, self.log)
+    def _send(self, index: str, todo: list, workers: int | None = None, quiet: bool = False):
+        finishing = ("envoi des derniers documents…", "envoi des derniers documents…")
+        if BULK_FROM == "parent":
+            sender = _ParentSender(self.cluster.client, index, self.cluster.url)
+            run = Run(DocumentSink, (), self.index_dir, finishing, receive=sender)
+        else:
+            sender, run = None, Run(BulkSink, (self.cluster.url, index), self.index_dir, finishing)
+        got = run_workers(run, self.corpus_dir, self.manifest.entries(), todo,
+                          workers or self.workers, None if quiet else self.progress,
+                          (lambda message: None) if quiet else self.log)
+        if sender:
+            sender.send()
+        return got
 
     def _delete(self, index: str, ids) -> None:
         ids = sorted(ids)
@@ -355,9 +411,7 @@ class _Job:
         firsts = sorted({first for _, _, first in losers.values()})
         self.log(f"identifiants en double : {count_fr(len(firsts), 'fichier')} renvoyé"
                  + ("s" if len(firsts) > 1 else ""))
-        outcomes, _ = run_workers(Run(BulkSink, (self.cluster.url, index), self.index_dir),
-                                  self.corpus_dir, self.manifest.entries(), firsts, 1, None,
-                                  lambda message: None)
+        outcomes, _ = self._send(index, firsts, 1, quiet=True)
         drop_losers(losers, records, report, skips)
         return {i for o in outcomes if o[0] == "ok" for i in o[2].ids}
 
