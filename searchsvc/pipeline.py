@@ -38,7 +38,7 @@ from searchsvc.enrich import copies
 from searchsvc.enrich import entities as entity_enrich
 from searchsvc.french import count_fr
 from searchsvc.ingest import IngestError, doc_id, extract, iter_extract, jsonl_parts, load_manifest
-from searchsvc.ingest.reader import os_error_reason
+from searchsvc.ingest.reader import check_max_bytes, corpus_paths, os_error_reason
 
 #: Below this many files per worker, extra worker processes cost more than they save.
 MIN_FILES_PER_WORKER = 150
@@ -113,6 +113,49 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def start(corpus_dir, workers, log) -> tuple[Path, int, Callable]:
+    """A reindex's checks before it takes its lock: the corpus folder exists and the
+    size limit is valid (else :class:`ReindexError`); the workers and ``log`` to use."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
+    bad_limit = check_max_bytes()
+    if bad_limit:
+        raise ReindexError(bad_limit)
+    return corpus_dir, max(1, int(workers or default_workers())), log or (lambda message: None)
+
+
+@dataclass
+class Listing:
+    """The corpus as a run finds it: its files (``rels``), their sidecars, the manifest,
+    and the skipped list the run's report starts with (a bad manifest first)."""
+
+    rels: list
+    sidecars: set
+    manifest: "Manifest"
+    skipped: list
+
+
+def list_corpus(corpus_dir: Path, known_manifest: str | None) -> Listing:
+    """The corpus's files; ``known_manifest``: the digest the live state recorded (None
+    for a full run)."""
+    skipped: list = []
+    manifest = Manifest(corpus_dir, skipped, known_manifest)
+    sidecars: set = set()
+    try:
+        rels = [rel for rel, _ in corpus_paths(corpus_dir, sidecars)]
+    except IngestError as exc:
+        raise ReindexError(exc.reason) from None
+    return Listing(rels, sidecars, manifest, skipped)
+
+
+def timed(report: ReindexReport, t0: float) -> ReindexReport:
+    """``report`` with its duration since ``t0`` (``time.monotonic()``) and docs/s."""
+    report.seconds = time.monotonic() - t0
+    report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
+    return report
 
 
 # ---------------------------------------------------------------- workers
@@ -435,26 +478,25 @@ def pool(run: Run, corpus_dir, manifest, chunks, n, total, progress, log):
     stop = threading.Event()
     feed_error = []
 
+    def put(item) -> bool:
+        """Queue ``item`` unless the run stops meanwhile; False if it stopped."""
+        while not stop.is_set():
+            try:
+                tasks.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def feed():
         try:
             for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        tasks.put(chunk, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(chunk):
                     return
         except BaseException as exc:  # e.g. the caller's article generator failed
             feed_error.append(exc)
         for _ in range(n):
-            while not stop.is_set():
-                try:
-                    tasks.put(None, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
+            put(None)
 
     procs = [ctx.Process(target=_worker_main, name=f"searchsvc-indexer-{k}", daemon=True,
                          args=(k, run.make_sink, run.sink_args, str(corpus_dir), manifest,

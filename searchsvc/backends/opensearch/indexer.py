@@ -39,11 +39,9 @@ from searchsvc.backends.whoosh.indexer.store import os_errors_as, reindex_lock
 from searchsvc.engine import BackendUnavailable, NoIndexError
 from searchsvc.enrich import copies
 from searchsvc.french import count_fr
-from searchsvc.ingest import IngestError
-from searchsvc.ingest.reader import check_max_bytes, corpus_paths
 from searchsvc.pipeline import (Manifest, ReindexError, ReindexReport, Run, check_corpus, copy_rows,
-                                count, drop_losers, duplicate_losers, plan_incremental,
-                                run_workers, settle_unchanged, tally)
+                                count, drop_losers, duplicate_losers, list_corpus,
+                                plan_incremental, run_workers, settle_unchanged, tally, timed)
 
 __all__ = ["BulkSink", "ReindexError", "ReindexReport", "index_stats", "live_generation", "live_index",
            "reindex", "state_dir"]
@@ -290,14 +288,8 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, clie
     ``wait`` and the errors are those of the Whoosh reindex; an unreachable cluster
     raises :class:`~searchsvc.engine.BackendUnavailable`."""
     t0 = time.monotonic()
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    if not corpus_dir.is_dir():
-        raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
-    workers = max(1, int(workers or pipeline.default_workers()))
-    log = log or (lambda message: None)
-    bad_limit = check_max_bytes()
-    if bad_limit:
-        raise ReindexError(bad_limit)
+    corpus_dir, workers, log = pipeline.start(corpus_dir, workers, log)
+    index_dir = Path(index_dir)
     client = client or connect()
     alias = alias or mapping.DEFAULT_ALIAS
     try:
@@ -318,23 +310,16 @@ def _reindex(corpus_dir, index_dir, full, workers, progress, client, alias, wait
         state = None
         if not full:
             full, reason, state = _incremental_or_not(cluster, index_dir, live)
-        skipped: list = []
-        manifest = Manifest(corpus_dir, skipped, None if full else state.manifest)
-        sidecars: set = set()
-        try:
-            rels = [rel for rel, _ in corpus_paths(corpus_dir, sidecars)]
-        except IngestError as exc:
-            raise ReindexError(exc.reason) from None
-        job = _Job(cluster, corpus_dir, index_dir, manifest, workers, progress, log)
+        listing = list_corpus(corpus_dir, None if full else state.manifest)
+        rels, skipped = listing.rels, listing.skipped
+        job = _Job(cluster, corpus_dir, index_dir, listing.manifest, workers, progress, log)
         if full:
             log(f"reconstruction complète ({reason}) : {count_fr(len(rels), 'fichier')}")
             report = job.full(live, rels, reason, skipped)
         else:
-            report = job.incremental(live, state, rels, skipped, sidecars)
+            report = job.incremental(live, state, rels, skipped, listing.sidecars)
         report.cleaned = cleaned
-    report.seconds = time.monotonic() - t0
-    report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
-    return report
+    return timed(report, t0)
 
 
 def _incremental_or_not(cluster: _Cluster, index_dir: Path, live):

@@ -30,11 +30,9 @@ from searchsvc.backends.whoosh.indexer.store import (IndexBusyError, clean_lefto
                                      fsync_tree, generation_problem,
                                      list_generations, os_errors_as, reindex_lock,
                                      remove_old_generations, switch_current)
-from searchsvc.ingest import IngestError
-from searchsvc.ingest.reader import check_max_bytes, corpus_paths
-from searchsvc.pipeline import (Manifest, ReindexError, ReindexReport, Run, check_corpus, copy_rows,
-                                count, drop_losers, duplicate_losers, plan_incremental,
-                                run_workers, settle_unchanged, tally)
+from searchsvc.pipeline import (ReindexError, ReindexReport, Run, check_corpus, copy_rows, count,
+                                drop_losers, duplicate_losers, list_corpus, plan_incremental,
+                                run_workers, settle_unchanged, tally, timed)
 
 __all__ = ["ReindexError", "ReindexReport", "build_index_from_articles", "fingerprint",
            "live_documents", "reindex"]
@@ -268,14 +266,8 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
     live generation is untouched.
     """
     t0 = time.monotonic()
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    if not corpus_dir.is_dir():
-        raise ReindexError(f"dossier du corpus introuvable : « {corpus_dir} »")
-    workers = max(1, int(workers or pipeline.default_workers()))
-    log = log or (lambda message: None)
-    bad_limit = check_max_bytes()
-    if bad_limit:
-        raise ReindexError(bad_limit)
+    corpus_dir, workers, log = pipeline.start(corpus_dir, workers, log)
+    index_dir = Path(index_dir)
     with os_errors_as(ReindexError, index_dir), reindex_lock(index_dir, wait) as stale_pid:
         cleaned = clean_leftovers(index_dir, stale_pid)
         for note in cleaned:
@@ -297,24 +289,17 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, *,
                 full, reason = True, f"index {live} endommagé ({damage})"
             elif not copies.store_exists(index_dir / live):
                 full, reason = True, f"groupes de copies de {live} absents ou illisibles"
-        skipped = []
-        manifest = Manifest(corpus_dir, skipped, None if full else state.manifest)
-        sidecars: set = set()
-        try:
-            rels = [rel for rel, _ in corpus_paths(corpus_dir, sidecars)]
-        except IngestError as exc:
-            raise ReindexError(exc.reason) from None
+        listing = list_corpus(corpus_dir, None if full else state.manifest)
+        rels, manifest, skipped = listing.rels, listing.manifest, listing.skipped
         if full:
             log(f"reconstruction complète ({reason}) : {count_fr(len(rels), 'fichier')}")
             report = _full(corpus_dir, index_dir, live, rels, manifest, workers, progress,
                            limitmb, reason, skipped, log)
         else:
             report = _incremental(corpus_dir, index_dir, live, state, rels, manifest, workers,
-                                  progress, limitmb, wait, skipped, log, sidecars)
+                                  progress, limitmb, wait, skipped, log, listing.sidecars)
         report.cleaned = cleaned
-    report.seconds = time.monotonic() - t0
-    report.docs_per_s = report.documents / report.seconds if report.seconds > 0 else 0.0
-    return report
+    return timed(report, t0)
 
 
 def _full(corpus_dir, index_dir, live, rels, manifest, workers, progress, limitmb, reason, skipped,
