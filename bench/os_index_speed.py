@@ -7,8 +7,9 @@ at the end) with the same workers, and prints docs/s end to end (reading, cleani
 enrichment, analysis, writing or bulk requests, refresh, count check, alias switch) and
 the ratio OpenSearch / Whoosh. ``--os-workers`` adds OpenSearch runs with other worker
 counts (1: one process reads, makes and sends every document). Each OpenSearch run is
-made twice: bulks sent by each worker (``BULK_FROM = "workers"``) and by the parent from
-the documents the workers made (``"parent"``).
+made twice: ``opensearch``, the default (``indexer.BULK_FROM = "parent"``: the parent
+sends the documents the workers made), and ``opensearch-workers`` (each worker sends its
+own bulks).
 
 The machine is shared and the cluster runs on it: compare the ratio, not the figures.
 
@@ -81,8 +82,8 @@ def main(argv=None):
         best = {}
         plan = [("whoosh", a.workers, env_wh)]
         for w in [a.workers] + [int(w) for w in a.os_workers.split(",") if w and int(w) != a.workers]:
-            plan += [("opensearch", w, env_os),
-                     ("opensearch-parent", w, {**env_os, "BENCH_BULK_FROM": "parent"})]
+            plan += [("opensearch", w, {**env_os, "BENCH_BULK_FROM": "parent"}),
+                     ("opensearch-workers", w, {**env_os, "BENCH_BULK_FROM": "workers"})]
         for _ in range(a.repeat):
             for name, workers, env in plan:
                 index = tmp / f"index-{name}-{workers}"
@@ -90,7 +91,7 @@ def main(argv=None):
                 seconds, _ = run(tmp / "corpus", index, workers, env)
                 key = (name, workers)
                 best[key] = min(best.get(key, seconds), seconds)
-                print(f"  {name:<17} workers={workers}: {seconds:7.1f} s  {n / seconds:6.1f} docs/s",
+                print(f"  {name:<18} workers={workers}: {seconds:7.1f} s  {n / seconds:6.1f} docs/s",
                       flush=True)
         wh = best[("whoosh", a.workers)]
         os_ = best[("opensearch", a.workers)]
