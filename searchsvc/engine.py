@@ -140,3 +140,37 @@ def open_engine(index_dir: str | os.PathLike, synonyms_path: str | os.PathLike |
     """The engine of the configured backend over ``index_dir`` (Whoosh: the index;
     OpenSearch: the local state folder)."""
     return engine_class(backend)(index_dir, synonyms_path=synonyms_path, **options)
+
+
+#: backend name -> module of its indexer: ``reindex(corpus_dir, index_dir, full=False,
+#: workers=None, progress=None, *, wait=0.0, log=None) -> ReindexReport``,
+#: ``index_stats(index_dir) -> dict`` and ``live_generation(index_dir) -> str``
+INDEXERS = {
+    "whoosh": "searchsvc.backends.whoosh.indexer",
+    "opensearch": "searchsvc.backends.opensearch.indexer",
+}
+
+
+def _indexer(backend: str | None = None):
+    return importlib.import_module(INDEXERS[backend or backend_name()])
+
+
+def reindex(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike, *,
+            backend: str | None = None, **options):
+    """Bring the configured backend's index up to date with ``corpus_dir`` (the same
+    pipeline, options, report and errors on every backend: ``full``, ``workers``,
+    ``progress``, ``wait``, ``log``; :class:`~searchsvc.pipeline.ReindexError`,
+    ``IndexBusyError``)."""
+    return _indexer(backend).reindex(corpus_dir, index_dir, **options)
+
+
+def stats(index_dir: str | os.PathLike, backend: str | None = None) -> dict:
+    """What the live index holds (``searchsvc stats``): documents, sources, date range,
+    languages, size, generation, copy groups. Raises :class:`NoIndexError`."""
+    return _indexer(backend).index_stats(index_dir)
+
+
+def live_generation(index_dir: str | os.PathLike, backend: str | None = None) -> str:
+    """The name of the live generation (Whoosh) or concrete index (OpenSearch); raises
+    :class:`NoIndexError` (:class:`IndexDamaged` for a damaged one) when there is none."""
+    return _indexer(backend).live_generation(index_dir)

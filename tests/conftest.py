@@ -85,9 +85,10 @@ def _few_files_per_worker(mp):
     """Worker processes even for a handful of files, each rolling small segments (which
     worker gets which file is up to the scheduler: segments >= 2 either way)."""
     import searchsvc.backends.whoosh.indexer.build as build
+    import searchsvc.pipeline as pipeline
 
-    mp.setattr(build, "MIN_FILES_PER_WORKER", 2)
-    mp.setattr(build, "CHUNK", 1)
+    mp.setattr(pipeline, "MIN_FILES_PER_WORKER", 2)
+    mp.setattr(pipeline, "CHUNK", 1)
     mp.setattr(build, "LIMITMB", SMALL_LIMITMB)
 
 

@@ -137,7 +137,7 @@ def test_corpus_folder_removed_during_the_run_loses_nothing(tmp_path):
 def test_file_rewritten_while_it_is_read_is_reindexed_next_run(tmp_path, monkeypatch):
     """A file rewritten right after the reader got its text: the old text is indexed
     now, and the next run must see the change (not record the new file's hash)."""
-    import searchsvc.backends.whoosh.indexer.build as build
+    import searchsvc.pipeline as pipeline
 
     corpus = tmp_path / "corpus"
     faults.write_articles(corpus, range(3))
@@ -146,7 +146,7 @@ def test_file_rewritten_while_it_is_read_is_reindexed_next_run(tmp_path, monkeyp
     target = corpus / "dep_00001.txt"
     target.write_text("Ancienne version\n\nLe texte lu par la réindexation : hirondelle.\n",
                       encoding="utf-8")
-    real_extract = build.extract
+    real_extract = pipeline.extract
 
     def extract_then_rewrite(path, *args, **kw):
         got = real_extract(path, *args, **kw)
@@ -155,9 +155,9 @@ def test_file_rewritten_while_it_is_read_is_reindexed_next_run(tmp_path, monkeyp
                               encoding="utf-8")
         return got
 
-    monkeypatch.setattr(build, "extract", extract_then_rewrite)
+    monkeypatch.setattr(pipeline, "extract", extract_then_rewrite)
     reindex(corpus, index, workers=1)
-    monkeypatch.setattr(build, "extract", real_extract)
+    monkeypatch.setattr(pipeline, "extract", real_extract)
     assert "hirondelle" in _body(index, "dep_00001")
     report = reindex(corpus, index, workers=1)
     assert report.updated == 1

@@ -169,7 +169,7 @@ def test_unchanged_manifest_is_not_parsed_and_a_changed_entry_updates_its_file(
         tmp_path, corpus, monkeypatch):
     """An unchanged run trusts the manifest digest recorded in the state (no parsing, no
     per-entry digests); a changed entry, a new sidecar and a broken manifest still count."""
-    from searchsvc.backends.whoosh.indexer import build
+    import searchsvc.pipeline as pipeline
 
     (corpus / "manifest.jsonl").write_text(
         json.dumps({"id": "beta", "title": "Le tramway"}) + "\n"
@@ -178,8 +178,8 @@ def test_unchanged_manifest_is_not_parsed_and_a_changed_entry_updates_its_file(
     reindex(corpus, index, workers=1)
     assert ids_for(index, "source_facet", "Le Manifeste") == {"sub/gamma"}
     loads = []
-    real = build.load_manifest
-    monkeypatch.setattr(build, "load_manifest", lambda root: loads.append(root) or real(root))
+    real = pipeline.load_manifest
+    monkeypatch.setattr(pipeline, "load_manifest", lambda root: loads.append(root) or real(root))
     again = reindex(corpus, index, workers=1)
     assert not again.changed and again.unchanged == 3 and loads == []
     # a changed entry: only that file is redone

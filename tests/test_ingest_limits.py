@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import searchsvc.backends.whoosh.indexer.build as build
+import searchsvc.pipeline as pipeline
 from searchsvc.backends.whoosh.indexer import ReindexError, open_index, reindex
 from searchsvc.ingest import IngestError, extract, jsonl_parts
 from searchsvc.ingest.reader import DEFAULT_MAX_BYTES, jsonl_lines, parse_size
@@ -199,8 +199,8 @@ def test_big_jsonl_is_indexed_by_every_worker(tmp_path, monkeypatch):
     recs = [record(i, own_id=f"r{i % 200}") for i in range(420)]
     path = write_jsonl(corpus / "news.jsonl", recs, ["{cassé"])
     assert path.stat().st_size > 300_000  # about 840 bytes a line
-    monkeypatch.setattr(build, "PART_BYTES", 32 * 1024)
-    monkeypatch.setattr(build, "JSONL_ARTICLE_BYTES", 512)
+    monkeypatch.setattr(pipeline, "PART_BYTES", 32 * 1024)
+    monkeypatch.setattr(pipeline, "JSONL_ARTICLE_BYTES", 512)
     logs = []
     report = reindex(corpus, tmp_path / "ix", full=True, workers=2, log=logs.append)
     assert any("(1 .jsonl découpé en parties) par 2 processus" in m for m in logs), logs
@@ -239,7 +239,7 @@ def test_the_limit_is_for_articles_not_for_the_manifest(tmp_path, monkeypatch):
 def test_a_part_that_cannot_be_read_is_named_and_retried(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     path = write_jsonl(corpus / "news.jsonl", [record(i) for i in range(120)])
-    monkeypatch.setattr(build, "PART_BYTES", 16 * 1024)
+    monkeypatch.setattr(pipeline, "PART_BYTES", 16 * 1024)
     import searchsvc.ingest as ingest
 
     real = ingest.jsonl_lines

@@ -157,7 +157,8 @@ def summary(report) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.backends.whoosh.indexer import IndexBusyError, ReindexError, reindex
+    from searchsvc.engine import ConfigError, reindex
+    from searchsvc.pipeline import IndexBusyError, ReindexError
 
     corpus = config.corpus_dir(args.corpus)
     index = config.index_dir(args.index)
@@ -176,11 +177,11 @@ def run(args) -> int:
             progress.close()
         print(str(exc), file=sys.stderr)
         return BUSY
-    except ReindexError as exc:
+    except (ReindexError, ConfigError) as exc:
         if progress:
             progress.close()
         print(f"Échec de la réindexation : {exc}", file=sys.stderr)
-        for line in skipped_lines(exc.skipped):
+        for line in skipped_lines(getattr(exc, "skipped", ())):
             print(line, file=sys.stderr)
         return NO_INDEX
     if progress:

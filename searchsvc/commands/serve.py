@@ -39,13 +39,12 @@ def add_arguments(parser) -> None:
 
 def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
     """Build the index from the corpus when there is none; False if that fails."""
-    from searchsvc.backends.whoosh.indexer import CorruptIndexError, NoIndexError, open_index, reindex
+    from searchsvc.engine import BackendUnavailable, IndexDamaged, NoIndexError, live_generation, reindex
 
     try:
-        gen, ix = open_index(index_dir)
-        ix.close()
+        live_generation(index_dir)
         return True
-    except CorruptIndexError as exc:  # served as 503 (healthz says why) until rebuilt
+    except (IndexDamaged, BackendUnavailable) as exc:  # served as 503 (healthz says why)
         print(f"Attention : {exc}", file=out, flush=True)
         return True
     except NoIndexError:
@@ -53,8 +52,7 @@ def ensure_index(corpus_dir, index_dir, out=sys.stderr) -> bool:
     print(f"Aucun index dans « {index_dir} » : indexation de « {corpus_dir} »…", file=out, flush=True)
     try:
         reindex(corpus_dir, index_dir, full=True)
-        gen, ix = open_index(index_dir)
-        ix.close()
+        gen = live_generation(index_dir)
     except Exception as exc:  # reported in French, the service cannot start without an index
         from searchsvc.commands.reindex import skipped_lines
         from searchsvc.ingest.reader import os_error_message

@@ -22,11 +22,11 @@ def _label(value: str) -> str:
 
 
 def run(args) -> int:
-    from searchsvc.backends.whoosh.indexer import NoIndexError, index_stats
+    from searchsvc.engine import BackendUnavailable, ConfigError, NoIndexError, stats
 
     try:
-        st = index_stats(config.index_dir(args.index))
-    except NoIndexError as exc:
+        st = stats(config.index_dir(args.index))
+    except (NoIndexError, BackendUnavailable, ConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if args.json:
@@ -38,7 +38,9 @@ def run(args) -> int:
         f"Période : {st['date_min'] or '—'} → {st['date_max'] or '—'} "
         f"({st['undated']} sans date)",
         f"Taille sur disque : {size_fr(st['size_bytes'])} "
-        f"(dossier entier : {size_fr(st['total_size_bytes'])})",
+        + (f"(avec les répliques : {size_fr(st['total_size_bytes'])})"
+           if st.get("backend") == "opensearch" else
+           f"(dossier entier : {size_fr(st['total_size_bytes'])})"),
         f"Sources ({st['source_count']}) :",
     ]
     out += [f"  {n:>7}  {_label(v)}" for v, n in st["sources"].items()]

@@ -1,7 +1,7 @@
 """Run one reindex for the web service, in a child process.
 
 ``python -m searchsvc.web.reindex_worker CORPUS INDEX [--full] [--nice N]``
-prints the :class:`~searchsvc.backends.whoosh.indexer.ReindexReport` as one JSON line on
+prints the :class:`~searchsvc.pipeline.ReindexReport` as one JSON line on
 success; on failure, exits 1 with a one-line French reason on stderr.
 
 A child process rather than a thread of the server: indexing is CPU-bound
@@ -27,12 +27,14 @@ def main(argv=None) -> int:
     from searchsvc.config import lower_cpu_priority
 
     lower_cpu_priority(a.nice)
-    from searchsvc.backends.whoosh.indexer import IndexBusyError, NoIndexError, ReindexError, reindex
+    from searchsvc.engine import BackendUnavailable, ConfigError, NoIndexError, reindex
+    from searchsvc.pipeline import IndexBusyError, ReindexError
     from searchsvc.web.state import jsonable
 
     try:
         report = reindex(a.corpus, a.index, full=a.full)
-    except (IndexBusyError, NoIndexError, ReindexError, OSError, ValueError) as exc:
+    except (IndexBusyError, NoIndexError, ReindexError, BackendUnavailable, ConfigError, OSError,
+            ValueError) as exc:
         message = str(exc).replace("\n", " ")
         skipped = getattr(exc, "skipped", None)
         if skipped:  # every skipped file, with its reason, on the one line of the status

@@ -14,7 +14,8 @@ from searchsvc.backends.whoosh.indexer.build import (ReindexError, ReindexReport
 from searchsvc.backends.whoosh.indexer.schema import UNKNOWN, article_fields, build_schema
 from searchsvc.backends.whoosh.indexer.stats import index_stats
 from searchsvc.backends.whoosh.indexer.store import (CorruptIndexError, IndexBusyError, NoIndexError,
-                                     current_generation, generation_problem, open_index)
+                                     current_generation, generation_problem, live_generation,
+                                     open_index)
 
 __all__ = [
     "UNKNOWN",
@@ -30,6 +31,7 @@ __all__ = [
     "fingerprint",
     "generation_problem",
     "index_stats",
+    "live_generation",
     "open_index",
     "reindex",
 ]

@@ -135,6 +135,13 @@ def open_index(index_dir):
     raise CorruptIndexError(index_dir, gen, f"illisible : {type(last).__name__}: {last}")
 
 
+def live_generation(index_dir) -> str:
+    """The live generation's name once it opens (:func:`open_index`, same errors)."""
+    gen, ix = open_index(index_dir)
+    ix.close()
+    return gen
+
+
 # -- integrity of a generation's files -------------------------------------------
 #
 # Whoosh never rewrites a segment file once written, so each generation keeps, in

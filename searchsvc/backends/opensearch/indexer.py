@@ -1,0 +1,597 @@
+"""Full and incremental reindexing into OpenSearch.
+
+The same pipeline as the Whoosh backend (:mod:`searchsvc.pipeline`: files shared out
+between workers that extract and enrich them). Each worker turns its articles into
+documents (:func:`~searchsvc.backends.opensearch.mapping.document`); the parent sends
+them in bulk requests as the workers hand them over after each chunk
+(:class:`DocumentSink`, :data:`BULK_FROM` ``"parent"``, measured faster than each worker
+sending its own bulks with :class:`BulkSink`: the workers go on working meanwhile).
+
+- A **full** reindex creates a new concrete index ``<alias>-<n>``, loads every document
+  into it (no refresh, no replica meanwhile), refreshes it, checks that it holds exactly
+  the articles indexed, then moves the alias to it in one ``_aliases`` request and
+  deletes the previous index. Until that request the alias stays on the complete
+  previous index; a failure deletes the partial one (or, when the cluster cannot be
+  reached, the next run does).
+- An **incremental** run (the alias on an index of the same mapping version and
+  fingerprint, recorded in its ``_meta``) sends only the documents of new and changed
+  files and deletes those of deleted files, as the Whoosh backend decides from the local
+  state. A run that fails half-way leaves a ``pending`` mark: the next run is full.
+
+The local state of each concrete index lives in ``<index_dir>/opensearch/<index>/``:
+``state.json`` (per-file signatures, :mod:`searchsvc.backends.whoosh.indexer.state`) and
+the copy store (:mod:`searchsvc.enrich.copies`), so the alias alone says which state is
+live. One reindex at a time: the reindex lock of ``index_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+from searchsvc import pipeline
+from searchsvc.backends.opensearch import mapping
+from searchsvc.backends.whoosh.indexer.build import fingerprint as analysis_fingerprint
+from searchsvc.backends.whoosh.indexer.state import IndexState
+from searchsvc.backends.whoosh.indexer.store import os_errors_as, reindex_lock
+from searchsvc.engine import BackendUnavailable, NoIndexError
+from searchsvc.enrich import copies
+from searchsvc.french import count_fr
+from searchsvc.pipeline import (Manifest, ReindexError, ReindexReport, Run, check_corpus, copy_rows,
+                                count, drop_losers, duplicate_losers, list_corpus,
+                                plan_incremental, run_workers, settle_unchanged, tally, timed)
+
+__all__ = ["BulkSink", "ReindexError", "ReindexReport", "index_stats", "live_generation", "live_index",
+           "reindex", "state_dir"]
+
+#: Documents per bulk request, and the request size (bytes) that sends one sooner.
+BULK_DOCS = 500
+BULK_BYTES = 8 * 1024 * 1024
+#: Seconds a request may take (a bulk on a busy two-core machine is slow).
+TIMEOUT = 120
+#: Who sends the bulk requests: ``"workers"`` (each worker its own documents) or
+#: ``"parent"`` (workers make the documents, the parent sends them); see
+#: docs/opensearch-indexing.md for the measurement that chose it.
+BULK_FROM = "parent"
+#: Where the local states live, under ``index_dir``.
+STATE_FOLDER = "opensearch"
+#: Mark of an incremental run under way (the next run is full if it is left).
+PENDING = "pending"
+DEFAULT_URL = "http://127.0.0.1:9200"
+
+
+def opensearch_url(env=None) -> str:
+    """``SEARCHSVC_OPENSEARCH_URL`` (default ``http://127.0.0.1:9200``)."""
+    env = os.environ if env is None else env
+    return (env.get("SEARCHSVC_OPENSEARCH_URL") or DEFAULT_URL).strip().rstrip("/")
+
+
+def connect(url: str | None = None):
+    """A client of the cluster at ``url`` (default :func:`opensearch_url`)."""
+    from opensearchpy import OpenSearch
+
+    return OpenSearch(url or opensearch_url(), timeout=TIMEOUT, max_retries=2,
+                      retry_on_timeout=False)
+
+
+def client_url(client) -> str:
+    """The URL of ``client``'s first node (the workers connect to it themselves)."""
+    host = client.transport.hosts[0]
+    scheme = "https" if host.get("use_ssl") or host.get("scheme") == "https" else "http"
+    return f"{scheme}://{host['host']}:{host['port']}{host.get('url_prefix', '')}"
+
+
+def _unreachable(url: str, exc: Exception) -> BackendUnavailable:
+    return BackendUnavailable(f"OpenSearch injoignable à {url} ({type(exc).__name__}) : "
+                              "démarrez le cluster (searchsvc cluster start) ou corrigez "
+                              "SEARCHSVC_OPENSEARCH_URL.")
+
+
+def index_meta() -> dict:
+    """What an index records of how it was built (its mapping's ``_meta``)."""
+    return {"mapping_version": mapping.MAPPING_VERSION, "fingerprint": analysis_fingerprint()}
+
+
+def state_dir(index_dir, index: str) -> Path:
+    """The local state folder of the concrete index ``index``."""
+    return Path(index_dir) / STATE_FOLDER / index
+
+
+# ---------------------------------------------------------------- the sink
+
+
+class BulkSink:
+    """A worker's writer (:class:`searchsvc.pipeline.Sink`) when each worker sends its own
+    bulks (:data:`BULK_FROM` ``"workers"``): documents into ``index`` by bulk requests of
+    :data:`BULK_DOCS`. :meth:`finish` returns the count sent."""
+
+    def __init__(self, url: str, index: str):
+        self.client = connect(url)
+        self.url, self.index = url, index
+        self.lines: list[str] = []
+        self.size = 0
+        self.sent = 0
+
+    def add(self, fields: dict) -> None:
+        doc = mapping.document(fields)
+        head = json.dumps({"index": {"_index": self.index, "_id": doc["id"]}})
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        self.lines += (head, body)
+        self.size += len(head) + len(body) + 2
+        if len(self.lines) >= 2 * BULK_DOCS or self.size >= BULK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            n = len(self.lines) // 2
+            bulk(self.client, self.lines, self.url)
+            self.lines, self.size = [], 0
+            self.sent += n
+
+    def finish(self) -> int:
+        self.flush()
+        return self.sent
+
+    def cancel(self) -> None:
+        self.lines = []
+
+
+class DocumentSink:
+    """A worker's writer when the parent sends the bulks (:data:`BULK_FROM` ``"parent"``,
+    the default): documents made here, handed over after each chunk (:meth:`drain`)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.sent = 0
+
+    def add(self, fields: dict) -> None:
+        doc = mapping.document(fields)
+        self.lines += (json.dumps({"index": {"_id": doc["id"]}}),
+                       json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+
+    def drain(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        self.sent += len(lines) // 2
+        return lines
+
+    def finish(self) -> int:
+        return self.sent
+
+    def cancel(self) -> None:
+        self.lines = []
+
+
+class _ParentSender:
+    """The parent's side of :class:`DocumentSink`: bulks of :data:`BULK_DOCS` to ``index``."""
+
+    def __init__(self, client, index: str, url: str):
+        self.client, self.index, self.url = client, index, url
+        self.lines: list[str] = []
+
+    def __call__(self, lines) -> None:
+        self.lines += lines or []
+        while len(self.lines) >= 2 * BULK_DOCS:
+            self.send(2 * BULK_DOCS)
+
+    def send(self, n: int | None = None) -> None:
+        if self.lines:
+            part = self.lines[:n]
+            del self.lines[:len(part)]
+            bulk(self.client, part, self.url, self.index)
+
+
+def bulk(client, lines: list[str], url: str = "", index: str | None = None) -> None:
+    """Send one bulk request (NDJSON ``lines``); raise :class:`ReindexError` (French)
+    naming the first document refused, or :class:`BackendUnavailable`."""
+    from opensearchpy.exceptions import ConnectionError as OSConnectionError
+    from opensearchpy.exceptions import TransportError
+
+    try:
+        resp = client.bulk(body="\n".join(lines) + "\n", index=index)
+    except OSConnectionError as exc:
+        raise ReindexError(_unreachable(url or client_url(client), exc).message) from None
+    except TransportError as exc:
+        raise ReindexError(f"requête groupée refusée par OpenSearch ({exc.status_code}) : "
+                           f"{_reason(exc.info)}") from None
+    if resp.get("errors"):
+        for item in resp["items"]:
+            op, res = next(iter(item.items()))
+            if res.get("error") and not (op == "delete" and res.get("status") == 404):
+                raise ReindexError(f"document « {res.get('_id')} » refusé par OpenSearch : "
+                                   f"{_reason(res['error'])}")
+
+
+def _reason(info) -> str:
+    if isinstance(info, dict):
+        err = info.get("error", info)
+        if isinstance(err, dict):
+            return f"{err.get('type', '')} {err.get('reason', '')}".strip()
+        return str(err)
+    return str(info)
+
+
+# ---------------------------------------------------------------- the cluster
+
+
+class _Cluster:
+    """The few cluster calls of a reindex, errors in French."""
+
+    def __init__(self, client, alias: str, url: str):
+        self.client, self.alias, self.url = client, alias, url
+
+    def call(self, fn, *args, **kwargs):
+        from opensearchpy.exceptions import ConnectionError as OSConnectionError
+        from opensearchpy.exceptions import TransportError
+
+        try:
+            return fn(*args, **kwargs)
+        except OSConnectionError as exc:
+            raise _unreachable(self.url, exc) from None
+        except TransportError as exc:
+            raise ReindexError(f"OpenSearch a refusé la requête ({exc.status_code}) : "
+                               f"{_reason(exc.info)}") from None
+
+    def live(self) -> str | None:
+        """The concrete index behind the alias, or None."""
+        return live_index(self.client, self.alias, self.url)
+
+    def concrete(self) -> list[str]:
+        """Every ``<alias>-<n>`` index, by ``n``."""
+        got = self.call(self.client.indices.get, index=f"{self.alias}-*",
+                        params={"expand_wildcards": "all", "ignore_unavailable": "true",
+                                "allow_no_indices": "true"})
+        pattern = re.compile(rf"^{re.escape(self.alias)}-(\d+)$")
+        return sorted((n for n in got if pattern.match(n)), key=lambda n: int(n.rsplit("-", 1)[1]))
+
+    def meta(self, index: str) -> dict:
+        got = self.call(self.client.indices.get_mapping, index=index)
+        return (got.get(index, {}).get("mappings", {}).get("_meta")) or {}
+
+    def count(self, index: str) -> int:
+        return int(self.call(self.client.count, index=index)["count"])
+
+    def delete(self, index: str) -> bool:
+        """Delete ``index``; False when the cluster cannot be asked."""
+        try:
+            self.client.indices.delete(index=index, params={"ignore_unavailable": "true"})
+            return True
+        except Exception:
+            return False
+
+
+def live_index(client, alias: str | None = None, url: str = "") -> str | None:
+    """The concrete index behind ``alias`` (default :data:`mapping.DEFAULT_ALIAS`; None
+    when there is no alias)."""
+    alias = alias or mapping.DEFAULT_ALIAS
+    from opensearchpy.exceptions import ConnectionError as OSConnectionError
+    from opensearchpy.exceptions import NotFoundError
+
+    try:
+        got = client.indices.get_alias(name=alias)
+    except NotFoundError:
+        return None
+    except OSConnectionError as exc:
+        raise _unreachable(url or client_url(client), exc) from None
+    names = sorted(got)
+    return names[0] if names else None
+
+
+# ---------------------------------------------------------------- reindex
+
+
+def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, client=None,
+            alias: str | None = None, *, wait: float = 0.0, log=None,
+            **_ignored) -> ReindexReport:
+    """Bring the index behind ``alias`` up to date with ``corpus_dir`` (see the module's
+    docstring). ``index_dir`` holds the local state and the lock. ``progress``, ``log``,
+    ``wait`` and the errors are those of the Whoosh reindex; an unreachable cluster
+    raises :class:`~searchsvc.engine.BackendUnavailable`."""
+    t0 = time.monotonic()
+    corpus_dir, workers, log = pipeline.start(corpus_dir, workers, log)
+    index_dir = Path(index_dir)
+    client = client or connect()
+    alias = alias or mapping.DEFAULT_ALIAS
+    try:
+        return _reindex(corpus_dir, index_dir, full, workers, progress, client, alias, wait,
+                        log, t0)
+    except BackendUnavailable as exc:
+        raise ReindexError(exc.message) from None
+
+
+def _reindex(corpus_dir, index_dir, full, workers, progress, client, alias, wait, log, t0):
+    cluster = _Cluster(client, alias, client_url(client))
+    with os_errors_as(ReindexError, index_dir), reindex_lock(index_dir, wait) as stale_pid:
+        live = cluster.live()
+        cleaned = _clean_leftovers(cluster, index_dir, live, stale_pid)
+        for note in cleaned:
+            log(f"nettoyage : {note}")
+        reason = "reconstruction complète demandée (--full)" if full else ""
+        state = None
+        if not full:
+            full, reason, state = _incremental_or_not(cluster, index_dir, live)
+        listing = list_corpus(corpus_dir, None if full else state.manifest)
+        rels, skipped = listing.rels, listing.skipped
+        job = _Job(cluster, corpus_dir, index_dir, listing.manifest, workers, progress, log)
+        if full:
+            log(f"reconstruction complète ({reason}) : {count_fr(len(rels), 'fichier')}")
+            report = job.full(live, rels, reason, skipped)
+        else:
+            report = job.incremental(live, state, rels, skipped, listing.sidecars)
+        report.cleaned = cleaned
+    return timed(report, t0)
+
+
+def _incremental_or_not(cluster: _Cluster, index_dir: Path, live):
+    """(full, French reason, state) for a run not asked to be full."""
+    if live is None:
+        return True, "aucun index existant", None
+    folder = state_dir(index_dir, live)
+    state = IndexState.load(folder)
+    if state is None:
+        return True, f"état local de {live} absent ou illisible", None
+    if (folder / PENDING).exists():
+        return True, f"la dernière réindexation de {live} a été interrompue", None
+    meta = cluster.meta(live)
+    if meta != index_meta() or state.fingerprint != analysis_fingerprint():
+        return True, "schéma ou analyse modifiés depuis la dernière indexation", None
+    if not copies.store_exists(folder):
+        return True, f"groupes de copies de {live} absents ou illisibles", None
+    return False, "", state
+
+
+def _clean_leftovers(cluster: _Cluster, index_dir: Path, live, stale_pid) -> list[str]:
+    """Remove the partial indexes (``<alias>-<n>`` not behind the alias) and local states
+    of other indexes that interrupted runs left; French notes."""
+    notes = []
+    if stale_pid is not None:
+        notes.append(f"verrou d'une réindexation interrompue (processus {stale_pid}) repris")
+    for name in cluster.concrete():
+        if name != live and cluster.delete(name):
+            notes.append(f"index partiel {name} d'une réindexation interrompue supprimé")
+    root = Path(index_dir) / STATE_FOLDER
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.name != live:
+                shutil.rmtree(folder, ignore_errors=True)
+    return notes
+
+
+class _Job:
+    """One reindex's runs (full or incremental) against the cluster."""
+
+    def __init__(self, cluster: _Cluster, corpus_dir: Path, index_dir: Path, manifest: Manifest,
+                 workers: int, progress, log):
+        self.cluster, self.corpus_dir, self.index_dir = cluster, corpus_dir, index_dir
+        self.manifest, self.workers, self.progress, self.log = manifest, workers, progress, log
+
+    def _send(self, index: str, todo: list, workers: int | None = None, quiet: bool = False):
+        finishing = ("envoi des derniers documents…", "envoi des derniers documents…")
+        if BULK_FROM == "parent":
+            sender = _ParentSender(self.cluster.client, index, self.cluster.url)
+            run = Run(DocumentSink, (), self.index_dir, finishing, receive=sender)
+        else:
+            sender, run = None, Run(BulkSink, (self.cluster.url, index), self.index_dir, finishing)
+        got = run_workers(run, self.corpus_dir, self.manifest.entries(), todo,
+                          workers or self.workers, None if quiet else self.progress,
+                          (lambda message: None) if quiet else self.log)
+        if sender:
+            sender.send()
+        return got
+
+    def _delete(self, index: str, ids) -> None:
+        ids = sorted(ids)
+        for k in range(0, len(ids), BULK_DOCS):
+            bulk(self.cluster.client, [json.dumps({"delete": {"_index": index, "_id": i}})
+                                       for i in ids[k:k + BULK_DOCS]], self.cluster.url)
+
+    def _resolve_duplicates(self, index: str, owners: dict, records: dict, report, skips) -> set:
+        """Two files giving one id (:func:`searchsvc.pipeline.duplicate_losers`): the
+        losers' documents are deleted and the owners' files sent again (a loser sent last
+        replaced the owner's document). Returns the ids sent again."""
+        losers = duplicate_losers(owners, records)
+        if not losers:
+            return set()
+        self._delete(index, {i for rec, _, _ in losers.values() for i in rec.ids})
+        firsts = sorted({first for _, _, first in losers.values()})
+        self.log(f"identifiants en double : {count_fr(len(firsts), 'fichier')} renvoyé"
+                 + ("s" if len(firsts) > 1 else ""))
+        outcomes, _ = self._send(index, firsts, 1, quiet=True)
+        drop_losers(losers, records, report, skips)
+        return {i for o in outcomes if o[0] == "ok" for i in o[2].ids}
+
+    def _regroup(self, index: str, folder: Path, rows, sent: set, old_groups: dict,
+                 **update) -> None:
+        """Update the copy store in ``folder`` and the ``group`` of the documents whose
+        group changed (``sent``: ids just sent, whose group is their own id)."""
+        self.log("regroupement des copies…")
+        store = copies.CopyStore() if update.pop("fresh", False) else copies.CopyStore.load(folder)
+        store.update(rows, **update)
+        store.save(folder)
+        lines = []
+        for doc_id, group in zip(store.ids, store.groups):
+            before = doc_id if doc_id in sent else old_groups.get(doc_id, doc_id)
+            if group != before:
+                lines += (json.dumps({"update": {"_index": index, "_id": doc_id}}),
+                          json.dumps({"doc": {"group": group}}))
+        for k in range(0, len(lines), 2 * BULK_DOCS):
+            bulk(self.cluster.client, lines[k:k + 2 * BULK_DOCS], self.cluster.url)
+
+    def full(self, live, rels, reason, skipped) -> ReindexReport:
+        cluster = self.cluster
+        existing = cluster.concrete()
+        number = max([int(n.rsplit("-", 1)[1]) for n in existing + ([live] if live else [])
+                      if n.rsplit("-", 1)[-1].isdigit()] + [0]) + 1
+        index = f"{cluster.alias}-{number}"
+        folder = state_dir(self.index_dir, index)
+        report = ReindexReport(generation=index, full=True, reason=reason, files=len(rels),
+                               skipped=skipped)
+        body = mapping.index_body()
+        body["mappings"] = {**body["mappings"], "_meta": index_meta()}
+        final = dict(body["settings"]["index"])
+        # loading: no refresh, no replica (the replica is copied once, at the end)
+        body["settings"]["index"] = {**final, "refresh_interval": "-1", "number_of_replicas": 0}
+        created = False
+        try:
+            cluster.call(cluster.client.indices.create, index=index, body=body)
+            created = True
+            folder.mkdir(parents=True, exist_ok=True)
+            outcomes, _ = self._send(index, rels)
+            check_corpus(self.corpus_dir, live)
+            skips: dict = {}
+            records = tally(outcomes, report, skips)
+            self.log("validation du nouvel index…")
+            self._resolve_duplicates(index, {}, records, report, skips)
+            count(records, report, {})
+            cluster.call(cluster.client.indices.refresh, index=index)
+            self._regroup(index, folder, copy_rows(outcomes, records), set(), {}, fresh=True)
+            expected = sum(len(rec.ids) for rec in records.values())
+            cluster.call(cluster.client.indices.put_settings, index=index, body={"index": {
+                "refresh_interval": final["refresh_interval"],
+                "number_of_replicas": final["number_of_replicas"]}})
+            cluster.call(cluster.client.indices.refresh, index=index)
+            got = cluster.count(index)
+            if got != expected:
+                raise ReindexError(f"le nouvel index {index} compte {got} documents au lieu de "
+                                   f"{expected} : il est abandonné"
+                                   + (f", l'index {live} est conservé" if live else ""),
+                                   report.skipped)
+            report.total_documents = got
+            if got == 0 and rels:
+                raise ReindexError("aucun document n'a pu être indexé"
+                                   + (f" ; l'index {live} est conservé" if live else ""),
+                                   report.skipped)
+            IndexState(analysis_fingerprint(), str(self.corpus_dir.resolve()), records, skips,
+                       self.manifest.recorded()).save(folder)
+            cluster.call(cluster.client.cluster.health, index=index, wait_for_status="yellow")
+            actions = ([{"remove": {"index": live, "alias": cluster.alias}}] if live else [])
+            actions.append({"add": {"index": index, "alias": cluster.alias}})
+            cluster.call(cluster.client.indices.update_aliases, body={"actions": actions})
+        except BaseException:
+            try:
+                now = cluster.live()
+            except BackendUnavailable:  # unknown: the next run removes it if it is partial
+                now = index
+            if created and now != index:
+                cluster.delete(index)
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if live:
+            cluster.delete(live)
+            shutil.rmtree(state_dir(self.index_dir, live), ignore_errors=True)
+            report.removed_generations = [live]
+        return report
+
+    def incremental(self, live, state, rels, skipped, sidecars) -> ReindexReport:
+        cluster, folder = self.cluster, state_dir(self.index_dir, live)
+        report = ReindexReport(generation=live, full=False, files=len(rels), skipped=skipped)
+        plan = plan_incremental(self.corpus_dir, state, rels, self.manifest, report, self.log,
+                                live, sidecars)
+        unchanged, todo, gone, skips = plan.unchanged, plan.todo, plan.gone, plan.skips
+        if plan.nothing:
+            settle_unchanged(plan, state, self.manifest, report, folder)
+            return report
+        old_store = copies.CopyStore.load(folder)
+        old_groups = dict(zip(old_store.ids, old_store.groups))
+        (folder / PENDING).write_text("", encoding="utf-8")  # removed once the state is saved
+        outcomes, _ = self._send(live, todo)
+        check_corpus(self.corpus_dir, live)
+        records = tally(outcomes, report, skips)
+        self.log(f"validation : {count_fr(len(gone), 'fichier supprimé', 'fichiers supprimés')}, "
+                 f"{count_fr(len(todo), '(ré)indexé')}…")
+        owners = {i: rel for rel, rec in unchanged.items() for i in rec.ids}
+        sent = {i for rec in records.values() for i in rec.ids}
+        stale = {i for rel in gone + todo if rel in state.files for i in state.files[rel].ids}
+        self._delete(live, stale - sent)
+        sent |= self._resolve_duplicates(live, owners, records, report, skips)
+        count(records, report, state.files)
+        state.files = dict(sorted({**unchanged, **records}.items()))
+        keep = {i for rec in state.files.values() for i in rec.ids}
+        cluster.call(cluster.client.indices.refresh, index=live)
+        self._regroup(live, folder, copy_rows(outcomes, records), sent & keep, old_groups,
+                      keep_ids=keep, drop_ids={i for rec in records.values() for i in rec.ids})
+        cluster.call(cluster.client.indices.refresh, index=live)
+        got, expected = cluster.count(live), len(keep)
+        if got != expected:
+            raise ReindexError(f"l'index {live} compte {got} documents au lieu de {expected} : "
+                               "la prochaine réindexation le reconstruira en entier")
+        state.skipped = skips
+        state.manifest = self.manifest.recorded()
+        state.save(folder)
+        (folder / PENDING).unlink()
+        report.total_documents = got
+        return report
+
+
+# ---------------------------------------------------------------- stats
+
+
+def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
+    """The keys of :func:`searchsvc.backends.whoosh.indexer.index_stats` for the index
+    behind ``alias``: ``generation`` is the concrete index, sizes come from ``_stats``
+    (``size_bytes`` the primaries, ``total_size_bytes`` with the replicas)."""
+    from opensearchpy.exceptions import ConnectionError as OSConnectionError
+
+    index_dir = Path(index_dir)
+    client = client or connect()
+    url = client_url(client)
+    alias = alias or mapping.DEFAULT_ALIAS
+    live = live_generation(index_dir, client, alias)
+    body = {"size": 0, "track_total_hits": True, "aggs": {
+        "sources": {"terms": {"field": "source_facet", "size": 10_000}},
+        "languages": {"terms": {"field": "lang", "size": 1_000}},
+        "first": {"min": {"field": "day"}},
+        "last": {"max": {"field": "day"}},
+        "undated": {"missing": {"field": "date"}},
+    }}
+    try:
+        res = client.search(index=live, body=body)
+        st = client.indices.stats(index=live, metric=["store", "segments"])
+    except OSConnectionError as exc:
+        raise _unreachable(url, exc) from None
+    aggs = res["aggregations"]
+
+    def buckets(name):
+        return dict(sorted(((b["key"], b["doc_count"]) for b in aggs[name]["buckets"]),
+                           key=lambda kv: (-kv[1], kv[0])))
+
+    sources = buckets("sources")
+    stats = st["indices"][live]
+    folder = state_dir(index_dir, live)
+    state = IndexState.load(folder)
+    return {
+        "generation": live,
+        "documents": res["hits"]["total"]["value"],
+        "sources": sources,
+        "source_count": len([s for s in sources if s != "unknown"]),
+        "date_min": aggs["first"].get("value_as_string", "")[:10] or None,
+        "date_max": aggs["last"].get("value_as_string", "")[:10] or None,
+        "undated": aggs["undated"]["doc_count"],
+        "languages": buckets("languages"),
+        "size_bytes": stats["primaries"]["store"]["size_in_bytes"],
+        "total_size_bytes": stats["total"]["store"]["size_in_bytes"],
+        "segments": stats["primaries"]["segments"]["count"],
+        "copy_groups": copies.CopyStore.load(folder).stats(),
+        "files": len(state.files) if state else None,
+        "corpus": state.corpus if state else None,
+        "index_dir": str(index_dir.resolve()),
+        "backend": "opensearch",
+        "url": url,
+        "alias": alias,
+    }
+
+
+def live_generation(index_dir, client=None, alias: str | None = None) -> str:
+    """The concrete index behind ``alias``; :class:`~searchsvc.engine.NoIndexError` when
+    there is none, :class:`~searchsvc.engine.BackendUnavailable` when the cluster cannot
+    be reached."""
+    client = client or connect()
+    alias = alias or mapping.DEFAULT_ALIAS
+    live = live_index(client, alias, client_url(client))
+    if live is None:
+        raise NoIndexError(f"aucun index OpenSearch « {alias} » à {client_url(client)} : lancez "
+                           "« searchsvc reindex » d'abord.")
+    return live
