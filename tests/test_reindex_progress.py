@@ -8,10 +8,10 @@ import io
 from test_ingest_limits import record, write_jsonl
 from test_reindex_cli import make_corpus
 
-import searchsvc.indexer.build as build
+import searchsvc.pipeline as pipeline
 from searchsvc.commands.reindex import Progress
 from searchsvc.french import rate_fr
-from searchsvc.indexer import reindex
+from searchsvc.backends.whoosh.indexer import reindex
 
 
 class Clock:
@@ -62,7 +62,7 @@ def test_time_left_is_paced_on_the_progress_since_the_first_report():
 
 
 def test_a_real_reindex_reports_every_article_of_a_cut_jsonl(tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "PART_BYTES", 16 * 1024)  # the .jsonl is cut into parts
+    monkeypatch.setattr(pipeline, "PART_BYTES", 16 * 1024)  # the .jsonl is cut into parts
     corpus = make_corpus(tmp_path / "corpus", 3)
     write_jsonl(corpus / "depeches.jsonl", [record(i) for i in range(200)])
     calls = []

@@ -14,7 +14,7 @@ import procs
 import pytest
 from test_reindex_cli import ROOT, SEARCHSVC, doc_ids, files_done, make_corpus
 
-from searchsvc.indexer import current_generation, reindex
+from searchsvc.backends.whoosh.indexer import current_generation, reindex
 
 pytestmark = [pytest.mark.timeout(240),
               pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")]
