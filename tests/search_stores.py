@@ -59,23 +59,26 @@ def store_index(tmp_path_factory, search_store, request):
     made: dict[str, Store] = {}
 
     def make(name: str, articles) -> Store:
-        if name in made:
-            return made[name]
-        work = tmp_path_factory.mktemp(f"{name}-{search_store}")
-        if search_store == "opensearch":
-            from searchsvc.backends.opensearch import bulk
-
-            cluster = request.getfixturevalue("opensearch_cluster")
-            alias = f"test-{name}".lower()
-            bulk.build_from_articles(cluster.client(), alias, list(articles))
-            store = Store("opensearch", work / "state", alias, cluster)
-            store.index_dir.mkdir()
-        else:
-            store = Store("whoosh", shaped_articles_index(work / "index", articles, search_store))
-        made[name] = store
-        return store
+        if name not in made:
+            work = tmp_path_factory.mktemp(f"{name}-{search_store}")
+            made[name] = make_articles_store(search_store, name, articles, work, request)
+        return made[name]
 
     return make
+
+
+def make_articles_store(store: str, name: str, articles, work: Path, request) -> Store:
+    """Exactly ``articles`` in ``store`` (a Whoosh index shape, or OpenSearch under the
+    alias ``test-<name>`` of the session's cluster)."""
+    if store != "opensearch":
+        return Store("whoosh", shaped_articles_index(work / "index", articles, store))
+    from searchsvc.backends.opensearch import bulk
+
+    cluster = request.getfixturevalue("opensearch_cluster")
+    alias = f"test-{name}".lower()
+    bulk.build_from_articles(cluster.client(), alias, list(articles))
+    (work / "state").mkdir()
+    return Store("opensearch", work / "state", alias, cluster)
 
 
 def corpus_articles(corpus: Path) -> list:
@@ -93,22 +96,29 @@ def corpus_articles(corpus: Path) -> list:
     return out
 
 
+def make_corpus_store(store: str, name: str, corpus: Path, work: Path, request) -> Store:
+    """``corpus`` in ``store`` (a Whoosh index shape, built by the reindex, or OpenSearch,
+    ingested into the session's cluster under the alias ``test-<name>``)."""
+    from conftest import build_corpus_index
+
+    if store != "opensearch":
+        return Store("whoosh", build_corpus_index(corpus, work / "index", store, work))
+    from searchsvc.backends.opensearch import bulk
+
+    cluster = request.getfixturevalue("opensearch_cluster")
+    alias = f"test-{name}".lower()
+    bulk.build_from_articles(cluster.client(), alias, corpus_articles(corpus))
+    (work / "state").mkdir()
+    return Store("opensearch", work / "state", alias, cluster)
+
+
 @pytest.fixture(scope="session")
 def corpus_store(tmp_path_factory, fixture_corpus, search_store, request) -> Store:
     """The shared fixture corpus (seed articles + ``corpus_extra``) in the session's
     :func:`search_store`: a Whoosh index of that shape built by the reindex, or the
     OpenSearch cluster. Read-only."""
-    from conftest import build_corpus_index
-
     work = tmp_path_factory.mktemp(f"corpus-{search_store}")
-    if search_store != "opensearch":
-        return Store("whoosh", build_corpus_index(fixture_corpus, work / "index", search_store, work))
-    from searchsvc.backends.opensearch import bulk
-
-    cluster = request.getfixturevalue("opensearch_cluster")
-    bulk.build_from_articles(cluster.client(), "test-corpus", corpus_articles(fixture_corpus))
-    (work / "state").mkdir()
-    return Store("opensearch", work / "state", "test-corpus", cluster)
+    return make_corpus_store(search_store, "corpus", fixture_corpus, work, request)
 
 
 def held(engine) -> int:
@@ -126,23 +136,10 @@ def store_corpus(tmp_path_factory, search_store, request):
     made: dict[str, Store] = {}
 
     def make(name: str, corpus: Path) -> Store:
-        if name in made:
-            return made[name]
-        from conftest import build_corpus_index
-
-        work = tmp_path_factory.mktemp(f"{name}-{search_store}")
-        if search_store == "opensearch":
-            from searchsvc.backends.opensearch import bulk
-
-            cluster = request.getfixturevalue("opensearch_cluster")
-            alias = f"test-{name}".lower()
-            bulk.build_from_articles(cluster.client(), alias, corpus_articles(corpus))
-            store = Store("opensearch", work / "state", alias, cluster)
-            store.index_dir.mkdir()
-        else:
-            store = Store("whoosh", build_corpus_index(corpus, work / "index", search_store, work))
-        made[name] = store
-        return store
+        if name not in made:
+            work = tmp_path_factory.mktemp(f"{name}-{search_store}")
+            made[name] = make_corpus_store(search_store, name, corpus, work, request)
+        return made[name]
 
     return make
 

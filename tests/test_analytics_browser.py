@@ -6,19 +6,22 @@ from __future__ import annotations
 import re
 
 import pytest
+from search_stores import make_articles_store
 
-from analytics_corpus import ARTICLES, engine_over
+from analytics_corpus import ARTICLES
 from test_browser import api, browser, new_page, serving, summary_total  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    index = tmp_path_factory.mktemp("analytics-index")
-    engine_over(index).close()
+@pytest.fixture(scope="module", params=["one-segment", "opensearch"])
+def server(request, tmp_path_factory):
+    """One Whoosh index shape and OpenSearch here (the analytics run on the engine of
+    every shape in the other suites)."""
+    store = make_articles_store(request.param, "analytics-browser", ARTICLES,
+                                tmp_path_factory.mktemp(f"analytics-{request.param}"), request)
     corpus = tmp_path_factory.mktemp("analytics-corpus")
-    with serving(index, corpus, tmp_path_factory.mktemp("analytics-serve")) as url:
+    with serving(store, corpus, tmp_path_factory.mktemp("analytics-serve")) as url:
         yield url
 
 

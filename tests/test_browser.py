@@ -28,11 +28,12 @@ TIMEOUT_MS = 10_000
 
 
 @contextlib.contextmanager
-def serving(index, corpus, logdir):
-    """``searchsvc serve --port 0`` over ``index`` in a subprocess; yields its base URL."""
-    srv = Served("--host", "127.0.0.1", "--threads", "4", "--index", str(index), "--corpus", str(corpus),
-                 env={"_STDERR": str(logdir / "stderr.log")}, unset=("SEARCHSVC_ADMIN_TOKEN",),
-                 start_timeout=60)
+def serving(store, corpus, logdir):
+    """``searchsvc serve --port 0`` over ``store`` (any backend: its index folder and its
+    environment) in a subprocess; yields its base URL."""
+    srv = Served("--host", "127.0.0.1", "--threads", "4", "--index", str(store.index_dir),
+                 "--corpus", str(corpus), env={**store.env(), "_STDERR": str(logdir / "stderr.log")},
+                 unset=("SEARCHSVC_ADMIN_TOKEN",), start_timeout=60)
     try:
         yield srv.url
     finally:
@@ -40,9 +41,15 @@ def serving(index, corpus, logdir):
 
 
 @pytest.fixture(scope="module")
-def server(built_index, fixture_corpus, tmp_path_factory):
+def browser_store(corpus_store):
+    """What the module's server serves: the fixture corpus on every backend and shape."""
+    return corpus_store
+
+
+@pytest.fixture(scope="module")
+def server(browser_store, fixture_corpus, tmp_path_factory):
     """``searchsvc serve --port 0`` in a subprocess; yields its base URL."""
-    with serving(built_index, fixture_corpus, tmp_path_factory.mktemp("serve")) as url:
+    with serving(browser_store, fixture_corpus, tmp_path_factory.mktemp("serve")) as url:
         yield url
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from test_browser import browser, new_page, server  # noqa: F401  (fixtures)
 from test_copies import SEED
-from test_copies_search import COPIES, GROUP, corpus, index  # noqa: F401  (fixtures)
+from test_copies_search import COPIES, GROUP, corpus, store  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,8 @@ def fixture_corpus(corpus):  # noqa: F811  (the server of test_browser serves th
 
 
 @pytest.fixture(scope="module")
-def built_index(index):  # noqa: F811
-    return index
+def browser_store(store):  # noqa: F811
+    return store
 
 
 def _group_hits(page) -> list[str]:

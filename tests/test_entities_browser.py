@@ -18,8 +18,11 @@ def fixture_corpus(entity_index):  # the server of test_browser serves these
 
 
 @pytest.fixture(scope="module")
-def built_index(entity_index):
-    return entity_index[1]
+def browser_store(entity_index):
+    """The seeds indexed with entities (the Whoosh backend: spaCy runs in the reindex)."""
+    from search_stores import Store
+
+    return Store("whoosh", entity_index[1])
 
 
 def test_a_person_facet_filters_the_results(server, new_page):  # noqa: F811

@@ -9,10 +9,10 @@ import io
 import re
 
 import pytest
+from search_stores import make_corpus_store
 
 from test_browser import api, browser, new_page, server  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.browser
 
 
 def _rows(path) -> tuple[str, list[list[str]]]:
@@ -22,11 +22,15 @@ def _rows(path) -> tuple[str, list[list[str]]]:
     return first, rows[1:]
 
 
-@pytest.fixture(scope="module")
-def built_index(plain_index):
-    """One index shape here: the export reads through the engine, whose shapes are
-    tested by the other suites."""
-    return plain_index
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module", params=["one-segment", "opensearch"])
+def browser_store(request, fixture_corpus, tmp_path_factory):
+    """One Whoosh index shape and OpenSearch here: the export reads through the engine,
+    whose shapes are tested by the other suites."""
+    work = tmp_path_factory.mktemp(f"export-browser-{request.param}")
+    return make_corpus_store(request.param, "export-browser", fixture_corpus, work, request)
 
 
 def test_export_link_downloads_every_match_of_the_search_shown(server, new_page, tmp_path):  # noqa: F811
