@@ -53,6 +53,9 @@ BULK_DOCS = 500
 BULK_BYTES = 8 * 1024 * 1024
 #: Seconds a request may take (a bulk on a busy two-core machine is slow).
 TIMEOUT = 120
+#: How long a bulk waits for a shard without an active primary (a node restarting)
+#: before its documents are refused (OpenSearch's bulk ``timeout``).
+SHARD_WAIT = "60s"
 #: Who sends the bulk requests: ``"workers"`` (each worker its own documents) or
 #: ``"parent"`` (workers make the documents, the parent sends them); see
 #: docs/opensearch-indexing.md for the measurement that chose it.
@@ -65,24 +68,29 @@ DEFAULT_URL = "http://127.0.0.1:9200"
 
 
 def opensearch_url(env=None) -> str:
-    """``SEARCHSVC_OPENSEARCH_URL`` (default ``http://127.0.0.1:9200``)."""
+    """``SEARCHSVC_OPENSEARCH_URL``: node URLs, comma-separated (default
+    ``http://127.0.0.1:9200``)."""
     env = os.environ if env is None else env
     return (env.get("SEARCHSVC_OPENSEARCH_URL") or DEFAULT_URL).strip().rstrip("/")
 
 
 def connect(url: str | None = None):
-    """A client of the cluster at ``url`` (default :func:`opensearch_url`)."""
+    """A client of the cluster at ``url``: node URLs, comma-separated (default
+    :func:`opensearch_url`); a request that cannot reach one node is tried on another."""
     from opensearchpy import OpenSearch
 
-    return OpenSearch(url or opensearch_url(), timeout=TIMEOUT, max_retries=2,
+    urls = [u.strip() for u in (url or opensearch_url()).split(",") if u.strip()]
+    return OpenSearch(urls, timeout=TIMEOUT, max_retries=max(2, len(urls)),
                       retry_on_timeout=False)
 
 
 def client_url(client) -> str:
-    """The URL of ``client``'s first node (the workers connect to it themselves)."""
-    host = client.transport.hosts[0]
-    scheme = "https" if host.get("use_ssl") or host.get("scheme") == "https" else "http"
-    return f"{scheme}://{host['host']}:{host['port']}{host.get('url_prefix', '')}"
+    """The URLs of ``client``'s nodes, comma-separated (for :func:`connect` elsewhere)."""
+    out = []
+    for host in client.transport.hosts:
+        scheme = "https" if host.get("use_ssl") or host.get("scheme") == "https" else "http"
+        out.append(f"{scheme}://{host['host']}:{host['port']}{host.get('url_prefix', '')}")
+    return ",".join(out)
 
 
 def _unreachable(url: str, exc: Exception) -> BackendUnavailable:
@@ -191,7 +199,8 @@ def bulk(client, lines: list[str], url: str = "", index: str | None = None) -> N
     from opensearchpy.exceptions import TransportError
 
     try:
-        resp = client.bulk(body="\n".join(lines) + "\n", index=index)
+        resp = client.bulk(body="\n".join(lines) + "\n", index=index,
+                           params={"request_timeout": TIMEOUT, "timeout": SHARD_WAIT})
     except OSConnectionError as exc:
         raise ReindexError(_unreachable(url or client_url(client), exc).message) from None
     except TransportError as exc:

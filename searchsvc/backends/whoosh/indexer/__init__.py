@@ -5,6 +5,7 @@ Public API (see docs/ARCHITECTURE.md)::
     build_schema() -> whoosh.fields.Schema
     reindex(corpus_dir, index_dir, full=False, workers=None, progress=None) -> ReindexReport
     open_index(index_dir) -> (generation, whoosh.index.Index)      # raises NoIndexError
+    live_generation(index_dir) -> generation                        # the same errors
     index_stats(index_dir) -> dict
     build_index_from_articles(index_dir, articles) -> generation
 """
