@@ -19,7 +19,7 @@ from pathlib import Path
 from searchsvc import config
 from searchsvc.backends.opensearch import translate as tr
 from searchsvc.backends.opensearch.lexicon import SCHEMA, Lexicon
-from searchsvc.backends.opensearch.mapping import DEFAULT_ALIAS, terms_text
+from searchsvc.backends.opensearch.mapping import alias_name, terms_text
 from searchsvc.backends.opensearch.operations import OpenSearchOperations
 from searchsvc.engine import NoIndexError
 from searchsvc.search import query as qmod
@@ -38,10 +38,6 @@ SIMILAR_MAX = 20
 PRECISION = 40_000
 _META = ("id", "title", "source", "date", "url", "lang")
 CHECK_INTERVAL = 1.0
-
-
-def alias_name(env=os.environ) -> str:
-    return (env.get("SEARCHSVC_OPENSEARCH_INDEX") or DEFAULT_ALIAS).strip() or DEFAULT_ALIAS
 
 
 def meta(src: dict) -> dict:

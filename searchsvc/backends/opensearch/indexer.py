@@ -7,7 +7,7 @@ them in bulk requests as the workers hand them over after each chunk
 (:class:`DocumentSink`, :data:`BULK_FROM` ``"parent"``, measured faster than each worker
 sending its own bulks with :class:`BulkSink`: the workers go on working meanwhile).
 
-- A **full** reindex creates a new concrete index ``<alias>-<n>``, loads every document
+- A **full** reindex creates a new concrete index ``<alias>-gen-<n>``, loads every document
   into it (no refresh, no replica meanwhile), refreshes it, checks that it holds exactly
   the articles indexed, then moves the alias to it in one ``_aliases`` request and
   deletes the previous index. Until that request the alias stays on the complete
@@ -249,11 +249,11 @@ class _Cluster:
         return live_index(self.client, self.alias, self.url)
 
     def concrete(self) -> list[str]:
-        """Every ``<alias>-<n>`` index, by ``n``."""
-        got = self.call(self.client.indices.get, index=f"{self.alias}-*",
+        """Every ``<alias>-gen-<n>`` index (generation ``gen-<n>``), by ``n``."""
+        got = self.call(self.client.indices.get, index=f"{self.alias}-gen-*",
                         params={"expand_wildcards": "all", "ignore_unavailable": "true",
                                 "allow_no_indices": "true"})
-        pattern = re.compile(rf"^{re.escape(self.alias)}-(\d+)$")
+        pattern = re.compile(rf"^{re.escape(self.alias)}-gen-(\d+)$")
         return sorted((n for n in got if pattern.match(n)), key=lambda n: int(n.rsplit("-", 1)[1]))
 
     def meta(self, index: str) -> dict:
@@ -273,9 +273,9 @@ class _Cluster:
 
 
 def live_index(client, alias: str | None = None, url: str = "") -> str | None:
-    """The concrete index behind ``alias`` (default :data:`mapping.DEFAULT_ALIAS`; None
+    """The concrete index behind ``alias`` (default :func:`mapping.alias_name`; None
     when there is no alias)."""
-    alias = alias or mapping.DEFAULT_ALIAS
+    alias = alias or mapping.alias_name()
     from opensearchpy.exceptions import ConnectionError as OSConnectionError
     from opensearchpy.exceptions import NotFoundError
 
@@ -303,7 +303,7 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, clie
     corpus_dir, workers, log = pipeline.start(corpus_dir, workers, log)
     index_dir = Path(index_dir)
     client = client or connect()
-    alias = alias or mapping.DEFAULT_ALIAS
+    alias = alias or mapping.alias_name()
     try:
         return _reindex(corpus_dir, index_dir, full, workers, progress, client, alias, wait,
                         log, t0)
@@ -353,7 +353,7 @@ def _incremental_or_not(cluster: _Cluster, index_dir: Path, live):
 
 
 def _clean_leftovers(cluster: _Cluster, index_dir: Path, live, stale_pid) -> list[str]:
-    """Remove the partial indexes (``<alias>-<n>`` not behind the alias) and local states
+    """Remove the partial indexes (``<alias>-gen-<n>`` not behind the alias) and local states
     of other indexes that interrupted runs left; French notes."""
     notes = []
     if stale_pid is not None:
@@ -434,7 +434,7 @@ class _Job:
         existing = cluster.concrete()
         number = max([int(n.rsplit("-", 1)[1]) for n in existing + ([live] if live else [])
                       if n.rsplit("-", 1)[-1].isdigit()] + [0]) + 1
-        index = f"{cluster.alias}-{number}"
+        index = f"{cluster.alias}-gen-{number}"
         folder = state_dir(self.index_dir, index)
         report = ReindexReport(generation=index, full=True, reason=reason, files=len(rels),
                                skipped=skipped)
@@ -547,7 +547,7 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
     index_dir = Path(index_dir)
     client = client or connect()
     url = client_url(client)
-    alias = alias or mapping.DEFAULT_ALIAS
+    alias = alias or mapping.alias_name()
     live = live_generation(index_dir, client, alias)
     body = {"size": 0, "track_total_hits": True, "aggs": {
         "sources": {"terms": {"field": "source_facet", "size": 10_000}},
@@ -598,7 +598,7 @@ def live_generation(index_dir, client=None, alias: str | None = None) -> str:
     there is none, :class:`~searchsvc.engine.BackendUnavailable` when the cluster cannot
     be reached."""
     client = client or connect()
-    alias = alias or mapping.DEFAULT_ALIAS
+    alias = alias or mapping.alias_name()
     live = live_index(client, alias, client_url(client))
     if live is None:
         raise NoIndexError(f"aucun index OpenSearch « {alias} » à {client_url(client)} : lancez "

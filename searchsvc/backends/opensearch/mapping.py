@@ -44,6 +44,15 @@ MAPPING_VERSION = 3
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
 DEFAULT_ALIAS = "searchsvc"
 
+
+def alias_name(env=None) -> str:
+    """The alias of this deployment: ``SEARCHSVC_OPENSEARCH_INDEX``, default ``searchsvc``
+    (several deployments can share a cluster under their own aliases)."""
+    import os
+
+    env = os.environ if env is None else env
+    return (env.get("SEARCHSVC_OPENSEARCH_INDEX") or DEFAULT_ALIAS).strip() or DEFAULT_ALIAS
+
 SHARDS = 3
 REPLICAS = 1
 
