@@ -123,6 +123,7 @@ def _panels(args: MultiDict, params, form: dict) -> dict:
         analytics = page_analytics(engine, parse_timeline_args(mapping), params)
         timeline, overview = analytics["timeline"], None
     charts = {mode: chart(timeline, mode) for mode in ("count", "share")}
+    charts.update({f"{mode}_narrow": chart(timeline, mode, "narrow") for mode in ("count", "share")})
 
     def period_url(start: str, end: str) -> str:
         return url_with(date_from=start, date_to=end, month=None, year=None, page=None)
