@@ -4,6 +4,8 @@ test saves its screenshots under its tmp folder (paths printed with ``-s``)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from test_browser import api, browser, new_page, server  # noqa: F401  (fixtures)
@@ -135,4 +137,47 @@ def test_timeline_chart_is_readable_at_desktop_and_phone_width(analytics_server,
         assert got["lines"] == 2 and got["bars"] == 0
         expect(page.locator("#timeline .chart-help")).not_to_contain_text("barre")
         expect(page.locator("#timeline .chart-help")).to_contain_text("période")
+    assert p.errors == []
+
+
+#: What the filters' panel cuts off: a select narrower than its chosen option's text (plus
+#: its padding and arrow), or any element whose content overflows it sideways.
+CUT_JS = """() => {
+  const cut = [];
+  const ctx = document.createElement('canvas').getContext('2d');
+  document.querySelectorAll('.filters select').forEach(sel => {
+    const cs = getComputedStyle(sel);
+    ctx.font = cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+    Array.from(sel.options).forEach(opt => {
+      const need = ctx.measureText(opt.text).width + parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) + 20;
+      if (need > sel.clientWidth) { cut.push('select ' + sel.name + ': ' + opt.text); }
+    });
+  });
+  document.querySelectorAll('.filters *').forEach(node => {
+    if (node.getClientRects().length && node.scrollWidth > node.clientWidth + 1 && getComputedStyle(node).overflowX !== 'visible') {
+      cut.push(node.tagName + '#' + node.id + '.' + node.className);
+    }
+  });
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_filters_panel_cuts_nothing_off(server, new_page, tmp_path, size):
+    from playwright.sync_api import expect
+
+    p = new_page(**(DESKTOP if size == "desktop" else PHONE))
+    with p.screenshot_on_failure() as page:
+        page.goto(server + "/?q=munitions")
+        if size == "phone":
+            page.locator("#filters-panel summary").click()
+        expect(page.locator("#facet-source")).to_be_visible()
+        page.locator(".filters").screenshot(path=str(tmp_path / "filters.png"))
+        assert page.evaluate(CUT_JS) == []
+        # counting stories: a radio choice that updates the search and survives Back
+        page.get_by_label("les histoires (copies comptées une fois)").check()
+        expect(page).to_have_url(re.compile(r"count=stories"))
+        expect(page.locator("#facets-count")).to_contain_text("histoires")
+        page.go_back()
+        expect(page.get_by_label("les articles (chaque copie)")).to_be_checked()
     assert p.errors == []

@@ -578,9 +578,12 @@
       document.getElementById("date_from").value = p.get("date_from") || "";
       document.getElementById("date_to").value = p.get("date_to") || "";
     }
-    ["sort", "count", "interval"].forEach(function (name) {
+    ["sort", "interval"].forEach(function (name) {
       var sel = form.querySelector("select[name=" + name + "]");
       if (sel && p.get(name)) { sel.value = p.get(name); }
+    });
+    form.querySelectorAll("input[name=count]").forEach(function (radio) {
+      radio.checked = radio.value === (p.get("count") || "articles");
     });
     var copies = document.getElementById("copies");
     if (copies) { copies.checked = p.get("copies") === "all"; }
