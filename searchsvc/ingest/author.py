@@ -11,13 +11,12 @@ Contract:
     from_markup(root) -> str | None              # after the page chrome (comments) is stripped
     from_dropped(dropped, paragraphs) -> str | None   # the byline lines the cleaning dropped or kept
     clean_author(value) -> str | None            # tidy one name or list of names
+    author_names(author) -> list[str]            # "Paul Durand, Ana Lima": each a filter value
 """
 
 from __future__ import annotations
 
 import re
-
-from .text import BYLINE
 
 #: meta tags that name the author (lower-cased keys of html.page_metadata's ``meta``)
 META_KEYS = ("author", "dc.creator", "dcterms.creator", "dc:creator", "parsely-author",
@@ -70,6 +69,11 @@ def clean_author(value) -> str | None:
     return s if s and len(s) <= MAX_CHARS else None
 
 
+def author_names(author: str | None) -> list[str]:
+    """The names of an author string, each a filter value: "Paul Durand, Ana Lima"."""
+    return [n.strip() for n in (author or "").split(",") if n.strip()]
+
+
 # candidates first by XPath (a page has thousands of elements), then checked word by word
 _CANDIDATES = ("//*[contains(@itemprop, 'author') or (self::a and contains(@rel, 'author'))"
                " or contains(@class, 'author') or contains(@class, 'byline') or contains(@class, 'auteur')"
@@ -109,6 +113,8 @@ def from_meta(meta: dict, ld: dict) -> str | None:
 def from_dropped(dropped, paragraphs=()) -> str | None:
     """The name in the first byline the cleaning dropped ("Publié le 3 mars par Jean
     Dupont"), else in a short byline line it kept among the first ``paragraphs``."""
+    from .text import BYLINE  # the cleaning's reason for a byline line
+
     lines = [(_BY_RX, d.text) for d in dropped if d.reason == BYLINE]
     lines += [(_BYLINE_RX, p) for p in list(paragraphs)[:3] if len(p) <= 100]
     for rx, line in lines:

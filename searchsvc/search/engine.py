@@ -24,6 +24,7 @@ from whoosh import query as wq
 from searchsvc import config
 from searchsvc.indexer import CorruptIndexError, generation_problem, open_index
 from searchsvc.search import collapse, matching
+from searchsvc.search.authors import author_docnums
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.search.entities import EntitySearch
@@ -262,6 +263,7 @@ def _meta(stored: dict) -> dict:
         "date": _text(stored.get("date")),
         "url": _text(stored.get("url")),
         "lang": None if lang in (None, "unknown") else lang,
+        "author": _text(stored.get("author")),
     }
 
 
@@ -536,6 +538,8 @@ class SearchEngine:
         pq = qmod.parse(params.q, self.synonyms)
         built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
         filters = data.filter_masks(params)
+        if params.authors:
+            filters = {**filters, "author": gen.vectors.mask_of(author_docnums(s.reader(), params.authors))}
         if pq.entities or params.persons or params.orgs or params.places:
             entity_sets = self.entity_search.filters(data, s.reader(), self.synonyms, params,
                                                      pq.entities)
