@@ -118,6 +118,8 @@ def test_timeline_chart_is_readable_at_desktop_and_phone_width(analytics_server,
         got = page.evaluate(CHART_JS)
         assert got is not None and ("chart-narrow" in got["cls"]) == (size == "phone")
         assert got["bars"] == len(timeline["buckets"])
+        print(f"{width} px: smallest axis label {min(t['size'] for t in got['ticks']):.1f} px, "
+              f"plot {got['plot']:.0f} px tall")
         assert got["plot"] >= 160
         assert got["ticks"] and all(t["size"] >= 11 for t in got["ticks"]), got["ticks"]
         x_labels = sorted((t for t in got["ticks"] if t["bottom"] > max(u["bottom"] for u in got["ticks"]) - 1),
