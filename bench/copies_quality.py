@@ -409,6 +409,10 @@ def main(argv=None):
         copies.signature(text)
         n += 1
     print(f"signature cost: {1000 * (time.process_time() - t) / n:.3f} ms of CPU per article")
+    t = time.process_time()
+    for text, _ in texts.values():
+        figures.sketch(text)
+    print(f"figures sketch cost: {1000 * (time.process_time() - t) / n:.3f} ms of CPU per article")
     if not a.no_full:
         allt = {r["id"]: ("\n\n".join(body(r)), r["date"]) for r in recs}
         t = time.perf_counter()
