@@ -1,6 +1,7 @@
 """How the views read, in Chromium at desktop (1280 px) and phone (390 px) widths: the
-concordance, the timeline chart, the filters' select boxes and the article page. Each
-test saves its screenshots under its tmp folder (paths printed with ``-s``)."""
+concordance and the filters panel (the chart: test_chart_browser.py; the article page:
+test_article_browser.py). Each test saves its screenshots under its tmp folder (paths
+printed with ``-s``)."""
 
 from __future__ import annotations
 
@@ -69,76 +70,6 @@ def test_concordance_keeps_the_words_next_to_the_keyword_visible(server, new_pag
         # the keywords are centred and aligned: one column down the middle
         assert max(centres) - min(centres) <= 2
         assert abs(centres[0] - width / 2) <= width * 0.2
-    assert p.errors == []
-
-
-@pytest.fixture(scope="module")
-def analytics_server(tmp_path_factory):
-    """The real server over the analytics corpus (tests/analytics_corpus.py: dated months)."""
-    from analytics_corpus import engine_over
-    from test_browser import serving
-
-    index = tmp_path_factory.mktemp("views-analytics-index")
-    engine_over(index).close()
-    corpus = tmp_path_factory.mktemp("views-analytics-corpus")
-    with serving(index, corpus, tmp_path_factory.mktemp("views-analytics-serve")) as url:
-        yield url
-
-
-#: The visible timeline chart: its axis labels' rendered font sizes and boxes, its plot's height.
-CHART_JS = """() => {
-  const svg = Array.from(document.querySelectorAll('#timeline svg.chart-svg')).find(s => s.getClientRects().length);
-  if (!svg) { return null; }
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  const ticks = Array.from(svg.querySelectorAll('text.tick')).map(t => {
-    const r = t.getBoundingClientRect();
-    return {size: parseFloat(getComputedStyle(t).fontSize) * scale, left: r.left, right: r.right,
-            bottom: r.bottom, text: t.textContent};
-  });
-  const hit = svg.querySelector('rect.bucket-hit');
-  return {ticks: ticks, plot: hit ? hit.getBoundingClientRect().height : 0,
-          lines: svg.querySelectorAll('polyline').length, bars: svg.querySelectorAll('rect.bar').length,
-          cls: svg.getAttribute('class')};
-}"""
-
-
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_timeline_chart_is_readable_at_desktop_and_phone_width(analytics_server, new_page, tmp_path, size):
-    from playwright.sync_api import expect
-
-    server = analytics_server
-    timeline = api(server, "/api/timeline", q="zeppelin", interval="month")
-    width = 1280 if size == "desktop" else 390
-    p = new_page(**(DESKTOP if size == "desktop" else PHONE))
-    with p.screenshot_on_failure() as page:
-        page.goto(server + "/?q=zeppelin&interval=month")
-        expect(page.locator("#timeline")).to_be_visible()
-        page.locator("#timeline").screenshot(path=str(tmp_path / f"timeline-{width}.png"))
-        print(f"screenshot: {tmp_path / f'timeline-{width}.png'}")
-        got = page.evaluate(CHART_JS)
-        assert got is not None and ("chart-narrow" in got["cls"]) == (size == "phone")
-        assert got["bars"] == len(timeline["buckets"])
-        print(f"{width} px: smallest axis label {min(t['size'] for t in got['ticks']):.1f} px, "
-              f"plot {got['plot']:.0f} px tall")
-        assert got["plot"] >= 160
-        assert got["ticks"] and all(t["size"] >= 11 for t in got["ticks"]), got["ticks"]
-        x_labels = sorted((t for t in got["ticks"] if t["bottom"] > max(u["bottom"] for u in got["ticks"]) - 1),
-                          key=lambda t: t["left"])
-        assert len(x_labels) >= 2
-        assert all(a["right"] < b["left"] for a, b in zip(x_labels, x_labels[1:]))  # no overlap
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        # the share mode switches the phone chart too
-        page.locator("label[for=mode-share]").click()
-        assert "chart-share" in page.evaluate(
-            "Array.from(document.querySelectorAll('#timeline svg.chart-svg')).find(s => s.getClientRects().length)"
-            ".closest('figure').className")
-
-        # queries compared: lines, and no talk of bars
-        page.goto(server + "/?q=zeppelin&compare=gondolier&interval=month")
-        got = page.evaluate(CHART_JS)
-        assert got["lines"] == 2 and got["bars"] == 0
-        expect(page.locator("#timeline .chart-help")).not_to_contain_text("barre")
-        expect(page.locator("#timeline .chart-help")).to_contain_text("période")
     assert p.errors == []
 
 
