@@ -91,7 +91,8 @@ def from_markup(root) -> str | None:
         rel = (el.get("rel") or "").lower().split()
         words = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
         if "author" in prop or (el.tag == "a" and "author" in rel) or (words.strip() and _CLASS_RX.search(words)):
-            named = next((c for c in el.iter() if isinstance(c.tag, str) and "name" in (c.get("itemprop") or "").lower().split()), None)
+            named = next((c for c in el.iter() if isinstance(c.tag, str)
+                          and "name" in (c.get("itemprop") or "").lower().split()), None)
             text = (named if named is not None else el).text_content()
             if len(text) <= 4 * MAX_CHARS:
                 got = clean_author(text)
