@@ -60,6 +60,7 @@ def test_a_json_object_and_a_sidecar_name_the_author(tmp_path):
     ("Par la rédaction", None),
     ("Publié le 3 mars 2023 à 10h00", None),
     ("@lemondefr", None),
+    ("By", None),
     ("Le conseil municipal a voté lundi soir le budget après trois heures", None),
 ])
 def test_clean_author_keeps_names_only(value, expected):

@@ -37,6 +37,9 @@ _NAME_RX = re.compile(r"^[A-ZÀ-Ý][\w'’.-]*(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|de|
 _PIECES = re.compile(r"\s*[,·•|/–—]\s*|\s+-\s+")
 #: an element inside these is a reader's comment, not the article's byline
 _COMMENTS_RX = re.compile(r"comment|commentaire|reaction|réaction|disqus|reply|forum")
+#: words a byline has around the name, never a name alone ("By" of an empty "By <span>")
+_NOT_NAMES = frozenset("by par von de from autor autorin auteur auteure author text texte photo photos "
+                       "source sources".split())
 _DATE_RX = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}\b|\b\d{1,2}\s*[hH:]\s*\d{2}\b")
 
 
@@ -62,7 +65,7 @@ def clean_author(value) -> str | None:
     names = []  # the leading pieces that are names: "Jeanne Martin, à Lyon" -> "Jeanne Martin"
     for piece in _PIECES.split(s):
         piece = piece.strip(" .;:")
-        if not piece or not _NAME_RX.match(piece) or len(piece.split()) > 6:
+        if not piece or not _NAME_RX.match(piece) or len(piece.split()) > 6 or piece.lower() in _NOT_NAMES:
             break
         names.append(piece)
     s = ", ".join(names)
