@@ -658,8 +658,8 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     for private in ("_published", "_modified", "_lang"):
         del meta[private]
     _strip_chrome(root)
-    if not meta.get("author"):  # a byline in the markup (comments are gone by now)
-        meta["author"] = author.from_markup(root)
+    if not meta.get("author") and author.MAYBE.search(html, max(0, html.find("<body"))):
+        meta["author"] = author.from_markup(root)  # a byline in the markup (comments are gone)
     body = root.find("body")
     page_text = _text(body if body is not None else root)
     container = find_container(root)
