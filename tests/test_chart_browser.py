@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 CHART_JS = """() => {
   const svg = Array.from(document.querySelectorAll('#timeline svg.chart-svg')).find(s => s.getClientRects().length);
   if (!svg) { return null; }
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+  const scale = Math.min(box.width / vb.width, box.height / vb.height);  // the viewBox fits inside
   const ticks = Array.from(svg.querySelectorAll('text.tick')).map(t => {
     const r = t.getBoundingClientRect();
     return {size: parseFloat(getComputedStyle(t).fontSize) * scale, left: r.left, right: r.right,
@@ -31,20 +32,24 @@ CHART_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+#: a phone held sideways: the filters beside the results leave the chart about 490 px
+LANDSCAPE = {"viewport": {"width": 844, "height": 390}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone", "landscape"])
 def test_timeline_chart_is_readable_at_desktop_and_phone_width(server, new_page, tmp_path, size):
     from playwright.sync_api import expect
 
     timeline = api(server, "/api/timeline", q="zeppelin", interval="month")
-    width = 1280 if size == "desktop" else 390
-    p = new_page(**(DESKTOP if size == "desktop" else PHONE))
+    width = {"desktop": 1280, "phone": 390, "landscape": 844}[size]
+    p = new_page(**{"desktop": DESKTOP, "phone": PHONE, "landscape": LANDSCAPE}[size])
     with p.screenshot_on_failure() as page:
         page.goto(server + "/?q=zeppelin&interval=month")
         expect(page.locator("#timeline")).to_be_visible()
         page.locator("#timeline").screenshot(path=str(tmp_path / f"timeline-{width}.png"))
         print(f"screenshot: {tmp_path / f'timeline-{width}.png'}")
         got = page.evaluate(CHART_JS)
-        assert got is not None and ("chart-narrow" in got["cls"]) == (size == "phone")
+        assert got is not None and ("chart-narrow" in got["cls"]) == (size != "desktop")
         assert got["bars"] == len(timeline["buckets"])
         print(f"{width} px: smallest axis label {min(t['size'] for t in got['ticks']):.1f} px, "
               f"plot {got['plot']:.0f} px tall")

@@ -22,7 +22,7 @@ from searchsvc.french import date_fr, decimal_fr, int_fr
 #: The geometry of each shape, in SVG units: size, margins, period labels, label size.
 SHAPES = {
     "wide": {"width": 720, "height": 200, "left": 52, "right": 8, "top": 10, "bottom": 26,
-             "x_labels": 6, "font": 11},
+             "x_labels": 6, "font": 12.5},
     "narrow": {"width": 340, "height": 250, "left": 58, "right": 8, "top": 12, "bottom": 30,
                "x_labels": 3, "font": 14},
 }
