@@ -65,3 +65,18 @@ def test_a_json_object_and_a_sidecar_name_the_author(tmp_path):
 ])
 def test_clean_author_keeps_names_only(value, expected):
     assert clean_author(value) == expected
+
+
+def test_extract_command_shows_the_author(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "a.html"
+    path.write_text(page(byline="<p>Par Jeanne Martin, à Lyon</p>"), encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.run([sys.executable, "-m", "searchsvc.cli", "extract", str(path)], capture_output=True,
+                       text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Auteur      : Jeanne Martin" in p.stdout
