@@ -4,6 +4,8 @@ cites sit beside the text (not lists under it), and the byline is shown as its a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from test_authors import write_signed_corpus
@@ -88,5 +90,5 @@ def test_article_page_shows_its_author_as_a_filter_link(server, new_page):
         expect(page.locator("#hits .hit-author").first).to_contain_text("Jeanne Martin")
         # unticking the author filter (JavaScript search) lists every article again
         page.locator("#facet-author input").uncheck()
-        expect(page).not_to_have_url(__import__("re").compile("author="))
+        expect(page).not_to_have_url(re.compile("author="))
     assert p.errors == []
