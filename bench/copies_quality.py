@@ -18,6 +18,11 @@ order and paragraph breaks) over the words of the longer text. Share >= 0.7: a c
 different articles (a false pair if grouped); in between: counted apart. Real
 near-copies already in news-fr (AFP dispatches published twice) are labelled
 the same way.
+A pair sharing >= 50 % of its words but not its figures (the one with fewer distinct
+numbers has at least 5, and under half of them are in the other: daily bulletins, one
+template, other figures) is two stories told with the same words, counted apart; the
+line also gives the recall by word share alone, and each run is printed beside the
+reference run that ignores figures, both counting over the pairs either grouped.
 
 It prints, for shingle sizes 1-4, the exact Jaccard / overlap separation of
 positives and negatives, then the pair precision and recall of the real
@@ -50,7 +55,7 @@ from _newsfr import NEWS, iter_records  # noqa: E402
 
 from copymaker import random_copy  # noqa: E402  (tests/copymaker.py)
 
-from searchsvc.enrich import copies  # noqa: E402
+from searchsvc.enrich import copies, figures  # noqa: E402
 from searchsvc.search.textdiff import sentences  # noqa: E402
 
 
@@ -233,35 +238,52 @@ def sweep(texts, pairs, shares):
                   + (f"t={best[0]:.2f}: recall {best[1]:.3f}, {best[2]} false of {len(ns)}" if best else "-"))
 
 
-def pipeline(texts):
-    """Groups of the real pipeline over ``texts``: group id -> member ids."""
-    ids, dates, sigs, sizes = [], [], [], []
+def pipeline(texts, use_figures=True):
+    """Groups of the real pipeline over ``texts``: group id -> member ids; without
+    ``use_figures``, as before figures told stories apart (the reference)."""
+    ids, dates, sigs, sizes, figs = [], [], [], [], []
     for i in sorted(texts):
         sig, size = copies.signature(texts[i][0])
         if sig is None:
             continue
         ids.append(i), dates.append(texts[i][1]), sigs.append(sig), sizes.append(size)
-    g = copies.assign_groups(ids, dates, np.array(sigs), np.array(sizes))
+        figs.append(figures.sketch(texts[i][0]))
+    g = copies.assign_groups(ids, dates, np.array(sigs), np.array(sizes),
+                             np.array(figs) if use_figures else None)
     groups = defaultdict(list)
     for i, gid in zip(ids, g):
         groups[gid].append(i)
     return {k: v for k, v in groups.items() if len(v) > 1}
 
 
-def score(name, texts, origin, cache, near=True):
+def score(name, texts, origin, cache, near=True, use_figures=True, also=None):
+    """Pair precision and recall of the pipeline; ``also``: the groups of another run,
+    whose pairs are labelled too (both runs then count over the same pairs)."""
     t = time.perf_counter()
-    groups = pipeline(texts)
+    groups = pipeline(texts, use_figures)
     took = time.perf_counter() - t
+    if not use_figures:
+        name += " [reference: figures ignored]"
     member = {i: g for g, ms in groups.items() for i in ms}
-    pairs = labelled_pairs(texts, origin, groups, near)
+    hint = dict(groups)
+    hint.update({("also", k): v for k, v in (also or {}).items()})
+    pairs = labelled_pairs(texts, origin, hint, near)
     shares = gold(pairs, texts, cache)
     tp = fp = fn = amb = 0
     fps = []
+    stories = [0, 0]  # pairs sharing >= 50 % of their words but not their figures: grouped, all
+    words_tp = words_fn = 0  # the positives by word share alone (figures ignored)
     for p in pairs:
         same = p[0] in member and member.get(p[0]) == member.get(p[1])
         s = shares[p]
+        if s >= 0.7:
+            words_tp += same
+            words_fn += not same
         if origin[p[0]] == origin[p[1]] and s < 0.7:
             amb += 1  # a heavily edited copy: a copy, but outside the recall target
+        elif s >= 0.5 and other_story(texts[p[0]][0], texts[p[1]][0]):
+            stories[0] += same
+            stories[1] += 1
         elif s >= 0.7:
             tp += same
             fn += not same
@@ -277,10 +299,38 @@ def score(name, texts, origin, cache, near=True):
     print(f"{name}: {len(texts):,} texts, {len(groups):,} groups, {grouped_pairs:,} grouped pairs "
           f"({took:.1f} s); pairs sharing >= 70 %: recall {rec:.4f} (target >= 0.95), "
           f"precision {prec:.4f} (target >= 0.99); TP {tp}, FP {fp}, FN {fn}; "
-          f"{amb} pairs not counted (sharing 50-70 %, or copies sharing < 70 %)")
+          f"{amb} pairs not counted (sharing 50-70 %, or copies sharing < 70 %); "
+          f"pairs sharing >= 50 % of their words but not their figures (two stories): "
+          f"{stories[0]} grouped of {stories[1]}; recall by word share alone: "
+          f"{words_tp / max(1, words_tp + words_fn):.4f}")
     for s, (a, b) in sorted(fps)[:5]:
         print(f"   false pair (share {s:.2f}): {a} / {b}")
     return groups, shares
+
+
+def other_story(a: str, b: str) -> bool:
+    """Gold for "two stories told with the same words": the text with fewer distinct
+    numbers has at least 5, and under half of them are in the other (exact sets)."""
+    na, nb = figures.numbers(a), figures.numbers(b)
+    fewer = min(len(na), len(nb))
+    return fewer >= 5 and len(na & nb) < 0.5 * fewer
+
+
+def split_by_figures(allt, recs):
+    """The news-fr groups that figures split: what a reader would call one story or two."""
+    before, after = pipeline(allt, use_figures=False), pipeline(allt)
+    member = {i: g for g, ms in after.items() for i in ms}
+    split = [(a, b) for ms in before.values() for x, a in enumerate(ms) for b in ms[x + 1:]
+             if member.get(a) is None or member.get(a) != member.get(b)]
+    sizes = sorted((len(v) for v in after.values()), reverse=True)
+    print(f"\n== news-fr, figures: {len(before):,} groups before, {len(after):,} after "
+          f"(largest {sizes[:5]}); {len(split)} grouped pairs split:")
+    by_id = recs_by_id(recs)
+    for a, b in split:
+        fa, fb = figures.numbers(allt[a][0]), figures.numbers(allt[b][0])
+        print(f"   {a} {by_id[a]['date']} / {b} {by_id[b]['date']}: {len(fa & fb)} figures shared of "
+              f"{min(len(fa), len(fb))}, share {share(allt[a][0], allt[b][0]):.2f}; "
+              f"{by_id[a]['title'][:50]} | {by_id[b]['title'][:50]}")
 
 
 def recall_by_share(texts, origin, shares, groups):
@@ -350,7 +400,8 @@ def main(argv=None):
         shares = gold(pairs, texts, cache)
         sweep(texts, pairs, shares)
     print("\n== pipeline (MinHash + LSH + thresholds)")
-    groups, shares = score("dev set", texts, origin, cache)
+    ref, _ = score("dev set", texts, origin, cache, use_figures=False)
+    groups, shares = score("dev set", texts, origin, cache, also=ref)
     recall_by_share(texts, origin, shares, groups)
     t = time.process_time()
     n = 0
@@ -358,6 +409,10 @@ def main(argv=None):
         copies.signature(text)
         n += 1
     print(f"signature cost: {1000 * (time.process_time() - t) / n:.3f} ms of CPU per article")
+    t = time.process_time()
+    for text, _ in texts.values():
+        figures.sketch(text)
+    print(f"figures sketch cost: {1000 * (time.process_time() - t) / n:.3f} ms of CPU per article")
     if not a.no_full:
         allt = {r["id"]: ("\n\n".join(body(r)), r["date"]) for r in recs}
         t = time.perf_counter()
@@ -374,8 +429,11 @@ def main(argv=None):
             origin_all[i] = origin[i]
         merged = dict(allt)
         merged.update(texts)
+        ref, _ = score("news-fr + dev copies (grouped pairs and copy pairs)", merged, origin_all, cache,
+                       near=False, use_figures=False)
         score("news-fr + dev copies (grouped pairs and copy pairs)", merged, origin_all, cache,
-              near=False)
+              near=False, also=ref)
+        split_by_figures(allt, recs)
     if not a.no_short:
         short_texts(recs)
 

@@ -30,6 +30,8 @@ class Article:
     url: str | None = None
     lang: str | None = None
     path: str | None = None
+    #: the byline's name(s) (searchsvc.ingest.author), None when unknown
+    author: str | None = None
     dropped: list[Dropped] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -43,5 +45,6 @@ class Article:
             "date": d["date"],
             "url": d["url"],
             "lang": d["lang"],
+            "author": d["author"],
             "dropped": d["dropped"],
         }

@@ -17,7 +17,7 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 #: what an unknown value is called, agreeing with the noun it stands for
 UNKNOWN = {"title": "inconnu", "month": "inconnu", "source": "inconnue", "date": "inconnue",
-           "url": "inconnue", "lang": "inconnue", "year": "inconnue"}
+           "url": "inconnue", "lang": "inconnue", "year": "inconnue", "author": "inconnu"}
 
 
 def plural_fr(n: float, one: str, many: str | None = None) -> str:

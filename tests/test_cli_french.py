@@ -135,7 +135,7 @@ def test_unknown_values_agree_with_their_noun(tmp_path, plain_index):
     assert r.returncode == 0, r.stderr
     assert "Source      : inconnue" in r.stdout and "Date        : inconnue" in r.stdout
     assert "URL         : inconnue" in r.stdout
-    assert "inconnu\n" not in r.stdout.replace("Titre       : inconnu\n", "")
+    assert "inconnu\n" not in r.stdout.replace("Titre       : inconnu\n", "").replace("Auteur      : inconnu\n", "")
     r = cli("search", "", "--index", str(built_index), "--per-page", "1")
     assert "Sources : " in r.stdout and "(inconnue) (" in r.stdout and "(inconnu) (" not in r.stdout.split("Mois")[0]
 

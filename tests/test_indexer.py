@@ -66,7 +66,7 @@ def test_schema_matches_the_architecture():
     schema = build_schema()
     assert set(schema.names()) == {"id", "title", "body", "source", "source_facet", "date",
                                    "year", "month", "lang", "url", "path", "hash", "spell", "forms",
-                                   "entities", "quotes", "person", "org", "place"}
+                                   "entities", "quotes", "person", "org", "place", "author", "author_facet"}
     assert schema["id"].unique and schema["id"].stored
     assert schema["title"].stored and schema["title"].format.field_boost == 2.0
     assert schema["body"].stored and schema["body"].format.supports("positions")

@@ -133,7 +133,7 @@ def test_clean_html_never_raises_anything_but_ingest_error(parts):
     except IngestError as exc:
         assert exc.reason
     else:
-        assert isinstance(cleaned.text, str) and set(meta) == {"title", "source", "date", "url"}
+        assert isinstance(cleaned.text, str) and set(meta) == {"title", "source", "date", "url", "author"}
 
 
 def test_deeply_nested_page_does_not_crash(tmp_path):

@@ -127,9 +127,10 @@ def test_cli_json_object(tmp_path, capsys):
     path = _corpus(tmp_path, ARTICLE)
     assert main(["extract", str(path), "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
-    assert list(obj) == ["id", "title", "text", "source", "date", "url", "lang", "dropped"]
+    assert list(obj) == ["id", "title", "text", "source", "date", "url", "lang", "author", "dropped"]
     assert obj["id"] == "a" and obj["text"].split("\n\n")[0] == BODY
     assert {"text": "Publié le 3 mars 2021 par Jean Dupont", "reason": "signature"} in obj["dropped"]
+    assert obj["author"] == "Jean Dupont"  # the byline dropped from the text, kept as metadata
 
 
 def test_cli_json_lines_for_a_multi_article_file(tmp_path, capsys):

@@ -64,7 +64,7 @@ def test_result_object_shape_and_json(engine):
     assert isinstance(r["took_ms"], float)
     assert set(r["facets"]) == {"source", "year", "month", "lang", "person", "org", "place"}
     for item in r["results"]:
-        assert set(item) == {"id", "title", "title_html", "source", "date", "url", "lang", "score",
+        assert set(item) == {"id", "title", "title_html", "source", "date", "url", "lang", "author", "score",
                              "snippet", "partial", "group", "copies"}
     json.dumps(r)  # serialisable as is
     assert r["total"] + r["total_partial"] == len(r["results"]) > 0

@@ -91,6 +91,7 @@ def _show(a) -> None:
     print(f"Fichier     : {a.path}")
     print(f"Titre       : {a.title or unknown_fr('title')}")
     print(f"Source      : {a.source or unknown_fr('source')}")
+    print(f"Auteur      : {a.author or unknown_fr('author')}")
     print(f"Date        : {date_fr(a.date, unknown_fr('date'))}" + (f" ({a.date})" if a.date else ""))
     print(f"URL         : {a.url or unknown_fr('url')}")
     print(f"Langue      : {a.lang or unknown_fr('lang')}")

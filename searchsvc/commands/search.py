@@ -20,6 +20,8 @@ def add_arguments(parser):
                         help="la requête (vide : liste les documents filtrés, du plus récent au plus ancien)")
     parser.add_argument("--source", action="append", default=[], metavar="S",
                         help="seulement cette source (répétable : l'une ou l'autre)")
+    parser.add_argument("--author", action="append", default=[], metavar="NOM",
+                        help="seulement les articles signés de cet auteur (nom exact ; répétable : l'un ou l'autre)")
     parser.add_argument("--lang", action="append", default=[], metavar="L",
                         help="langue (fr, en, … ; répétable : l'une ou l'autre)")
     parser.add_argument("--from", dest="date_from", metavar="D", help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
@@ -132,6 +134,8 @@ def render(result: dict, tty: bool) -> str:
         out.append(f"{i:>3}. {title}")
         meta = [_plain(r["source"]) or f"source {unknown_fr('source')}", french_date(r["date"]),
                 _plain(r["id"])]
+        if r.get("author"):
+            meta.insert(1, "par " + _plain(r["author"]))
         out.append("     " + " · ".join(meta))
         if r.get("snippet"):
             out.append("     " + terminal_text(r["snippet"], tty))
@@ -162,6 +166,7 @@ def run(args) -> int:
     raw = {
         "q": " ".join(args.query),
         "source": args.source,
+        "author": args.author,
         "lang": args.lang,
         "date_from": args.date_from,
         "date_to": args.date_to,

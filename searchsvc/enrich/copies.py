@@ -6,7 +6,9 @@ multiply-shift permutations). Locality-sensitive hashing (:data:`BANDS` bands of
 :data:`ROWS` rows) proposes candidate pairs; a pair is a copy when its estimated
 Jaccard similarity reaches :data:`JACCARD` or its estimated containment (the
 share of the smaller text's shingles found in the other) reaches
-:data:`CONTAINMENT`. Groups are the connected components of copy pairs; a
+:data:`CONTAINMENT`, unless their figures differ (:mod:`searchsvc.enrich.figures`:
+daily bulletins share their wording, not their numbers: one story each). Groups are
+the connected components of copy pairs; a
 group's id is the id of its first publication (oldest date, then smallest id).
 
 Groups are a function of the set of signatures only (rows sorted by id, order
@@ -18,7 +20,7 @@ Contract:
     signature(text) -> (np.ndarray[uint32] | None, n_shingles)
     record(article) -> CopyRecord | None          # in the indexing workers
     CopyStore.load(gen_dir) / .update(new, keep_ids) / .save(gen_dir)
-    assign_groups(ids, dates, sigs, sizes) -> list[str]   # group id of each row
+    assign_groups(ids, dates, sigs, sizes, figs=None) -> list[str]   # group id of each row
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from searchsvc.enrich import figures
 
 #: Words per shingle.
 SHINGLE = 2
@@ -176,6 +180,8 @@ class CopyRecord:
     title: str
     size: int
     sig: np.ndarray
+    #: :func:`searchsvc.enrich.figures.sketch` of the text (None: no figures known)
+    figures: np.ndarray | None = None
 
 
 def record(article) -> CopyRecord | None:
@@ -186,7 +192,7 @@ def record(article) -> CopyRecord | None:
     if sig is None:
         return None
     return CopyRecord(article.id, (article.date or "").strip()[:10], (article.source or "").strip(),
-                      article.url or "", article.title or "", size, sig)
+                      article.url or "", article.title or "", size, sig, figures.sketch(article.text or ""))
 
 
 # ---------------------------------------------------------------- grouping
@@ -231,8 +237,10 @@ def candidate_pairs(sigs: np.ndarray) -> np.ndarray:
     return np.stack([seen // n, seen % n], axis=1)
 
 
-def similar_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """The candidate ``pairs`` whose estimated Jaccard or containment is high enough."""
+def similar_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, figs: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """The candidate ``pairs`` whose estimated overlap is high enough, without those whose
+    figures (``figs``, one sketch a row) make them two stories."""
     if not len(pairs):
         return pairs
     keep = []
@@ -241,7 +249,10 @@ def similar_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> np.
         j = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
         a, b = sizes[p[:, 0]].astype(float), sizes[p[:, 1]].astype(float)
         overlap = j * (a + b) / (1.0 + j) / np.maximum(a, b)
-        keep.append(p[overlap >= OVERLAP])
+        p = p[overlap >= OVERLAP]
+        if figs is not None and len(p):
+            p = p[~figures.different(figs[p[:, 0]], figs[p[:, 1]])]
+        keep.append(p)
     return np.concatenate(keep)
 
 
@@ -262,12 +273,13 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
     return np.array([find(i) for i in range(n)])
 
 
-def assign_groups(ids, dates, sigs: np.ndarray, sizes: np.ndarray) -> list[str]:
+def assign_groups(ids, dates, sigs: np.ndarray, sizes: np.ndarray, figs: np.ndarray | None = None
+                  ) -> list[str]:
     """The group id of each row: the id of the first publication of its component."""
     n = len(ids)
     if n == 0:
         return []
-    roots = _components(n, similar_pairs(sigs, sizes, candidate_pairs(sigs)))
+    roots = _components(n, similar_pairs(sigs, sizes, candidate_pairs(sigs), figs))
     first: dict[int, tuple] = {}
     for i, r in enumerate(roots.tolist()):
         key = _first_key(dates[i], ids[i])
@@ -287,13 +299,15 @@ class CopyStore:
     alone in a group named after themselves.
     """
 
-    def __init__(self, ids=(), meta=(), sizes=None, sigs=None, groups=()):
+    def __init__(self, ids=(), meta=(), sizes=None, sigs=None, groups=(), figs=None):
         self.ids: list[str] = list(ids)
         self.meta: list[dict] = list(meta)  # date, source, url, title
         self.sizes = np.asarray(sizes if sizes is not None else [], dtype=np.int64)
         self.sigs = (np.asarray(sigs, dtype=np.uint32) if sigs is not None
                      else np.empty((0, NUM_PERM), dtype=np.uint32))
         self.groups: list[str] = list(groups)
+        self.figs = (np.asarray(figs, dtype=np.uint32) if figs is not None
+                     else np.tile(figures.EMPTY, (len(self.ids), 1)))
 
     @classmethod
     def load(cls, gen_dir) -> "CopyStore":
@@ -304,11 +318,12 @@ class CopyStore:
                 info = json.loads(bytes(z["info"]).decode("utf-8"))
                 sigs = z["sigs"]
                 sizes = z["sizes"]
+                figs = z["figs"]
         except (OSError, ValueError, KeyError):
             return cls()
         if info.get("params") != params() or sigs.shape[1:] != (NUM_PERM,):
             return cls()  # built with other parameters: regrouped from the articles
-        return cls(info["ids"], info["meta"], sizes, sigs, info["groups"])
+        return cls(info["ids"], info["meta"], sizes, sigs, info["groups"], figs)
 
     def save(self, gen_dir) -> None:
         """Write atomically (temp file, fsync, rename)."""
@@ -319,7 +334,7 @@ class CopyStore:
             np.savez(f, info=np.frombuffer(json.dumps(info, ensure_ascii=False).encode("utf-8"),
                                            dtype=np.uint8),
                      params=np.frombuffer(json.dumps(params()).encode("utf-8"), dtype=np.uint8),
-                     sigs=self.sigs, sizes=self.sizes)
+                     sigs=self.sigs, sizes=self.sizes, figs=self.figs)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -339,12 +354,16 @@ class CopyStore:
         sizes = np.concatenate([self.sizes[rows], np.array([r.size for r in fresh.values()], dtype=np.int64)])
         sigs = np.concatenate([self.sigs[rows].reshape(-1, NUM_PERM),
                                np.array([r.sig for r in fresh.values()], dtype=np.uint32).reshape(-1, NUM_PERM)])
+        figs = np.concatenate([self.figs[rows].reshape(-1, figures.K + 1),
+                               np.array([figures.EMPTY if r.figures is None else r.figures
+                                         for r in fresh.values()], dtype=np.uint32).reshape(-1, figures.K + 1)])
         order = sorted(range(len(ids)), key=ids.__getitem__)
         self.ids = [ids[i] for i in order]
         self.meta = [meta[i] for i in order]
         self.sizes = sizes[order]
         self.sigs = sigs[order]
-        self.groups = assign_groups(self.ids, [m["date"] for m in self.meta], self.sigs, self.sizes)
+        self.figs = figs[order]
+        self.groups = assign_groups(self.ids, [m["date"] for m in self.meta], self.sigs, self.sizes, self.figs)
 
     def members(self) -> dict[str, list[int]]:
         """Group id -> rows, for groups of two or more, first publication first."""
@@ -395,4 +414,5 @@ def fingerprint() -> str:
 def params() -> dict:
     """The parameters a store was built with (another set means regrouping)."""
     return {"shingle": SHINGLE, "num_perm": NUM_PERM, "bands": BANDS, "rows": ROWS,
-            "overlap": OVERLAP, "min_words": MIN_WORDS, "enabled": ENABLED, "v": 1}
+            "overlap": OVERLAP, "min_words": MIN_WORDS, "enabled": ENABLED,
+            "figures": [figures.K, figures.MIN_FIGURES, figures.SHARED], "v": 2}

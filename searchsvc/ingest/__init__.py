@@ -43,6 +43,7 @@ _ALIASES = {
     "date": ("date", "published", "published_at", "datePublished", "date_published"),
     "url": ("url", "link", "canonical"),
     "lang": ("lang", "language", "langue"),
+    "author": ("author", "authors", "auteur", "auteurs", "byline"),
 }
 
 
@@ -124,14 +125,16 @@ def _article(ident, rel, side, man, fields, body, kind, known_title=None) -> Art
 
         cleaned = clean_text(body, known_title=known_title, title_in_text=known_title is None,
                              lang=forced_lang)
+    from .author import from_dropped
+
     cues = {"title": cleaned.title, "source": cleaned.source, "date": cleaned.date,
-            "lang": cleaned.lang}
+            "lang": cleaned.lang, "author": from_dropped(cleaned.dropped, cleaned.paragraphs)}
     m = merge(side, man, fields, page_meta, cues)
     if not cleaned.paragraphs and (kind == "html" or not m["title"]):
         raise IngestError("aucun texte d'article après nettoyage"
                           + (f" (page sans article{describe(m)})" if kind == "html" else ""))
     return Article(id=ident, text=cleaned.text, title=m["title"], source=m["source"],
-                   date=m["date"], url=m["url"], lang=m["lang"], path=rel,
+                   date=m["date"], url=m["url"], lang=m["lang"], path=rel, author=m["author"],
                    dropped=cleaned.dropped)
 
 
@@ -142,6 +145,9 @@ def _object_fields(obj: dict) -> dict:
             v = obj.get(k)
             if isinstance(v, (str, int, float)) and str(v).strip():
                 out[f] = str(v).strip()
+                break
+            if f == "author" and isinstance(v, (list, dict)) and v:  # JSON-LD-like names
+                out[f] = v
                 break
     return out
 

@@ -25,7 +25,7 @@ import lxml.html
 
 from searchsvc.article import Dropped
 
-from . import dates, fallback
+from . import author, dates, fallback
 from .dates import parse_stamp
 from .reader import IngestError
 from .text import BYLINE, CAPTION, CREDIT, MENU, RELATED, SHARE, Cleaned, clean_text
@@ -177,7 +177,7 @@ _SITE_TYPES = ("WebSite", "Organization", "NewsMediaOrganization")
 
 
 def page_metadata(root) -> dict:
-    """title, source, url from the page (JSON-LD > Open Graph > tags), and the date
+    """title, source, url, author from the page (JSON-LD > Open Graph > tags), and the date
     stamps it states (``_published``, ``_modified``) with its ``_lang``, and ``_site`` (the
     host or handle to name the site by when nothing names it); the day itself is
     chosen by :func:`clean_html` (see :mod:`searchsvc.ingest.dates`)."""
@@ -231,7 +231,7 @@ def page_metadata(root) -> dict:
             or _host(meta.get("twitter:url")) or _handle(meta.get("twitter:site")))
     return {"title": title.strip() if isinstance(title, str) else None,
             "source": source if isinstance(source, str) else None,
-            "date": None, "url": url if isinstance(url, str) else None,
+            "date": None, "url": url if isinstance(url, str) else None, "author": author.from_meta(meta, ld),
             "_published": published, "_modified": modified, "_lang": lang, "_site": site}
 
 
@@ -507,6 +507,8 @@ def _reason(el):
             reason = RELATED
     if reason:
         return reason
+    if "author" in (el.get("itemprop") or "").lower().split():  # kept as the author (.author)
+        return BYLINE
     words = _attr_words(el)
     if words and _ANY_CLASS_RX.search(words):
         for rx, why in _CLASS_RULES:
@@ -656,6 +658,8 @@ def clean_html(html: str, lang: str | None = None) -> tuple[Cleaned, dict]:
     for private in ("_published", "_modified", "_lang"):
         del meta[private]
     _strip_chrome(root)
+    if not meta.get("author") and author.MAYBE.search(html, max(0, html.find("<body"))):
+        meta["author"] = author.from_markup(root)  # a byline in the markup (comments are gone)
     body = root.find("body")
     page_text = _text(body if body is not None else root)
     container = find_container(root)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .reader import IngestError, SIDECAR_SUFFIX, decode, doc_id, json_reason, read_bytes
 
-FIELDS = ("title", "source", "date", "url", "lang")
+FIELDS = ("title", "source", "date", "url", "lang", "author")
 MANIFEST_NAME = "manifest.jsonl"
 
 MONTHS = {
@@ -100,6 +100,10 @@ def merge(*layers: dict | None) -> dict:
                     v = parse_date(v)
                 if v is not None and f == "source":
                     v = clean_source(v)
+                if v is not None and f == "author":
+                    from .author import clean_author
+
+                    v = clean_author(v)
                 if v is not None and not isinstance(v, str):
                     v = str(v)
                 out[f] = v
@@ -108,7 +112,8 @@ def merge(*layers: dict | None) -> dict:
 
 def describe(fields: dict) -> str:
     """The metadata found, for a message: "; métadonnées : titre « T », date 2020-05-07"."""
-    names = {"title": "titre", "source": "source", "date": "date", "url": "url", "lang": "langue"}
+    names = {"title": "titre", "source": "source", "date": "date", "url": "url", "lang": "langue",
+             "author": "auteur"}
     parts = [f"titre « {fields['title']} »" if f == "title" else f"{names[f]} {fields[f]}"
              for f in FIELDS if fields.get(f)]
     return f" ; métadonnées : {', '.join(parts)}" if parts else ""

@@ -44,6 +44,8 @@ class SearchParams:
 
     q: str = ""
     sources: tuple[str, ...] = field(default_factory=tuple)
+    #: author names, as in a result's ``author`` (split at commas); any of them
+    authors: tuple[str, ...] = field(default_factory=tuple)
     langs: tuple[str, ...] = field(default_factory=tuple)
     date_from: str | None = None
     date_to: str | None = None
@@ -67,13 +69,14 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.sources or self.langs or self.date_from or self.date_to or self.years
+        return bool(self.sources or self.authors or self.langs or self.date_from or self.date_to or self.years
                     or self.persons or self.orgs or self.places)
 
     def to_dict(self) -> dict:
         return {
             "q": self.q,
             "sources": list(self.sources),
+            "authors": list(self.authors),
             "langs": list(self.langs),
             "date_from": self.date_from,
             "date_to": self.date_to,
@@ -181,7 +184,7 @@ def parse_params(mapping) -> SearchParams:
     """Validate request parameters into :class:`SearchParams`.
 
     Accepts a Werkzeug ``MultiDict`` (``request.args``) or a dict of strings or lists.
-    Names: ``q``, ``source``, ``lang``, ``year`` (each repeatable: any of its values;
+    Names: ``q``, ``source``, ``author``, ``lang``, ``year`` (each repeatable: any of its values;
     ``sources``/``langs``/``years`` also accepted),
     ``date_from``/``date_to`` (``from``/``to`` also accepted), ``sort``,
     ``page``, ``per_page``, ``copies`` (``collapse`` or ``all``), ``count`` (``articles``
@@ -195,6 +198,10 @@ def parse_params(mapping) -> SearchParams:
     sources = _repeated(mapping, ("source", "sources"), 200)
     if len(sources) > 50:
         raise QueryError("Trop de sources sélectionnées (50 au plus).", "source")
+
+    authors = _repeated(mapping, ("author", "authors"), 200)
+    if len(authors) > 50:
+        raise QueryError("Trop d'auteurs sélectionnés (50 au plus).", "author")
 
     langs = [v.lower() for v in _repeated(mapping, ("lang", "langs"), 40)]
     for lang in langs:
@@ -246,6 +253,7 @@ def parse_params(mapping) -> SearchParams:
     return SearchParams(
         q=q,
         sources=tuple(sources),
+        authors=tuple(authors),
         langs=tuple(dict.fromkeys(langs)),
         date_from=date_from,
         date_to=date_to,

@@ -25,6 +25,7 @@ import os
 from flask import Flask, current_app, request
 
 from searchsvc import config as sconfig
+from searchsvc.ingest.author import author_names
 from searchsvc.web import formatting
 from searchsvc.web.errors import register_error_handlers
 from searchsvc.web.state import EngineHolder, ReindexJob
@@ -120,6 +121,7 @@ def _register_template_helpers(app: Flask) -> None:
         ms_fr=formatting.ms_fr,
         lang_fr=formatting.lang_fr,
         http_url=formatting.safe_http_url,
+        author_names=author_names,
     )
     app.jinja_env.globals.update(plural_fr=formatting.plural_fr)
     app.jinja_env.trim_blocks = True

@@ -18,6 +18,7 @@ ARTICLE_META = {
     "date": DATE_OR_NULL,
     "url": NULLABLE_STR,
     "lang": NULLABLE_STR,
+    "author": {**NULLABLE_STR, "description": "Auteur(s) selon la signature de l'article, séparés par des virgules."},
 }
 
 
@@ -38,6 +39,9 @@ SEARCH_PARAMETERS = [
            {"type": "string"}),
     _PARAM("source", "Source(s) à retenir, valeurs exactes de la facette « source » (ex. « BBC News » ; "
            "répétable : l'une ou l'autre ; « unknown » : source inconnue).",
+           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
+    _PARAM("author", "Auteur(s) à retenir, noms exacts tels que dans « author » (un nom entre deux virgules ; "
+           "répétable : l'un ou l'autre ; « unknown » : auteur inconnu).",
            {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
     _PARAM("lang", "Langue(s) de l'article (code ISO, ex. fr ; répétable : l'une ou l'autre).",
            {"type": "array", "items": {"type": "string"}}, style="form", explode=True),

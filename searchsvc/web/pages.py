@@ -14,7 +14,7 @@ from searchsvc.web.api import MAX_ID_LENGTH
 bp = Blueprint("pages", __name__)
 
 # The query-string keys of the search page; anything else is ignored.
-FILTER_KEYS = ("source", "lang", "year", "month", "date_from", "date_to", "person", "org", "place")
+FILTER_KEYS = ("source", "author", "lang", "year", "month", "date_from", "date_to", "person", "org", "place")
 #: quotes listed under "Citations" on the search page
 PAGE_QUOTES = 5
 SORTS = (("relevance", "Pertinence"), ("newest", "Plus récents d'abord"), ("oldest", "Plus anciens d'abord"))
@@ -51,6 +51,7 @@ def _form_state(args: MultiDict) -> dict:
         "compare": [c for c in args.getlist("compare") if c.strip()],
         "q": args.get("q", ""),
         "sources": args.getlist("source"),
+        "authors": [a for a in args.getlist("author") if a.strip()],
         "lang": args.getlist("lang"),
         "years": args.getlist("year"),
         "month": args.get("month", ""),
@@ -123,6 +124,7 @@ def _panels(args: MultiDict, params, form: dict) -> dict:
         analytics = page_analytics(engine, parse_timeline_args(mapping), params)
         timeline, overview = analytics["timeline"], None
     charts = {mode: chart(timeline, mode) for mode in ("count", "share")}
+    charts.update({f"{mode}_narrow": chart(timeline, mode, "narrow") for mode in ("count", "share")})
 
     def period_url(start: str, end: str) -> str:
         return url_with(date_from=start, date_to=end, month=None, year=None, page=None)

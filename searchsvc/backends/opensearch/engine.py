@@ -36,7 +36,7 @@ COPIES_SHOWN = 5
 SIMILAR_MAX = 20
 #: cardinality is exact below this many distinct groups (OpenSearch's maximum)
 PRECISION = 40_000
-_META = ("id", "title", "source", "date", "url", "lang")
+_META = ("id", "title", "source", "author", "date", "url", "lang")
 CHECK_INTERVAL = 1.0
 
 

@@ -20,6 +20,7 @@ Fields (beside the Whoosh schema of :mod:`searchsvc.backends.whoosh.indexer.sche
                 suggestions, prefixes typed as words, exact-form boost, word counts)
 ``forms``       keyword: ``<term>|<word as written>`` (the accent rule)
 ``source_facet``, ``lang``, ``year``, ``month``, ``date``  keyword (``unknown`` when unknown; ``date`` absent)
+``author_facet`` keyword: each name of the byline (``author``, kept in ``_source``)
 ``day``         date (``date`` as a date), for ``date_histogram`` and sorts
 ``group``       keyword: the copy group (the first publication's id; the id itself when alone)
 ``person``, ``org``, ``place``  keyword: the raw entity names of each kind
@@ -38,7 +39,7 @@ from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -75,6 +76,8 @@ MAPPINGS = {
         "title": {"type": "keyword", "index": False, "doc_values": False},
         "body": {"type": "keyword", "index": False, "doc_values": False},
         "source": {"type": "keyword", "index": False, "doc_values": False},
+        "author": {"type": "keyword", "index": False, "doc_values": False},
+        "author_facet": {"type": "keyword"},
         "title_t": {**_ANALYSED, "index_options": "positions"},
         "body_t": {**_ANALYSED, "index_options": "positions"},
         "source_t": {**_ANALYSED, "index_options": "freqs"},
@@ -142,7 +145,8 @@ def document(fields: dict, group: str | None = None) -> dict:
         "hash": fields.get("hash") or "",
         "group": group or fields["id"],
     }
-    for name in ("title", "source", "date", "url", "path"):
+    doc["author_facet"] = [n for n in (fields.get("author_facet") or "").split(",") if n]
+    for name in ("title", "source", "author", "date", "url", "path"):
         if fields.get(name):
             doc[name] = fields[name]
     if doc.get("date") and _DATE.match(doc["date"]):

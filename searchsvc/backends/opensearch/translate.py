@@ -259,6 +259,8 @@ def filter_clauses(params: SearchParams, entity_names=None) -> dict[str, dict]:
     out: dict[str, dict] = {}
     if params.sources:
         out["source"] = {"terms": {"source_facet": list(params.sources)}}
+    if params.authors:
+        out["author"] = {"terms": {"author_facet": list(params.authors)}}
     if params.langs:
         out["lang"] = {"terms": {"lang": list(params.langs)}}
     if params.years:

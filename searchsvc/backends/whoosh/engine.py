@@ -25,6 +25,7 @@ from searchsvc import config
 from searchsvc.backends.whoosh.indexer import CorruptIndexError, generation_problem, open_index
 from searchsvc.search import matching
 from searchsvc.backends.whoosh import collapse
+from searchsvc.backends.whoosh.authors import author_docnums
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.backends.whoosh.entities import EntitySearch
@@ -264,6 +265,7 @@ def _meta(stored: dict) -> dict:
         "date": _text(stored.get("date")),
         "url": _text(stored.get("url")),
         "lang": None if lang in (None, "unknown") else lang,
+        "author": _text(stored.get("author")),
     }
 
 
@@ -539,6 +541,8 @@ class SearchEngine(WhooshOperations):
         pq = qmod.parse(params.q, self.synonyms)
         built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
         filters = data.filter_masks(params)
+        if params.authors:
+            filters = {**filters, "author": gen.vectors.mask_of(author_docnums(s.reader(), params.authors))}
         if pq.entities or params.persons or params.orgs or params.places:
             entity_sets = self.entity_search.filters(data, s.reader(), self.synonyms, params,
                                                      pq.entities)

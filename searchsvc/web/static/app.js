@@ -28,7 +28,7 @@
                pt: "portugais", ru: "russe", ar: "arabe", nl: "néerlandais", uk: "ukrainien",
                "zh-cn": "chinois", zh: "chinois", ja: "japonais", ko: "coréen", fa: "persan",
                tr: "turc", pl: "polonais"};
-  var FILTER_KEYS = ["source", "lang", "year", "month", "date_from", "date_to", "person", "org", "place"];
+  var FILTER_KEYS = ["source", "author", "lang", "year", "month", "date_from", "date_to", "person", "org", "place"];
   var EXCLUSIVE = {month: true};  // one value at a time (years, sources, languages: any of)
   var NULL_KEY = "unknown";  // checkbox value of the "unknown" facet bucket
 
@@ -231,6 +231,15 @@
       li.appendChild(title);
       var meta = h("p", {"class": "hit-meta"});
       meta.appendChild(h("span", {"class": "hit-source"}, hit.source || "source inconnue"));
+      if (hit.author) {  // each name a link to the articles it signs
+        meta.appendChild(h("span", {"class": "hit-author"}, " · par "));
+        hit.author.split(",").forEach(function (name, i) {
+          name = name.trim();
+          if (!name) { return; }
+          if (i) { meta.lastChild.appendChild(document.createTextNode(", ")); }
+          meta.lastChild.appendChild(h("a", {href: "?author=" + encodeURIComponent(name)}, name));
+        });
+      }
       meta.appendChild(h("span", {"aria-hidden": "true"}, " · "));
       meta.appendChild(hit.date ? h("time", {datetime: hit.date}, dateFr(hit.date))
                                 : h("span", null, "date inconnue"));
@@ -578,9 +587,12 @@
       document.getElementById("date_from").value = p.get("date_from") || "";
       document.getElementById("date_to").value = p.get("date_to") || "";
     }
-    ["sort", "count", "interval"].forEach(function (name) {
+    ["sort", "interval"].forEach(function (name) {
       var sel = form.querySelector("select[name=" + name + "]");
       if (sel && p.get(name)) { sel.value = p.get(name); }
+    });
+    form.querySelectorAll("input[name=count]").forEach(function (radio) {
+      radio.checked = radio.value === (p.get("count") || "articles");
     });
     var copies = document.getElementById("copies");
     if (copies) { copies.checked = p.get("copies") === "all"; }

@@ -8,10 +8,11 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Existence
 
 from searchsvc.analysis import form_terms, french_analyzer, spelling_analyzer
+from searchsvc.ingest.author import author_names
 
 #: Bump when the schema or the way articles become fields changes: an
 #: incremental reindex over an index of another version rebuilds it fully.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Value of the facet fields (source_facet, year, month, lang) when unknown.
 UNKNOWN = "unknown"
@@ -42,6 +43,9 @@ def build_schema() -> Schema:
         lang=ID(stored=True, sortable=True),
         url=STORED(),
         path=STORED(),
+        # the byline (searchsvc.ingest.author): shown as stored, filtered name by name
+        author=STORED(),
+        author_facet=KEYWORD(commas=True, lowercase=False),
         hash=ID(stored=True),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
         forms=_forms_field(),
@@ -129,6 +133,10 @@ def article_fields(article, content_hash: str = "") -> dict:
         fields["year"] = fields["month"] = UNKNOWN
     if article.url:
         fields["url"] = article.url
+    author = (getattr(article, "author", None) or "").strip()
+    if author:
+        fields["author"] = author
+    fields["author_facet"] = ",".join(author_names(author)) or UNKNOWN
     if article.path:
         fields["path"] = str(article.path)
     return fields
