@@ -555,6 +555,9 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
         "first": {"min": {"field": "day"}},
         "last": {"max": {"field": "day"}},
         "undated": {"missing": {"field": "date"}},
+        # copy groups counted in the cluster: groups of two or more, the largest first
+        "groups": {"terms": {"field": "group", "min_doc_count": 2, "size": 65_000,
+                             "order": [{"_count": "desc"}, {"_key": "asc"}]}},
     }}
     try:
         res = client.search(index=live, body=body)
@@ -583,7 +586,7 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
         "size_bytes": stats["primaries"]["store"]["size_in_bytes"],
         "total_size_bytes": stats["total"]["store"]["size_in_bytes"],
         "segments": stats["primaries"]["segments"]["count"],
-        "copy_groups": copies.CopyStore.load(folder).stats(),
+        "copy_groups": _group_stats(client, live, aggs["groups"]["buckets"]),
         "files": len(state.files) if state else None,
         "corpus": state.corpus if state else None,
         "index_dir": str(index_dir.resolve()),
@@ -591,6 +594,20 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
         "url": url,
         "alias": alias,
     }
+
+
+def _group_stats(client, index: str, buckets: list, top: int = 5) -> dict:
+    """``CopyStore.stats()``'s object from the ``group`` aggregation (titles of the
+    largest groups' first publications read from the index)."""
+    largest = buckets[:top]
+    titles = {}
+    if largest:
+        got = client.search(index=index, body={"size": len(largest), "_source": ["id", "title"],
+                                               "query": {"ids": {"values": [b["key"] for b in largest]}}})
+        titles = {h["_source"]["id"]: h["_source"].get("title") for h in got["hits"]["hits"]}
+    return {"groups": len(buckets), "grouped_documents": sum(b["doc_count"] for b in buckets),
+            "largest": [{"group": b["key"], "size": b["doc_count"], "title": titles.get(b["key"]) or None}
+                        for b in largest]}
 
 
 def live_generation(index_dir, client=None, alias: str | None = None) -> str:
