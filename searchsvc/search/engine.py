@@ -102,6 +102,10 @@ class _Stale(Exception):
     """The generation changed under us: retry on the new one."""
 
 
+#: fields whose analyzers mark snippets and titles (stemmed, and unstemmed for exact mode)
+_MARKED = ("title", "body", "title_written", "body_written")
+
+
 class _Generation:
     """One opened index generation: a pool of searchers and the facet arrays."""
 
@@ -130,7 +134,13 @@ class _Generation:
         #: families (searchsvc.search.accents), spelling verdicts (searchsvc.search.suggest)
         self.prefixes: dict = {}
         #: the snippets' and titles' marked spans (word -> term cache per analyzer)
-        self.spans = {f: FastSpans(self.schema[f].analyzer) for f in ("title", "body") if f in self.schema}
+        self.spans = {f: FastSpans(self.schema[f].analyzer) for f in _MARKED if f in self.schema}
+
+    def marked_field(self, logical: str, exact: bool) -> str:
+        """The field whose analyzer marks a text of ``logical`` (``title``, ``body``)
+        for a query built in exact mode or not."""
+        name = qmod.searched_field(logical, exact)
+        return name if name in self.schema else logical
 
     def mask(self, s, q) -> np.ndarray:
         """Boolean mask of the docnums matching ``q`` (deleted documents may remain:
@@ -500,7 +510,7 @@ class SearchEngine:
             groups=lambda: collapse.groups_for(gen, s, self.index_dir),
             ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
                                                 Budget(self.budget_seconds)),
-            analyzer=gen.schema["body"].analyzer,
+            analyzer=gen.schema[gen.marked_field("body", sel.built.exact)].analyzer,
         )
 
     @contextlib.contextmanager
@@ -533,8 +543,9 @@ class SearchEngine:
     def _select(self, gen: _Generation, s, params: SearchParams, budget: Budget) -> _Selection:
         """Parse and build the query, then the full and partial matches after filters."""
         data = gen.facets
-        pq = qmod.parse(params.q, self.synonyms)
-        built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
+        # exact mode: every word as written, so no synonyms either
+        pq = qmod.parse(params.q, None if params.exact else self.synonyms)
+        built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes, exact=params.exact)
         filters = data.filter_masks(params)
         if pq.entities or params.persons or params.orgs or params.places:
             entity_sets = self.entity_search.filters(data, s.reader(), self.synonyms, params,
@@ -617,7 +628,8 @@ class SearchEngine:
             terms, phrases = set(), set()
         else:
             terms, phrases = built.marks("body")
-        analyzer = gen.schema["body"].analyzer
+        title_field, body_field = gen.marked_field("title", built.exact), gen.marked_field("body", built.exact)
+        analyzer = gen.schema[body_field].analyzer
         out = []
         for score, docnum, is_partial in hits:
             budget.checkpoint()
@@ -626,10 +638,10 @@ class SearchEngine:
             item["score"] = None if score is None else round(float(score), 4)
             item["partial"] = is_partial
             title = item["title"]
-            item["title_html"] = mark(title, gen.spans["title"].spans(title, terms, phrases)) if title else None
+            item["title_html"] = mark(title, gen.spans[title_field].spans(title, terms, phrases)) if title else None
             body = stored.get("body") or ""
             item["snippet"] = snippet(analyzer, body, terms, phrases=phrases,
-                                      spans=gen.spans["body"].spans(body, terms, phrases))
+                                      spans=gen.spans[body_field].spans(body, terms, phrases))
             item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
@@ -722,10 +734,10 @@ class SearchEngine:
         except (UnicodeError, KeyError, ValueError):
             return None
 
-    def document(self, doc_id: str, q: str | None = None) -> dict | None:
+    def document(self, doc_id: str, q: str | None = None, exact: bool = False) -> dict | None:
         """The cleaned article (``id, title, text, source, date, url, lang``) or None;
         with ``q``, also ``highlighted``: each paragraph escaped, the query's words in
-        ``<mark>``."""
+        ``<mark>`` (``exact``: as written, as the search in exact mode counts them)."""
 
         def run(gen, s):
             docnum = self._docnum(s, doc_id)
@@ -737,12 +749,14 @@ class SearchEngine:
             doc.update(self.entity_search.of_document(gen.facets, s.reader(), self.synonyms,
                                                       docnum, stored))
             if q:
-                pq = qmod.parse(str(q)[:1000], self.synonyms)
-                built = qmod.build(pq, gen.schema, s.reader(), self.strategy)
+                pq = qmod.parse(str(q)[:1000], None if exact else self.synonyms)
+                built = qmod.build(pq, gen.schema, s.reader(), self.strategy, exact=exact)
                 terms, phrases = built.marks("body")
-                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms, phrases)
+                body_an = gen.schema[gen.marked_field("body", exact)].analyzer
+                doc["highlighted"] = highlight_paragraphs(body_an, doc["text"], terms, phrases)
                 if doc["title"]:
-                    doc["title_html"] = highlight(gen.schema["title"].analyzer, doc["title"], terms, phrases)
+                    title_an = gen.schema[gen.marked_field("title", exact)].analyzer
+                    doc["title_html"] = highlight(title_an, doc["title"], terms, phrases)
             return doc
 
         return self._run(run)

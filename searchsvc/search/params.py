@@ -57,6 +57,9 @@ class SearchParams:
     persons: tuple[str, ...] = field(default_factory=tuple)
     orgs: tuple[str, ...] = field(default_factory=tuple)
     places: tuple[str, ...] = field(default_factory=tuple)
+    #: exact mode: every word and phrase of ``q`` matches only as written (unstemmed,
+    #: accents and case folded as the accent rule says; no synonyms)
+    exact: bool = False
 
     @property
     def date_range(self) -> tuple[str | None, str | None]:
@@ -86,6 +89,7 @@ class SearchParams:
             "persons": list(self.persons),
             "orgs": list(self.orgs),
             "places": list(self.places),
+            "exact": self.exact,
         }
 
 
@@ -185,12 +189,14 @@ def parse_params(mapping) -> SearchParams:
     ``sources``/``langs``/``years`` also accepted),
     ``date_from``/``date_to`` (``from``/``to`` also accepted), ``sort``,
     ``page``, ``per_page``, ``copies`` (``collapse`` or ``all``), ``count`` (``articles``
-    or ``stories``), ``person``/``org``/``place`` (repeatable entity filters). Empty values
-    count as absent. The query text is never an
+    or ``stories``), ``person``/``org``/``place`` (repeatable entity filters), ``exact``
+    (``1``/``0``, see :func:`flag`). Empty values count as absent. The query text is never an
     error: it is cut to :data:`MAX_QUERY_CHARS` characters. Raises :class:`QueryError`.
     """
     q = " ".join(v for v in _values(mapping, "q") if v.strip())
-    q = q.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+    # a NUL becomes U+FFFD: a query of NULs is then text without a searchable word
+    # (no match, said so), never an empty query (every article)
+    q = q.replace("\x00", "\ufffd").strip()[:MAX_QUERY_CHARS]
 
     sources = _repeated(mapping, ("source", "sources"), 200)
     if len(sources) > 50:
@@ -241,6 +247,7 @@ def parse_params(mapping) -> SearchParams:
         if len(entities[key]) > 50:
             raise QueryError(f"Trop d'entités « {key} » sélectionnées (50 au plus).", key)
 
+    exact = flag(mapping, "exact")
     page = _int(mapping, "page", 1, 1, MAX_PAGE)
     per_page = _int(mapping, "per_page", 10, 1, MAX_PER_PAGE)
     return SearchParams(
@@ -258,4 +265,23 @@ def parse_params(mapping) -> SearchParams:
         persons=entities["person"],
         orgs=entities["org"],
         places=entities["place"],
+        exact=exact,
     )
+
+
+#: the spellings of a yes/no parameter (``exact=1``; the page's checkbox sends ``1``)
+TRUE_VALUES = ("1", "true", "oui", "on", "yes")
+FALSE_VALUES = ("0", "false", "non", "off", "no")
+
+
+def flag(mapping, key: str) -> bool:
+    """A yes/no parameter: absent or empty is no; another value than those of
+    :data:`TRUE_VALUES` and :data:`FALSE_VALUES` is a :class:`QueryError`."""
+    v = _first(mapping, key)
+    if v is None:
+        return False
+    if v.lower() in TRUE_VALUES:
+        return True
+    if v.lower() in FALSE_VALUES:
+        return False
+    raise QueryError(f"Valeur inconnue pour « {key} » : « {v[:40]} » (valeurs possibles : 1 ou 0).", key)

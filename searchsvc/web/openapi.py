@@ -391,9 +391,14 @@ _DOCUMENT = {
             },
             "ExportHeader": {
                 "type": "object", "additionalProperties": False,
-                "required": ["query", "filters", "generation", "exported_at", "total", "columns", "notes"],
+                "required": ["query", "filters", "parameters", "generation", "exported_at", "total",
+                             "columns", "notes"],
                 "properties": {
-                    "query": {"type": "string"}, "filters": {"type": "object"},
+                    "query": {"type": "string"},
+                    "filters": {"type": "object", "description": "Chaque paramètre qui a changé les lignes "
+                                "ou leur ordre (filtres donnés, mode exact, tri, copies, count)."},
+                    "parameters": {"type": "string", "description": "Les mêmes, avec la requête, en "
+                                   "chaîne de requête d'URL : /api/export?<parameters> redonne les mêmes lignes."},
                     "generation": {"type": "string"},
                     "exported_at": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"},
                     "total": {"type": "integer", "minimum": 0},
