@@ -94,7 +94,9 @@ def render(result: dict, tty: bool) -> str:
     grouped = (f", {stories} {'histoire distincte' if stories <= 1 else 'histoires distinctes'}"
                if stories != total else "")
     more = f", et {int_fr(partial)} avec une partie des mots" if partial else ""
-    out = [f"{head}{count_fr(total, 'résultat')}{grouped}{more} ({ms} ms) — page {result['page']}/{pages}"]
+    at = (f"page {int_fr(result['page'])} : au-delà de la dernière ({int_fr(pages)})"
+          if result["page"] > pages else f"page {result['page']}/{pages}")
+    out = [f"{head}{count_fr(total, 'résultat')}{grouped}{more} ({ms} ms) — {at}"]
     for note in result.get("notes") or ():
         out.append(f"Remarque : {_plain(note)}")
     if result.get("suggestion"):

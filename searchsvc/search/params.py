@@ -280,8 +280,8 @@ def flag(mapping, key: str) -> bool:
     v = _first(mapping, key)
     if v is None:
         return False
-    if v.lower() in TRUE_VALUES:
+    if v in TRUE_VALUES:
         return True
-    if v.lower() in FALSE_VALUES:
+    if v in FALSE_VALUES:
         return False
     raise QueryError(f"Valeur inconnue pour « {key} » : « {v[:40]} » (valeurs possibles : 1 ou 0).", key)

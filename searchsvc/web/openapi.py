@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from searchsvc.search.filters import openapi_parameters
+
 NULLABLE_STR = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 # The metadata every article shape shares (search hits, documents, similar articles).
@@ -36,17 +38,6 @@ _PARAM = lambda name, description, schema, **kw: {  # noqa: E731
 SEARCH_PARAMETERS = [
     _PARAM("q", "Texte de la recherche : mots, \"expressions\", -exclusion, OR, title:, source:, préfixe*.",
            {"type": "string"}),
-    _PARAM("source", "Source(s) à retenir, valeurs exactes de la facette « source » (ex. « BBC News » ; "
-           "répétable : l'une ou l'autre ; « unknown » : source inconnue).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
-    _PARAM("lang", "Langue(s) de l'article (code ISO, ex. fr ; répétable : l'une ou l'autre).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
-    _PARAM("date_from", "Date de début incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
-    _PARAM("date_to", "Date de fin incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
-    _PARAM("year", "Année(s) de publication (répétable : l'une ou l'autre ; les filtres de "
-           "facettes différentes s'appliquent tous).",
-           {"type": "array", "items": {"type": "string", "pattern": r"^(\d{4}|unknown)$"}},
-           style="form", explode=True),
     _PARAM("sort", "Ordre des résultats.", {"type": "string", "enum": ["relevance", "newest", "oldest"],
                                              "default": "relevance"}),
     _PARAM("page", "Page (à partir de 1).", {"type": "integer", "minimum": 1, "default": 1}),
@@ -55,6 +46,9 @@ SEARCH_PARAMETERS = [
            "toutes les copies.", {"type": "string", "enum": ["collapse", "all"], "default": "collapse"}),
     _PARAM("count", "Ce que comptent les facettes : « articles » ou « stories » (un groupe de copies "
            "compte une fois).", {"type": "string", "enum": ["articles", "stories"], "default": "articles"}),
+    # the filter set of every view (searchsvc.search.filters): sources, languages, dates,
+    # years, person/org/place, exact mode
+    *openapi_parameters(),
 ]
 
 # One member of a copy group (a hit's other copies, a document's versions).
@@ -98,7 +92,8 @@ _DOCUMENT = {
             "operationId": "getDocument",
             "summary": "Un article nettoyé et ses métadonnées",
             "parameters": [_DOC_ID, _PARAM("q", "Requête dont les mots sont surlignés dans « highlighted ».",
-                                            {"type": "string"})],
+                                            {"type": "string"}),
+                           *[p for p in openapi_parameters() if p["name"] == "exact"]],
             "responses": {
                 "200": _json("Document", "L'article."),
                 "404": _error("Identifiant inconnu."),
@@ -175,13 +170,16 @@ _DOCUMENT = {
             "summary": "Recherche par lot : chaque ligne (nom, expression ; 500 au plus) cherchée à son tour",
             "description": "La liste vient du corps : JSON {\"lines\": [str] | str, filtres…}, ou formulaire "
                            "(champ « lines » ou fichier « file »). Chaque ligne est cherchée comme une "
-                           "expression exacte sauf si elle contient une syntaxe de requête (ou exact=0).",
+                           "expression exacte sauf si elle contient une syntaxe de requête (ou as_written=1).",
             "parameters": [p for p in SEARCH_PARAMETERS if p["name"] not in ("q", "page", "per_page")] + [
                 _PARAM("format", "json (défaut) ou csv : tous les articles trouvés, chacun avec sa ligne.",
                        {"type": "string", "enum": ["json", "csv"], "default": "json"}),
                 _PARAM("hits", "Premiers articles donnés par ligne (0 à 20).",
                        {"type": "integer", "minimum": 0, "maximum": 20, "default": 3}),
-                _PARAM("exact", "0 : chercher chaque ligne telle quelle.", {"type": "string"}),
+                _PARAM("as_written", "1 : chercher chaque ligne telle quelle (défaut 0 : chaque ligne "
+                       "comme une expression exacte, sauf syntaxe de requête).",
+                       {"type": "string", "enum": ["0", "1", "true", "false", "oui", "non", "on", "off"],
+                        "default": "0"}),
             ],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
@@ -470,13 +468,6 @@ _DOCUMENT = {
 
 
 # -- entities and quotes (searchsvc.search.entities) ------------------------------------
-ENTITY_PARAMETERS = [
-    _PARAM(name, f"{label} à retenir, valeurs exactes de la facette « {name} » (répétable : l'une ou "
-           "l'autre ; les alias du fichier entities.txt s'appliquent).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True)
-    for name, label in (("person", "Personne(s)"), ("org", "Organisation(s)"), ("place", "Lieu(x)"))
-]
-SEARCH_PARAMETERS += ENTITY_PARAMETERS
 _ENTITY_LISTS = {k: {"type": "array", "items": {"type": "string"}} for k in ("person", "org", "place")}
 _schemas = _DOCUMENT["components"]["schemas"]
 _facets = _schemas["SearchResult"]["properties"]["facets"]
@@ -650,6 +641,37 @@ _DOCUMENT["components"]["schemas"].update({
     },
     "Term": _TERM,
 })
+
+
+def _empty_is_default(document: dict) -> None:
+    """Every optional query parameter also takes an empty value, which counts as
+    absent (the default): the page's forms send empty fields, and the API answers
+    them so (``copies=``, ``limit=``...). The value's own keywords stay: an empty
+    string is added to an enumeration or a pattern, a number or a boolean may also be
+    a string of no characters."""
+    for path in document["paths"].values():
+        for op in path.values():
+            for p in op.get("parameters", ()):
+                if p["in"] != "query" or p.get("required") or p["name"] == "q":
+                    continue
+                sch = p["schema"]
+                _allow_empty(sch["items"] if sch.get("type") == "array" else sch)
+                if "vide" not in p["description"]:
+                    p["description"] += " Vide : comme absent."
+
+
+def _allow_empty(sch: dict) -> None:
+    if "enum" in sch:
+        if "" not in sch["enum"]:
+            sch["enum"] = [*sch["enum"], ""]
+    elif sch.get("type") in ("integer", "number", "boolean"):
+        sch["type"] = [sch["type"], "string"]
+        sch["maxLength"] = 0
+    elif "pattern" in sch and not sch["pattern"].startswith("(^$)|"):
+        sch["pattern"] = "(^$)|" + sch["pattern"]
+
+
+_empty_is_default(_DOCUMENT)
 
 
 def openapi_document() -> dict:
