@@ -25,6 +25,7 @@ class Filter:
     switch: bool = False      # a yes/no parameter (``exact=1``, ``--exact``)
     metavar: str = "V"
     schema: dict | None = None  # JSON Schema of one value (default: a string)
+    max_values: int = 0       # a repeatable filter's most values (parse_params refuses more)
 
     @property
     def dest(self) -> str:
@@ -33,24 +34,30 @@ class Filter:
 
 
 _ANY_OF = " (répétable : l'une ou l'autre)"
+#: a date as parse_params takes it (an impossible day such as 2022-02-30 is still refused)
+_DATE = {"type": "string",
+         "pattern": r"^\s*\d{4}(-(0?[1-9]|1[0-2])(-(0?[1-9]|[12]\d|3[01]))?)?\s*$"}
 
 FILTERS: tuple[Filter, ...] = (
     Filter("source", "sources", "--source", "seulement cette source, valeur exacte de la facette "
-           "« source » (« unknown » : source inconnue)" + _ANY_OF, repeatable=True, metavar="S"),
+           "« source » (« unknown » : source inconnue)" + _ANY_OF, repeatable=True, metavar="S",
+           max_values=50),
     Filter("lang", "langs", "--lang", "langue de l'article, code ISO (fr, en…)" + _ANY_OF,
-           repeatable=True, metavar="L"),
+           repeatable=True, metavar="L", max_values=50,
+           schema={"type": "string", "pattern": r"^\s*([A-Za-z]{2,3}|unknown)\s*$"}),
     Filter("date_from", "date_from", "--from", "depuis cette date incluse (AAAA, AAAA-MM ou AAAA-MM-JJ)",
-           metavar="D"),
+           metavar="D", schema=_DATE),
     Filter("date_to", "date_to", "--to", "jusqu'à cette date incluse (AAAA, AAAA-MM ou AAAA-MM-JJ)",
-           metavar="D"),
+           metavar="D", schema=_DATE),
     Filter("year", "years", "--year", "seulement cette année (AAAA, ou « unknown » : sans date)" + _ANY_OF,
-           repeatable=True, metavar="AAAA", schema={"type": "string", "pattern": r"^(\d{4}|unknown)$"}),
+           repeatable=True, metavar="AAAA", max_values=200,
+           schema={"type": "string", "pattern": r"^\s*(\d{4}|unknown)\s*$"}),
     Filter("person", "persons", "--person", "personne citée dans l'article, valeur de la facette "
-           "« person »" + _ANY_OF, repeatable=True, metavar="NOM"),
+           "« person »" + _ANY_OF, repeatable=True, metavar="NOM", max_values=50),
     Filter("org", "orgs", "--org", "organisation citée dans l'article, valeur de la facette « org »"
-           + _ANY_OF, repeatable=True, metavar="NOM"),
+           + _ANY_OF, repeatable=True, metavar="NOM", max_values=50),
     Filter("place", "places", "--place", "lieu cité dans l'article, valeur de la facette « place »"
-           + _ANY_OF, repeatable=True, metavar="NOM"),
+           + _ANY_OF, repeatable=True, metavar="NOM", max_values=50),
     Filter("exact", "exact", "--exact", "mode exact : chaque mot et chaque expression de la requête "
            "ne trouve que la forme écrite (sans racinisation ni synonymes ; accents et majuscules "
            "comme d'habitude)", switch=True),
@@ -100,6 +107,8 @@ def openapi_parameters() -> list[dict]:
         else:
             one = dict(f.schema or {"type": "string"})
             schema = {"type": "array", "items": one} if f.repeatable else one
+            if f.max_values:
+                schema["maxItems"] = f.max_values
             desc = f.help[0].upper() + f.help[1:] + "."
         param = {"name": f.name, "in": "query", "required": False, "description": desc, "schema": schema}
         if f.repeatable:

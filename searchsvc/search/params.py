@@ -161,8 +161,12 @@ def _first(mapping, *keys) -> str | None:
     return None
 
 
-def _repeated(mapping, keys, max_chars: int) -> list[str]:
-    """The distinct non-empty values of a repeatable parameter, in order."""
+def _repeated(mapping, keys, max_chars: int, most: int | None = None, name: str = "") -> list[str]:
+    """The distinct non-empty values of a repeatable parameter, in order. ``most``:
+    more values given than this (empty and repeated ones counted, as the OpenAPI
+    document's ``maxItems`` does) is a :class:`QueryError`."""
+    if most is not None and sum(len(_values(mapping, k)) for k in keys) > most:
+        raise QueryError(f"Trop de valeurs pour « {name} » ({most} au plus).", name)
     out: list[str] = []
     for key in keys:
         for v in _values(mapping, key):
@@ -198,18 +202,18 @@ def parse_params(mapping) -> SearchParams:
     # (no match, said so), never an empty query (every article)
     q = q.replace("\x00", "\ufffd").strip()[:MAX_QUERY_CHARS]
 
-    sources = _repeated(mapping, ("source", "sources"), 200)
+    sources = _repeated(mapping, ("source", "sources"), 200, 50, "source")
     if len(sources) > 50:
         raise QueryError("Trop de sources sélectionnées (50 au plus).", "source")
 
-    langs = [v.lower() for v in _repeated(mapping, ("lang", "langs"), 40)]
+    langs = [v.lower() for v in _repeated(mapping, ("lang", "langs"), 40, 50, "lang")]
     for lang in langs:
         if lang != UNKNOWN and not _LANG_RE.match(lang):
             raise QueryError(f"Langue invalide : « {lang[:40]} » (code ISO tel que « fr »).", "lang")
     if len(langs) > 50:
         raise QueryError("Trop de langues sélectionnées (50 au plus).", "lang")
 
-    years = _repeated(mapping, ("year", "years"), 40)
+    years = _repeated(mapping, ("year", "years"), 40, 200, "year")
     for year in years:
         if year != UNKNOWN and not _YEAR_RE.match(year):
             raise QueryError(f"Année invalide : « {year[:40]} » (format AAAA).", "year")
@@ -243,7 +247,7 @@ def parse_params(mapping) -> SearchParams:
     entities = {}
     for key, names in (("person", ("person", "persons")), ("org", ("org", "orgs")),
                        ("place", ("place", "places"))):
-        entities[key] = tuple(_repeated(mapping, names, 200))
+        entities[key] = tuple(_repeated(mapping, names, 200, 50, key))
         if len(entities[key]) > 50:
             raise QueryError(f"Trop d'entités « {key} » sélectionnées (50 au plus).", key)
 

@@ -63,6 +63,8 @@ _DOC_ID = {"name": "id", "in": "path", "required": True,
            "schema": {"type": "string"}}
 
 _BEARER = [{"adminToken": []}]
+#: a batch list with at least one line to search (not blank, not a "#" comment)
+_A_LINE = r"(^|\n)[ \t]*[^\s#]"
 
 #: the 503 of every endpoint that reads the index
 _UNAVAILABLE = ("Aucun index n'est encore disponible (no_index), ou l'index en service est "
@@ -96,6 +98,7 @@ _DOCUMENT = {
                            *[p for p in openapi_parameters() if p["name"] == "exact"]],
             "responses": {
                 "200": _json("Document", "L'article."),
+                "400": _error("« exact » invalide."),
                 "404": _error("Identifiant inconnu."),
                 "503": _error(_UNAVAILABLE),
             },
@@ -183,7 +186,10 @@ _DOCUMENT = {
             ],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
-                    "lines": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}}},
+                    "lines": {"oneOf": [{"type": "string", "pattern": _A_LINE},
+                                        {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                                         "maxItems": 500, "contains": {"type": "string",
+                                                                       "pattern": _A_LINE}}]}}}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
                     "lines": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}},
                 "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
