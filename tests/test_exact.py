@@ -247,8 +247,16 @@ def test_quotes_honour_exact_mode(entity_app):
 # -- page numbers, help -------------------------------------------------------------------------
 
 
-def test_page_beyond_the_last_is_said_so(app):
-    client = app.test_client()
+@pytest.fixture(scope="module")
+def plain_app(plain_index, fixture_corpus):
+    from searchsvc.web import create_app
+
+    return create_app({"TESTING": True, "INDEX_DIR": str(plain_index), "CORPUS_DIR": str(fixture_corpus),
+                       "ADMIN_TOKEN": None})
+
+
+def test_page_beyond_the_last_is_said_so(plain_app):
+    client = plain_app.test_client()
     html = client.get("/?q=Corée&page=9999").get_data(as_text=True)
     assert "au-delà de la dernière" in html and "page 9999 sur" not in html and "page 9\u202f999 sur" not in html
 
@@ -272,3 +280,22 @@ def test_docs_describe_the_syntax_and_the_header():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "citable.md").read_text(encoding="utf-8")
     for needle in ("exact=1", "--exact", "paramètres", "header_params", "/api/export?"):
         assert needle in doc, needle
+
+
+def test_search_page_has_the_exact_box_and_honours_it(plain_app):
+    client = plain_app.test_client()
+    plain = client.get("/?q=missile").get_data(as_text=True)
+    exact = client.get("/?q=missile&exact=1").get_data(as_text=True)
+    assert 'name="exact"' in plain and re.search(r'id="exact"[^>]*checked', exact)
+    assert not re.search(r'id="exact"[^>]*checked', plain)
+
+    def found(html):
+        m = re.search(r"<strong>(\d+)</strong> articles? trouvés?", html)
+        return int(m.group(1)) if m else 0
+
+    assert 0 < found(exact) < found(plain)
+    # the link to an article keeps the mode, and the article page marks as written
+    link = re.search(r'href="(/documents/[^"]*exact=1[^"]*)"', exact)
+    assert link
+    page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", page)} == {"missile"}
