@@ -89,8 +89,9 @@ def small(tmp_path_factory):
 
 
 def _ids(engine, **kw) -> set[str]:
+    """The full matches (partial ones, listed after them, left out)."""
     r = engine.search(parse_params({"copies": "all", "per_page": "100", **kw}))
-    return {h["id"] for h in r["results"]}
+    return {h["id"] for h in r["results"] if not h["partial"]}
 
 
 def test_quoted_phrase_exact_or_stemmed(small):
@@ -299,3 +300,18 @@ def test_search_page_has_the_exact_box_and_honours_it(plain_app):
     assert link
     page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", page)} == {"missile"}
+
+
+def test_one_clause_as_written(small):
+    """``="..."`` / ``=word``: that clause as written, the others stemmed; each marked as counted."""
+    engine, texts = small
+    assert _ids(engine, q='="gilets jaunes"') == _ids(engine, q='"gilets jaunes"', exact="1") == {"a1", "a3"}
+    want = {i for i, t in texts.items() if "gilet" in _words(t) and _words(t) & {"jaune", "jaunes"}}
+    assert _ids(engine, q="=gilet jaune") == want
+    got = concordance.concordance(engine, parse_params({"q": "=gilet jaune"}), per_page=None)
+    assert {fold(line["match"].lower()) for line in got["lines"]} == {"gilet", "jaune", "jaunes"}
+    assert got["total"] == sum(sum(1 for w in re.findall(r"\w+", texts[i].lower()) if w in ("gilet", "jaune", "jaunes"))
+                               for i in want)
+    # =OR is the word, not the operator; a clause as written is never widened by synonyms
+    assert _ids(engine, q="=OR") == set()
+    assert _ids(engine, q='-="gilets jaunes" gilet') == {"a2", "a4"}

@@ -39,7 +39,7 @@ from typing import Iterator
 from urllib.parse import parse_qsl, urlencode
 
 from searchsvc.search.filters import recorded
-from searchsvc.search.snippets import FastSpans, snippet
+from searchsvc.search.snippets import Marker, snippet
 
 FORMATS = ("csv", "jsonl")
 COLUMNS = ("id", "title", "source", "date", "url", "lang", "score", "group", "snippet")
@@ -226,14 +226,13 @@ def rows(ms) -> Iterator[dict]:
     order (dicts with :data:`COLUMNS`), one stored-fields read and one snippet each."""
     s = ms.searcher
     groups = ms.groups()
-    terms, phrases = ms.built.marks("body") if ms.built.query is not None else (set(), set())
+    marker = ms.marker if ms.built.query is not None else Marker(())
     analyzer = ms.analyzer
     ranked = ms.ranked(ms.docnums, len(ms.docnums))
     scores = [sc for sc, _ in ranked]
     docnums = [d for _, d in ranked]
     del ranked
     by_docnum, group_ids = groups.by_docnum, groups.group_ids
-    fast = FastSpans(analyzer)
     for i, docnum in enumerate(docnums):
         stored = s.stored_fields(docnum)
         doc_id = stored.get("id")
@@ -250,7 +249,7 @@ def rows(ms) -> Iterator[dict]:
             "lang": None if lang in (None, "unknown") else lang,
             "score": None if sc is None else round(float(sc), 4),
             "group": group_ids[g] if g is not None else doc_id,
-            "snippet": plain_snippet(analyzer, body, terms, phrases, fast.spans(body, terms, phrases)),
+            "snippet": plain_snippet(analyzer, body, (), (), marker.spans(body)),
         }
 
 

@@ -11,7 +11,8 @@ from searchsvc import config
 from searchsvc.commands.options import add_filter_arguments
 from searchsvc.french import count_fr, date_fr, decimal_fr, int_fr, unknown_fr
 
-HELP = "chercher dans l'index (mots, \"phrases\", -exclusion, OR, title:, source:, préfixe*)"
+HELP = ("chercher dans l'index (mots, \"phrases\", =\"telle quelle\" ou =mot sans les autres formes, "
+        "-exclusion, OR, title:, source:, préfixe*)")
 
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 

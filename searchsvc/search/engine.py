@@ -33,7 +33,7 @@ from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
 from searchsvc.search.vectors import Vectors
 from searchsvc.search.vectors import by_date as date_order
-from searchsvc.search.snippets import FastSpans, highlight, highlight_paragraphs, mark, snippet
+from searchsvc.search.snippets import FastSpans, Marker, mark, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
@@ -79,6 +79,8 @@ class MatchSet:
     ranked: Callable[..., list]
     analyzer: object
     masks: tuple = ()
+    #: what the search marks in a body (snippets, concordance, export, quotes)
+    marker: Marker | None = None
 
 
 @dataclass
@@ -135,6 +137,15 @@ class _Generation:
         self.prefixes: dict = {}
         #: the snippets' and titles' marked spans (word -> term cache per analyzer)
         self.spans = {f: FastSpans(self.schema[f].analyzer) for f in _MARKED if f in self.schema}
+
+    def marker(self, built, logical: str) -> Marker:
+        """What ``built`` marks in a text of ``logical`` (``title``, ``body``): its
+        terms with the analyzer they were made by (:class:`~searchsvc.search.snippets.Marker`)."""
+        parts = [(self.spans[self.marked_field(logical, built.exact)], *built.marks(logical))]
+        written = built.written_marks(logical)
+        if written[0] or written[1]:
+            parts.append((self.spans[self.marked_field(logical, True)], *written))
+        return Marker(parts)
 
     def marked_field(self, logical: str, exact: bool) -> str:
         """The field whose analyzer marks a text of ``logical`` (``title``, ``body``)
@@ -511,6 +522,7 @@ class SearchEngine:
             ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
                                                 Budget(self.budget_seconds)),
             analyzer=gen.schema[gen.marked_field("body", sel.built.exact)].analyzer,
+            marker=gen.marker(sel.built, "body"),
         )
 
     @contextlib.contextmanager
@@ -625,11 +637,10 @@ class SearchEngine:
 
         if budget.exceeded and hits:
             budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
-            terms, phrases = set(), set()
+            title_marks = body_marks = Marker(())
         else:
-            terms, phrases = built.marks("body")
-        title_field, body_field = gen.marked_field("title", built.exact), gen.marked_field("body", built.exact)
-        analyzer = gen.schema[body_field].analyzer
+            title_marks, body_marks = gen.marker(built, "title"), gen.marker(built, "body")
+        analyzer = gen.schema[gen.marked_field("body", built.exact)].analyzer
         out = []
         for score, docnum, is_partial in hits:
             budget.checkpoint()
@@ -638,10 +649,9 @@ class SearchEngine:
             item["score"] = None if score is None else round(float(score), 4)
             item["partial"] = is_partial
             title = item["title"]
-            item["title_html"] = mark(title, gen.spans[title_field].spans(title, terms, phrases)) if title else None
+            item["title_html"] = title_marks.html(title) if title else None
             body = stored.get("body") or ""
-            item["snippet"] = snippet(analyzer, body, terms, phrases=phrases,
-                                      spans=gen.spans[body_field].spans(body, terms, phrases))
+            item["snippet"] = snippet(analyzer, body, (), spans=body_marks.spans(body))
             item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
@@ -751,12 +761,9 @@ class SearchEngine:
             if q:
                 pq = qmod.parse(str(q)[:1000], None if exact else self.synonyms)
                 built = qmod.build(pq, gen.schema, s.reader(), self.strategy, exact=exact)
-                terms, phrases = built.marks("body")
-                body_an = gen.schema[gen.marked_field("body", exact)].analyzer
-                doc["highlighted"] = highlight_paragraphs(body_an, doc["text"], terms, phrases)
+                doc["highlighted"] = gen.marker(built, "body").paragraphs(doc["text"])
                 if doc["title"]:
-                    title_an = gen.schema[gen.marked_field("title", exact)].analyzer
-                    doc["title_html"] = highlight(title_an, doc["title"], terms, phrases)
+                    doc["title_html"] = gen.marker(built, "title").html(doc["title"])
             return doc
 
         return self._run(run)

@@ -1,6 +1,7 @@
 """The query language, parsed by hand so that no input can make it raise.
 
-Syntax: plain words; ``"quoted phrases"``; ``-word`` / ``-"phrase"`` / ``NOT word``
+Syntax: plain words; ``"quoted phrases"``; ``="phrase"`` / ``=word`` as written
+(unstemmed, no synonyms: exact mode for one clause); ``-word`` / ``-"phrase"`` / ``NOT word``
 to exclude; ``a OR b`` (also ``OU``); ``title:`` / ``titre:`` and ``source:``
 prefixes (on a word or a phrase); ``munit*`` prefix search. Anything else is taken
 as literal words (``date:[last week to now]`` searches "date", "last", ...).
@@ -75,6 +76,7 @@ class Clause:
     field: str | None = None  # None: title and body
     negated: bool = False
     span: tuple[int, int] | None = None  # where a plain word sits in the query text
+    exact: bool = False       # ``="..."`` / ``=word``: matched as written (no stemming, no synonyms)
 
 
 @dataclass
@@ -120,6 +122,9 @@ def tokenize(text: str) -> list:
         if m and m.group(1).lower() in FIELD_ALIASES:
             fieldname = FIELD_ALIASES[m.group(1).lower()]
             i = m.end()
+        written = i + 1 < n and text[i] == "=" and not text[i + 1].isspace() and text[i + 1] != "="
+        if written:
+            i += 1  # ="gilets jaunes", =missile: as written
         if i < n and text[i] == '"':
             j = text.find('"', i + 1)
             if j < 0:
@@ -127,7 +132,7 @@ def tokenize(text: str) -> list:
             phrase = text[i + 1 : j]
             i = j + 1
             if phrase.strip():
-                items.append(Clause("phrase", phrase, fieldname, negated))
+                items.append(Clause("phrase", phrase, fieldname, negated, exact=written))
             continue
         number = NUMBER_RE.match(text, i)  # "50 000": one word, as in the documents
         j = number.end() if number else i
@@ -138,7 +143,7 @@ def tokenize(text: str) -> list:
         i = j
         if not word:
             continue
-        if fieldname is None and not negated:
+        if fieldname is None and not negated and not written:
             if word in _OR_WORDS:
                 items.append("OR")
                 continue
@@ -151,9 +156,9 @@ def tokenize(text: str) -> list:
         if word.endswith("*") and "*" not in stem and "?" not in stem:
             core = _PREFIX_CLEAN_RE.sub("", stem)
             if len(core) >= MIN_PREFIX_CHARS:
-                items.append(Clause("prefix", stem, fieldname, negated))
+                items.append(Clause("prefix", stem, fieldname, negated, exact=written))
                 continue
-        items.append(Clause("word", word, fieldname, negated, span=(start, j)))
+        items.append(Clause("word", word, fieldname, negated, span=(start, j), exact=written))
     return items
 
 
@@ -203,6 +208,10 @@ def _apply_synonyms(items: list, synonyms) -> list:
     i = 0
     while i < len(items):
         item = items[i]
+        if isinstance(item, Clause) and item.exact:
+            out.append(item)
+            i += 1
+            continue
         if isinstance(item, Clause) and item.field is None and item.kind == "phrase":
             words = item.text.split()
             m = synonyms.match(words, 0)
@@ -224,6 +233,7 @@ def _apply_synonyms(items: list, synonyms) -> list:
             and items[j].kind == "word"
             and items[j].field is None
             and items[j].negated == item.negated
+            and not items[j].exact
         ):
             j += 1
         run = items[i:j]
@@ -274,12 +284,23 @@ class Built:
     notes: list[str] = field(default_factory=list)  # French remarks for the result (prefixes cut)
     #: exact mode: the terms are those of the unstemmed fields (mark with their analyzer)
     exact: bool = False
+    #: outside exact mode, the marks of the clauses typed as written (``="..."``): terms
+    #: of the unstemmed analyzer, by logical field, as ``highlight`` and ``phrases``
+    written_highlight: dict[str, set[str]] = field(default_factory=dict)
+    written_phrases: dict[str, set[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
 
     def marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
         """(single terms, phrases) to mark in a text of ``fieldname`` ("body" or
         "title"): the query's terms on either field, both having the same analysis."""
         terms = set(self.highlight.get("body", ())) | set(self.highlight.get("title", ()))
         phrases = set(self.phrases.get("body", ())) | set(self.phrases.get("title", ()))
+        return terms, phrases
+
+    def written_marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
+        """:meth:`marks` of the clauses typed as written in a query not in exact mode
+        (terms of :func:`searchsvc.analysis.written_analyzer`)."""
+        terms = set(self.written_highlight.get("body", ())) | set(self.written_highlight.get("title", ()))
+        phrases = set(self.written_phrases.get("body", ())) | set(self.written_phrases.get("title", ()))
         return terms, phrases
 
 
@@ -486,10 +507,14 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cac
     highlight: dict[str, set[str]] = {}
     phrases: dict[str, set] = {}
     notes: list[str] = []
+    written_highlight: dict[str, set[str]] = {}
+    written_phrases: dict[str, set] = {}
     units, filters, scored_filters = [], [], []
     for unit in pq.units:
-        alts = [q for q in (clause_query(c, schema, reader, budget, highlight, phrases, cache, notes,
-                                         exact)
+        alts = [q for q in (clause_query(c, schema, reader, budget,
+                                         written_highlight if c.exact and not exact else highlight,
+                                         written_phrases if c.exact and not exact else phrases,
+                                         cache, notes, exact or c.exact)
                             for c in unit) if q]
         if not alts:
             continue
@@ -501,7 +526,7 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cac
                 scored_filters.append(q)
         else:
             units.append(q)
-    negs = [q for q in (clause_query(c, schema, reader, budget, {}, None, cache, exact=exact)
+    negs = [q for q in (clause_query(c, schema, reader, budget, {}, None, cache, exact=exact or c.exact)
                         for c in pq.negatives) if q]
     negative = (wq.Or(negs) if len(negs) > 1 else negs[0]) if negs else None
     name_marks(pq, schema, highlight, phrases, exact)
@@ -526,7 +551,7 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cac
     listing = not units and not scored_filters  # only source: restrictions: newest first
     return Built(q, highlight, listing=listing, units=units, negative=negative,
                  filters=filters, scored_filters=scored_filters, phrases=phrases, notes=notes,
-                 exact=exact)
+                 exact=exact, written_highlight=written_highlight, written_phrases=written_phrases)
 
 
 def name_marks(pq: ParsedQuery, schema, highlight: dict, phrases: dict, exact: bool = False) -> None:
@@ -535,7 +560,7 @@ def name_marks(pq: ParsedQuery, schema, highlight: dict, phrases: dict, exact: b
     ``highlight``, and the run of plain words typed next to it ("Kim Jong Un"), and
     its pairs with each neighbour ("Jong Un"), become phrases. A name word typed
     alone stays a marked word. Counting is unchanged: only the marks."""
-    words = [c for c in pq.words if c.field is None and c.span]
+    words = [c for c in pq.words if c.field is None and c.span and (exact or not c.exact)]
     runs: list[list[Clause]] = []
     for c in words:
         if runs and pq.text[runs[-1][-1].span[1]:c.span[0]].isspace():

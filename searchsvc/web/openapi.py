@@ -36,7 +36,8 @@ _PARAM = lambda name, description, schema, **kw: {  # noqa: E731
     "name": name, "in": "query", "required": False, "description": description, "schema": schema, **kw}
 
 SEARCH_PARAMETERS = [
-    _PARAM("q", "Texte de la recherche : mots, \"expressions\", -exclusion, OR, title:, source:, préfixe*.",
+    _PARAM("q", "Texte de la recherche : mots, \"expressions\" (formes voisines comprises), "
+           "=\"expression\" ou =mot (telle qu'écrite), -exclusion, OR, title:, source:, préfixe*.",
            {"type": "string"}),
     _PARAM("sort", "Ordre des résultats.", {"type": "string", "enum": ["relevance", "newest", "oldest"],
                                              "default": "relevance"}),
