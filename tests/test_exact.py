@@ -315,3 +315,24 @@ def test_one_clause_as_written(small):
     # =OR is the word, not the operator; a clause as written is never widened by synonyms
     assert _ids(engine, q="=OR") == set()
     assert _ids(engine, q='-="gilets jaunes" gilet') == {"a2", "a4"}
+
+
+def test_an_index_without_the_written_fields_says_to_reindex(tmp_path):
+    """An index built before exact mode (no ``*_written`` fields) says why nothing is found."""
+    from whoosh import index as whoosh_index
+
+    from searchsvc.analysis import WRITTEN_FIELDS
+    from searchsvc.indexer import build_schema
+    from searchsvc.search import query as qmod
+
+    schema = build_schema()
+    for name in WRITTEN_FIELDS.values():
+        schema.remove(name)
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    with ix.writer() as w:
+        w.add_document(id="x", title="Missile", body="Un missile.", forms="~")
+    with ix.searcher() as s:
+        for q, exact in (("missile", True), ("=missile", False), ("=missile Corée", False)):
+            built = qmod.build(qmod.parse(q), s.schema, s.reader(), exact=exact)
+            assert built.notes == [qmod.NO_WRITTEN_FIELDS], q
+        assert qmod.build(qmod.parse("missile"), s.schema, s.reader()).notes == []

@@ -491,6 +491,9 @@ def _prefix_query(clause, schema, reader, fieldname, budget, marked: set, cache,
 
 
 RESTRICTING_FIELDS = ("title", "source")
+#: the note of a search as written on an index built before exact mode
+NO_WRITTEN_FIELDS = ("Cet index ne permet pas encore le mode exact (mots tels qu'écrits) : "
+                     "relancez « searchsvc reindex », qui le reconstruit.")
 #: the note of a query whose text has no searchable word ("((((", "OR", "-", "le la")
 NOTHING_SEARCHABLE = ("La requête ne contient aucun mot à chercher (seulement des opérateurs, "
                       "de la ponctuation ou des mots trop courants comme « le » ou « de ») : "
@@ -503,6 +506,10 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cac
     per index generation (prefix expansions). ``exact``: every word and phrase on the
     unstemmed fields (:func:`searched_field`); the marks are then terms of
     :func:`searchsvc.analysis.written_analyzer` (``Built.exact``)."""
+    clauses = [c for u in pq.units for c in u] + pq.negatives
+    if (exact or any(c.exact for c in clauses)) and clauses and searched_field("body", True) not in schema:
+        # an index built before exact mode: nothing as written can be found, say why
+        return Built(wq.NullQuery, {}, exact=exact, notes=[NO_WRITTEN_FIELDS])
     budget = _Budget(MAX_TERMS)
     highlight: dict[str, set[str]] = {}
     phrases: dict[str, set] = {}
