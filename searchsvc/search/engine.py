@@ -33,7 +33,7 @@ from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.search.scoring import EXACT_FIELD, Scorer, phrase_docs
 from searchsvc.search.vectors import Vectors
 from searchsvc.search.vectors import by_date as date_order
-from searchsvc.search.snippets import FastSpans, Marker, mark, snippet
+from searchsvc.search.snippets import FastSpans, Marker, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
