@@ -46,6 +46,23 @@ def ner_app(entity_index):
                        "ADMIN_TOKEN": None})
 
 
+def test_the_lists_walked_are_every_searching_view():
+    """Every OpenAPI operation that searches (takes ``q``, or the batch's lines) and every
+    sub-command that takes a query (or a batch file) is in the lists the tests below walk:
+    a new view cannot be left out of the filter set unnoticed."""
+    from searchsvc.cli import COMMANDS as ALL_COMMANDS
+    from searchsvc.web.openapi import openapi_document
+
+    doc = openapi_document()
+    searching = {(m, path) for path, ops in doc["paths"].items() for m, op in ops.items()
+                 if any(p["name"] == "q" for p in op.get("parameters", ())) and "{id}" not in path}
+    assert searching | {("post", "/api/batch")} == set(API_VIEWS)
+    with_query = {name for name in ALL_COMMANDS
+                  if any(a.dest in ("query", "file") and not a.option_strings
+                         for a in _subparser(name)._actions)}
+    assert with_query == set(COMMANDS)
+
+
 def test_every_filter_has_a_bad_and_a_good_value():
     assert set(BAD) == set(GOOD) == {f.name for f in FILTERS}
     for f in FILTERS:  # the API name parses into the SearchParams attribute
