@@ -57,7 +57,9 @@ from whoosh.analysis import Token, Tokenizer
 
 __all__ = [
     "NOACCENT",
+    "NAME_WORDS",
     "NUMBER_RE",
+    "WRITTEN_FIELDS",
     "FrenchTokenizer",
     "accent_form",
     "accents_compatible",
@@ -70,6 +72,7 @@ __all__ = [
     "normalize_apostrophes",
     "normalize_query",
     "spelling_analyzer",
+    "written_analyzer",
 ]
 
 #: Apostrophe look-alikes normalised to ASCII ``'`` (U+2019, U+2018, U+02BC, U+2032).
@@ -269,6 +272,10 @@ def _read_protected(name: str) -> dict[str, str]:
 
 
 STOP_WORDS = frozenset(fold(w.lower()) for w in _read_words("french_stopwords.txt"))
+#: Words left out of the stop list only because they are parts of names ("un" of
+#: "Kim Jong Un", see data/french_stopwords.txt): the snippets and the concordance mark
+#: them only inside the name typed (searchsvc.search.query.name_marks).
+NAME_WORDS = frozenset({"un"})
 #: Folded word -> index term, bypassing the stemmer: the hand-made list
 #: (``data/analysis_protected.txt``) over the generated proper nouns
 #: (``data/analysis_proper_nouns.txt``, see bench/collisions.py).
@@ -494,6 +501,20 @@ def french_analyzer() -> FrenchTokenizer:
 def spelling_analyzer() -> FrenchTokenizer:
     """Lower-cased, accented, unstemmed words (one-letter words dropped): suggestions' vocabulary."""
     return FrenchTokenizer("spelling", stem=False, stop=True)
+
+
+#: The index fields holding the words as written (:func:`written_analyzer`), by the
+#: field whose text they index (exact mode, :mod:`searchsvc.search.query`).
+WRITTEN_FIELDS = {"title": "title_written", "body": "body_written", "source": "source_written"}
+
+
+def written_analyzer() -> FrenchTokenizer:
+    """The words as written, for exact mode: the French chain without stemming
+    (elisions removed, lower case, accents and ligatures folded, the same stop words
+    dropped and positions renumbered as :func:`french_analyzer`), so that "missile"
+    and "missiles", "gilet jaune" and "gilets jaunes" are different terms while a
+    query typed without accents still finds the accented words."""
+    return FrenchTokenizer("search", stem=False, stop=True)
 
 
 _DEFAULT = FrenchTokenizer("search")

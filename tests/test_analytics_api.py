@@ -109,7 +109,7 @@ def test_cli_commands_print_what_the_api_answers(index_and_engine, client):
     bad = cli("timeline", "x", "--interval", "décennie")
     assert bad.returncode == 2 and bad.stderr.startswith("Erreur : ") and bad.stderr.count("\n") == 1
     bad = cli("terms", "x", "--limit", "0")
-    assert bad.returncode == 2 and "« limit »" in bad.stderr
+    assert bad.returncode == 2 and "« --limit »" in bad.stderr  # the option typed
 
 
 _KEYS = ["q", "source", "lang", "date_from", "date_to", "year", "interval", "by", "limit", "copies",

@@ -74,7 +74,7 @@ def test_export_filters_are_applied_and_recorded(engine):
     params = parse_params({"q": "munitions", "source": "BBC News", "year": "2022"})
     text = "".join(export.stream(engine, params, "csv"))
     first, _, rows = _csv_rows(text)
-    assert "sources=BBC News" in first and "years=2022" in first
+    assert "source=BBC News" in first and "year=2022" in first
     assert len(rows) == engine.search(params)["total"] >= 1
     assert {r[2] for r in rows} == {"BBC News"}
 

@@ -251,7 +251,7 @@ def test_export_command_writes_every_match(plain_index, tmp_path):
     first, header, rows = _csv_body(r.stdout.encode())
     assert first.startswith("# searchsvc export ; requête : munitions") and len(rows) == total
     r = cli("export", "--format", "jsonl", "--year", "2022", "--index", str(plain_index))
-    assert r.returncode == 0 and json.loads(r.stdout.splitlines()[0])["header"]["filters"]["years"] == ["2022"]
+    assert r.returncode == 0 and json.loads(r.stdout.splitlines()[0])["header"]["filters"]["year"] == ["2022"]
     r = cli("export", "x", "--from", "2022-13", "--index", str(plain_index))
     assert r.returncode == 2 and r.stderr.startswith("Erreur : Date invalide")
     r = cli("export", "x", "--index", str(tmp_path / "rien"))

@@ -66,8 +66,11 @@ def test_schema_matches_the_architecture():
     schema = build_schema()
     assert set(schema.names()) == {"id", "title", "body", "source", "source_facet", "date",
                                    "year", "month", "lang", "url", "path", "hash", "spell", "forms",
-                                   "entities", "quotes", "person", "org", "place", "author", "author_facet"}
+                                   "entities", "quotes", "person", "org", "place", "author", "author_facet",
+                                   "title_written", "body_written", "source_written"}
     assert schema["id"].unique and schema["id"].stored
+    for name in ("title_written", "body_written"):  # exact mode: unstemmed, phrases
+        assert not schema[name].stored and schema[name].format.supports("positions")
     assert schema["title"].stored and schema["title"].format.field_boost == 2.0
     assert schema["body"].stored and schema["body"].format.supports("positions")
     assert not schema["spell"].stored and not schema["spell"].format.supports("positions")

@@ -25,7 +25,6 @@ import time
 from typing import Iterator
 
 from searchsvc.analysis import fold
-from searchsvc.analytics.export import FastSpans
 
 WIDTH = 60
 SORTS = ("doc", "left", "right")
@@ -62,11 +61,10 @@ def iter_lines(ms, width: int = WIDTH, deadline: float | None = None, read: list
     one-item list) counts the articles read."""
     if ms.built.query is None:
         return
-    terms, phrases = ms.built.marks("body")
-    if not (terms or phrases):
+    marker = ms.marker  # the query's marks, each with its analyzer (stemmed, or as written)
+    if not marker:
         return
     s = ms.searcher
-    fast = FastSpans(ms.analyzer)  # matched_spans' spans, faster over many texts
     for _, docnum in ms.ranked(ms.docnums, len(ms.docnums)):
         if deadline is not None and time.thread_time() > deadline:
             return
@@ -74,7 +72,7 @@ def iter_lines(ms, width: int = WIDTH, deadline: float | None = None, read: list
         if read is not None:
             read[0] += 1
         text = stored.get("body") or ""
-        for start, end, _ in fast.spans(text, terms, phrases):
+        for start, end, _ in marker.spans(text):
             left, match, right = context(text, start, end, width)
             yield {"id": stored.get("id"), "left": left, "match": match, "right": right,
                    "source": (stored.get("source") or "").strip() or None,

@@ -9,9 +9,10 @@ Contract:
 
 Rows come in the search's own order (relevance, else date), one per article (every
 copy: ``group`` names its copy group), partial matches left out: as many rows as
-``total``. The first line records the query, the filters, the index generation,
-the time and the total: a ``#`` comment in CSV, a ``{"header": {...}}`` object in
-JSONL. Memory stays flat: rows are produced one by one from the ranked docnums
+``total``. The first line records the query, every parameter that changed the rows
+(:func:`filters_of`) and the same as a URL query string (``parameters``, from which
+:func:`header_params` replays the export), the index generation, the UTC time and the
+total: a ``#`` comment in CSV, a ``{"header": {...}}`` object in JSONL. Memory stays flat: rows are produced one by one from the ranked docnums
 (one int list) and written in chunks; nothing else grows with the number of rows.
 
 The searcher stays acquired from :func:`open_export` until :meth:`Export.close`
@@ -35,8 +36,10 @@ import re
 import threading
 from datetime import datetime, timezone
 from typing import Iterator
+from urllib.parse import parse_qsl, urlencode
 
-from searchsvc.search.snippets import FastSpans, snippet
+from searchsvc.search.filters import recorded
+from searchsvc.search.snippets import Marker, snippet
 
 FORMATS = ("csv", "jsonl")
 COLUMNS = ("id", "title", "source", "date", "url", "lang", "score", "group", "snippet")
@@ -67,9 +70,40 @@ def one_line(value) -> str:
 
 
 def filters_of(params) -> dict:
-    """The filters of ``params`` as recorded in an export's header."""
-    d = params.to_dict()
-    return {k: d[k] for k in ("sources", "langs", "years", "date_from", "date_to", "sort")}
+    """Every parameter of ``params`` that changes the rows or their order, by its API
+    name, as recorded in an export's header: the filters that are set
+    (:func:`searchsvc.search.filters.recorded`: sources, languages, dates, years,
+    person/org/place, exact mode), then the sort, copies and count modes (always)."""
+    return {**recorded(params), "sort": params.sort, "copies": params.copies, "count": params.count}
+
+
+def replay_query(params) -> str:
+    """The URL query string that gives the same rows (``/api/export?...``): the
+    query and every parameter of :func:`filters_of`."""
+    pairs = [("q", params.q)] if params.q else []
+    for k, v in filters_of(params).items():
+        for one in (v if isinstance(v, list) else [v]):
+            pairs.append((k, "1" if one is True else str(one)))
+    return urlencode(pairs)
+
+
+def header_params(header):
+    """The ``SearchParams`` an export was made with, from its header alone: the
+    JSONL header object, or the first line of a CSV export."""
+    from searchsvc.search.params import parse_params
+
+    if isinstance(header, str):
+        parts = [p.partition(" : ") for p in header.rstrip("\n").split(" ; ")]
+        found = [v for k, _, v in parts if k == "paramètres"]
+        if not found:
+            raise ValueError("no « paramètres » in this header")
+        query = found[0]
+    else:
+        query = header["parameters"]
+    values: dict[str, list[str]] = {}
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        values.setdefault(k, []).append(v)
+    return parse_params(values)
 
 
 def _safe_cell(value: str) -> str:
@@ -164,9 +198,9 @@ class RowsExport(Stream):
 
 def header_of(params, generation: str, total: int, notes=(), now: datetime | None = None) -> dict:
     """The first line of an export: what was asked, of which index, when, how many rows."""
-    return {"query": params.q, "filters": filters_of(params), "generation": generation,
-            "exported_at": utc_stamp(now), "total": total, "columns": list(COLUMNS),
-            "notes": list(notes)}
+    return {"query": params.q, "filters": filters_of(params), "parameters": replay_query(params),
+            "generation": generation, "exported_at": utc_stamp(now), "total": total,
+            "columns": list(COLUMNS), "notes": list(notes)}
 
 
 def _generate(row_iter: Iterator[dict], fmt: str, header: dict) -> Iterator[str]:
@@ -208,14 +242,13 @@ def rows(ms) -> Iterator[dict]:
     order (dicts with :data:`COLUMNS`), one stored-fields read and one snippet each."""
     s = ms.searcher
     groups = ms.groups()
-    terms, phrases = ms.built.marks("body") if ms.built.query is not None else (set(), set())
+    marker = ms.marker if ms.built.query is not None else Marker(())
     analyzer = ms.analyzer
     ranked = ms.ranked(ms.docnums, len(ms.docnums))
     scores = [sc for sc, _ in ranked]
     docnums = [d for _, d in ranked]
     del ranked
     by_docnum, group_ids = groups.by_docnum, groups.group_ids
-    fast = FastSpans(analyzer)
     for i, docnum in enumerate(docnums):
         stored = s.stored_fields(docnum)
         doc_id = stored.get("id")
@@ -232,7 +265,7 @@ def rows(ms) -> Iterator[dict]:
             "lang": None if lang in (None, "unknown") else lang,
             "score": None if sc is None else round(float(sc), 4),
             "group": group_ids[g] if g is not None else doc_id,
-            "snippet": plain_snippet(analyzer, body, terms, phrases, fast.spans(body, terms, phrases)),
+            "snippet": plain_snippet(analyzer, body, (), (), marker.spans(body)),
         }
 
 
@@ -248,15 +281,23 @@ def _csv_value(v) -> str:
     return _safe_cell(str(v))
 
 
+def _free(text) -> str:
+    """A free text of the CSV comment line (query, note) on one line, its " ; " kept
+    from reading as a separator (a narrow no-break space after the semicolon)."""
+    return one_line(text).replace(" ; ", " ;\u202f")
+
+
 def write_csv_header(buf, header: dict) -> None:
     """The ``#`` comment line of a CSV export."""
     f = header["filters"]
-    parts = [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in f.items() if v]
-    line = (f"# searchsvc export ; requête : {one_line(header['query']) or '(vide)'} ; "
-            f"filtres : {one_line(' '.join(parts)) or 'aucun'} ; génération : {header['generation']} ; "
+    parts = [f"{k}={' | '.join(v) if isinstance(v, list) else 'oui' if v is True else v}"
+             for k, v in f.items() if v]
+    line = (f"# searchsvc export ; requête : {_free(header['query']) or '(vide)'} ; "
+            f"filtres : {_free(', '.join(parts)) or 'aucun'} ; "
+            f"paramètres : {header['parameters']} ; génération : {header['generation']} ; "
             f"date : {header['exported_at']} ; articles : {header['total']}")
     for note in header.get("notes") or ():
-        line += f" ; remarque : {one_line(note)}"
+        line += f" ; remarque : {_free(note)}"
     buf.write(line + "\n")
 
 

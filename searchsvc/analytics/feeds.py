@@ -20,6 +20,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from searchsvc.analytics.export import one_line, plain_snippet
+from searchsvc.search.snippets import Marker
 
 FEED_SIZE = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -40,7 +41,7 @@ def newest(engine, params, limit: int = FEED_SIZE) -> dict:
     by_date = replace(params, sort="newest")
 
     def run(ms):
-        terms, phrases = ms.built.marks("body") if ms.built.query is not None else (set(), set())
+        marker = ms.marker if ms.built.query is not None else Marker(())
         s = ms.searcher
         entries = []
         for _, docnum in ms.ranked(ms.docnums, min(limit, len(ms.docnums))):
@@ -51,7 +52,8 @@ def newest(engine, params, limit: int = FEED_SIZE) -> dict:
                 "source": one_line(stored.get("source")) or None,
                 "date": stored.get("date") or None,
                 "url": one_line(stored.get("url")) or None,
-                "summary": plain_snippet(ms.analyzer, stored.get("body") or "", terms, phrases),
+                "summary": plain_snippet(ms.analyzer, stored.get("body") or "", (),
+                                         spans=marker.spans(stored.get("body") or "")),
             })
         return {"generation": ms.generation, "total": len(ms.docnums), "entries": entries}
 

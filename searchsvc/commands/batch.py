@@ -6,7 +6,8 @@ import json
 import sys
 
 from searchsvc.commands.argparse_fr import int_range
-from searchsvc.commands.export import add_filter_arguments, filter_params
+from searchsvc.commands.export import filter_params
+from searchsvc.commands.options import add_filter_arguments
 from searchsvc.french import count_fr
 
 HELP = "recherche par lot : chaque ligne d'un fichier (noms, expressions ; 500 au plus) cherchée à son tour"

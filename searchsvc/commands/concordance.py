@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from searchsvc.commands.export import add_filter_arguments, filter_params
+from searchsvc.commands.export import filter_params
+from searchsvc.commands.options import add_filter_arguments
 from searchsvc.french import count_fr
 
 HELP = "concordance : chaque occurrence des mots de la requête dans son contexte"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from searchsvc.commands.timeline import add_filter_arguments
+from searchsvc.commands.options import add_filter_arguments, filter_mapping, print_error
 
 HELP = "exporter tous les articles trouvés (CSV ou JSON Lines, sans limite) sur la sortie standard"
 
@@ -13,12 +13,13 @@ def filter_params(args, q: str, sort: str | None = None):
     """``SearchParams`` of the filters in ``args``, or None after a French error on stderr."""
     from searchsvc.search import QueryError, parse_params
 
-    raw = {"q": q, "source": args.source, "lang": args.lang, "date_from": args.date_from,
-           "date_to": args.date_to, "year": args.year, "sort": sort}
+    raw = {"q": q, **filter_mapping(args), "sort": sort,
+           "copies": "all" if getattr(args, "all_copies", False) else None,
+           "count": getattr(args, "count", None)}
     try:
         return parse_params({k: v for k, v in raw.items() if v is not None})
     except QueryError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
+        print_error(exc)
         return None
 
 

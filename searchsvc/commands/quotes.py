@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from searchsvc.commands.argparse_fr import int_range
+from searchsvc.commands.export import filter_params
+from searchsvc.commands.options import add_filter_arguments
 from searchsvc.commands.search import _plain, open_engine
 from searchsvc.french import count_fr
 
@@ -17,15 +19,16 @@ def add_arguments(parser):
     parser.add_argument("--speaker", metavar="NOM", help="auteur de la citation (mot à mot : « Kirby »)")
     parser.add_argument("--limit", type=int_range(1, 100), default=20, metavar="N",
                         help="nombre de citations affichées (1 à 100, défaut 20)")
-    parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
+    add_filter_arguments(parser)
     parser.add_argument("--json", action="store_true",
                         help="sortie JSON : l'objet de GET /api/quotes")
 
 
 def run(args) -> int:
-    from searchsvc.search import parse_params
 
-    params = parse_params({"q": " ".join(args.query)})  # the query text is never an error
+    params = filter_params(args, " ".join(args.query))
+    if params is None:
+        return 2
     engine = open_engine(args)
     if engine is None:
         return 1

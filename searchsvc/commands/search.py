@@ -8,9 +8,11 @@ import re
 import sys
 
 from searchsvc import config
+from searchsvc.commands.options import add_filter_arguments
 from searchsvc.french import count_fr, date_fr, decimal_fr, int_fr, unknown_fr
 
-HELP = "chercher dans l'index (mots, \"phrases\", -exclusion, OR, title:, source:, préfixe*)"
+HELP = ("chercher dans l'index (mots, \"phrases\", =\"telle quelle\" ou =mot sans les autres formes, "
+        "-exclusion, OR, title:, source:, préfixe*)")
 
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -18,16 +20,6 @@ _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 def add_arguments(parser):
     parser.add_argument("query", nargs="*", metavar="REQUÊTE",
                         help="la requête (vide : liste les documents filtrés, du plus récent au plus ancien)")
-    parser.add_argument("--source", action="append", default=[], metavar="S",
-                        help="seulement cette source (répétable : l'une ou l'autre)")
-    parser.add_argument("--author", action="append", default=[], metavar="NOM",
-                        help="seulement les articles signés de cet auteur (nom exact ; répétable : l'un ou l'autre)")
-    parser.add_argument("--lang", action="append", default=[], metavar="L",
-                        help="langue (fr, en, … ; répétable : l'une ou l'autre)")
-    parser.add_argument("--from", dest="date_from", metavar="D", help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
-    parser.add_argument("--to", dest="date_to", metavar="D", help="jusqu'à cette date (incluse)")
-    parser.add_argument("--year", action="append", default=[], metavar="AAAA",
-                        help="seulement cette année (répétable : l'une ou l'autre)")
     parser.add_argument("--sort", default="relevance", metavar="S",
                         help="relevance (défaut), newest ou oldest")
     parser.add_argument("--page", default="1", metavar="N", help="page (à partir de 1)")
@@ -36,12 +28,7 @@ def add_arguments(parser):
                         help="affiche toutes les copies (par défaut : un résultat par groupe de copies)")
     parser.add_argument("--count", metavar="C",
                         help="ce que comptent les facettes : articles (défaut) ou stories (un groupe de copies compte une fois)")
-    for flag, label in (("--person", "personne"), ("--org", "organisation"), ("--place", "lieu")):
-        parser.add_argument(flag, action="append", default=[], metavar="NOM",
-                            help=f"{label} citée dans l'article (valeur de la facette ; répétable : l'une ou l'autre)")
-    parser.add_argument("--index", metavar="DOSSIER", help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
-    parser.add_argument("--synonyms", metavar="FICHIER",
-                        help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
+    add_filter_arguments(parser)
     parser.add_argument("--json", action="store_true", help="affiche l'objet résultat en JSON")
 
 
@@ -110,7 +97,9 @@ def render(result: dict, tty: bool) -> str:
     grouped = (f", {stories} {'histoire distincte' if stories <= 1 else 'histoires distinctes'}"
                if stories != total else "")
     more = f", et {int_fr(partial)} avec une partie des mots" if partial else ""
-    out = [f"{head}{count_fr(total, 'résultat')}{grouped}{more} ({ms} ms) — page {result['page']}/{pages}"]
+    at = (f"page {int_fr(result['page'])} : au-delà de la dernière ({int_fr(pages)})"
+          if result["page"] > pages else f"page {result['page']}/{pages}")
+    out = [f"{head}{count_fr(total, 'résultat')}{grouped}{more} ({ms} ms) — {at}"]
     for note in result.get("notes") or ():
         out.append(f"Remarque : {_plain(note)}")
     if result.get("suggestion"):
@@ -161,29 +150,22 @@ def render(result: dict, tty: bool) -> str:
 
 
 def run(args) -> int:
+    from searchsvc.commands.options import filter_mapping, print_error
     from searchsvc.search import QueryError, parse_params
 
     raw = {
         "q": " ".join(args.query),
-        "source": args.source,
-        "author": args.author,
-        "lang": args.lang,
-        "date_from": args.date_from,
-        "date_to": args.date_to,
-        "year": args.year,
+        **filter_mapping(args),
         "sort": args.sort,
         "page": args.page,
         "per_page": args.per_page,
         "copies": "all" if args.all_copies else None,
         "count": args.count,
-        "person": args.person,
-        "org": args.org,
-        "place": args.place,
     }
     try:
         params = parse_params({k: v for k, v in raw.items() if v is not None})
     except QueryError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
+        print_error(exc)
         return 2
     engine = open_engine(args)
     if engine is None:

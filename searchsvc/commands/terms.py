@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from searchsvc.commands.search import _plain
-from searchsvc.commands.timeline import add_filter_arguments, compute, filter_mapping
+from searchsvc.commands.options import add_filter_arguments, filter_mapping
+from searchsvc.commands.timeline import compute
 from searchsvc.french import decimal_fr, int_fr
 
 HELP = "mots caractéristiques des articles trouvés (les plus fréquents, les plus distinctifs) et leurs sources"

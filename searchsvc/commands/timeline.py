@@ -6,33 +6,11 @@ import csv
 import json
 import sys
 
+from searchsvc.commands.options import add_filter_arguments, filter_mapping, print_error
 from searchsvc.commands.search import _plain, open_engine
 from searchsvc.french import decimal_fr, int_fr
 
 HELP = "nombre d'articles trouvés par période (jour, semaine, mois, année), part de l'index"
-
-
-def add_filter_arguments(parser) -> None:
-    """The filters of `searchsvc search` (shared by timeline, terms, export, concordance, batch)."""
-    parser.add_argument("--source", action="append", default=[], metavar="S",
-                        help="seulement cette source (répétable : l'une ou l'autre)")
-    parser.add_argument("--lang", action="append", default=[], metavar="L",
-                        help="langue (fr, en, … ; répétable : l'une ou l'autre)")
-    parser.add_argument("--from", dest="date_from", metavar="D",
-                        help="depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ, incluse)")
-    parser.add_argument("--to", dest="date_to", metavar="D", help="jusqu'à cette date (incluse)")
-    parser.add_argument("--year", action="append", default=[], metavar="AAAA",
-                        help="seulement cette année (répétable : l'une ou l'autre)")
-    parser.add_argument("--index", metavar="DOSSIER",
-                        help="dossier de l'index (défaut : $SEARCHSVC_INDEX, sinon ./index)")
-    parser.add_argument("--synonyms", metavar="FICHIER",
-                        help="fichier de synonymes (défaut : $SEARCHSVC_SYNONYMS, sinon corpus/synonyms.txt s'il existe)")
-
-
-def filter_mapping(args) -> dict:
-    raw = {"source": args.source, "lang": args.lang, "date_from": args.date_from,
-           "date_to": args.date_to, "year": args.year}
-    return {k: v for k, v in raw.items() if v}
 
 
 def compute(args, parse, mapping, fn):
@@ -43,7 +21,7 @@ def compute(args, parse, mapping, fn):
     try:
         params = parse(mapping)
     except QueryError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
+        print_error(exc)
         return 2, None
     engine = open_engine(args)
     if engine is None:
@@ -51,7 +29,7 @@ def compute(args, parse, mapping, fn):
     try:
         return 0, fn(engine, params)
     except QueryError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
+        print_error(exc)
         return 2, None
     finally:
         engine.close()

@@ -59,6 +59,9 @@ class SearchParams:
     persons: tuple[str, ...] = field(default_factory=tuple)
     orgs: tuple[str, ...] = field(default_factory=tuple)
     places: tuple[str, ...] = field(default_factory=tuple)
+    #: exact mode: every word and phrase of ``q`` matches only as written (unstemmed,
+    #: accents and case folded as the accent rule says; no synonyms)
+    exact: bool = False
 
     @property
     def date_range(self) -> tuple[str | None, str | None]:
@@ -89,6 +92,7 @@ class SearchParams:
             "persons": list(self.persons),
             "orgs": list(self.orgs),
             "places": list(self.places),
+            "exact": self.exact,
         }
 
 
@@ -160,8 +164,13 @@ def _first(mapping, *keys) -> str | None:
     return None
 
 
-def _repeated(mapping, keys, max_chars: int) -> list[str]:
-    """The distinct non-empty values of a repeatable parameter, in order."""
+def _repeated(mapping, keys, max_chars: int, most: int | None = None, too_many: str = "") -> list[str]:
+    """The distinct non-empty values of a repeatable parameter, in order. ``most``:
+    more values given than this (empty and repeated ones counted, as the OpenAPI
+    document's ``maxItems`` does) is a :class:`QueryError` saying ``too_many`` about
+    ``keys[0]``."""
+    if most is not None and sum(len(_values(mapping, k)) for k in keys) > most:
+        raise QueryError(f"{too_many} ({most} au plus).", keys[0])
     out: list[str] = []
     for key in keys:
         for v in _values(mapping, key):
@@ -188,34 +197,27 @@ def parse_params(mapping) -> SearchParams:
     ``sources``/``langs``/``years`` also accepted),
     ``date_from``/``date_to`` (``from``/``to`` also accepted), ``sort``,
     ``page``, ``per_page``, ``copies`` (``collapse`` or ``all``), ``count`` (``articles``
-    or ``stories``), ``person``/``org``/``place`` (repeatable entity filters). Empty values
-    count as absent. The query text is never an
+    or ``stories``), ``person``/``org``/``place`` (repeatable entity filters), ``exact``
+    (``1``/``0``, see :func:`flag`). Empty values count as absent. The query text is never an
     error: it is cut to :data:`MAX_QUERY_CHARS` characters. Raises :class:`QueryError`.
     """
     q = " ".join(v for v in _values(mapping, "q") if v.strip())
-    q = q.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+    # a NUL becomes U+FFFD: a query of NULs is then text without a searchable word
+    # (no match, said so), never an empty query (every article)
+    q = q.replace("\x00", "\ufffd").strip()[:MAX_QUERY_CHARS]
 
-    sources = _repeated(mapping, ("source", "sources"), 200)
-    if len(sources) > 50:
-        raise QueryError("Trop de sources sélectionnées (50 au plus).", "source")
+    sources = _repeated(mapping, ("source", "sources"), 200, 50, "Trop de sources sélectionnées")
 
-    authors = _repeated(mapping, ("author", "authors"), 200)
-    if len(authors) > 50:
-        raise QueryError("Trop d'auteurs sélectionnés (50 au plus).", "author")
-
-    langs = [v.lower() for v in _repeated(mapping, ("lang", "langs"), 40)]
+    authors = _repeated(mapping, ("author", "authors"), 200, 50, "Trop d'auteurs sélectionnés")
+    langs = [v.lower() for v in _repeated(mapping, ("lang", "langs"), 40, 50, "Trop de langues sélectionnées")]
     for lang in langs:
         if lang != UNKNOWN and not _LANG_RE.match(lang):
             raise QueryError(f"Langue invalide : « {lang[:40]} » (code ISO tel que « fr »).", "lang")
-    if len(langs) > 50:
-        raise QueryError("Trop de langues sélectionnées (50 au plus).", "lang")
 
-    years = _repeated(mapping, ("year", "years"), 40)
+    years = _repeated(mapping, ("year", "years"), 40, 200, "Trop d'années sélectionnées")
     for year in years:
         if year != UNKNOWN and not _YEAR_RE.match(year):
             raise QueryError(f"Année invalide : « {year[:40]} » (format AAAA).", "year")
-    if len(years) > 200:
-        raise QueryError("Trop d'années sélectionnées (200 au plus).", "year")
 
     date_from = _first(mapping, "date_from", "from")
     if date_from is not None:
@@ -244,10 +246,9 @@ def parse_params(mapping) -> SearchParams:
     entities = {}
     for key, names in (("person", ("person", "persons")), ("org", ("org", "orgs")),
                        ("place", ("place", "places"))):
-        entities[key] = tuple(_repeated(mapping, names, 200))
-        if len(entities[key]) > 50:
-            raise QueryError(f"Trop d'entités « {key} » sélectionnées (50 au plus).", key)
+        entities[key] = tuple(_repeated(mapping, names, 200, 50, f"Trop d'entités « {key} » sélectionnées"))
 
+    exact = flag(mapping, "exact")
     page = _int(mapping, "page", 1, 1, MAX_PAGE)
     per_page = _int(mapping, "per_page", 10, 1, MAX_PER_PAGE)
     return SearchParams(
@@ -266,4 +267,23 @@ def parse_params(mapping) -> SearchParams:
         persons=entities["person"],
         orgs=entities["org"],
         places=entities["place"],
+        exact=exact,
     )
+
+
+#: the spellings of a yes/no parameter (``exact=1``; the page's checkbox sends ``1``)
+TRUE_VALUES = ("1", "true", "oui", "on", "yes")
+FALSE_VALUES = ("0", "false", "non", "off", "no")
+
+
+def flag(mapping, key: str) -> bool:
+    """A yes/no parameter: absent or empty is no; another value than those of
+    :data:`TRUE_VALUES` and :data:`FALSE_VALUES` is a :class:`QueryError`."""
+    v = _first(mapping, key)
+    if v is None:
+        return False
+    if v in TRUE_VALUES:
+        return True
+    if v in FALSE_VALUES:
+        return False
+    raise QueryError(f"Valeur inconnue pour « {key} » : « {v[:40]} » (valeurs possibles : 1 ou 0).", key)

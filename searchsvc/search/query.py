@@ -1,6 +1,7 @@
 """The query language, parsed by hand so that no input can make it raise.
 
-Syntax: plain words; ``"quoted phrases"``; ``-word`` / ``-"phrase"`` / ``NOT word``
+Syntax: plain words; ``"quoted phrases"``; ``="phrase"`` / ``=word`` as written
+(unstemmed, no synonyms: exact mode for one clause); ``-word`` / ``-"phrase"`` / ``NOT word``
 to exclude; ``a OR b`` (also ``OU``); ``title:`` / ``titre:`` and ``source:``
 prefixes (on a word or a phrase); ``munit*`` prefix search. Anything else is taken
 as literal words (``date:[last week to now]`` searches "date", "last", ...).
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from searchsvc.analysis import NUMBER_RE, fold
+from searchsvc.analysis import NAME_WORDS, NUMBER_RE, WRITTEN_FIELDS, fold
 from searchsvc.search import accents
 from searchsvc.search.memo import remember
 from searchsvc.synonyms import words_key
@@ -59,6 +60,7 @@ TITLE_BOOST = 2.0
 EXACT_BOOST = 1.0
 
 _FIELD_RE = re.compile(r"(\w+):(?=[^\s:])")
+_BARE_FIELD_RE = re.compile(r"(\w+):+(?=\s|$)")
 _OR_WORDS = {"OR", "OU", "||"}
 _AND_WORDS = {"AND", "ET", "&&"}
 _NOT_WORDS = {"NOT", "SAUF"}
@@ -74,6 +76,7 @@ class Clause:
     field: str | None = None  # None: title and body
     negated: bool = False
     span: tuple[int, int] | None = None  # where a plain word sits in the query text
+    exact: bool = False       # ``="..."`` / ``=word``: matched as written (no stemming, no synonyms)
 
 
 @dataclass
@@ -111,10 +114,17 @@ def tokenize(text: str) -> list:
             if i >= n or text[i].isspace():
                 continue  # a lone "-" means nothing
         fieldname = None
+        bare = _BARE_FIELD_RE.match(text, i)
+        if bare and bare.group(1).lower() in FIELD_ALIASES:
+            i = bare.end()  # "title:" with nothing after it restricts nothing
+            continue
         m = _FIELD_RE.match(text, i)
         if m and m.group(1).lower() in FIELD_ALIASES:
             fieldname = FIELD_ALIASES[m.group(1).lower()]
             i = m.end()
+        written = i + 1 < n and text[i] == "=" and not text[i + 1].isspace() and text[i + 1] != "="
+        if written:
+            i += 1  # ="gilets jaunes", =missile: as written
         if i < n and text[i] == '"':
             j = text.find('"', i + 1)
             if j < 0:
@@ -122,7 +132,7 @@ def tokenize(text: str) -> list:
             phrase = text[i + 1 : j]
             i = j + 1
             if phrase.strip():
-                items.append(Clause("phrase", phrase, fieldname, negated))
+                items.append(Clause("phrase", phrase, fieldname, negated, exact=written))
             continue
         number = NUMBER_RE.match(text, i)  # "50 000": one word, as in the documents
         j = number.end() if number else i
@@ -133,7 +143,7 @@ def tokenize(text: str) -> list:
         i = j
         if not word:
             continue
-        if fieldname is None and not negated:
+        if fieldname is None and not negated and not written:
             if word in _OR_WORDS:
                 items.append("OR")
                 continue
@@ -146,9 +156,9 @@ def tokenize(text: str) -> list:
         if word.endswith("*") and "*" not in stem and "?" not in stem:
             core = _PREFIX_CLEAN_RE.sub("", stem)
             if len(core) >= MIN_PREFIX_CHARS:
-                items.append(Clause("prefix", stem, fieldname, negated))
+                items.append(Clause("prefix", stem, fieldname, negated, exact=written))
                 continue
-        items.append(Clause("word", word, fieldname, negated, span=(start, j)))
+        items.append(Clause("word", word, fieldname, negated, span=(start, j), exact=written))
     return items
 
 
@@ -198,6 +208,10 @@ def _apply_synonyms(items: list, synonyms) -> list:
     i = 0
     while i < len(items):
         item = items[i]
+        if isinstance(item, Clause) and item.exact:
+            out.append(item)
+            i += 1
+            continue
         if isinstance(item, Clause) and item.field is None and item.kind == "phrase":
             words = item.text.split()
             m = synonyms.match(words, 0)
@@ -219,6 +233,7 @@ def _apply_synonyms(items: list, synonyms) -> list:
             and items[j].kind == "word"
             and items[j].field is None
             and items[j].negated == item.negated
+            and not items[j].exact
         ):
             j += 1
         run = items[i:j]
@@ -267,12 +282,25 @@ class Built:
     scored_filters: list[wq.Query] = field(default_factory=list)  # the title: ones, also scored
     phrases: dict[str, set[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # French remarks for the result (prefixes cut)
+    #: exact mode: the terms are those of the unstemmed fields (mark with their analyzer)
+    exact: bool = False
+    #: outside exact mode, the marks of the clauses typed as written (``="..."``): terms
+    #: of the unstemmed analyzer, by logical field, as ``highlight`` and ``phrases``
+    written_highlight: dict[str, set[str]] = field(default_factory=dict)
+    written_phrases: dict[str, set[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
 
     def marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
         """(single terms, phrases) to mark in a text of ``fieldname`` ("body" or
         "title"): the query's terms on either field, both having the same analysis."""
         terms = set(self.highlight.get("body", ())) | set(self.highlight.get("title", ()))
         phrases = set(self.phrases.get("body", ())) | set(self.phrases.get("title", ()))
+        return terms, phrases
+
+    def written_marks(self, fieldname: str) -> tuple[set[str], set[tuple[tuple[str, ...], int]]]:
+        """:meth:`marks` of the clauses typed as written in a query not in exact mode
+        (terms of :func:`searchsvc.analysis.written_analyzer`)."""
+        terms = set(self.written_highlight.get("body", ())) | set(self.written_highlight.get("title", ()))
+        phrases = set(self.written_phrases.get("body", ())) | set(self.written_phrases.get("title", ()))
         return terms, phrases
 
 
@@ -381,22 +409,33 @@ def _doc_frequency(reader, fieldname: str, text: str) -> int:
         return 0
 
 
+def searched_field(fieldname: str, exact: bool = False) -> str:
+    """The index field a clause on ``fieldname`` reads: itself, or in exact mode its
+    unstemmed twin (``body`` -> ``body_written``, see ``WRITTEN_FIELDS``)."""
+    return WRITTEN_FIELDS.get(fieldname, fieldname) if exact else fieldname
+
+
 def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
-                 phrases=None, cache=None, notes=None) -> wq.Query | None:
+                 phrases=None, cache=None, notes=None, exact: bool = False) -> wq.Query | None:
+    """The query of one clause. ``exact``: on the unstemmed fields (every word as
+    written, accents and case folded); ``highlight`` and ``phrases`` are keyed by the
+    logical field (``title``, ``body``) either way."""
     fields = [clause.field] if clause.field else list(DEFAULT_FIELDS)
     subs = []
-    for fieldname in fields:
+    for logical in fields:
+        fieldname = searched_field(logical, exact)
         if fieldname not in schema:
             continue
         if clause.kind == "prefix":
-            subs.extend(_prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes))
+            subs.extend(_prefix_query(clause, schema, reader, fieldname, budget,
+                                      highlight.setdefault(logical, set()), cache, notes, logical))
             continue
         toks = _analyze(schema, fieldname, clause.text)
         if not toks or not budget.take(len(toks)):
             continue
-        boost = TITLE_BOOST if fieldname == "title" else 1.0
+        boost = TITLE_BOOST if logical == "title" else 1.0
         if len(toks) == 1:
-            highlight.setdefault(fieldname, set()).add(toks[0][0])
+            highlight.setdefault(logical, set()).add(toks[0][0])
             subs.append(wq.Term(fieldname, toks[0][0], boost=boost))
         else:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
@@ -404,9 +443,10 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
             words = [t for t, _ in toks]
             if phrases is not None:
                 # a phrase or multi-word synonym is marked only where all of it occurs
-                phrases.setdefault(fieldname, set()).add((tuple(words), slop))
+                phrases.setdefault(logical, set()).add((tuple(words), slop))
             subs.append(wq.Phrase(fieldname, words, slop=slop, boost=boost))
-    if clause.kind == "word" and clause.field is None and EXACT_BOOST > 0 and "spell" in schema and subs:
+    if (clause.kind == "word" and clause.field is None and EXACT_BOOST > 0 and "spell" in schema
+            and subs and not exact):
         # the word exactly as written (accents kept, unstemmed) scores a little more
         exact = [t for t, _ in _analyze(schema, "spell", clause.text)]
         if len(exact) == 1 and budget.take():
@@ -428,10 +468,12 @@ def clause_query(clause: Clause, schema, reader, budget: _Budget, highlight,
     return q
 
 
-def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, notes) -> list[wq.Query]:
+def _prefix_query(clause, schema, reader, fieldname, budget, marked: set, cache, notes,
+                  logical: str) -> list[wq.Query]:
     """The terms of a prefix on one field: scored one by one, or, beyond
     :data:`PREFIX_SCORED_POSTINGS` postings, one constant-score query (as Lucene
-    does with large expansions: scoring each term costs as much as reading it)."""
+    does with large expansions: scoring each term costs as much as reading it).
+    ``marked``: the set of terms to highlight, for the logical field ``logical``."""
     terms, postings, truncated = prefix_expansion(schema, reader, fieldname, clause.text, cache)
     picked = []
     for t in terms:
@@ -439,8 +481,8 @@ def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, n
             truncated = True
             break
         picked.append(wq.Term(fieldname, t))
-        highlight.setdefault(fieldname, set()).add(t)
-    if truncated and notes is not None and (clause.field or fieldname == "body"):  # one note a clause
+        marked.add(t)
+    if truncated and notes is not None and (clause.field or logical == "body"):  # one note a clause
         notes.append(f"Préfixe « {clause.text}* » : seuls les {len(picked)} mots les plus "
                      "fréquents qui commencent ainsi ont été cherchés.")
     if picked and postings > PREFIX_SCORED_POSTINGS:
@@ -449,18 +491,37 @@ def _prefix_query(clause, schema, reader, fieldname, budget, highlight, cache, n
 
 
 RESTRICTING_FIELDS = ("title", "source")
+#: the note of a search as written on an index built before exact mode
+NO_WRITTEN_FIELDS = ("Cet index ne permet pas encore le mode exact (mots tels qu'écrits) : "
+                     "relancez « searchsvc reindex », qui le reconstruit.")
+#: the note of a query whose text has no searchable word ("((((", "OR", "-", "le la")
+NOTHING_SEARCHABLE = ("La requête ne contient aucun mot à chercher (seulement des opérateurs, "
+                      "de la ponctuation ou des mots trop courants comme « le » ou « de ») : "
+                      "aucun article n'est compté.")
 
 
-def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cache=None) -> Built:
+def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cache=None,
+          exact: bool = False) -> Built:
     """The Whoosh query for a parsed query, bounded in size. ``cache``: a dict kept
-    per index generation (prefix expansions)."""
+    per index generation (prefix expansions). ``exact``: every word and phrase on the
+    unstemmed fields (:func:`searched_field`); the marks are then terms of
+    :func:`searchsvc.analysis.written_analyzer` (``Built.exact``)."""
+    clauses = [c for u in pq.units for c in u] + pq.negatives
+    if (exact or any(c.exact for c in clauses)) and clauses and searched_field("body", True) not in schema:
+        # an index built before exact mode: nothing as written can be found, say why
+        return Built(wq.NullQuery, {}, exact=exact, notes=[NO_WRITTEN_FIELDS])
     budget = _Budget(MAX_TERMS)
     highlight: dict[str, set[str]] = {}
     phrases: dict[str, set] = {}
     notes: list[str] = []
+    written_highlight: dict[str, set[str]] = {}
+    written_phrases: dict[str, set] = {}
     units, filters, scored_filters = [], [], []
     for unit in pq.units:
-        alts = [q for q in (clause_query(c, schema, reader, budget, highlight, phrases, cache, notes)
+        alts = [q for q in (clause_query(c, schema, reader, budget,
+                                         written_highlight if c.exact and not exact else highlight,
+                                         written_phrases if c.exact and not exact else phrases,
+                                         cache, notes, exact or c.exact)
                             for c in unit) if q]
         if not alts:
             continue
@@ -472,15 +533,19 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cac
                 scored_filters.append(q)
         else:
             units.append(q)
-    negs = [q for q in (clause_query(c, schema, reader, budget, {}, None, cache) for c in pq.negatives) if q]
+    negs = [q for q in (clause_query(c, schema, reader, budget, {}, None, cache, exact=exact or c.exact)
+                        for c in pq.negatives) if q]
     negative = (wq.Or(negs) if len(negs) > 1 else negs[0]) if negs else None
+    name_marks(pq, schema, highlight, phrases, exact)
     if not units and not filters:
-        if pq.units:
-            # words were given but none is searchable (only stop words): no match
-            return Built(wq.NullQuery, highlight)
+        if pq.units or (not pq.negatives and not pq.entities and pq.text.strip()):
+            # text was given but no word of it is searchable (only stop words, or only
+            # operators and brackets): no match, and said so (never every article)
+            return Built(wq.NullQuery, highlight, exact=exact, notes=[NOTHING_SEARCHABLE])
         if negative is None:
-            return Built(None, highlight, listing=True)
-        return Built(wq.AndNot(wq.Every(), negative), highlight, listing=True, negative=negative)
+            return Built(None, highlight, listing=True, exact=exact)
+        return Built(wq.AndNot(wq.Every(), negative), highlight, listing=True, negative=negative,
+                     exact=exact)
     positive = units + filters
     if len(positive) == 1:
         q = positive[0]
@@ -492,4 +557,42 @@ def build(pq: ParsedQuery, schema, reader, strategy: str = DEFAULT_STRATEGY, cac
         q = wq.AndNot(q, negative)
     listing = not units and not scored_filters  # only source: restrictions: newest first
     return Built(q, highlight, listing=listing, units=units, negative=negative,
-                 filters=filters, scored_filters=scored_filters, phrases=phrases, notes=notes)
+                 filters=filters, scored_filters=scored_filters, phrases=phrases, notes=notes,
+                 exact=exact, written_highlight=written_highlight, written_phrases=written_phrases)
+
+
+def name_marks(pq: ParsedQuery, schema, highlight: dict, phrases: dict, exact: bool = False) -> None:
+    """Mark a word kept in the index only for names (:data:`~searchsvc.analysis.NAME_WORDS`:
+    "un" of "Kim Jong Un") only where it is part of the name typed: its term leaves
+    ``highlight``, and the run of plain words typed next to it ("Kim Jong Un"), and
+    its pairs with each neighbour ("Jong Un"), become phrases. A name word typed
+    alone stays a marked word. Counting is unchanged: only the marks."""
+    words = [c for c in pq.words if c.field is None and c.span and (exact or not c.exact)]
+    runs: list[list[Clause]] = []
+    for c in words:
+        if runs and pq.text[runs[-1][-1].span[1]:c.span[0]].isspace():
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    for run in runs:
+        named = [i for i, c in enumerate(run) if fold(c.text.lower()) in NAME_WORDS]
+        if not named or len(run) < 2:
+            continue
+        pieces = {(0, len(run))}
+        for i in named:
+            pieces.update({(max(0, i - 1), i + 1), (i, min(len(run), i + 2))})
+        for logical in DEFAULT_FIELDS:
+            fieldname = searched_field(logical, exact)
+            if fieldname not in schema:
+                continue
+            for i in named:
+                for t, _ in _analyze(schema, fieldname, run[i].text):
+                    highlight.get(logical, set()).discard(t)
+            for a, b in pieces:
+                if b - a < 2:
+                    continue
+                toks = _analyze(schema, fieldname, pq.text[run[a].span[0]:run[b - 1].span[1]])
+                if len(toks) > 1:
+                    gaps = [y[1] - x[1] for x, y in zip(toks, toks[1:])]
+                    slop = max(1, max(gaps)) if all(g >= 0 for g in gaps) else 1
+                    phrases.setdefault(logical, set()).add((tuple(t for t, _ in toks), slop))

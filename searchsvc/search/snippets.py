@@ -176,6 +176,50 @@ def _word_entries(analyzer):
     return entries, learn
 
 
+class Marker:
+    """What one search marks in the texts of one field: ``parts`` are ``(FastSpans,
+    terms, phrases)``, each set of terms with the analyzer it was made by (the stemmed
+    one, and the unstemmed one for the clauses typed as written, ``="..."``); their
+    spans are merged as :func:`spans_of_tokens` does (earliest, then longest, first;
+    no overlaps)."""
+
+    def __init__(self, parts):
+        self.parts = [(fast, set(terms), set(phrases)) for fast, terms, phrases in parts
+                      if terms or phrases]
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def spans(self, text: str) -> list:
+        if len(self.parts) == 1:
+            fast, terms, phrases = self.parts[0]
+            return fast.spans(text, terms, phrases)
+        found = sorted((sp for fast, terms, phrases in self.parts for sp in fast.spans(text, terms, phrases)),
+                       key=lambda sp: (sp[0], -sp[1]))
+        out, last_end = [], -1
+        for sp in found:
+            if sp[0] >= last_end:
+                out.append(sp)
+                last_end = sp[1]
+        return out
+
+    def has_terms(self) -> bool:
+        """Whether single words are marked (not only phrases)."""
+        return any(terms for _, terms, _ in self.parts)
+
+    def has_term(self, text: str) -> bool:
+        """Whether ``text`` holds one of the single words marked."""
+        return any(terms & {t.text for t in fast.analyzer(text)} for fast, terms, _ in self.parts if terms)
+
+    def html(self, text: str) -> str:
+        """All of ``text`` escaped, the marks in ``<mark>``."""
+        return mark(text, self.spans(text))
+
+    def paragraphs(self, text: str) -> list[str]:
+        """Every paragraph of ``text`` escaped, the marks in ``<mark>``."""
+        return [self.html(p.strip()) for p in (text or "").split("\n\n") if p.strip()]
+
+
 def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:
     """``text[start:end]`` escaped, with ``spans`` inside it wrapped in ``<mark>``."""
     end = len(text) if end is None else end

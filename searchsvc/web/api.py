@@ -67,7 +67,7 @@ def terms():
 
 def _wants_csv() -> bool:
     """``format=csv`` (else JSON); any other value is a French 400."""
-    fmt = request.args.get("format", "json")
+    fmt = (request.args.get("format") or "").strip() or "json"  # empty: the default
     if fmt not in ("json", "csv"):
         raise ApiError(400, "invalid_parameter", "format : « json » ou « csv » attendu.", field="format")
     return fmt == "csv"
@@ -105,8 +105,15 @@ def _checked(fn):
 
 @bp.get("/api/documents/<path:doc_id>")
 def document(doc_id: str):
+    from searchsvc.search import QueryError
+    from searchsvc.search.params import flag
+
     q = request.args.get("q") or None
-    doc = get_engine().document(doc_id, q=q) if _valid_id(doc_id) else None
+    try:
+        exact = flag(request.args, "exact")
+    except QueryError as exc:
+        raise ApiError(400, "invalid_parameter", exc.message, field="exact") from None
+    doc = get_engine().document(doc_id, q=q, exact=exact) if _valid_id(doc_id) else None
     if doc is None:
         raise _not_found(doc_id)
     return jsonify(doc)
@@ -114,7 +121,7 @@ def document(doc_id: str):
 
 @bp.get("/api/documents/<path:doc_id>/similar")
 def similar(doc_id: str):
-    raw = request.args.get("limit", str(sconfig.SIMILAR_DEFAULT))
+    raw = (request.args.get("limit") or "").strip() or str(sconfig.SIMILAR_DEFAULT)
     if not raw.isascii() or not raw.isdigit() or not sconfig.SIMILAR_MIN <= int(raw) <= SIMILAR_MAX:
         raise ApiError(400, "invalid_parameter",
                        f"« limit » doit être un entier entre {sconfig.SIMILAR_MIN} et {SIMILAR_MAX}.",
@@ -146,7 +153,7 @@ def copies(doc_id: str):
 def entities():
     """The entities of one kind in a search's result set, with counts and co-occurrence."""
     params = parse_search_args(request.args)
-    kind = request.args.get("kind", "person")
+    kind = (request.args.get("kind") or "").strip() or "person"
     if kind not in ("person", "org", "place"):
         raise ApiError(400, "invalid_parameter",
                        "« kind » doit valoir person, org ou place.", field="kind")
@@ -165,7 +172,7 @@ def quotes():
 
 
 def _bounded_int(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name, str(default)).strip()
+    raw = (request.args.get(name) or "").strip() or str(default)  # empty: the default
     if not raw.isascii() or not raw.isdigit() or not lo <= int(raw) <= hi:
         raise ApiError(400, "invalid_parameter",
                        f"« {name} » doit être un entier entre {lo} et {hi}.", field=name)

@@ -12,12 +12,13 @@ from werkzeug.datastructures import MultiDict
 from searchsvc.analytics import batch, concordance, export, feeds
 from searchsvc.web import get_engine
 from searchsvc.web.api import parse_search_args
+from searchsvc.search.params import QueryError, flag
 from searchsvc.web.errors import ApiError
 
 bp = Blueprint("exports", __name__)
 
 #: parameters of these routes that are not search parameters
-OWN_KEYS = ("format", "page", "per_page", "sort", "lines", "text", "hits", "exact", "file")
+OWN_KEYS = ("format", "page", "per_page", "sort", "lines", "text", "hits", "as_written", "file")
 CONCORDANCE_SORTS = ("relevance", "newest", "oldest", "left", "right")
 BATCH_FORMATS = ("json", "csv")
 
@@ -179,7 +180,11 @@ def _batch_input():
         lines = batch.parse_lines(text)
     except batch.BatchError as exc:
         raise ApiError(400, "invalid_parameter", exc.message, field="lines") from None
-    exact = (values.get("exact") or "1").strip().lower() not in ("0", "false", "non", "no", "off")
+    # each line an exact phrase unless ``as_written=1`` (``exact`` is the exact mode of the filters)
+    try:
+        exact = not flag(values, "as_written")
+    except QueryError as exc:
+        raise ApiError(400, "invalid_parameter", exc.message, field="as_written") from None
     hits = _int(values, "hits", batch.HITS, 0, batch.MAX_HITS)
     return lines, _search_params(values, values.get("sort") or None), exact, hits, values
 
@@ -253,4 +258,6 @@ def analytics_url(endpoint: str, **extra) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"analytics_url": analytics_url}
+    from searchsvc.web.pages import FILTER_KEYS
+
+    return {"analytics_url": analytics_url, "page_filter_keys": FILTER_KEYS}

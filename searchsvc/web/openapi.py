@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from searchsvc.search.filters import openapi_parameters
+
 NULLABLE_STR = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 # The metadata every article shape shares (search hits, documents, similar articles).
@@ -35,22 +37,9 @@ _PARAM = lambda name, description, schema, **kw: {  # noqa: E731
     "name": name, "in": "query", "required": False, "description": description, "schema": schema, **kw}
 
 SEARCH_PARAMETERS = [
-    _PARAM("q", "Texte de la recherche : mots, \"expressions\", -exclusion, OR, title:, source:, préfixe*.",
+    _PARAM("q", "Texte de la recherche : mots, \"expressions\" (formes voisines comprises), "
+           "=\"expression\" ou =mot (telle qu'écrite), -exclusion, OR, title:, source:, préfixe*.",
            {"type": "string"}),
-    _PARAM("source", "Source(s) à retenir, valeurs exactes de la facette « source » (ex. « BBC News » ; "
-           "répétable : l'une ou l'autre ; « unknown » : source inconnue).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
-    _PARAM("author", "Auteur(s) à retenir, noms exacts tels que dans « author » (un nom entre deux virgules ; "
-           "répétable : l'un ou l'autre ; « unknown » : auteur inconnu).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
-    _PARAM("lang", "Langue(s) de l'article (code ISO, ex. fr ; répétable : l'une ou l'autre).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True),
-    _PARAM("date_from", "Date de début incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
-    _PARAM("date_to", "Date de fin incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.", {"type": "string"}),
-    _PARAM("year", "Année(s) de publication (répétable : l'une ou l'autre ; les filtres de "
-           "facettes différentes s'appliquent tous).",
-           {"type": "array", "items": {"type": "string", "pattern": r"^(\d{4}|unknown)$"}},
-           style="form", explode=True),
     _PARAM("sort", "Ordre des résultats.", {"type": "string", "enum": ["relevance", "newest", "oldest"],
                                              "default": "relevance"}),
     _PARAM("page", "Page (à partir de 1).", {"type": "integer", "minimum": 1, "default": 1}),
@@ -59,6 +48,9 @@ SEARCH_PARAMETERS = [
            "toutes les copies.", {"type": "string", "enum": ["collapse", "all"], "default": "collapse"}),
     _PARAM("count", "Ce que comptent les facettes : « articles » ou « stories » (un groupe de copies "
            "compte une fois).", {"type": "string", "enum": ["articles", "stories"], "default": "articles"}),
+    # the filter set of every view (searchsvc.search.filters): sources, languages, dates,
+    # years, person/org/place, exact mode
+    *openapi_parameters(),
 ]
 
 # One member of a copy group (a hit's other copies, a document's versions).
@@ -73,6 +65,8 @@ _DOC_ID = {"name": "id", "in": "path", "required": True,
            "schema": {"type": "string"}}
 
 _BEARER = [{"adminToken": []}]
+#: a batch list with at least one line to search (not blank, not a "#" comment)
+_A_LINE = r"(^|\n)[ \t]*[^\s#]"
 
 #: the 503 of every endpoint that reads the index
 _UNAVAILABLE = ("Aucun index n'est encore disponible (no_index), ou l'index en service est "
@@ -102,9 +96,11 @@ _DOCUMENT = {
             "operationId": "getDocument",
             "summary": "Un article nettoyé et ses métadonnées",
             "parameters": [_DOC_ID, _PARAM("q", "Requête dont les mots sont surlignés dans « highlighted ».",
-                                            {"type": "string"})],
+                                            {"type": "string"}),
+                           *[p for p in openapi_parameters() if p["name"] == "exact"]],
             "responses": {
                 "200": _json("Document", "L'article."),
+                "400": _error("« exact » invalide."),
                 "404": _error("Identifiant inconnu."),
                 "503": _error(_UNAVAILABLE),
             },
@@ -179,17 +175,23 @@ _DOCUMENT = {
             "summary": "Recherche par lot : chaque ligne (nom, expression ; 500 au plus) cherchée à son tour",
             "description": "La liste vient du corps : JSON {\"lines\": [str] | str, filtres…}, ou formulaire "
                            "(champ « lines » ou fichier « file »). Chaque ligne est cherchée comme une "
-                           "expression exacte sauf si elle contient une syntaxe de requête (ou exact=0).",
+                           "expression exacte sauf si elle contient une syntaxe de requête (ou as_written=1).",
             "parameters": [p for p in SEARCH_PARAMETERS if p["name"] not in ("q", "page", "per_page")] + [
                 _PARAM("format", "json (défaut) ou csv : tous les articles trouvés, chacun avec sa ligne.",
                        {"type": "string", "enum": ["json", "csv"], "default": "json"}),
                 _PARAM("hits", "Premiers articles donnés par ligne (0 à 20).",
                        {"type": "integer", "minimum": 0, "maximum": 20, "default": 3}),
-                _PARAM("exact", "0 : chercher chaque ligne telle quelle.", {"type": "string"}),
+                _PARAM("as_written", "1 : chercher chaque ligne telle quelle (défaut 0 : chaque ligne "
+                       "comme une expression exacte, sauf syntaxe de requête).",
+                       {"type": "string", "enum": ["0", "1", "true", "false", "oui", "non", "on", "off"],
+                        "default": "0"}),
             ],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
-                    "lines": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}}},
+                    "lines": {"oneOf": [{"type": "string", "pattern": _A_LINE},
+                                        {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                                         "maxItems": 500, "contains": {"type": "string",
+                                                                       "pattern": _A_LINE}}]}}}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
                     "lines": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}},
                 "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
@@ -395,9 +397,14 @@ _DOCUMENT = {
             },
             "ExportHeader": {
                 "type": "object", "additionalProperties": False,
-                "required": ["query", "filters", "generation", "exported_at", "total", "columns", "notes"],
+                "required": ["query", "filters", "parameters", "generation", "exported_at", "total",
+                             "columns", "notes"],
                 "properties": {
-                    "query": {"type": "string"}, "filters": {"type": "object"},
+                    "query": {"type": "string"},
+                    "filters": {"type": "object", "description": "Chaque paramètre qui a changé les lignes "
+                                "ou leur ordre (filtres donnés, mode exact, tri, copies, count)."},
+                    "parameters": {"type": "string", "description": "Les mêmes, avec la requête, en "
+                                   "chaîne de requête d'URL : /api/export?<parameters> redonne les mêmes lignes."},
                     "generation": {"type": "string"},
                     "exported_at": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"},
                     "total": {"type": "integer", "minimum": 0},
@@ -469,13 +476,6 @@ _DOCUMENT = {
 
 
 # -- entities and quotes (searchsvc.backends.whoosh.entities) ------------------------------------
-ENTITY_PARAMETERS = [
-    _PARAM(name, f"{label} à retenir, valeurs exactes de la facette « {name} » (répétable : l'une ou "
-           "l'autre ; les alias du fichier entities.txt s'appliquent).",
-           {"type": "array", "items": {"type": "string"}}, style="form", explode=True)
-    for name, label in (("person", "Personne(s)"), ("org", "Organisation(s)"), ("place", "Lieu(x)"))
-]
-SEARCH_PARAMETERS += ENTITY_PARAMETERS
 _ENTITY_LISTS = {k: {"type": "array", "items": {"type": "string"}} for k in ("person", "org", "place")}
 _schemas = _DOCUMENT["components"]["schemas"]
 _facets = _schemas["SearchResult"]["properties"]["facets"]
@@ -649,6 +649,37 @@ _DOCUMENT["components"]["schemas"].update({
     },
     "Term": _TERM,
 })
+
+
+def _empty_is_default(document: dict) -> None:
+    """Every optional query parameter also takes an empty value, which counts as
+    absent (the default): the page's forms send empty fields, and the API answers
+    them so (``copies=``, ``limit=``...). The value's own keywords stay: an empty
+    string is added to an enumeration or a pattern, a number or a boolean may also be
+    a string of no characters."""
+    for path in document["paths"].values():
+        for op in path.values():
+            for p in op.get("parameters", ()):
+                if p["in"] != "query" or p.get("required") or p["name"] == "q":
+                    continue
+                sch = p["schema"]
+                _allow_empty(sch["items"] if sch.get("type") == "array" else sch)
+                if "vide" not in p["description"]:
+                    p["description"] += " Vide : comme absent."
+
+
+def _allow_empty(sch: dict) -> None:
+    if "enum" in sch:
+        if "" not in sch["enum"]:
+            sch["enum"] = [*sch["enum"], ""]
+    elif sch.get("type") in ("integer", "number", "boolean"):
+        sch["type"] = [sch["type"], "string"]
+        sch["maxLength"] = 0
+    elif "pattern" in sch and not sch["pattern"].startswith("(^$)|"):
+        sch["pattern"] = "(^$)|" + sch["pattern"]
+
+
+_empty_is_default(_DOCUMENT)
 
 
 def openapi_document() -> dict:

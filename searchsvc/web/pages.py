@@ -8,13 +8,15 @@ from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from searchsvc.search import matching
+from searchsvc.search.filters import FILTERS
 from searchsvc.web import get_engine
 from searchsvc.web.api import MAX_ID_LENGTH
 
 bp = Blueprint("pages", __name__)
 
 # The query-string keys of the search page; anything else is ignored.
-FILTER_KEYS = ("source", "author", "lang", "year", "month", "date_from", "date_to", "person", "org", "place")
+#: the filter set of every view (searchsvc.search.filters) and the page's month shortcut
+FILTER_KEYS = tuple(f.name for f in FILTERS) + ("month",)
 #: quotes listed under "Citations" on the search page
 PAGE_QUOTES = 5
 SORTS = (("relevance", "Pertinence"), ("newest", "Plus récents d'abord"), ("oldest", "Plus anciens d'abord"))
@@ -42,6 +44,7 @@ FIELD_LABELS = {
     "count": "Les nombres des filtres comptent", "copies": "Afficher toutes les copies",
     "year": "Date de publication", "source": "Source", "lang": "Langue", "page": "Page",
     "per_page": "Résultats par page", "interval": "Période", "compare": "Comparer avec",
+    "exact": "Mode exact",
 }
 
 
@@ -64,7 +67,15 @@ def _form_state(args: MultiDict) -> dict:
         "person": args.getlist("person"),
         "org": args.getlist("org"),
         "place": args.getlist("place"),
+        "exact": _checked(args, "exact"),
     }
+
+
+def _checked(args: MultiDict, key: str) -> bool:
+    """Whether a yes/no parameter is on (an invalid value is the search's error)."""
+    from searchsvc.search.params import TRUE_VALUES
+
+    return (args.get(key) or "").strip() in TRUE_VALUES
 
 
 def _facet_items(values: list[dict], selected: list[str]) -> list[dict]:
@@ -227,7 +238,8 @@ def _search_quotes(params) -> dict:
 def document(doc_id: str):
     q = request.args.get("q", "").strip() or None
     engine = get_engine()
-    doc = engine.document(doc_id, q=q) if 0 < len(doc_id) <= MAX_ID_LENGTH and "\x00" not in doc_id else None
+    exact = _checked(request.args, "exact")
+    doc = engine.document(doc_id, q=q, exact=exact) if 0 < len(doc_id) <= MAX_ID_LENGTH and "\x00" not in doc_id else None
     if doc is None:
         abort(404)
     paragraphs = [p for p in (doc.get("text") or "").split("\n\n") if p.strip()]

@@ -22,7 +22,6 @@ from searchsvc.backends.opensearch.lexicon import SCHEMA, Lexicon
 from searchsvc.backends.opensearch.mapping import alias_name, terms_text
 from searchsvc.backends.opensearch.operations import OpenSearchOperations
 from searchsvc.engine import NoIndexError
-from searchsvc.search import query as qmod
 from searchsvc.search.params import UNKNOWN, SearchParams
 from searchsvc.search.snippets import highlight, highlight_paragraphs, mark, matched_spans, snippet
 from searchsvc.synonyms import load_synonyms

@@ -36,7 +36,7 @@ from searchsvc.search.ranking import EarlyBM25F, coord_table
 from searchsvc.backends.whoosh.scoring import EXACT_FIELD, Scorer, phrase_docs
 from searchsvc.backends.whoosh.vectors import Vectors
 from searchsvc.backends.whoosh.vectors import by_date as date_order
-from searchsvc.search.snippets import FastSpans, highlight, highlight_paragraphs, mark, snippet
+from searchsvc.search.snippets import FastSpans, Marker, snippet
 from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
@@ -82,6 +82,8 @@ class MatchSet:
     ranked: Callable[..., list]
     analyzer: object
     masks: tuple = ()
+    #: what the search marks in a body (snippets, concordance, export, quotes)
+    marker: Marker | None = None
 
 
 @dataclass
@@ -103,6 +105,10 @@ def _docnums(mask: np.ndarray) -> frozenset[int]:
 
 class _Stale(Exception):
     """The generation changed under us: retry on the new one."""
+
+
+#: fields whose analyzers mark snippets and titles (stemmed, and unstemmed for exact mode)
+_MARKED = ("title", "body", "title_written", "body_written")
 
 
 class _Generation:
@@ -133,7 +139,22 @@ class _Generation:
         #: families (searchsvc.search.accents), spelling verdicts (searchsvc.search.suggest)
         self.prefixes: dict = {}
         #: the snippets' and titles' marked spans (word -> term cache per analyzer)
-        self.spans = {f: FastSpans(self.schema[f].analyzer) for f in ("title", "body") if f in self.schema}
+        self.spans = {f: FastSpans(self.schema[f].analyzer) for f in _MARKED if f in self.schema}
+
+    def marker(self, built, logical: str) -> Marker:
+        """What ``built`` marks in a text of ``logical`` (``title``, ``body``): its
+        terms with the analyzer they were made by (:class:`~searchsvc.search.snippets.Marker`)."""
+        parts = [(self.spans[self.marked_field(logical, built.exact)], *built.marks(logical))]
+        written = built.written_marks(logical)
+        if written[0] or written[1]:
+            parts.append((self.spans[self.marked_field(logical, True)], *written))
+        return Marker(parts)
+
+    def marked_field(self, logical: str, exact: bool) -> str:
+        """The field whose analyzer marks a text of ``logical`` (``title``, ``body``)
+        for a query built in exact mode or not."""
+        name = qmod.searched_field(logical, exact)
+        return name if name in self.schema else logical
 
     def mask(self, s, q) -> np.ndarray:
         """Boolean mask of the docnums matching ``q`` (deleted documents may remain:
@@ -505,7 +526,8 @@ class SearchEngine(WhooshOperations):
             groups=lambda: collapse.groups_for(gen, s, self.index_dir),
             ranked=lambda pool, k: self._ranked(gen, s, sel.built, params, pool, k,
                                                 Budget(self.budget_seconds)),
-            analyzer=gen.schema["body"].analyzer,
+            analyzer=gen.schema[gen.marked_field("body", sel.built.exact)].analyzer,
+            marker=gen.marker(sel.built, "body"),
         )
 
     @contextlib.contextmanager
@@ -538,8 +560,9 @@ class SearchEngine(WhooshOperations):
     def _select(self, gen: _Generation, s, params: SearchParams, budget: Budget) -> _Selection:
         """Parse and build the query, then the full and partial matches after filters."""
         data = gen.facets
-        pq = qmod.parse(params.q, self.synonyms)
-        built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes)
+        # exact mode: every word as written, so no synonyms either
+        pq = qmod.parse(params.q, None if params.exact else self.synonyms)
+        built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes, exact=params.exact)
         filters = data.filter_masks(params)
         if params.authors:
             filters = {**filters, "author": gen.vectors.mask_of(author_docnums(s.reader(), params.authors))}
@@ -621,10 +644,10 @@ class SearchEngine(WhooshOperations):
 
         if budget.exceeded and hits:
             budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
-            terms, phrases = set(), set()
+            title_marks = body_marks = Marker(())
         else:
-            terms, phrases = built.marks("body")
-        analyzer = gen.schema["body"].analyzer
+            title_marks, body_marks = gen.marker(built, "title"), gen.marker(built, "body")
+        analyzer = gen.schema[gen.marked_field("body", built.exact)].analyzer
         out = []
         for score, docnum, is_partial in hits:
             budget.checkpoint()
@@ -633,10 +656,9 @@ class SearchEngine(WhooshOperations):
             item["score"] = None if score is None else round(float(score), 4)
             item["partial"] = is_partial
             title = item["title"]
-            item["title_html"] = mark(title, gen.spans["title"].spans(title, terms, phrases)) if title else None
+            item["title_html"] = title_marks.html(title) if title else None
             body = stored.get("body") or ""
-            item["snippet"] = snippet(analyzer, body, terms, phrases=phrases,
-                                      spans=gen.spans["body"].spans(body, terms, phrases))
+            item["snippet"] = snippet(analyzer, body, (), spans=body_marks.spans(body))
             item.update(groups.hit_fields(docnum, item["id"]))
             out.append(item)
 
@@ -729,10 +751,10 @@ class SearchEngine(WhooshOperations):
         except (UnicodeError, KeyError, ValueError):
             return None
 
-    def document(self, doc_id: str, q: str | None = None) -> dict | None:
+    def document(self, doc_id: str, q: str | None = None, exact: bool = False) -> dict | None:
         """The cleaned article (``id, title, text, source, date, url, lang``) or None;
         with ``q``, also ``highlighted``: each paragraph escaped, the query's words in
-        ``<mark>``."""
+        ``<mark>`` (``exact``: as written, as the search in exact mode counts them)."""
 
         def run(gen, s):
             docnum = self._docnum(s, doc_id)
@@ -744,12 +766,11 @@ class SearchEngine(WhooshOperations):
             doc.update(self.entity_search.of_document(gen.facets, s.reader(), self.synonyms,
                                                       docnum, stored))
             if q:
-                pq = qmod.parse(str(q)[:1000], self.synonyms)
-                built = qmod.build(pq, gen.schema, s.reader(), self.strategy)
-                terms, phrases = built.marks("body")
-                doc["highlighted"] = highlight_paragraphs(gen.schema["body"].analyzer, doc["text"], terms, phrases)
+                pq = qmod.parse(str(q)[:1000], None if exact else self.synonyms)
+                built = qmod.build(pq, gen.schema, s.reader(), self.strategy, exact=exact)
+                doc["highlighted"] = gen.marker(built, "body").paragraphs(doc["text"])
                 if doc["title"]:
-                    doc["title_html"] = highlight(gen.schema["title"].analyzer, doc["title"], terms, phrases)
+                    doc["title_html"] = gen.marker(built, "title").html(doc["title"])
             return doc
 
         return self._run(run)

@@ -442,7 +442,7 @@ def quote_search(ms, search: EntitySearch, synonyms, speaker: str | None, limit:
     the query has none), of ``speaker`` (word-wise) when given, best articles first."""
     reader = ms.searcher.reader()
     v = search.view(ms.facets, reader, synonyms)
-    terms, phrases = ms.built.marks("body") if ms.built is not None else (set(), set())
+    marker = ms.marker if ms.built is not None and ms.marker is not None else None
     want = entity_key(speaker, synonyms) if speaker else ()
     ranked = ms.ranked(ms.docnums, min(len(ms.docnums), max_docs))
     found = []
@@ -452,10 +452,8 @@ def quote_search(ms, search: EntitySearch, synonyms, speaker: str | None, limit:
             name = search.speaker_name(v, q.get("speaker"))
             if want and not (name and set(want) <= set(entity_key(name, synonyms))):
                 continue
-            if terms:
-                got = {t.text for t in ms.analyzer(q["text"])}
-                if not got & terms:
-                    continue
+            if marker is not None and marker.has_terms() and not marker.has_term(q["text"]):
+                continue
             found.append({"text": q["text"], "speaker": name, "id": stored.get("id"),
                           "position": q.get("position")})
     return {"total": len(found), "quotes": found[offset:offset + limit]}

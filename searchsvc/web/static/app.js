@@ -118,7 +118,9 @@
 
   function docUrl(id, query) {
     var url = docBase + id.split("/").map(encodeURIComponent).join("/");
-    return query ? url + "?q=" + encodeURIComponent(query) : url;
+    var exact = document.getElementById("exact");
+    var marks = exact && exact.checked ? "&exact=1" : "";
+    return query ? url + "?q=" + encodeURIComponent(query) + marks : url;
   }
 
   /* A snippet is escaped text with <mark> around the matches. Parse it in an
@@ -192,7 +194,9 @@
         plural(r.total_partial, "en contient", "en contiennent") + " une partie"));
     }
     var tail = " en " + msFr(r.took_ms);
-    if (pages > 1) { tail += " · page " + r.page + " sur " + intFr(pages); }
+    if (r.page > pages) {
+      tail += " · page " + intFr(r.page) + " : au-delà de la dernière (" + intFr(pages) + ")";
+    } else if (pages > 1) { tail += " · page " + r.page + " sur " + intFr(pages); }
     el.summary.appendChild(document.createTextNode(tail));
     clear(el.notes);
     (r.notes || []).forEach(function (note) { el.notes.appendChild(h("li", null, note)); });
@@ -596,6 +600,8 @@
     });
     var copies = document.getElementById("copies");
     if (copies) { copies.checked = p.get("copies") === "all"; }
+    var exact = document.getElementById("exact");
+    if (exact) { exact.checked = p.get("exact") === "1"; }
     var compare = p.getAll("compare");
     form.querySelectorAll("input[name=compare]").forEach(function (box, i) { box.value = compare[i] || ""; });
     form.querySelectorAll("#facets input[type=checkbox]").forEach(function (box) {

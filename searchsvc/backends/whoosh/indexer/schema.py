@@ -7,7 +7,8 @@ import re
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Existence
 
-from searchsvc.analysis import form_terms, french_analyzer, spelling_analyzer
+from searchsvc.analysis import (WRITTEN_FIELDS, form_terms, french_analyzer, spelling_analyzer,
+                                written_analyzer)
 from searchsvc.ingest.author import author_names
 
 #: Bump when the schema or the way articles become fields changes: an
@@ -26,7 +27,8 @@ _WS = re.compile(r"[\t\r\n]+| +(?!\d)|(?<!\d) +")
 def build_schema() -> Schema:
     """The index schema (see docs/ARCHITECTURE.md, "Schema").
 
-    Only ``body`` and ``title`` keep positions (phrase search); nothing stores
+    Only ``body`` and ``title`` and their unstemmed ``*_written`` twins keep
+    positions (phrase search); nothing stores
     term vectors; ``spell`` keeps frequencies only; ``forms`` (the accented and
     capitalised word forms of :func:`searchsvc.analysis.form_terms`) only which
     documents have a term.
@@ -48,6 +50,10 @@ def build_schema() -> Schema:
         author_facet=KEYWORD(commas=True, lowercase=False),
         hash=ID(stored=True),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        # the same texts unstemmed (searchsvc.analysis.written_analyzer), with positions
+        title_written=TEXT(analyzer=written_analyzer(), field_boost=2.0),
+        body_written=TEXT(analyzer=written_analyzer()),
+        source_written=TEXT(analyzer=written_analyzer()),
         forms=_forms_field(),
         # entities and quotes (searchsvc.enrich; empty with SEARCHSVC_NER=0)
         entities=_StoredColumn(),
@@ -123,6 +129,9 @@ def article_fields(article, content_hash: str = "") -> dict:
     source = (article.source or "").strip()
     if source:
         fields["source"] = source
+    for name, written in WRITTEN_FIELDS.items():
+        if fields.get(name):
+            fields[written] = fields[name]
     fields["source_facet"] = source or UNKNOWN
     m = _DATE.match((article.date or "").strip())
     if m:
