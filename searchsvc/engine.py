@@ -71,8 +71,9 @@ class Engine(Protocol):
     def search(self, params: SearchParams) -> dict:
         """Ranked, highlighted, faceted results: ``total`` full matches, ``total_partial``."""
 
-    def document(self, doc_id: str, q: str | None = None) -> dict | None:
-        """One cleaned article, its entities and quotes; ``highlighted`` with ``q``."""
+    def document(self, doc_id: str, q: str | None = None, exact: bool = False) -> dict | None:
+        """One cleaned article, its entities and quotes; ``highlighted`` with ``q`` (in
+        exact mode: marked as written)."""
 
     def similar(self, doc_id: str, limit: int = 5) -> list[dict] | None:
         """Articles like ``doc_id`` (more-like-this), never itself."""

@@ -23,7 +23,7 @@ from searchsvc.backends.opensearch.mapping import alias_name, terms_text
 from searchsvc.backends.opensearch.operations import OpenSearchOperations
 from searchsvc.engine import NoIndexError
 from searchsvc.search.params import UNKNOWN, SearchParams
-from searchsvc.search.snippets import highlight, highlight_paragraphs, mark, matched_spans, snippet
+from searchsvc.search.snippets import snippet
 from searchsvc.synonyms import load_synonyms
 
 FACETS = {"source": "source_facet", "year": "year", "month": "month", "lang": "lang"}
@@ -115,8 +115,8 @@ class OpenSearchEngine(OpenSearchOperations):
             self._syn_stamp = stamp
             self.synonyms = load_synonyms(self.synonyms_path)
 
-    def translate(self, q: str) -> tr.Translated:
-        return tr.translate(q, self.synonyms, self.lexicon())
+    def translate(self, q: str, exact: bool = False) -> tr.Translated:
+        return tr.translate(q, self.synonyms, self.lexicon(), exact)
 
     def filters(self, params: SearchParams, t: tr.Translated | None = None) -> dict[str, dict]:
         out = tr.filter_clauses(params)
@@ -129,7 +129,7 @@ class OpenSearchEngine(OpenSearchOperations):
     def query_of(self, params: SearchParams, partial: bool = False,
                  t: tr.Translated | None = None) -> dict | None:
         """The query of the full (or partial) matches of ``params``, filters included."""
-        t = t or self.translate(params.q)
+        t = t or self.translate(params.q, params.exact)
         base = t.partial() if partial else t.full()
         if base is None:
             return None
@@ -162,7 +162,7 @@ class OpenSearchEngine(OpenSearchOperations):
     def search(self, params: SearchParams) -> dict:
         t0 = time.perf_counter()
         self.generation()
-        t = self.translate(params.q)
+        t = self.translate(params.q, params.exact)
         filters = self.filters(params, t)
         full_q, partial_q = t.full(), t.partial()
         facet_filters = {k: v for k, v in filters.items()}
@@ -286,22 +286,18 @@ class OpenSearchEngine(OpenSearchOperations):
         score = h.get("_score")
         item["score"] = None if score is None else round(float(score), 4)
         item["partial"] = is_partial
-        terms, phrases = self.marks(t, src)
+        marker = t.marker()
         title = item["title"]
-        analyzer = tr._ANALYZER
-        item["title_html"] = mark(title, matched_spans(analyzer, title, terms, phrases)) if title else None
-        item["snippet"] = snippet(analyzer, src.get("body") or "", terms, phrases=phrases)
+        body = src.get("body") or ""
+        item["title_html"] = marker.html(title) if title else None
+        item["snippet"] = snippet(tr._ANALYZER, body, (), spans=marker.spans(body))
         group = src.get("group") or item["id"]
         others = [_public(m) for m in members.get(group, []) if m["id"] != item["id"]]
         item["group"] = group if group in members else item["id"]
         item["copies"] = {"count": len(others), "items": others[:COPIES_SHOWN]}
         return item
 
-    def marks(self, t: tr.Translated, src: dict | None = None) -> tuple[set[str], set]:
-        """The terms and phrases the snippets mark (a prefix's completions included)."""
-        return set(t.terms), set(t.phrases)
-
-    def document(self, doc_id: str, q: str | None = None) -> dict | None:
+    def document(self, doc_id: str, q: str | None = None, exact: bool = False) -> dict | None:
         src = self._source(doc_id)
         if src is None:
             return None
@@ -312,11 +308,10 @@ class OpenSearchEngine(OpenSearchOperations):
         doc["quotes"] = [qt for qt in (src.get("quotes") or {}).get("items", [])
                          if isinstance(qt, dict) and "text" in qt]
         if q:
-            t = self.translate(str(q)[:1000])
-            terms, phrases = self.marks(t, src)
-            doc["highlighted"] = highlight_paragraphs(tr._ANALYZER, doc["text"], terms, phrases)
+            marker = self.translate(str(q)[:1000], exact).marker()
+            doc["highlighted"] = marker.paragraphs(doc["text"])
             if doc["title"]:
-                doc["title_html"] = highlight(tr._ANALYZER, doc["title"], terms, phrases)
+                doc["title_html"] = marker.html(doc["title"])
         return doc
 
     def _source(self, doc_id: str) -> dict | None:

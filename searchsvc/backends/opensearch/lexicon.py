@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from searchsvc.backends.opensearch.translate import _ANALYZER, _SPELL
+from searchsvc.backends.opensearch.translate import _ANALYZER, _SPELL, _WRITTEN
 from searchsvc.search.query import MAX_PREFIX_SCAN
 
 #: the Whoosh field a lookup names -> (field of term queries, keyword field of completions)
@@ -28,7 +28,8 @@ class _Field:
 
 
 #: the ``schema`` the neutral query code asks for analyzers
-SCHEMA = {"spell": _Field(_SPELL), "body": _Field(_ANALYZER), "title": _Field(_ANALYZER)}
+SCHEMA = {"spell": _Field(_SPELL), "body": _Field(_ANALYZER), "title": _Field(_ANALYZER),
+          "body_written": _Field(_WRITTEN), "title_written": _Field(_WRITTEN)}
 
 
 class _Info:

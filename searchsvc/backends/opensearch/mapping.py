@@ -15,6 +15,8 @@ Fields (beside the Whoosh schema of :mod:`searchsvc.backends.whoosh.indexer.sche
 ``title_t``     analysed title, positions (phrases), searched with ``body_t``
 ``body_t``      analysed body, positions
 ``source_t``    analysed source, for ``source:``
+``title_w``, ``body_w``, ``source_w``  the same texts as written (:func:`searchsvc.analysis.written_analyzer`:
+                unstemmed, accents and case folded), positions: exact mode and ``="..."``
 ``stems``       keyword: the distinct terms of ``title_t`` and ``body_t`` (prefix expansion)
 ``words``       keyword: the spelling analyser's distinct words (accented, unstemmed:
                 suggestions, prefixes typed as words, exact-form boost, word counts)
@@ -34,12 +36,12 @@ from __future__ import annotations
 import json
 import re
 
-from searchsvc.analysis import analyze, french_analyzer, spelling_analyzer
+from searchsvc.analysis import analyze, french_analyzer, spelling_analyzer, written_analyzer
 from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 4
+MAPPING_VERSION = 5
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -70,7 +72,8 @@ SETTINGS = {
 
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["title_t", "body_t", "early_t", "source_t", "stems", "words", "forms"]},
+    "_source": {"excludes": ["title_t", "body_t", "early_t", "source_t", "title_w", "body_w", "source_w",
+                             "stems", "words", "forms"]},
     "properties": {
         "id": {"type": "keyword"},
         "title": {"type": "keyword", "index": False, "doc_values": False},
@@ -81,6 +84,10 @@ MAPPINGS = {
         "title_t": {**_ANALYSED, "index_options": "positions"},
         "body_t": {**_ANALYSED, "index_options": "positions"},
         "source_t": {**_ANALYSED, "index_options": "freqs"},
+        # exact mode: the words as written (unstemmed), as the Whoosh backend's *_written
+        "title_w": {**_ANALYSED, "index_options": "positions"},
+        "body_w": {**_ANALYSED, "index_options": "positions"},
+        "source_w": {**_ANALYSED, "index_options": "positions"},
         # the opening words of the body (ranking.EARLY_WORDS): early occurrences score more
         "early_t": {**_ANALYSED, "index_options": "freqs"},
         # the vocabulary as keywords with doc values: a prefix's completions are a terms
@@ -108,6 +115,7 @@ MAPPINGS = {
 
 _SEARCH = french_analyzer()
 _SPELL = spelling_analyzer()
+_WRITTEN = written_analyzer()
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -116,11 +124,12 @@ def index_body() -> dict:
     return {"settings": {"index": dict(SETTINGS)}, "mappings": MAPPINGS}
 
 
-def terms_text(text: str | None) -> str:
-    """``text`` as our analyzer's terms joined by spaces (what a ``*_t`` field holds)."""
+def terms_text(text: str | None, written: bool = False) -> str:
+    """``text`` as our analyzer's terms joined by spaces (what a ``*_t`` field holds;
+    ``written``: the unstemmed terms of a ``*_w`` field)."""
     if not text:
         return ""
-    return " ".join(analyze(text, _SEARCH))
+    return " ".join(analyze(text, _WRITTEN if written else _SEARCH))
 
 
 def document(fields: dict, group: str | None = None) -> dict:
@@ -135,6 +144,9 @@ def document(fields: dict, group: str | None = None) -> dict:
         "body_t": body_t,
         "early_t": " ".join(body_t.split()[:ranking.EARLY_WORDS]),
         "source_t": terms_text(fields.get("source")),
+        "title_w": terms_text(fields.get("title"), written=True),
+        "body_w": terms_text(fields.get("body"), written=True),
+        "source_w": terms_text(fields.get("source"), written=True),
         "stems": sorted(set(title_t.split()) | set(body_t.split())),
         "words": sorted(set(analyze(fields.get("spell") or "", _SPELL))),
         "forms": (fields.get("forms") or "").split(),

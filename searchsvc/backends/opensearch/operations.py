@@ -80,16 +80,19 @@ class OpenSearchOperations:
     def _rows(self, hits: Iterator[dict], t) -> Iterator[dict]:
         from searchsvc.backends.opensearch.engine import meta
 
+        marker = t.marker() if t is not None and not t.listing else None
+
         for h in hits:
             src = h["_source"]
             item = meta(src)
             score = h.get("_score")
-            terms, phrases = self.marks(t, src) if t is not None else (set(), set())
+            body = src.get("body") or ""
+            spans = marker.spans(body) if marker else ()
             yield {**{k: ex.one_line(item[k]) or None if k in ("title", "source", "url") else item[k]
                       for k in ("id", "title", "source", "date", "url", "lang")},
                    "score": None if score is None else round(float(score), 4),
                    "group": src.get("group") or item["id"],
-                   "snippet": ex.plain_snippet(tr._ANALYZER, src.get("body") or "", terms, phrases)}
+                   "snippet": ex.plain_snippet(tr._ANALYZER, body, (), (), spans)}
 
     def open_export(self, params: SearchParams, fmt: str, now=None):
         cm = self.hits_of(params, source={"excludes": ["entities", "quotes"]})
@@ -130,15 +133,15 @@ class OpenSearchOperations:
     def newest(self, params: SearchParams, limit: int = 50) -> dict:
         got = self.search(replace(params, sort="newest", copies="all", page=1, per_page=limit))
         full = [r for r in got["results"] if not r["partial"]]
-        t = self.translate(params.q)
+        marker = self.translate(params.q, params.exact).marker()
         entries = []
         for r in full:
             src = self._source(r["id"]) or {}
-            terms, phrases = self.marks(t, src)
+            body = src.get("body") or ""
             entries.append({"id": r["id"], "title": ex.one_line(r["title"]) or None,
                             "source": ex.one_line(r["source"]) or None, "date": r["date"],
                             "url": ex.one_line(r["url"]) or None,
-                            "summary": ex.plain_snippet(tr._ANALYZER, src.get("body") or "", terms, phrases)})
+                            "summary": ex.plain_snippet(tr._ANALYZER, body, (), (), marker.spans(body))})
         return {"generation": self.generation(), "total": got["total"], "entries": entries}
 
     # -- counted in the cluster -------------------------------------------------------
@@ -328,11 +331,12 @@ class OpenSearchOperations:
         if sort not in conc.SORTS:
             raise ValueError(sort)
         self.generation()
-        t = self.translate(params.q)
-        lines, notes, read = [], list(t.notes), 0
+        lines, notes, read = [], [], 0
         deadline = time.thread_time() + conc.CPU_SECONDS
         with self.hits_of(params, source=["id", "body", "source", "date", "title"]) as (total, hits, t):
-            if t.listing or not (t.terms or t.phrases):
+            notes += t.notes
+            marker = t.marker()
+            if t.listing or not marker:
                 notes.append(conc.NO_WORDS)
                 return conc.page_of(params.q, [], notes, total, sort, page, per_page)
             for h in hits:
@@ -343,8 +347,7 @@ class OpenSearchOperations:
                 read += 1
                 src = h["_source"]
                 text = src.get("body") or ""
-                terms, phrases = self.marks(t, src)
-                for start, end, _ in tr_spans(text, terms, phrases):
+                for start, end, _ in marker.spans(text):
                     left, match, right = conc.context(text, start, end)
                     lines.append({"id": src.get("id"), "left": left, "match": match, "right": right,
                                   "source": (src.get("source") or "").strip() or None,
@@ -427,11 +430,10 @@ class OpenSearchOperations:
                max_docs: int = 2000) -> dict:
         from searchsvc.enrich.entities import entity_key
 
-        t = self.translate(params.q)
         want = entity_key(speaker, self.synonyms) if speaker else ()
-        terms = t.terms
         found = []
-        with self.hits_of(params, source=["id", "quotes"]) as (_, hits, _t):
+        with self.hits_of(params, source=["id", "quotes"]) as (_, hits, t):
+            marker = t.marker()
             for k, h in enumerate(hits):
                 if k >= max_docs:
                     break
@@ -442,17 +444,11 @@ class OpenSearchOperations:
                     name = qt.get("speaker")
                     if want and not (name and set(want) <= set(entity_key(name, self.synonyms))):
                         continue
-                    if terms and not ({x.text for x in tr._ANALYZER(qt["text"])} & terms):
+                    if marker.has_terms() and not marker.has_term(qt["text"]):
                         continue
                     found.append({"text": qt["text"], "speaker": name, "id": src.get("id"),
                                   "position": qt.get("position")})
         return {"total": len(found), "quotes": found[offset:offset + limit]}
-
-
-def tr_spans(text: str, terms, phrases):
-    from searchsvc.search.snippets import matched_spans
-
-    return matched_spans(tr._ANALYZER, text, terms, phrases)
 
 
 def word_counts(docs: list[dict]) -> tuple[dict[str, int], dict[str, list]]:

@@ -22,15 +22,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from searchsvc.analysis import fold, french_analyzer, spelling_analyzer
+from searchsvc.analysis import fold, french_analyzer, spelling_analyzer, written_analyzer
 from searchsvc.search import matching, ranking
 from searchsvc.search import query as qmod
 from searchsvc.search.accents import accented_words
 from searchsvc.search.params import UNKNOWN, SearchParams
 
 FIELDS = {"title": "title_t", "body": "body_t", "source": "source_t"}
+#: exact mode and ``="..."``: the unstemmed twins (the Whoosh backend's ``*_written``)
+WRITTEN = {"title": "title_w", "body": "body_w", "source": "source_w"}
 _ANALYZER = french_analyzer()
 _SPELL = spelling_analyzer()
+_WRITTEN = written_analyzer()
 
 
 @dataclass
@@ -49,6 +52,10 @@ class Translated:
     nothing: bool = False  # words given, none searchable: no document matches
     notes: list[str] = field(default_factory=list)
     words: list = field(default_factory=list)  # plain words with their spans (suggestions)
+    exact: bool = False  # exact mode: ``terms``/``phrases`` are unstemmed (written_analyzer)
+    #: outside exact mode, the marks of the clauses typed as written (``="..."``)
+    written_terms: set[str] = field(default_factory=set)
+    written_phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)
     single: list[str] = field(default_factory=list)  # the one-term units, in order (proximity)
 
     def proximity(self) -> list[dict]:
@@ -62,6 +69,15 @@ class Translated:
             out.append({"match_phrase": {"body_t": {"query": f"{a} {b}", "slop": ranking.PROX_WINDOW - 1,
                                                     "boost": ranking.PROX_WEIGHT}}})
         return out
+
+    def marker(self):
+        """What the search marks (:class:`~searchsvc.search.snippets.Marker`): its terms
+        with the analyzer they were made by, as the Whoosh backend marks them."""
+        from searchsvc.search.snippets import Marker
+
+        main = _WRITTEN if self.exact else _ANALYZER
+        return Marker([(_spans(main), self.terms, self.phrases),
+                       (_spans(_WRITTEN), self.written_terms, self.written_phrases)])
 
     @property
     def listing(self) -> bool:
@@ -105,9 +121,23 @@ class Translated:
         return {"bool": out}
 
 
-def analysed(text: str, fieldname: str = "body") -> list[tuple[str, int]]:
-    """``[(term, position)]`` of ``text`` as the query analyser gives them."""
-    analyzer = _SPELL if fieldname == "spell" else _ANALYZER
+_FAST: dict = {}
+
+
+def _spans(analyzer):
+    """One :class:`~searchsvc.search.snippets.FastSpans` per analyzer (its word cache)."""
+    from searchsvc.search.snippets import FastSpans
+
+    got = _FAST.get(id(analyzer))
+    if got is None:
+        got = _FAST[id(analyzer)] = FastSpans(analyzer)
+    return got
+
+
+def analysed(text: str, fieldname: str = "body", written: bool = False) -> list[tuple[str, int]]:
+    """``[(term, position)]`` of ``text`` as the query analyser gives them (``written``:
+    the unstemmed analyser of exact mode)."""
+    analyzer = _SPELL if fieldname == "spell" else _WRITTEN if written else _ANALYZER
     out = []
     for t in analyzer(text, positions=True, mode="query"):
         if t.text:
@@ -117,15 +147,15 @@ def analysed(text: str, fieldname: str = "body") -> list[tuple[str, int]]:
     return out
 
 
-def translate(text: str, synonyms=None, lexicon=None) -> Translated:
+def translate(text: str, synonyms=None, lexicon=None, exact: bool = False) -> Translated:
     """The query ``text`` as OpenSearch clauses. ``lexicon``: the index's vocabulary
     (:class:`~searchsvc.backends.opensearch.lexicon.Lexicon`: prefix completions, the
     accent rule); without it prefixes match their folded stem and accents are not
-    checked."""
+    checked. ``exact``: every word and phrase on the unstemmed fields (as written)."""
     pq = qmod.parse(text, synonyms)
-    out = Translated(entities=list(pq.entities), words=list(pq.words))
+    out = Translated(entities=list(pq.entities), words=list(pq.words), exact=exact)
     for unit in pq.units:
-        alts = [q for q in (_clause(c, out, lexicon) for c in unit) if q]
+        alts = [q for q in (_clause(c, out, lexicon, exact or c.exact) for c in unit) if q]
         if not alts:
             continue
         q = alts[0] if len(alts) == 1 else {"bool": {"should": alts, "minimum_should_match": 1}}
@@ -142,11 +172,19 @@ def translate(text: str, synonyms=None, lexicon=None) -> Translated:
         else:
             out.units.append(q)
     for c in pq.negatives:
-        q = _clause(c, Translated(), lexicon)
+        q = _clause(c, Translated(exact=exact), lexicon, exact or c.exact)
         if q:
             out.negatives.append(q)
-    if pq.units and not out.units and not out.restrictions:
+    from searchsvc.backends.opensearch.lexicon import SCHEMA
+
+    # a name word ("un" of "Kim Jong Un") marked only inside the name (the same rule)
+    qmod.name_marks(pq, SCHEMA, {"title": out.terms, "body": out.terms},
+                    {"title": out.phrases, "body": out.phrases}, exact)
+    if not out.units and not out.restrictions and (
+            pq.units or (not pq.negatives and not pq.entities and pq.text.strip())):
+        # text given but no word of it searchable: no match, and said so
         out.nothing = True
+        out.notes.append(qmod.NOTHING_SEARCHABLE)
     return out
 
 
@@ -176,26 +214,33 @@ def _prefix(clause: qmod.Clause, name: str, target: str, boost: float, out: Tran
     return _should([{"term": {target: {"value": t, "boost": boost}}} for t in terms])
 
 
-def _clause(clause: qmod.Clause, out: Translated, lexicon) -> dict | None:
+def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False) -> dict | None:
     fields = [clause.field] if clause.field else list(qmod.DEFAULT_FIELDS)
     subs: list[dict] = []
+    # the marks of a clause typed as written, outside exact mode, are apart (their analyzer)
+    terms, phrases = ((out.written_terms, out.written_phrases) if written and not out.exact
+                      else (out.terms, out.phrases))
     for name in fields:
-        target = FIELDS.get(name)
+        target = (WRITTEN if written else FIELDS).get(name)
         if target is None:
             continue
         boost = qmod.TITLE_BOOST * 2.0 if name == "title" else 1.0  # index-time boost 2 in Whoosh
         if clause.kind == "prefix":
-            q = _prefix(clause, name, target, boost, out, lexicon)
+            if written:  # the words as written that start so (no stem completions)
+                stem = fold(clause.text.lower()).strip("'’ ")
+                q = {"prefix": {target: {"value": stem, "boost": boost}}} if stem else None
+            else:
+                q = _prefix(clause, name, target, boost, out, lexicon)
             if q:
                 subs.append(q)
             continue
-        toks = analysed(clause.text, name)
+        toks = analysed(clause.text, name, written)
         if not toks:
             continue
         if len(toks) == 1:
-            out.terms.add(toks[0][0])
+            terms.add(toks[0][0])
             term = {"term": {target: {"value": toks[0][0], "boost": boost}}}
-            if name == "body" and ranking.EARLY_WEIGHT > 0:
+            if name == "body" and ranking.EARLY_WEIGHT > 0 and not written:
                 # an occurrence among the opening words scores more (ranking.EARLY_BONUS)
                 term = {"bool": {"must": [term], "should": [{"term": {"early_t": {
                     "value": toks[0][0], "boost": ranking.EARLY_BONUS * ranking.EARLY_WEIGHT}}}]}}
@@ -204,13 +249,13 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon) -> dict | None:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
             slop = max(1, max(gaps)) if all(g >= 0 for g in gaps) else 1
             words = [t for t, _ in toks]
-            out.phrases.add((tuple(words), slop))
+            phrases.add((tuple(words), slop))
             subs.append({"match_phrase": {target: {"query": " ".join(words), "slop": slop - 1,
                                                    "boost": boost}}})
     if not subs:
         return None
     q = _should(subs)
-    if clause.kind == "word" and clause.field is None and qmod.EXACT_BOOST > 0:
+    if clause.kind == "word" and clause.field is None and qmod.EXACT_BOOST > 0 and not written:
         exact = [t for t, _ in analysed(clause.text, "spell")]
         if len(exact) == 1:
             # the word exactly as written scores a little more (never matches alone)
