@@ -247,7 +247,7 @@ def test_stats_of_the_live_index(tmp_path, fixture_corpus, client, alias):
 def _block_writes_on_new_index(client, alias, live):
     """A progress callback that blocks writes on the index being built (a real bulk
     refusal from the cluster, mid-run)."""
-    def progress(done, total):
+    def progress(done, total, *_):
         for name in client.indices.get(index=f"{alias}-*"):
             if name != live:
                 client.indices.put_settings(index=name, body={"index.blocks.write": True})
@@ -302,7 +302,7 @@ def test_interrupted_incremental_run_means_a_full_one_next(tmp_path, corpus_copy
     monkeypatch.setattr(indexer, "BULK_DOCS", 1)
     monkeypatch.setattr(pipeline, "CHUNK", 1)
 
-    def block_live(done, total):
+    def block_live(done, total, *_):
         client.indices.put_settings(index=first.generation, body={"index.blocks.write": True})
 
     try:
@@ -480,7 +480,7 @@ def test_node_killed_during_full_reindex(tmp_path, corpus_copy, killable, monkey
     monkeypatch.setattr(indexer, "SHARD_WAIT", "5s")
     calls = []
 
-    def kill_midway(done, total):
+    def kill_midway(done, total, *_):
         calls.append(done)
         if len(calls) == 2:  # bulks sent to the new index already
             killable.kill(client, f"{alias}-2")
@@ -499,8 +499,9 @@ def test_node_killed_during_full_reindex(tmp_path, corpus_copy, killable, monkey
             assert client.count(index=alias)["count"] == n
         again = reindex(corpus_copy, index, client, alias)
         if second is None:
-            assert any("index partiel" in note for note in again.cleaned), again.cleaned
             assert again.added == 30 and not again.full
+        if second is None and killable.single:  # the failing run could not delete it
+            assert any("index partiel" in note for note in again.cleaned), again.cleaned
         ids = index_ids(client, alias)
         assert ids == corpus_ids(corpus_copy) and len(ids) == n + 30
         assert sorted(client.indices.get(index=f"{alias}-*")) == [again.generation]
