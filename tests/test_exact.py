@@ -27,7 +27,7 @@ def _words(text: str) -> set[str]:
     return set(analyze(text or "", written_analyzer()))
 
 
-def _texts(engine: SearchEngine) -> dict[str, str]:
+def _texts(engine) -> dict[str, str]:
     """Every indexed article's title and text, by id (what the index was given)."""
     r = engine.search(parse_params({"per_page": "100", "copies": "all"}))
     out = {}
@@ -45,8 +45,11 @@ def _total(engine, **kw) -> int:
 
 
 @pytest.fixture(scope="module")
-def seeds(plain_index):
-    return SearchEngine(plain_index)
+def seeds(corpus_store):
+    """The fixture corpus on every backend and index shape."""
+    e = corpus_store.engine()
+    yield e
+    e.close()
 
 
 @pytest.mark.parametrize("word", ["missile", "missiles", "munition", "munitions", "Corée", "coree",
@@ -71,10 +74,9 @@ def test_missile_singular_and_plural_are_told_apart(seeds):
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """Articles whose words are known: singular and plural, phrases, two sources, dates."""
-    from searchsvc.backends.whoosh.indexer import build_index_from_articles
-
+def small(store_index):
+    """Articles whose words are known: singular and plural, phrases, two sources, dates
+    (on every backend and index shape)."""
     rows = [
         ("a1", "Les gilets jaunes manifestent samedi à Paris, les gilets jaunes sont nombreux.", "Source A", "2019-01-12"),
         ("a2", "Une écolière porte un gilet jaune pour traverser la route.", "Source B", "2017-09-04"),
@@ -84,9 +86,9 @@ def small(tmp_path_factory):
         ("a6", "Un article sans rapport, un seul mot un.", "Source B", "2020-02-02"),
     ]
     arts = [Article(id=i, title=f"Titre {i}", text=t, source=s, date=d, lang="fr") for i, t, s, d in rows]
-    index = tmp_path_factory.mktemp("exact") / "index"
-    build_index_from_articles(index, arts)
-    return SearchEngine(index), {i: t for i, t, _, _ in rows}
+    e = store_index("exact", arts).engine()
+    yield e, {i: t for i, t, _, _ in rows}
+    e.close()
 
 
 def _ids(engine, **kw) -> set[str]:

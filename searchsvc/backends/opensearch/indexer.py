@@ -76,9 +76,21 @@ def opensearch_url(env=None) -> str:
 
 def connect(url: str | None = None):
     """A client of the cluster at ``url``: node URLs, comma-separated (default
-    :func:`opensearch_url`); a request that cannot reach one node is tried on another."""
+    :func:`opensearch_url`); a request that cannot reach one node is tried on another.
+
+    The service's client (:mod:`searchsvc.backends.opensearch.client`: authentication,
+    TLS) when the backend has one; the reindex's calls give their own timeouts."""
     from opensearchpy import OpenSearch
 
+    try:
+        from searchsvc.backends.opensearch import client as service_client
+    except ImportError:
+        service_client = None
+    if service_client is not None and hasattr(service_client, "connect"):
+        env = dict(os.environ)
+        if url:
+            env["SEARCHSVC_OPENSEARCH_URL"] = url
+        return service_client.connect(env)
     urls = [u.strip() for u in (url or opensearch_url()).split(",") if u.strip()]
     return OpenSearch(urls, timeout=TIMEOUT, max_retries=max(2, len(urls)),
                       retry_on_timeout=False)
@@ -233,9 +245,11 @@ class _Cluster:
         self.client, self.alias, self.url = client, alias, url
 
     def call(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` with the reindex's timeout, errors in French."""
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
         from opensearchpy.exceptions import TransportError
 
+        kwargs.setdefault("params", {}).setdefault("request_timeout", TIMEOUT)
         try:
             return fn(*args, **kwargs)
         except OSConnectionError as exc:
@@ -266,7 +280,8 @@ class _Cluster:
     def delete(self, index: str) -> bool:
         """Delete ``index``; False when the cluster cannot be asked."""
         try:
-            self.client.indices.delete(index=index, params={"ignore_unavailable": "true"})
+            self.client.indices.delete(index=index, params={"ignore_unavailable": "true",
+                                                            "request_timeout": TIMEOUT})
             return True
         except Exception:
             return False
