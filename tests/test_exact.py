@@ -107,8 +107,8 @@ def test_quoted_phrase_exact_or_stemmed(small):
 
 
 def test_every_view_honours_exact_mode(small):
-    from searchsvc.analytics.terms import parse_terms_args, terms
-    from searchsvc.analytics.timeline import parse_timeline_args, timeline
+    from searchsvc.analytics.terms import parse_terms_args
+    from searchsvc.analytics.timeline import parse_timeline_args
 
     engine, texts = small
     q = '"gilets jaunes"'
@@ -119,13 +119,13 @@ def test_every_view_honours_exact_mode(small):
         r = engine.search(parse_params({**args, "copies": "all"}))
         assert r["total"] == len(want)
         assert sum(f["count"] for f in r["facets"]["source"]) == len(want)
-        assert timeline(engine, parse_timeline_args(args))["total"] == len(want)
-        assert terms(engine, parse_terms_args(args))["total"] == len(want)
+        assert engine.timeline(parse_timeline_args(args))["total"] == len(want)
+        assert engine.terms(parse_terms_args(args))["total"] == len(want)
         text = "".join(export.stream(engine, parse_params(args), "jsonl"))
         head, *rows = [json.loads(x) for x in text.splitlines()]
         assert {row["id"] for row in rows} == want
         assert head["header"]["filters"].get("exact", False) is (exact == "1")
-        got = concordance.concordance(engine, parse_params(args), per_page=None)
+        got = engine.concordance(parse_params(args), per_page=None)
         written = [line["match"].lower() for line in got["lines"]]
         if exact == "1":
             assert written and set(written) == {"gilets jaunes"}
@@ -146,7 +146,7 @@ NAME_RE = re.compile(r"\bKim(?:[\s-]+Jong(?:[\s-]+Un)?)?\b|\bJong(?:[\s-]+Un)?\b
 def test_un_is_marked_only_inside_the_name(small, exact):
     engine, texts = small
     params = parse_params({"q": "Kim Jong Un", "exact": exact})
-    got = concordance.concordance(engine, params, per_page=None)
+    got = engine.concordance(params, per_page=None)
     matched = {line["id"] for line in got["lines"]}
     assert matched == {"a5"} and _total(engine, q="Kim Jong Un", exact=exact) == 1
     # what a reader counts: each mention of the name (whole or in part) once, never "un"
@@ -155,12 +155,12 @@ def test_un_is_marked_only_inside_the_name(small, exact):
     snip = engine.search(params)["results"][0]["snippet"]
     assert not re.search(r"<mark>un</mark>", snip, re.I) and "<mark>Kim Jong Un</mark>" in snip
     # typed alone, the word is what is searched: marked
-    alone = concordance.concordance(engine, parse_params({"q": "un", "exact": exact}), per_page=None)
+    alone = engine.concordance(parse_params({"q": "un", "exact": exact}), per_page=None)
     assert alone["total"] == sum(len(re.findall(r"\bun\b", t, re.I)) for t in texts.values())
 
 
 def test_un_marks_on_the_seeds(seeds):
-    r = concordance.concordance(seeds, parse_params({"q": "Kim Jong Un"}), per_page=None)
+    r = seeds.concordance(parse_params({"q": "Kim Jong Un"}), per_page=None)
     assert r["total"] and all(fold(line["match"].lower()) != "un" for line in r["lines"])
     texts = _texts(seeds)
     assert r["total"] == sum(len(NAME_RE.findall(texts[i])) for i in {line["id"] for line in r["lines"]})
@@ -311,7 +311,7 @@ def test_one_clause_as_written(small):
     assert _ids(engine, q='="gilets jaunes"') == _ids(engine, q='"gilets jaunes"', exact="1") == {"a1", "a3"}
     want = {i for i, t in texts.items() if "gilet" in _words(t) and _words(t) & {"jaune", "jaunes"}}
     assert _ids(engine, q="=gilet jaune") == want
-    got = concordance.concordance(engine, parse_params({"q": "=gilet jaune"}), per_page=None)
+    got = engine.concordance(parse_params({"q": "=gilet jaune"}), per_page=None)
     assert {fold(line["match"].lower()) for line in got["lines"]} == {"gilet", "jaune", "jaunes"}
     assert got["total"] == sum(sum(1 for w in re.findall(r"\w+", texts[i].lower()) if w in ("gilet", "jaune", "jaunes"))
                                for i in want)

@@ -18,11 +18,12 @@ PAGES = ["/", "/concordance", "/entites", "/panels"]
 COMMANDS = ["search", "timeline", "terms", "export", "concordance", "batch", "quotes"]
 
 #: a value of each filter that its parsing refuses (so that a view that parses it says so)
-BAD = {"source": ["s%d" % i for i in range(51)], "lang": ["123456"], "date_from": ["2022-13"],
+BAD = {"source": ["s%d" % i for i in range(51)], "author": ["a%d" % i for i in range(51)], "lang": ["123456"], "date_from": ["2022-13"],
        "date_to": ["x"], "year": ["20x2"], "person": ["p%d" % i for i in range(51)],
        "org": ["o%d" % i for i in range(51)], "place": ["l%d" % i for i in range(51)], "exact": ["2"]}
 #: a value each filter takes, and the SearchParams value it gives
-GOOD = {"source": (["BBC News"], ("BBC News",)), "lang": (["fr"], ("fr",)),
+GOOD = {"source": (["BBC News"], ("BBC News",)), "author": (["Jean Dupont"], ("Jean Dupont",)),
+        "lang": (["fr"], ("fr",)),
         "date_from": (["2022-09"], "2022-09"), "date_to": (["2022"], "2022"),
         "year": (["2022"], ("2022",)), "person": (["John Kirby"], ("John Kirby",)),
         "org": (["OTAN"], ("OTAN",)), "place": (["Iran"], ("Iran",)), "exact": (["1"], True)}
@@ -122,7 +123,7 @@ def test_every_command_takes_every_filter(name):
     for f in FILTERS:
         assert f.option in options, (name, f.option)
     # the options given become the same SearchParams as the API's names
-    argv = ["--exact", "--source", "BBC News", "--lang", "fr", "--from", "2022-09", "--to", "2022",
+    argv = ["--exact", "--source", "BBC News", "--author", "Jean Dupont", "--lang", "fr", "--from", "2022-09", "--to", "2022",
             "--year", "2022", "--person", "John Kirby", "--org", "OTAN", "--place", "Iran"]
     args = parser.parse_args((["liste.txt"] if name == "batch" else ["Corée"]) + argv)
     params = parse_params(mapping_of(args))

@@ -48,7 +48,7 @@ class OpenSearchOperations:
     def hits_of(self, params: SearchParams, source=None) -> Iterator[tuple[int, Iterator[dict]]]:
         """``(total, hits, translated)`` of every full match of ``params`` in the search's
         order (every copy), read from one point in time (closed on exit)."""
-        t = self.translate(params.q)
+        t = self.translate(params.q, params.exact)
         q = self.query_of(params, t=t)
         total = self._count(q)
         pit = self.call(lambda c: c.create_pit(index=self.alias, params={"keep_alive": KEEP_ALIVE}))
@@ -365,7 +365,7 @@ class OpenSearchOperations:
         total, stories = got["total"], got["total_stories"]
         q = self.query_of(params.search)
         body = {"size": tm.SAMPLE_MAX, "query": q, "collapse": {"field": "group"},
-                "_source": ["title", "body"], "sort": self.sort_of(params.search, self.translate(params.search.q))}
+                "_source": ["title", "body"], "sort": self.sort_of(params.search, self.translate(params.search.q, params.search.exact))}
         res = self.call(lambda c: c.search(index=self.alias, body=body))
         docs = [h["_source"] for h in res["hits"]["hits"]]
         notes = []
