@@ -129,7 +129,7 @@ def run_reindex(corpus: Path, index: Path, *extra, env_extra=None) -> dict:
         print(f"reindex exited with {p.returncode}:\n{err[-2000:]}")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # wait4's rusage covers the reindex process and the workers it reaped
-    return {"seconds": seconds, "peak_tree": peak["tree"], "maxrss_proc": ru.ru_maxrss * 1024,
+    return {"seconds": seconds, "code": p.returncode, "peak_tree": peak["tree"], "maxrss_proc": ru.ru_maxrss * 1024,
             "maxrss_children": children.ru_maxrss * 1024, "cpu": ru.ru_utime + ru.ru_stime,
             "stdout": out, "stderr": err, "peak_step": peak["step"], "peak_parent": peak["parent"],
             "parent_peak": peak["own"], "parent_peak_step": peak["own_step"]}

@@ -27,9 +27,19 @@ Targets (issue 13), at 10x against 1x: full reindex time <= 11x, peak memory <= 
 query p50 <= 4x.
 
     flock /work/wt/heavy.lock nice -n 5 .venv/bin/python bench/scale.py [--base 1] [--factor 10]
+        [--backend whoosh|opensearch|both]
     ... bench/scale.py --phase base; ... --phase factor; ... --phase queries   # the same in 3 runs
     .venv/bin/python bench/scale.py --base 0.05 --factor 0.5      # a quick check
     .venv/bin/python bench/scale.py --generate-only               # the corpora only
+
+``--backend opensearch`` (or ``both``) runs the same steps on the OpenSearch backend
+(``SEARCHSVC_OPENSEARCH_URL``, else a local 3-node cluster started for the run, heap
+512 MB a node): ``searchsvc reindex --full`` with ``SEARCHSVC_BACKEND=opensearch`` into
+the alias ``bench-scale-<size>``, the index size from ``_stats`` (primaries and
+replicas), each node's RSS, and the same queries through the OpenSearch engine,
+interleaved with the Whoosh ones. Targets (issue 22), OpenSearch backend: query p50 at
+the larger size <= 1.5x its p50 at the smaller; at the larger size, p50 and p95 <= one
+fifth of the Whoosh backend's; indexing docs/s >= 2x the Whoosh backend's.
 
 Data: OrangeSum (actu.orange.fr), CC-BY-SA-4.0, Kamal Eddine, Tixier, Vazirgiannis,
 "BARThez", 2020; read from ../shared, never copied into the project.
@@ -144,27 +154,66 @@ def corpus_records(path: Path) -> Iterator[dict]:
 # ---------------------------------------------------------------- measures
 
 
-def measure_index(tag: str, corpus_dir: Path, n: int, out: Path, extra: list[str]) -> dict:
-    """Full reindex (into a fresh folder), size and an unchanged incremental run."""
+def os_env(env: dict, tag: str) -> dict:
+    """The environment of a reindex or an engine on the OpenSearch backend, alias per size."""
+    return {"SEARCHSVC_BACKEND": "opensearch", "SEARCHSVC_OPENSEARCH_URL": env["SEARCHSVC_OPENSEARCH_URL"],
+            "SEARCHSVC_OPENSEARCH_INDEX": f"bench-scale-{tag}".lower(), "SEARCHSVC_OPENSEARCH_TIMEOUT": "300"}
+
+
+def os_size(env: dict) -> tuple[int, int]:
+    """(primaries, with replicas) bytes of the index behind the alias of ``env``."""
+    from searchsvc.backends.opensearch.client import connect
+
+    c = connect(env)
+    try:
+        st = c.indices.stats(index=env["SEARCHSVC_OPENSEARCH_INDEX"], metric="store")["_all"]
+        return st["primaries"]["store"]["size_in_bytes"], st["total"]["store"]["size_in_bytes"]
+    finally:
+        c.close()
+
+
+def measure_index(tag: str, corpus_dir: Path, n: int, out: Path, extra: list[str],
+                  os_cluster: dict | None = None) -> dict:
+    """Full reindex (into a fresh folder, or a fresh OpenSearch index when
+    ``os_cluster`` is given), size and an unchanged incremental run."""
     index = out / f"index-{tag}"
     shutil.rmtree(index, ignore_errors=True)
+    env_extra = os_env(os_cluster, tag) if os_cluster is not None else None
     print(f"\n== {tag}: {n:,} articles, full reindex ({' '.join(extra) or 'entities on'})", flush=True)
-    full = run_reindex(corpus_dir, index, "--full", *extra)
-    gen = (index / "CURRENT").read_text().strip()
-    size = dir_size(index / gen)
+    full = run_reindex(corpus_dir, index, "--full", *extra, env_extra=env_extra)
+    if full.get("code", 0):
+        sys.exit(f"reindex failed: {full.get('stderr', '')[-2000:]}")
+    if env_extra is None:
+        gen = (index / "CURRENT").read_text().strip()
+        size = dir_size(index / gen)
+    else:
+        size, with_replicas = os_size({**os_cluster, **env_extra})
+        print(f"opensearch index: {mb(size)} primaries, {mb(with_replicas)} with replicas; node RSS "
+              + ", ".join(mb(r) for r in node_rss(os_cluster)), flush=True)
     print(f"full reindex {full['seconds']:.1f} s, {n / full['seconds']:.0f} docs/s, CPU "
           f"{full['cpu']:.0f} s; peak memory {mb(full['peak_tree'])} (process tree), largest "
           f"process {mb(full['maxrss_proc'])}; index {mb(size)}", flush=True)
     print(f"memory: {peak_where(full)}", flush=True)
     print_groups(index)
-    noops = [run_reindex(corpus_dir, index, *extra) for _ in range(3)]
+    noops = [run_reindex(corpus_dir, index, *extra, env_extra=env_extra) for _ in range(3)]
     said = all("Aucun changement" in r["stdout"] for r in noops)
     noop = sorted(noops, key=lambda r: r["seconds"])[1]  # the median of 3 (start-up noise)
     print(f"incremental, nothing changed: median of 3 runs {noop['seconds']:.2f} s ("
           + ", ".join(f"{r['seconds']:.2f}" for r in noops) + f"; says nothing changed: {said})",
           flush=True)
     return {"tag": tag, "n": n, "index": index, "seconds": full["seconds"], "cpu": full["cpu"],
-            "peak": full["peak_tree"], "size": size, "noop": noop["seconds"], "noop_ok": said}
+            "peak": full["peak_tree"], "size": size, "noop": noop["seconds"], "noop_ok": said,
+            "backend": "whoosh" if env_extra is None else "opensearch", "env": env_extra}
+
+
+def node_rss(os_cluster: dict) -> list[int]:
+    """Each local node's RSS in bytes (none for a cluster elsewhere)."""
+    from searchsvc.backends.opensearch import cluster
+
+    folder = os_cluster.get("_cluster_dir")
+    if not folder:
+        return []
+    return [int((cluster.node_rss_mb(n["pid"]) or 0) * 2**20) for n in cluster.status(folder)["nodes"]]
 
 
 def fts5_reference(corpus_dir: Path) -> tuple[sqlite3.Connection, float]:
@@ -228,9 +277,18 @@ def time_queries(runs: list[dict], raw: list[dict], repeat: int, fts5: bool) -> 
     queries = [parse_params(q) for q in raw]
     engines = {}
     for r in runs:
-        engines[r["tag"]] = SearchEngine(r["index"])
+        if r.get("backend") == "opensearch":
+            from searchsvc.backends.opensearch.client import connect
+            from searchsvc.backends.opensearch.engine import OpenSearchEngine
+
+            env = {**os.environ, **r["env"]}
+            Path(r["index"]).mkdir(parents=True, exist_ok=True)
+            engines[r["tag"]] = OpenSearchEngine(r["index"], alias=env["SEARCHSVC_OPENSEARCH_INDEX"],
+                                                 client=connect(env))
+        else:
+            engines[r["tag"]] = SearchEngine(r["index"])
         engines[r["tag"]].search(queries[0])  # opens the generation (arrays, copy groups)
-        if fts5:
+        if fts5 and r.get("backend") != "opensearch":
             db, r["fts5_build"] = fts5_reference(r["corpus"])
             engines["fts5 " + r["tag"]] = _Fts5(db)
     cut = {name: 0 for name in engines}
@@ -242,7 +300,7 @@ def time_queries(runs: list[dict], raw: list[dict], repeat: int, fts5: bool) -> 
     for r in runs:
         ms = times[r["tag"]]
         r.update(p50=pct(ms, 50), p95=pct(ms, 95), times=ms, cut=cut[r["tag"]])
-        if fts5:
+        if "fts5 " + r["tag"] in times:
             f = times["fts5 " + r["tag"]]
             r.update(fts5_p50=pct(f, 50), fts5_p95=pct(f, 95))
         report(r["tag"], ms)
@@ -252,7 +310,7 @@ def time_queries(runs: list[dict], raw: list[dict], repeat: int, fts5: bool) -> 
                              for r in runs)
         for c in CLASSES if c in classes) + f" ({' / '.join(r['tag'] for r in runs)})")
     small, big = runs[0], runs[-1]
-    if big["p50"] > 4 * small["p50"]:
+    if big["p50"] > 4 * small["p50"] and big.get("backend") != "opensearch":
         profile_slowest(engines[big["tag"]], queries, big["times"])
     for name, engine in engines.items():
         engine.close()
@@ -328,6 +386,26 @@ def table(runs: list[dict], entities: bool) -> None:
         print(f"{name:<20}{cell(small):>10}{cell(big):>10}{ratio:>9}  {target}")
 
 
+def backends_table(runs: list[dict]) -> None:
+    """The OpenSearch backend beside the Whoosh backend, size by size (issue 22's targets)."""
+    w = [r for r in runs if r.get("backend", "whoosh") == "whoosh"]
+    o = [r for r in runs if r.get("backend") == "opensearch"]
+    print("\n== OpenSearch backend / Whoosh backend, same run (ratios; compare, the machine is shared)")
+    for rw, ro in zip(w, o):
+        dw, do = rw["n"] / rw["seconds"], ro["n"] / ro["seconds"]
+        line = f"{rw['tag']:>6}: indexing {do:.0f} / {dw:.0f} docs/s = {do / dw:.2f}x (target >= 2x: " \
+               f"{'met' if do >= 2 * dw else 'MISSED'})"
+        if "p50" in rw and "p50" in ro:
+            line += (f"; query p50 {ro['p50']:.1f} / {rw['p50']:.1f} ms = {ro['p50'] / rw['p50']:.2f}x, "
+                     f"p95 {ro['p95']:.1f} / {rw['p95']:.1f} ms = {ro['p95'] / rw['p95']:.2f}x "
+                     f"(target <= 0.2x at the larger size)")
+        print(line)
+    if len(o) == 2 and "p50" in o[0]:
+        g = o[1]["p50"] / o[0]["p50"]
+        print(f"OpenSearch p50 {o[1]['tag']} / {o[0]['tag']}: {g:.2f}x (target <= 1.5x: "
+              f"{'met' if g <= 1.5 else 'MISSED'})")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=float, default=1.0, help="the smaller size, times news-fr (default 1)")
@@ -346,7 +424,19 @@ def main(argv=None) -> int:
                          "both and print the table; groups: copy grouping alone on the factor's "
                          "signatures")
     ap.add_argument("--clean", action="store_true", help="delete corpora and indexes at the end")
+    ap.add_argument("--backend", choices=("whoosh", "opensearch", "both"), default="whoosh",
+                    help="the backend(s) measured; opensearch: SEARCHSVC_OPENSEARCH_URL, else a local "
+                         "3-node cluster started for the run")
     a = ap.parse_args(argv)
+    if a.backend != "whoosh":
+        from _opensearch import bench_cluster
+
+        with bench_cluster() as (env, folder):
+            return run(a, {**env, "_cluster_dir": folder} if folder else env)
+    return run(a, None)
+
+
+def run(a, os_cluster) -> int:
     if not NEWS.exists():
         sys.exit(f"dataset not found: {NEWS}")
     if not 0 < a.base < a.factor:
@@ -363,10 +453,14 @@ def main(argv=None) -> int:
         return 0
     extra = ([] if a.entities else ["--no-entities"]) + (["--workers", str(a.workers)] if a.workers else [])
     runs = []
-    for which, (f, path, n) in zip(("base", "factor"), corpora):
-        saved = a.out / f"result-{f:g}x.json"
+    backends = {"whoosh": ["whoosh"], "opensearch": ["opensearch"], "both": ["whoosh", "opensearch"]}[a.backend]
+    sizes = [(which, b, f, path, n) for b in backends
+             for which, (f, path, n) in zip(("base", "factor"), corpora)]
+    for which, backend, f, path, n in sizes:
+        tag = f"{f:g}x" + ("-os" if backend == "opensearch" else "")
+        saved = a.out / f"result-{tag}.json"
         if a.phase in ("all", which):
-            r = measure_index(f"{f:g}x", path, n, a.out, extra)
+            r = measure_index(tag, path, n, a.out, extra, os_cluster if backend == "opensearch" else None)
             r.update(corpus=str(path), index=str(r["index"]), entities=a.entities,
                      load=os.getloadavg()[0])
             saved.write_text(json.dumps(r))
@@ -387,7 +481,10 @@ def main(argv=None) -> int:
         print(f"\n{len(raw)} queries x {a.repeat} (bench/query_speed.py's set), facets + snippets for "
               f"10 results, each size in turn{', beside FTS5' if not a.no_fts5 else ''}", flush=True)
         time_queries(runs, raw, a.repeat, not a.no_fts5)
-    table(runs, a.entities)
+    for backend in backends:
+        table([r for r in runs if r.get("backend", "whoosh") == backend], a.entities)
+    if len(backends) == 2:
+        backends_table(runs)
     if a.clean:
         for f, path, _ in corpora:
             shutil.rmtree(path, ignore_errors=True)

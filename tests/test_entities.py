@@ -22,18 +22,38 @@ GOLD = Path(__file__).resolve().parent / "fixtures" / "entities" / "seed_gold.js
 WATLING = "002_209a75ba72bab8cf"
 
 
+@pytest.fixture(scope="module", params=["whoosh", "opensearch"])
+def entity_store(request, entity_index, tmp_path_factory):
+    """The seeds with entities and quotes: the Whoosh index of ``entity_index``, and the
+    same articles enriched the same way (spaCy, in this process) in OpenSearch."""
+    from search_stores import Store, corpus_articles
+
+    if request.param == "whoosh":
+        return Store("whoosh", entity_index[1])
+    from searchsvc.backends.opensearch import bulk
+    from searchsvc.enrich.entities import Enricher
+
+    cluster = request.getfixturevalue("opensearch_cluster")
+    work = tmp_path_factory.mktemp("entities-os")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEARCHSVC_NER", "1")
+        bulk.build_from_articles(cluster.client(), "test-entities", corpus_articles(entity_index[0]),
+                                 enricher=Enricher(work))
+    (work / "state").mkdir()
+    return Store("opensearch", work / "state", "test-entities", cluster)
+
+
 @pytest.fixture(scope="module")
-def engine(entity_index):
-    e = SearchEngine(entity_index[1])
+def engine(entity_store):
+    e = entity_store.engine()
     yield e
     e.close()
 
 
 @pytest.fixture(scope="module")
-def client(entity_index, engine):
-    corpus, index = entity_index
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "CORPUS_DIR": str(corpus),
-                      "ENGINE": engine, "ADMIN_TOKEN": None})
+def client(entity_index, entity_store, engine):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(entity_store.index_dir),
+                      "CORPUS_DIR": str(entity_index[0]), "ENGINE": engine, "ADMIN_TOKEN": None})
     return app.test_client()
 
 

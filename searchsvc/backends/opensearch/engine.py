@@ -18,6 +18,7 @@ from pathlib import Path
 
 from searchsvc import config
 from searchsvc.backends.opensearch import translate as tr
+from searchsvc.backends.opensearch.entities import OpenSearchEntities
 from searchsvc.backends.opensearch.lexicon import SCHEMA, Lexicon
 from searchsvc.backends.opensearch.mapping import alias_name, terms_text
 from searchsvc.backends.opensearch.operations import OpenSearchOperations
@@ -27,9 +28,7 @@ from searchsvc.search.snippets import snippet
 from searchsvc.synonyms import load_synonyms
 
 FACETS = {"source": "source_facet", "year": "year", "month": "month", "lang": "lang"}
-ENTITY_FACETS = ("person", "org", "place")
 FACET_SIZE = 1000
-ENTITY_FACET_SIZE = 50
 #: copy-group members shown with a hit (the rest is counted)
 COPIES_SHOWN = 5
 SIMILAR_MAX = 20
@@ -65,6 +64,8 @@ class OpenSearchEngine(OpenSearchOperations):
         self._syn_stamp = _mtime(self.synonyms_path)
         self.synonyms = load_synonyms(self.synonyms_path)
         self._lexicon: Lexicon | None = None
+        #: canonical entities: facets, filters, an article's names, speakers
+        self.entity_search = OpenSearchEntities(self)
         self._lock = threading.Lock()
         self._checked = 0.0
         self._generation: str | None = None
@@ -119,11 +120,10 @@ class OpenSearchEngine(OpenSearchOperations):
         return tr.translate(q, self.synonyms, self.lexicon(), exact)
 
     def filters(self, params: SearchParams, t: tr.Translated | None = None) -> dict[str, dict]:
+        """Filter name -> clause: the metadata filters, the entity filters and the
+        query's ``personne:``/``organisation:``/``lieu:`` (canonical entities)."""
         out = tr.filter_clauses(params)
-        if t is not None:
-            for i, (kind, text, negated) in enumerate(t.entities):
-                clause = {"term": {kind: text}}
-                out[f"entity:{i}"] = {"bool": {"must_not": [clause]}} if negated else clause
+        out.update(self.entity_search.filter_clauses(params, t.entities if t is not None else ()))
         return out
 
     def query_of(self, params: SearchParams, partial: bool = False,
@@ -193,6 +193,7 @@ class OpenSearchEngine(OpenSearchOperations):
         stories = full_r["aggregations"]["stories"]["n"]["value"] if total else 0
         shown = full_r if total or not total_partial else part_r
         facets = self._facets(shown["aggregations"], params.count == "stories")
+        facets.update(self.entity_search.facets(full_q if shown is full_r else partial_q, facet_filters))
 
         offset = (params.page - 1) * params.per_page
         limit = offset + params.per_page
@@ -229,22 +230,21 @@ class OpenSearchEngine(OpenSearchOperations):
 
     def _facet_aggs(self, filters: dict[str, dict], stories: bool) -> dict:
         aggs = {}
-        for name, fieldname in [*FACETS.items(), *((k, k) for k in ENTITY_FACETS)]:
+        for name, fieldname in FACETS.items():
             others = [f for k, f in filters.items() if k != name]
-            size = ENTITY_FACET_SIZE if name in ENTITY_FACETS else FACET_SIZE
-            inner = {"terms": {"field": fieldname, "size": size}}
-            if stories and name in FACETS:
+            inner = {"terms": {"field": fieldname, "size": FACET_SIZE}}
+            if stories:
                 inner["aggs"] = {"s": {"cardinality": {"field": "group", "precision_threshold": PRECISION}}}
             aggs[f"f_{name}"] = {"filter": {"bool": {"filter": others}}, "aggs": {"v": inner}}
         return aggs
 
     def _facets(self, aggs: dict, stories: bool) -> dict:
         out = {}
-        for name in [*FACETS, *ENTITY_FACETS]:
+        for name in FACETS:
             buckets = aggs[f"f_{name}"]["v"]["buckets"]
             entries = []
             for b in buckets:
-                n = b["s"]["value"] if stories and name in FACETS else b["doc_count"]
+                n = b["s"]["value"] if stories else b["doc_count"]
                 entries.append((b["key"], n))
             entries.sort(key=lambda vk: (-vk[1], vk[0] == UNKNOWN, vk[0]))
             out[name] = [{"value": None if v == UNKNOWN else v, "count": n} for v, n in entries if n]
@@ -303,9 +303,9 @@ class OpenSearchEngine(OpenSearchOperations):
             return None
         doc = meta(src)
         doc["text"] = src.get("body") or ""
-        ents = src.get("entities") or {}
-        doc["entities"] = {k: sorted(ents.get(k) or [], key=str.lower) for k in ENTITY_FACETS}
-        doc["quotes"] = [qt for qt in (src.get("quotes") or {}).get("items", [])
+        doc["entities"] = self.entity_search.of_document(src)
+        doc["quotes"] = [dict(qt, speaker=self.entity_search.speaker_name(qt.get("speaker")))
+                         for qt in (src.get("quotes") or {}).get("items", [])
                          if isinstance(qt, dict) and "text" in qt]
         if q:
             marker = self.translate(str(q)[:1000], exact).marker()

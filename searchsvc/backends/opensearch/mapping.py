@@ -41,7 +41,7 @@ from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 5
+MAPPING_VERSION = 6
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -108,6 +108,8 @@ MAPPINGS = {
         "person": {"type": "keyword"},
         "org": {"type": "keyword"},
         "place": {"type": "keyword"},
+        # "<acronym>\t<full form>" written together in the article (searchsvc.enrich.canonical)
+        "links": {"type": "keyword"},
         "entities": {"type": "object", "enabled": False},
         "quotes": {"type": "object", "enabled": False},
     },
@@ -166,6 +168,10 @@ def document(fields: dict, group: str | None = None) -> dict:
     for kind in ("person", "org", "place"):
         if fields.get(kind):
             doc[kind] = [n for n in fields[kind].split(",") if n]
+    if fields.get("entities"):
+        links = (json.loads(fields["entities"]).get("links") or {})
+        if isinstance(links, dict) and links:
+            doc["links"] = [f"{a}\t{f}" for a, f in sorted(links.items())]
     for name in ("entities", "quotes"):
         if fields.get(name):
             value = json.loads(fields[name])

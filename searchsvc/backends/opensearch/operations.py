@@ -298,31 +298,10 @@ class OpenSearchOperations:
         return res
 
     def entities(self, params: SearchParams, kind: str, limit: int = 50) -> dict:
-        from searchsvc.backends.whoosh.entities import MAX_COOCCURRENCE
-
         self.generation()
         q = self.query_of(params)
-        body = {"size": 0, "track_total_hits": True, "query": q,
-                "aggs": {"e": {"terms": {"field": kind, "size": limit,
-                                         "order": [{"_count": "desc"}, {"_key": "asc"}]}}}}
-        res = self.call(lambda c: c.search(index=self.alias, body=body))
-        top = [(b["key"], b["doc_count"]) for b in res["aggregations"]["e"]["buckets"]]
-        head = [k for k, _ in top[:MAX_COOCCURRENCE]]
-        co = []
-        if len(head) > 1:
-            body = {"size": 0, "query": {"bool": {"must": [q], "filter": [{"terms": {kind: head}}]}},
-                    "aggs": {"a": {"terms": {"field": kind, "include": head, "size": len(head)},
-                                   "aggs": {"b": {"terms": {"field": kind, "include": head,
-                                                            "size": len(head)}}}}}}
-            r = self.call(lambda c: c.search(index=self.alias, body=body))
-            for a in r["aggregations"]["a"]["buckets"]:
-                for b in a["b"]["buckets"]:
-                    if a["key"] < b["key"]:
-                        co.append({"a": a["key"], "b": b["key"], "count": b["doc_count"]})
-            co.sort(key=lambda p: (-p["count"], p["a"], p["b"]))
-        return {"kind": kind, "total": res["hits"]["total"]["value"],
-                "entities": [{"value": k, "count": n} for k, n in top], "cooccurrence": co,
-                "query": params.q}
+        total = self._count(q)
+        return {**self.entity_search.table(q, kind, limit), "total": total, "query": params.q}
 
     # -- read in Python, bounded --------------------------------------------------------
 
@@ -441,7 +420,7 @@ class OpenSearchOperations:
                 for qt in (src.get("quotes") or {}).get("items", []):
                     if not isinstance(qt, dict) or "text" not in qt:
                         continue
-                    name = qt.get("speaker")
+                    name = self.entity_search.speaker_name(qt.get("speaker"))
                     if want and not (name and set(want) <= set(entity_key(name, self.synonyms))):
                         continue
                     if marker.has_terms() and not marker.has_term(qt["text"]):

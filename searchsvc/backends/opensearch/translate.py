@@ -297,10 +297,10 @@ def _question(unit: list) -> bool:
     return bool(terms) and all(c.kind == "word" for c in unit) and terms <= ranking.QUESTION_TERMS
 
 
-def filter_clauses(params: SearchParams, entity_names=None) -> dict[str, dict]:
-    """Filter name -> OpenSearch filter of the parameters in use (any of its values;
-    different filters all apply). ``entity_names(kind, values)``: the raw names the
-    canonical facet values stand for."""
+def filter_clauses(params: SearchParams) -> dict[str, dict]:
+    """Filter name -> OpenSearch filter of the metadata parameters in use (any of its
+    values; different filters all apply; the entity filters are
+    :mod:`searchsvc.backends.opensearch.entities`')."""
     out: dict[str, dict] = {}
     if params.sources:
         out["source"] = {"terms": {"source_facet": list(params.sources)}}
@@ -318,11 +318,6 @@ def filter_clauses(params: SearchParams, entity_names=None) -> dict[str, dict]:
         if hi:
             rng["lte"] = hi
         out["date"] = {"range": {"date": rng}}
-    for kind, values in (("person", params.persons), ("org", params.orgs), ("place", params.places)):
-        if values:
-            names = entity_names(kind, values) if entity_names else {v: [v] for v in values}
-            # any of the values; each value any of its raw names
-            out[kind] = {"terms": {kind: sorted({n for v in values for n in names.get(v, [v])})}}
     return out
 
 
