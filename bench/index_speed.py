@@ -216,11 +216,12 @@ def bench_without_entities(corpus: Path, tmp: Path, workers):
     shutil.rmtree(tmp / "index_noentities", ignore_errors=True)
 
 
-def print_groups(index: Path):
+def print_groups(index: Path, env_extra=None):
     import json
 
     out = subprocess.run([sys.executable, "-m", "searchsvc.cli", "stats", "--index", str(index), "--json"],
-                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                         capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {})))
     cg = json.loads(out.stdout)["copy_groups"]
     print(f"copy groups: {cg['groups']:,} ({cg['grouped_documents']:,} articles in a group); largest: "
           + "; ".join(f"{g['size']} x {g['group']} {(g['title'] or '')[:50]!r}" for g in cg["largest"]))

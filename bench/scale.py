@@ -194,7 +194,7 @@ def measure_index(tag: str, corpus_dir: Path, n: int, out: Path, extra: list[str
           f"{full['cpu']:.0f} s; peak memory {mb(full['peak_tree'])} (process tree), largest "
           f"process {mb(full['maxrss_proc'])}; index {mb(size)}", flush=True)
     print(f"memory: {peak_where(full)}", flush=True)
-    print_groups(index)
+    print_groups(index, env_extra)
     noops = [run_reindex(corpus_dir, index, *extra, env_extra=env_extra) for _ in range(3)]
     said = all("Aucun changement" in r["stdout"] for r in noops)
     noop = sorted(noops, key=lambda r: r["seconds"])[1]  # the median of 3 (start-up noise)
