@@ -78,18 +78,23 @@ def enabled() -> bool:
     return os.environ.get("SEARCHSVC_NER", "1").strip().lower() not in ("0", "off", "non", "no")
 
 
+def model_name() -> str:
+    """The spaCy package used: :data:`MODEL`, or ``SEARCHSVC_NER_MODEL`` (benchmarks)."""
+    return os.environ.get("SEARCHSVC_NER_MODEL", "").strip() or MODEL
+
+
 def model_version() -> str:
     try:
         from importlib.metadata import version
 
-        return version("fr-core-news-sm")
+        return version(model_name().replace("_", "-"))
     except Exception:  # pragma: no cover - model missing
         return "absent"
 
 
 def fingerprint() -> str:
     """Part of the indexer's fingerprint: switching NER or its cleaning rebuilds fully."""
-    return f"ner-{MODEL}-{model_version()}-{CLEAN_VERSION}" if enabled() else "ner-off"
+    return f"ner-{model_name()}-{model_version()}-{CLEAN_VERSION}" if enabled() else "ner-off"
 
 
 def nlp():
@@ -99,10 +104,11 @@ def nlp():
         if _nlp is None:
             import spacy
 
-            full = spacy.util.get_package_path(MODEL)
+            name = model_name()
+            full = spacy.util.get_package_path(name)
             meta = spacy.util.get_model_meta(full)
             drop = [p for p in meta.get("pipeline", []) if p not in PIPES]
-            _nlp = spacy.load(MODEL, exclude=drop)
+            _nlp = spacy.load(name, exclude=drop)
         return _nlp
 
 
@@ -186,7 +192,7 @@ def ner_text(article) -> str:
 
 
 def _key(text: str) -> str:
-    return hashlib.blake2b(f"{MODEL}-{_version()}\x00{text}".encode("utf-8"),
+    return hashlib.blake2b(f"{model_name()}-{_version()}\x00{text}".encode("utf-8"),
                            digest_size=16).hexdigest()
 
 
