@@ -70,8 +70,15 @@ _ROLE_SAME = {
     "chef de la diplomatie": "ministre des affaires étrangères",
     "garde des sceaux": "ministre de la justice",
 }
+_INCISE = re.compile(r",\s+(?:a\s+|avait\s+)?(?:(?:a|avait)-t-(il|elle)\s+)?"
+                     r"((?:déclar|affirm|ajout|expliqu|indiqu|soulign|estim|assur|précis|confi|lanc|"
+                     r"martel|martè|insist|poursui|concl|répond|racont|analys|résum|renchér|plaid|"
+                     r"détaill|rétorqu|dénonc|déplor|regrett|ironis|tranch|comment|observ|jug|"
+                     r"avert|prévien|reconn|admet|souffl|peste|tonn|glisse|lâch)\w*)"
+                     r"(?:-t)?(?:-(il|elle))?", re.I)
 _APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s*)?(?:[\w-]+\s+){0,2}")
-_PRONOUNS = {"il", "elle", "ils", "elles", "celui-ci", "celle-ci", "ce dernier", "cette dernière"}
+_PRONOUNS = {"il", "elle", "ils", "elles", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
+             "celui", "celle"}
 _CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
                        r"[A-ZÀ-Ý][\w'’-]+)*")
@@ -257,27 +264,59 @@ class _Article:
     # ------------------------------------------------------------ pronouns
 
     def pronoun(self, before: int) -> str | None:
-        """The previous quote's speaker within two paragraphs, else the first person
-        named in the nearest earlier sentence of those paragraphs that names one."""
+        """The person a pronoun stands for: the first person named as a head (not in a
+        complement) in the nearest sentence of the paragraph before the quote; else the
+        previous quote's speaker within two paragraphs; else the same search in the
+        previous paragraph."""
+        text = self.text
+        para = text.rfind("\n", 0, before) + 1
+        found = self._last_named(para, before)
+        if found:
+            return found
         here = self.paragraph(before)
         for pos, who in reversed(self.said):
             if here - self.paragraph(pos) > 2:
                 break
             if who:
                 return who
-            break
-        start = self.text.rfind("\n\n", 0, self.text.rfind("\n\n", 0, before) if "\n\n" in self.text[:before] else 0)
-        start = max(start, 0)
-        window = self.text[start:before]
-        sents = [m.end() for m in _SENT_END.finditer(window)]
-        bounds = [0] + sents + [len(window)]
+        prev = text.rfind("\n", 0, max(0, para - 2)) + 1
+        return self._last_named(prev, max(prev, para - 1)) if para > 0 else None
+
+    def _last_named(self, start: int, end: int) -> str | None:
+        window = self.text[start:end]
+        bounds = [0] + [m.end() for m in _SENT_END.finditer(window)] + [len(window)]
         for a, b in reversed(list(zip(bounds, bounds[1:]))):
-            found = self.names.persons_in(window[a:b])
-            if found:
-                return found[0][1]
+            sentence = window[a:b]
+            for pos, name in self.names.persons_in(sentence):
+                if _apposed(sentence, pos):
+                    return name
         return None
 
     # ------------------------------------------------------------ without syntax
+
+    def after_verb(self, pos: int) -> str | None:
+        """The first person (else organisation) named as a head in the clause after an
+        incise's verb, when the parser gave it no subject."""
+        clause = re.split(r"[.!?;\n]", self.text[pos:pos + 160], maxsplit=1)[0]
+        for p, name in self.names.persons_in(clause):
+            if _apposed(clause, p):
+                return name
+        for p, org in self.names.orgs_in(clause):
+            if not _DET.sub("", clause[:p]).strip(" ,"):
+                return org
+        return None
+
+    def incise(self, begin: int, close: int) -> tuple[bool, str | None]:
+        """An incise inside the marks ("…, a analysé Thierry Solère. …", "…, lance X, …")."""
+        quote = self.text[begin:close]
+        for m in _INCISE.finditer(quote):
+            if m.group(1) or m.group(3):
+                return True, self.pronoun(begin)
+            rest = quote[m.end():m.end() + 80]
+            found = self.names.persons_in(rest)
+            if found and _apposed(rest, found[0][0]) and not _DET.sub("", rest[:found[0][0]]).strip(" ,"):
+                return True, found[0][1]
+        return False, None
 
     def by_rules(self, begin: int, close: int) -> tuple[bool, str | None]:
         """(found, speaker) from "selon X", "X : « … »" and "Et d'ajouter"."""
@@ -333,8 +372,12 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                 s, e = subj["span"]
                 speaker, role = art.from_phrase(text[s:e], s, subj.get("head", ""), subj.get("det", ""),
                                                 begin)
+            elif subj.get("verb_end"):
+                speaker = art.after_verb(subj["verb_end"])
             else:
                 decided = False
+        if not decided:
+            decided, speaker = art.incise(begin, close)
         if not decided:
             decided, speaker = art.by_rules(begin, close)
         if not decided and out and art.said:

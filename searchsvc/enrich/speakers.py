@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 1
+VERSION = 3
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -148,43 +148,70 @@ def _phrase(tok, ph, segs):
     return _to_text(segs, span.start_char, span.end_char)
 
 
+_CIVIL = {"m.", "mme", "mlle", "me", "dr", "pr", "maître", "monsieur", "madame"}
+
+
 def _facts(tok, ph, segs, side: str) -> dict:
     det = next((c.text.lower() for c in tok.children if c.dep_ == "det"), "")
-    return {"side": side, "span": _phrase(tok, ph, segs), "pron": False,
-            "head": tok.text, "det": det}
+    span = _phrase(tok, ph, segs)
+    if tok.text.lower() in _CIVIL:  # "M. Tedros": the name after the civility
+        end = tok.i + 1
+        while end < len(tok.doc) and end < tok.i + 4 and tok.doc[end].text[:1].isupper():
+            end += 1
+        if end > tok.i + 1:
+            span = _to_text(segs, tok.idx, tok.doc[end - 1].idx + len(tok.doc[end - 1].text))
+    return {"side": side, "span": span, "pron": False, "head": tok.text, "det": det}
+
+
+#: lower-case words after « … », that open no incise
+_NOT_VERB = set("selon en dans et mais qui que ou car donc de du des le la les un une pour par sur avec "
+                "au aux à comme lors après avant depuis ce cette son sa ses leur leurs notamment "
+                "c'est est était sont puis voire soit ni tandis alors dont quand lorsque si même "
+                "contre chez sans vers entre".split())
 
 
 def _after(doc, ph, ftext: str, segs) -> dict | None:
-    """A speech verb right after the quote, and its subject."""
+    """A speech verb right after the quote (an incise), and its subject."""
     i = ph.i + 1
     n = len(doc)
+    comma = False
     while i < n and (doc[i].is_punct or doc[i].text in ('"', "»", "”")):
+        comma = comma or doc[i].text == ","
         i += 1
     start = i
     verb = None
     while i < n and i < start + 4:
         t = doc[i]
-        if SPEECH.match(t.text.lower()) and t.text[:1].islower():
+        low = t.text.lower()
+        if t.text[:1].islower() and low not in _SKIP_BEFORE_VERB and (
+                SPEECH.match(low) or (comma and low not in _NOT_VERB and t.is_alpha)):
             verb = t
             break
-        if t.text.lower() not in _SKIP_BEFORE_VERB:
-            if t.text.lower() == "selon":
-                return None
-            break
+        if low not in _SKIP_BEFORE_VERB:
+            return None
         i += 1
     if verb is None:
         return None
+    verb_end = _to_text(segs, verb.idx, verb.idx + len(verb.text))
+    base = {"side": "after", "span": None, "pron": False, "head": "", "det": "",
+            "verb_end": verb_end[1] if verb_end else None}
     if start < verb.i and any(doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")
                               for j in range(start, verb.i)):
-        return {"side": "after", "span": None, "pron": True, "head": "", "det": ""}
+        return dict(base, pron=True)
     rest = ftext[verb.idx + len(verb.text):]
     if _INVERTED.match(rest):
-        return {"side": "after", "span": None, "pron": True, "head": "", "det": ""}
-    for c in verb.children:
-        if c.i > verb.i and c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
-            return _facts(c, ph, segs, "after")
-    for c in verb.children:
-        if c.i <= verb.i or c.is_punct or c.i == ph.i:
+        return dict(base, pron=True)
+    heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 3] if t.text[:1].islower() and t.is_alpha
+                      and t.text.lower() not in _NOT_VERB and t.text.lower() not in _TIME]
+    heads += [h.head for h in list(heads) if h.head.i > ph.i]
+    kids = sorted({c.i: c for h in heads for c in h.children if c.i > verb.i}.values(), key=lambda c: c.i)
+    for c in kids:
+        if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
+            if c.text.lower() in _PRON:
+                return dict(base, pron=True)
+            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
+    for c in kids:
+        if c.is_punct or c.i == ph.i or c in heads:
             continue
         if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod"):
             continue
@@ -192,9 +219,9 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
             continue
         if c.dep_ in _NOMINAL:
             if c.text.lower() in _PRON:
-                return {"side": "after", "span": None, "pron": True, "head": "", "det": ""}
-            return _facts(c, ph, segs, "after")
-    return None
+                return dict(base, pron=True)
+            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
+    return base
 
 
 def _before(doc, ph, segs) -> dict | None:
@@ -215,11 +242,35 @@ def _before(doc, ph, segs) -> dict | None:
     return None
 
 
+def _anywhere(doc, ph, segs) -> dict | None:
+    """A speech verb elsewhere in the sentence (after the quote first) and its subject
+    (« … » à cause de la crise, explique à l'AFP X)."""
+    verbs = [t for t in doc if t.i != ph.i and SPEECH.match(t.text.lower()) and t.text[:1].islower()]
+    verbs.sort(key=lambda t: (t.i < ph.i, abs(t.i - ph.i)))
+    for verb in verbs:
+        for c in verb.children:
+            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
+                if c.text.lower() in _PRON:
+                    return {"side": "any", "span": None, "pron": True, "head": c.text, "det": ""}
+                return _facts(c, ph, segs, "any")
+        if verb.i > ph.i:
+            for c in verb.children:
+                if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
+                        g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME:
+                    return _facts(c, ph, segs, "any")
+    return None
+
+
 def analyse_doc(doc, ph_at: int, segs) -> dict | None:
     ph = _token_at(doc, ph_at)
     if ph is None:
         return None
-    return _after(doc, ph, doc.text, segs) or _before(doc, ph, segs)
+    after = _after(doc, ph, doc.text, segs)
+    if after is not None and after["pron"]:
+        before = _before(doc, ph, segs)
+        if before is not None and not before["pron"] and before["span"]:
+            return before  # X a riposté : « … », estime-t-il
+    return after or _before(doc, ph, segs) or _anywhere(doc, ph, segs)
 
 
 def analyse_many(items, nlp, batch_size: int = 64) -> list[list]:
