@@ -38,7 +38,7 @@ MODEL = "fr_core_news_sm"
 #: spans without it, about 30 % less CPU)
 PIPES = ("ner",)
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 1
+CLEAN_VERSION = 2
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place"}
@@ -67,6 +67,9 @@ _SHORT_OK = {"UE", "US", "UK", "G7", "G8", "G20", "PS", "FN", "RN", "PC"}
 _DAYS_MONTHS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier "
                    "mars avril mai juin juillet août aout septembre octobre novembre décembre "
                    "decembre".split())
+#: lower-case words inside a person's name ("Charles de Gaulle", "Jean-Marie Le Pen")
+_PARTICLES = {"de", "du", "des", "d", "la", "le", "van", "von", "der", "den", "di", "da", "dos", "bin",
+              "ben", "al", "el", "y", "e"}
 #: articles a longer name may start with, so that "Guardian" joins "The Guardian"
 _NAME_ARTICLES = {"the", "le", "la", "les", "l"}
 
@@ -311,13 +314,24 @@ def _trim(name: str, kind: str) -> str:
     return _EDGE.sub("", " ".join(parts))
 
 
-def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool = False) -> bool:
+def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool = False,
+               text: str = "") -> bool:
     if not name or not (name[:1].isupper() or name[:1].isdigit()
                         or (kind == "org" and name.split()[0].lower() in _ORG_HEADS)):
         return False
     words = _WORD.findall(name)
     if not words:
         return False
+    if fold(name.lower()) in _NOT_NAMED or name.lower() in _NOT_NAMED:
+        return False
+    if kind == "person" and len(words) > 1 and any(
+            w[:1].islower() and w.lower() not in _PARTICLES for w in name.split()[1:]):
+        return False  # "Gilets jaunes", "Premier ministre": a group or a role
+    if name.isupper() and any(w.lower() in lower_words for w in words if len(w) > 2):
+        return False  # a capitalised intertitle ("ENTRETIEN", "JE NE")
+    if (len(words) == 1 and kind in ("person", "place") and _DEMONYM_ONE.search(name.lower())
+            and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)):
+        return False  # "le Palestinien", "un Toulousain": a demonym
     if len(name) <= 2 and name not in _SHORT_OK:
         return False
     if len(words) == 1:
@@ -334,18 +348,39 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
     return True
 
 
+#: words glued to the previous one by a missing space on scraped pages ("BordeauxL'édile",
+#: "févrierAprès"): a name never runs across them
+_GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il|Elle|Ils|Elles|Ce|Cette|Après|"
+                   r"Avant|Pour|Dans|En|Au|Aux|A|À|Selon|Mais|Et|De|Des|Du|Depuis|Lors|Alors|Sur)\b))")
+#: institutions and roles that are neither persons nor places ("l'État", "la République")
+_NOT_NAMED = {"etat", "république", "republique", "gouvernement", "premier ministre", "président",
+              "president", "présidente", "ministre", "roi", "reine", "prince", "princesse", "pape",
+              "nation", "patrie", "préfet", "prefet", "maire", "procureur"}
+_DEMONYM_ONE = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
+
+
 def clean(text: str, spans) -> dict[str, list[str]]:
     """The article's entities by kind (each name once, in order of first mention)."""
     lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
     mentions: list[tuple[str, str]] = []
+    person_tails = {" ".join(text[s:e].split()[-2:]) for s, e, lab in spans
+                    if lab == "PER" and len(text[s:e].split()) >= 2}
     for start, end, label in spans:
         kind = _LABELS.get(label)
         if kind is None:
             continue
         while end < len(text) and (text[end].isalnum() or (text[end] == "-" and end + 1 < len(text)
                                                             and text[end + 1].isalnum())):
+            if _GLUE.match(text, end):
+                break
             end += 1  # a span that cuts a word ("Kim Jong" of "Kim Jong-un") takes it whole
         piece = text[start:end]
+        glue = _GLUE.search(piece)
+        if glue:
+            piece = piece[:glue.start()]
+        words = piece.split()
+        if kind != "person" and len(words) >= 3 and " ".join(words[-2:]) in person_tails:
+            piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
         if kind == "person" and piece.isupper():
             kind = "org"  # an acronym is no person ("ISW")
         lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
@@ -354,7 +389,8 @@ def clean(text: str, spans) -> dict[str, list[str]]:
         for part in _DASH_SPLIT.split(lines[0]):
             name = re.sub(r"\s+", " ", _trim(part, kind))
             head = text[max(0, start - 3):start].strip()
-            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?"):
+            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
+                          text=text):
                 mentions.append((kind, name))
     return _resolve(mentions)
 

@@ -299,7 +299,8 @@ class _Article:
         incise's verb, when the parser gave it no subject."""
         clause = re.split(r"[.!?;\n]", self.text[pos:pos + 160], maxsplit=1)[0]
         for p, name in self.names.persons_in(clause):
-            if _apposed(clause, p):
+            words = _words_before(clause, p, 1)
+            if not words or words[-1] not in _COMPLEMENT | _ARTICLES:  # "au journal X": X speaks
                 return name
         for p, org in self.names.orgs_in(clause):
             if not _DET.sub("", clause[:p]).strip(" ,"):

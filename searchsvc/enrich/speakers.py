@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 3
+VERSION = 4
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -63,7 +63,9 @@ _RELATIVE = {"qui", "lequel", "laquelle"}
 _NOMINAL = {"nsubj", "nsubj:pass", "obj", "appos", "dep", "obl:arg", "obl:mod", "iobj", "nmod",
             "flat:name", "conj", "xcomp", "amod", "ROOT", "expl:subj"}
 _SENT_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
-_SENT_START = re.compile(r"[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
+_SENT_START = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\bM)(?<!\bMme)[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
+#: clitic pronouns, never the subject phrase
+_CLITIC = {"l'", "l’", "le", "la", "les", "lui", "leur", "en", "y", "se", "s'", "s’", "me", "m'", "te", "nous", "vous"}
 
 
 def frame(text: str, spans: list[tuple[int, int]], k: int):
@@ -201,8 +203,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     rest = ftext[verb.idx + len(verb.text):]
     if _INVERTED.match(rest):
         return dict(base, pron=True)
-    heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 3] if t.text[:1].islower() and t.is_alpha
-                      and t.text.lower() not in _NOT_VERB and t.text.lower() not in _TIME]
+    heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 2] if re.search(r"(?:er|ir|re)$", t.text)
+                      and t.text[:1].islower() and t.text.lower() not in _NOT_VERB]  # "fait remarquer"
     heads += [h.head for h in list(heads) if h.head.i > ph.i]
     kids = sorted({c.i: c for h in heads for c in h.children if c.i > verb.i}.values(), key=lambda c: c.i)
     for c in kids:
@@ -215,7 +217,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
             continue
         if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod"):
             continue
-        if c.text.lower() in _TIME or c.text.isdigit() or c.text.lower() in ("ce", "cet", "cette"):
+        if (c.text.lower() in _TIME or c.text.isdigit() or c.text.lower() in ("ce", "cet", "cette")
+                or c.text.lower() in _CLITIC):
             continue
         if c.dep_ in _NOMINAL:
             if c.text.lower() in _PRON:
@@ -225,16 +228,27 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
 
 
 def _before(doc, ph, segs) -> dict | None:
-    """The subject of the nearest verb above the quote."""
+    """The subject of the nearest verb above the quote; when that verb says nothing
+    (« X, qui juge que … », « les forces se prépareraient à … »), a speech verb's
+    subject elsewhere in the sentence comes first."""
+    got = _above(doc, ph, segs)
+    if got is not None and not got.pop("_speech", False):
+        return _anywhere(doc, ph, segs) or got
+    return got
+
+
+def _above(doc, ph, segs) -> dict | None:
     cur, seen = ph, 0
     while seen < 8:
+        speech = bool(SPEECH.match(cur.text.lower()))
         for c in cur.children:
             if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.i < ph.i:
                 if c.text.lower() in _RELATIVE and cur.head is not cur:
-                    return _facts(cur.head, ph, segs, "before")
+                    return dict(_facts(cur.head, ph, segs, "before"), _speech=speech)
                 if c.text.lower() in _PRON:
-                    return {"side": "before", "span": None, "pron": True, "head": c.text, "det": ""}
-                return _facts(c, ph, segs, "before")
+                    return {"side": "before", "span": None, "pron": True, "head": c.text, "det": "",
+                            "_speech": speech}
+                return dict(_facts(c, ph, segs, "before"), _speech=speech)
         if cur.head is cur:
             break
         cur = cur.head
@@ -244,7 +258,7 @@ def _before(doc, ph, segs) -> dict | None:
 
 def _anywhere(doc, ph, segs) -> dict | None:
     """A speech verb elsewhere in the sentence (after the quote first) and its subject
-    (« … » à cause de la crise, explique à l'AFP X)."""
+    (« … » à cause de la crise, explique à l'AFP X; comme l'a expliqué X, …)."""
     verbs = [t for t in doc if t.i != ph.i and SPEECH.match(t.text.lower()) and t.text[:1].islower()]
     verbs.sort(key=lambda t: (t.i < ph.i, abs(t.i - ph.i)))
     for verb in verbs:
@@ -253,11 +267,11 @@ def _anywhere(doc, ph, segs) -> dict | None:
                 if c.text.lower() in _PRON:
                     return {"side": "any", "span": None, "pron": True, "head": c.text, "det": ""}
                 return _facts(c, ph, segs, "any")
-        if verb.i > ph.i:
-            for c in verb.children:
-                if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
-                        g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME:
-                    return _facts(c, ph, segs, "any")
+        for c in verb.children:
+            if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
+                    g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
+                    and c.text.lower() not in _CLITIC:
+                return _facts(c, ph, segs, "any")
     return None
 
 

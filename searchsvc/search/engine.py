@@ -611,6 +611,10 @@ class SearchEngine:
             facets = collapse.story_facets(data, groups, facet_set, filters)
         # entity facets (searchsvc.search.entities; they count articles)
         facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
+        if not self.entity_search.extracted(data, reader):
+            from searchsvc.search.entities import NOTE_OFF
+
+            budget.note(NOTE_OFF)
 
         if budget.exceeded and hits:
             budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")
