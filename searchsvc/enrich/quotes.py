@@ -226,6 +226,8 @@ class _Article:
                 keys.append(v)
         words = role.split()
         keys += [" ".join(words[:n]) for n in range(min(len(words), 5), 0, -1)]
+        if len(words) == 2:
+            keys.append(words[-1])  # "le dirigeant nord-coréen" -> "homologue nord-coréen Kim Jong-un"
         text_l = self.text.lower()
         mentions = self.person_mentions()
         for key in keys:
