@@ -50,7 +50,7 @@ _DET = re.compile(r"^(?:(?:l['’]un|l['’]une|un|une|le|la|les|l['’]|des|du|
 _INDEFINITE = {"un", "une", "des", "l'un", "l'une", "l’un", "l’une", "plusieurs", "certains",
                "certaines", "d'autres", "quelques"}
 #: words before a name that make it a complement of the phrase's head, not its apposition
-_COMPLEMENT = {"de", "d", "du", "des", "à", "a", "au", "aux", "par", "pour", "avec", "contre", "chez",
+_COMPLEMENT = {"de", "d", "du", "des", "à", "au", "aux", "par", "pour", "avec", "contre", "chez",
                "entre", "sans", "sur", "selon", "envers", "vers", "après", "avant"}
 _ARTICLES = {"le", "la", "les", "l", "un", "une"}
 #: heads through which an organisation speaks
@@ -76,10 +76,17 @@ _INCISE = re.compile(r",\s+(?:a\s+|avait\s+)?(?:(?:a|avait)-t-(il|elle)\s+)?"
                      r"détaill|rétorqu|dénonc|déplor|regrett|ironis|tranch|comment|observ|jug|"
                      r"avert|prévien|reconn|admet|souffl|peste|tonn|glisse|lâch)\w*)"
                      r"(?:-t)?(?:-(il|elle))?", re.I)
+_PREPOSITION = re.compile(r"^(?:de|d['’]|du|des|à|au|aux|par|pour|avec|contre|chez|sur|selon)\b", re.I)
+#: subjects that name nobody ("c'est", "on", "cela")
+_NOBODY = {"c'", "c’", "ce", "cela", "ça", "ceci", "on", "ils", "elles", "nous", "vous", "je", "j'", "tout", "rien", "chacun", "personne", "qui"}
+#: words that are no role on their own
+_VAGUE = {"ancien", "ancienne", "jeune", "nouveau", "nouvelle", "homme", "femme", "personne", "premier",
+          "première", "ex", "fils", "fille", "autre", "même", "dernier", "dernière", "seul", "seule"}
 _APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s*)?(?:[\w-]+\s+){0,2}")
-_PRONOUNS = {"il", "elle", "ils", "elles", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
+_PRONOUNS = {"il", "elle", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
              "celui", "celle"}
 _CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
+_CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
                        r"[A-ZÀ-Ý][\w'’-]+)*")
 
@@ -139,23 +146,32 @@ def _words_before(phrase: str, pos: int, n: int = 3) -> list[str]:
     return [w.lower().strip(",;:") for w in re.split(r"[\s'’]+", phrase[:pos]) if w.strip(",;:")][-n:]
 
 
+#: titles written before a name ("du prince Harry"): the name is still inside the complement
+_TITLES = set("prince princesse roi reine président présidente ministre pape général générale "
+              "docteur professeur juge sénateur sénatrice député députée maire chanteur chanteuse "
+              "acteur actrice comédien comédienne rappeur footballeur joueur joueuse candidat "
+              "candidate patron patronne directeur directrice écrivain écrivaine journaliste "
+              "militant militante avocat avocate frère sœur soeur fils fille père mère oncle tante "
+              "cousin cousine ami amie épouse époux mari femme compagnon compagne".split())
+
+
 def _apposed(phrase: str, pos: int) -> bool:
     """Whether the name at ``pos`` of ``phrase`` is the phrase's head or in apposition
-    (not inside a complement "de X", "du prince X", "à X")."""
+    ("le porte-parole du gouvernement Gabriel Attal"), not inside a complement ("un proche
+    d'Emmanuel Macron", "la mère du prince Harry")."""
     before = phrase[:pos].rstrip()
     if not before or before.endswith(","):
         return True
-    words = _words_before(phrase, pos, 4)
-    while words and words[-1] in _ARTICLES:
+    words = [w.strip(",;:") for w in re.split(r"[\s'’]+", before) if w.strip(",;:")][-4:]
+    while words and words[-1].lower() in _ARTICLES:
         words.pop()
-    if words and words[-1] in _COMPLEMENT:
+    if words and words[-1].lower() in _COMPLEMENT:
         return False
-    # one lower-case title word between a preposition and the name ("du prince Harry")
-    if len(words) >= 2 and words[-1].isalpha() and words[-1] == words[-1].lower():
+    if len(words) >= 2 and words[-1].lower() in _TITLES and words[-1][:1].islower():
         rest = words[:-1]
-        while rest and rest[-1] in _ARTICLES:
+        while rest and rest[-1].lower() in _ARTICLES:
             rest.pop()
-        if rest and rest[-1] in _COMPLEMENT:
+        if rest and rest[-1].lower() in _COMPLEMENT:
             return False
     return True
 
@@ -190,48 +206,96 @@ class _Article:
     # ------------------------------------------------------------ a subject phrase
 
     def from_phrase(self, phrase: str, start: int, head: str, det: str, before: int):
-        """(speaker or None, role as written or None)."""
+        """(speaker or None, role as written or None) of a subject phrase found at
+        ``start`` of the text."""
         names = self.names
         for pos, name in names.persons_in(phrase):
             if _apposed(phrase, pos):
                 return name, None
-        bare = _DET.sub("", phrase.strip())
+        stripped = phrase.strip()
+        if _PREPOSITION.match(stripped) or head.lower() in _NOBODY or det in _INDEFINITE:
+            return None, (_head_phrase(phrase) or None) if det in _INDEFINITE else None
         orgs = names.orgs_in(phrase)
         if orgs:
             first_pos, org = orgs[0]
             lead = phrase[:first_pos].strip().lower().rstrip("'’")
             if not lead or lead in ("le", "la", "les", "l"):
-                return org, None
+                return self.whole_name(start + first_pos, org), None
             head_l = head.lower()
             if head_l in _ORG_VOICE or any(w in _ORG_VOICE for w in _words_before(phrase, first_pos, 3)):
                 return org, None
-        m = _CAP_NAME.match(bare)
-        if m and head[:1].isupper() and m.group(0) not in names.places and m.group(0) not in (
-                "Elle", "Il", "Ils", "Elles", "Celui-ci", "Celle-ci"):
-            name = m.group(0)
-            return names.full(_CIVILITY.sub("", name)) if _CIVILITY.sub("", name) in names.short else name, None
+        bare = _DET.sub("", stripped)
+        if _CIVILITY_ONLY.match(bare):  # "M." cut from its name: read the name in the text
+            return self.name_as_written(start + len(phrase) - len(phrase.lstrip()) + len(stripped) - len(bare)), None
+        if head[:1].isupper() and _CAP_NAME.match(bare):
+            return self.name_as_written(start + len(phrase) - len(phrase.lstrip()) + len(stripped) - len(bare)), None
         role = _head_phrase(phrase)
         low = role.lower()
         if low in _PRONOUNS:
             return self.pronoun(before), None
-        if det in _INDEFINITE or not role or head[:1].isupper():
+        if not role or head[:1].isupper():
             return None, role or None
+        org = self.role_org(low)
+        if org:
+            return org, None
         return self.role_person(low, before), role
 
+    def role_org(self, role: str) -> str | None:
+        """The one organisation of the article named with the role's first word ("la
+        préfecture" -> "préfecture de la Marne")."""
+        head = role.split()[0] if role.split() else ""
+        if len(head) < 4 or head in _TITLES:
+            return None
+        found = {o for o in self.names.orgs if o.split()[0].lower() == head}
+        return found.pop() if len(found) == 1 else None
+
+    def whole_name(self, pos: int, name: str) -> str:
+        """``name`` found at ``pos``, or the longer entity written there ("UFC" of
+        "UFC-Que Choisir")."""
+        for ent in self.names.orgs + self.names.persons:
+            if len(ent) > len(name) and self.text.startswith(ent, pos):
+                return ent
+        return name
+
+    def name_as_written(self, pos: int) -> str | None:
+        """The capitalised name written at ``pos``: an entity of the article it begins
+        ("Tedros" -> "Tedros Adhanom Ghebreyesus", "Marine" -> "Marine Le Pen"), else the
+        words as written when they are more than one word or follow a civility ("M. Asseed");
+        a single unknown capitalised word is no name ("Déterminée")."""
+        m = _CAP_NAME.match(self.text, pos)
+        if not m:
+            return None
+        written = m.group(0)
+        plain = _CIVILITY.sub("", written)
+        for ent in self.names.persons + self.names.orgs:
+            if ent == plain or ent.startswith(plain + " ") or ent.startswith(plain + "-"):
+                return ent
+        if plain in self.names.short:
+            return self.names.full(plain)
+        if plain in self.names.places:
+            return None
+        if len(plain.split()) > 1 or plain != written:
+            return written
+        return None
+
     def role_person(self, role: str, before: int) -> str | None:
-        """The person the article names with ``role`` (nearest before ``before``, else after)."""
-        keys = []
-        for k, v in _ROLE_SAME.items():
-            if role.startswith(k):
-                keys.append(v)
+        """The person the article names with ``role`` (nearest before ``before``, else
+        after). A role with a complement ("président du MoDem") is looked up whole (or as
+        its news equivalent), never as its bare head ("président")."""
+        keys = [v for k, v in _ROLE_SAME.items() if role.startswith(k)]
         words = role.split()
-        keys += [" ".join(words[:n]) for n in range(min(len(words), 5), 0, -1)]
-        if len(words) == 2:
-            keys.append(words[-1])  # "le dirigeant nord-coréen" -> "homologue nord-coréen Kim Jong-un"
+        if len(words) > 1 and words[1] in ("de", "du", "des", "d'", "d’", "à", "au", "aux"):
+            keys.append(role)
+            if len(words) > 2 and words[1] in ("de", "d'", "d’") and words[2] in ("la", "l'", "l’"):
+                keys.append(" ".join(words[:4]))
+        else:
+            keys += [" ".join(words[:n]) for n in range(min(len(words), 3), 0, -1)]
+            if len(words) == 2:
+                keys.append(words[-1])  # "le dirigeant nord-coréen" -> "homologue nord-coréen Kim Jong-un"
         text_l = self.text.lower()
         mentions = self.person_mentions()
         for key in keys:
-            if len(key) < 3:
+            if len(key) < 3 or key in _VAGUE:
                 continue
             best = None
             for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", text_l):
@@ -266,32 +330,38 @@ class _Article:
     # ------------------------------------------------------------ pronouns
 
     def pronoun(self, before: int) -> str | None:
-        """The person a pronoun stands for: the first person named as a head (not in a
-        complement) in the nearest sentence of the paragraph before the quote; else the
-        previous quote's speaker within two paragraphs; else the same search in the
-        previous paragraph."""
+        """The person a pronoun stands for: the most recent, before the quote, of the
+        previous quote's speaker and the first person named as a head (not in a
+        complement) of the nearest sentence naming one, in this paragraph or the previous."""
         text = self.text
         para = text.rfind("\n", 0, before) + 1
-        found = self._last_named(para, before)
-        if found:
-            return found
+        prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
+        named = self._last_named(prev, before, with_pos=True)
+        said = next(((pos, who) for pos, who in reversed(self.said) if who), None)
+        if said is not None and said[0] < prev:
+            said = None
+        if named and said:
+            return named[1] if named[0] > said[0] else said[1]
+        if named:
+            return named[1]
+        if said:
+            return said[1]
         here = self.paragraph(before)
         for pos, who in reversed(self.said):
             if here - self.paragraph(pos) > 2:
                 break
             if who:
                 return who
-        prev = text.rfind("\n", 0, max(0, para - 2)) + 1
-        return self._last_named(prev, max(prev, para - 1)) if para > 0 else None
+        return None
 
-    def _last_named(self, start: int, end: int) -> str | None:
+    def _last_named(self, start: int, end: int, with_pos: bool = False):
         window = self.text[start:end]
         bounds = [0] + [m.end() for m in _SENT_END.finditer(window)] + [len(window)]
         for a, b in reversed(list(zip(bounds, bounds[1:]))):
             sentence = window[a:b]
             for pos, name in self.names.persons_in(sentence):
                 if _apposed(sentence, pos):
-                    return name
+                    return (start + a + pos, name) if with_pos else name
         return None
 
     # ------------------------------------------------------------ without syntax
@@ -393,4 +463,18 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
             item["role"] = role
         out.append(item)
         art.said.append((begin, speaker))
+    _repeated(out)
     return out
+
+
+def _repeated(found: list[dict]) -> None:
+    """A quote left without a speaker that repeats the words of an attributed quote of the
+    same article (an intertitle, a title) takes that quote's speaker."""
+    keyed = [(" ".join(words_key(q["text"])), q["speaker"]) for q in found]
+    for q, (key, speaker) in zip(found, keyed):
+        if speaker or len(key.split()) < 4:
+            continue
+        same = {s for k, s in keyed if s and k != key and (key in k or k in key) and len(k.split()) >= 4}
+        if len(same) == 1:
+            q["speaker"] = same.pop()
+            q.pop("role", None)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 4
+VERSION = 5
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -49,7 +49,7 @@ SPEECH = re.compile(
     r"conseill|recommand|insiste|atteste|mis en garde|met en garde|tempêt|s'emport|s'étonn|"
     r"étonn|constat|résume|précise|témoigne|lâche|prévient|rassur|rapport|déclare|publi|tweet|"
     r"twitt|poste|écrit|confesse|concède|cingl|ajouté|dit)", re.I)
-_PRON = {"il", "elle", "ils", "elles", "-il", "-elle", "-ils", "-elles", "on", "-on"}
+_PRON = {"il", "elle", "-il", "-elle"}
 _SKIP_BEFORE_VERB = {"a", "avait", "aurait", "ont", "avaient", "auraient", "va", "vient", "t", "-t",
                      "-il", "-elle", "il", "elle", "t'", "t’", "-t-il", "-t-elle", "de", "d'", "encore",
                      "aussi", "également", "egalement", "alors", "ainsi", "enfin", "ensuite", "même",
@@ -62,7 +62,7 @@ _INVERTED = re.compile(r"^\s*(?:-t-|-|\s+t[-'’]\s*|\s*t[-'’]|-t'|\s+)(il|ell
 _RELATIVE = {"qui", "lequel", "laquelle"}
 _NOMINAL = {"nsubj", "nsubj:pass", "obj", "appos", "dep", "obl:arg", "obl:mod", "iobj", "nmod",
             "flat:name", "conj", "xcomp", "amod", "ROOT", "expl:subj"}
-_SENT_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
+_SENT_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\bM)(?<!\bMme)[.!?…]+(?=\s|$)|\n")
 _SENT_START = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\bM)(?<!\bMme)[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
 #: clitic pronouns, never the subject phrase
 _CLITIC = {"l'", "l’", "le", "la", "les", "lui", "leur", "en", "y", "se", "s'", "s’", "me", "m'", "te", "nous", "vous"}
@@ -154,6 +154,10 @@ _CIVIL = {"m.", "mme", "mlle", "me", "dr", "pr", "maître", "monsieur", "madame"
 
 
 def _facts(tok, ph, segs, side: str) -> dict:
+    if tok.text.lower() in ("-t", "t", "t'", "t’") or tok.text.lower() in _PRON:
+        return {"side": side, "span": None, "pron": True, "head": tok.text, "det": ""}
+    if tok.text.lower() in _RELATIVE and tok.head is not tok and tok.head.head is not tok.head:
+        tok = tok.head.head  # "X, qui a déclaré": X
     det = next((c.text.lower() for c in tok.children if c.dep_ == "det"), "")
     span = _phrase(tok, ph, segs)
     if tok.text.lower() in _CIVIL:  # "M. Tedros": the name after the civility
