@@ -38,7 +38,7 @@ MODEL = "fr_core_news_sm"
 #: spans without it, about 30 % less CPU)
 PIPES = ("ner",)
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 2
+CLEAN_VERSION = 3
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place"}
@@ -393,12 +393,21 @@ def clean(text: str, spans) -> dict[str, list[str]]:
             if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
                           text=text):
                 mentions.append((kind, name))
-    return _resolve(mentions)
+    from searchsvc.enrich import canonical
+
+    return _resolve(mentions, canonical.links(text))
 
 
-def _resolve(mentions: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """Short forms joined to full names; one kind and one form per entity."""
+def _resolve(mentions: list[tuple[str, str]], links: dict | None = None) -> dict[str, list[str]]:
+    """Short forms joined to full names, an acronym to its full form written beside it
+    (:mod:`searchsvc.enrich.canonical`; kept under ``links`` when one is named); one kind
+    and one form per entity."""
     syn = _synonyms()
+    links = links or {}
+    if links:
+        named = {n for _, n in mentions}
+        mentions = [("org", links[n]) if n in links else (k, n) for k, n in mentions]
+        links = {a: f for a, f in links.items() if a in named or f in named}
     persons = [(entity_key(n, syn), n) for k, n in mentions if k == "person" and len(n.split()) > 1]
     longer = [(entity_key(n, syn), k, n) for k, n in mentions if len(n.split()) > 1]
     out: dict[tuple, list] = {}  # key -> [kind votes, forms]
@@ -425,7 +434,9 @@ def _resolve(mentions: list[tuple[str, str]]) -> dict[str, list[str]]:
         entry = out.setdefault(key, [{}, {}])
         entry[0][kind] = entry[0].get(kind, 0) + 1
         entry[1][name] = entry[1].get(name, 0) + 1
-    result: dict[str, list[str]] = {k: [] for k in KINDS}
+    result: dict = {k: [] for k in KINDS}
+    if links:
+        result["links"] = links
     for key, (votes, forms) in out.items():
         kind = max(votes, key=lambda k: (votes[k], k == "person"))
         form = max(forms, key=lambda f: (forms[f], len(f.split()), f != fold(f), f))

@@ -115,6 +115,8 @@ class _Names:
         self.persons = list(entities.get("person", []))
         self.orgs = list(entities.get("org", []))
         self.places = set(entities.get("place", []))
+        #: acronym -> full form written beside it (searchsvc.enrich.canonical)
+        self.links = {a: f for a, f in (entities.get("links") or {}).items() if f in self.orgs}
         # surname -> full name (the last word; "M. Castaner" -> Christophe Castaner)
         self.short: dict[str, str] = {}
         for p in self.persons:
@@ -125,7 +127,7 @@ class _Names:
                     self.short.setdefault(" ".join(words[-2:]), p)
         pats = [re.escape(n) for n in sorted(set(self.persons) | set(self.short), key=len, reverse=True)]
         self.person_re = re.compile(r"(?<!\w)(?:" + "|".join(pats) + r")(?!\w)") if pats else None
-        opats = [re.escape(n) for n in sorted(set(self.orgs), key=len, reverse=True)]
+        opats = [re.escape(n) for n in sorted(set(self.orgs) | set(self.links), key=len, reverse=True)]
         self.org_re = re.compile(r"(?<!\w)(?:" + "|".join(opats) + r")(?!\w)") if opats else None
 
     def full(self, name: str) -> str:
@@ -139,7 +141,7 @@ class _Names:
     def orgs_in(self, text: str) -> list[tuple[int, str]]:
         if self.org_re is None:
             return []
-        return [(m.start(), m.group(0)) for m in self.org_re.finditer(text)]
+        return [(m.start(), self.links.get(m.group(0), m.group(0))) for m in self.org_re.finditer(text)]
 
 
 def _words_before(phrase: str, pos: int, n: int = 3) -> list[str]:

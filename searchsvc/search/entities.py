@@ -166,6 +166,7 @@ class EntityData:
         self.quote_docs: set[int] = set()
         values = column_values(reader, "entities") if "entities" in reader.schema else []
         extracted = False
+        link_votes: dict[str, Counter] = {}
         for d, v in enumerate(values):
             if not v or d not in live:
                 continue
@@ -174,6 +175,8 @@ class EntityData:
             except ValueError:
                 continue
             extracted = True
+            for acr, full in (ents.get("links") or {}).items():
+                link_votes.setdefault(acr, Counter())[full] += 1
             for kind in KINDS:
                 for name in ents.get(kind, ()):
                     c = table.setdefault((kind, name), len(table))
@@ -184,6 +187,8 @@ class EntityData:
         self.codes = np.asarray(codes, dtype=np.int64)
         #: False on an index built with --no-entities (no article has an entity record)
         self.enabled = extracted
+        #: acronym -> the full form most articles write beside it (searchsvc.enrich.canonical)
+        self.links = {a: c.most_common(1)[0][0] for a, c in link_votes.items()}
         self._views: dict = {}
         self._lock = threading.Lock()
 
@@ -206,6 +211,9 @@ class View:
         self.data = data
         raw = data.raw
         keys = [entity_key(name, synonyms) for _, name in raw]
+        # an acronym and the full form some article links it to are one entity
+        linked = {entity_key(a, synonyms): entity_key(f, synonyms) for a, f in data.links.items()}
+        keys = [k if k in aliases.merge else linked.get(k, k) for k in keys]
         keys = [aliases_key(k, aliases, synonyms) for k in keys]
         df = np.bincount(data.codes, minlength=len(raw)) if len(raw) else np.zeros(0, np.int64)
         order = {"person": 0, "org": 1, "place": 2}
