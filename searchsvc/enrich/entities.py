@@ -38,10 +38,14 @@ MODEL = "fr_core_news_sm"
 #: spans without it, about 30 % less CPU)
 PIPES = ("ner",)
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 3
+CLEAN_VERSION = 5
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
-_LABELS = {"PER": "person", "ORG": "org", "LOC": "place"}
+_LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
+#: a MISC span is kept (as an organisation: media, brands, parties the model could not
+#: place) only when it looks like a proper name: capitalised words and particles only
+_MISC_OK = re.compile(r"^(?:[A-ZÀ-Ý0-9][\w'’.&+-]*)(?:\s+(?:(?:de|du|des|d['’]|la|le|les|l['’]|et|&)\s*)?"
+                      r"[A-ZÀ-Ý0-9][\w'’.&+-]*)*$")
 #: texts longer than this are cut before NER (bounded time for a giant article)
 MAX_CHARS = 100_000
 #: texts given to ``nlp.pipe`` at a time (a worker's chunk of files is one batch at most):
@@ -357,6 +361,17 @@ _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il
 _NOT_NAMED = {"etat", "république", "republique", "gouvernement", "premier ministre", "président",
               "president", "présidente", "ministre", "roi", "reine", "prince", "princesse", "pape",
               "nation", "patrie", "préfet", "prefet", "maire", "procureur"}
+#: institutions written in lower case before the place or name they belong to ("parquet de
+#: Besançon", "préfecture de police de Paris", "ministère de l'Intérieur"): organisations the
+#: model reads as the bare place
+_PROPER = r"(?:[A-ZÀ-Ý][\w'’]*(?:-[\w'’]+)*)(?:\s+(?:de\s+|du\s+|des\s+|d['’]|la\s+)?[A-ZÀ-Ý][\w'’]*(?:-[\w'’]+)*){0,3}"
+_INSTITUTION = re.compile(
+    r"(?<![\w-])((?:parquet|préfecture(?:\s+de\s+police)?|sous-préfecture|mairie|rectorat|académie|"
+    r"université|tribunal(?:\s+(?:correctionnel|judiciaire|administratif|de\s+grande\s+instance))?|"
+    r"cour\s+d['’](?:appel|assises)|cour\s+administrative\s+d['’]appel|police\s+judiciaire|"
+    r"gendarmerie|prison|maison\s+d['’]arrêt|centre\s+pénitentiaire|conseil\s+(?:départemental|"
+    r"régional|municipal|général)|ministère|agence\s+régionale\s+de\s+santé|sapeurs-pompiers|"
+    r"hôpital|CHU|lycée|collège|école)\s+(?:(?:de|du|des)\s+(?:la\s+|l['’])?|d['’]|de\s+l['’])" + _PROPER + ")")
 _DEMONYM_ONE = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
 
 
@@ -384,6 +399,12 @@ def clean(text: str, spans) -> dict[str, list[str]]:
             piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
         if kind == "person" and piece.isupper():
             kind = "org"  # an acronym is no person ("ISW")
+        if label == "MISC":
+            core = _ELISION.sub("", piece.strip())
+            first = core.split()[0].lower() if core.split() else ""
+            if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or first in _LEADING
+                    or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
+                continue
         lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
         if not lines:
             continue
@@ -393,6 +414,8 @@ def clean(text: str, spans) -> dict[str, list[str]]:
             if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
                           text=text):
                 mentions.append((kind, name))
+    for m in _INSTITUTION.finditer(text):
+        mentions.append(("org", m.group(1)))
     from searchsvc.enrich import canonical
 
     return _resolve(mentions, canonical.links(text))
