@@ -38,7 +38,7 @@ MODEL = "fr_core_news_sm"
 #: spans without it, about 30 % less CPU)
 PIPES = ("ner",)
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 5
+CLEAN_VERSION = 6
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -318,6 +318,22 @@ def _trim(name: str, kind: str) -> str:
     return _EDGE.sub("", " ".join(parts))
 
 
+_COMMON_END = re.compile(r"(?:é|ée|és|ées|ez|er|ir|ion|ions|ment|ive|ique|iste|ité|ure|eur|euse|oire|"
+                         r"ance|ence|age|elle|ue|ues|ot|ons)$")
+
+
+def _opening_word(name: str, text: str) -> bool:
+    """A single word shaped like a common French word ("Réponse", "Déterminée", "Giflé")
+    that the text only ever writes at the start of a sentence, a line or an intertitle."""
+    if " " in name or not _COMMON_END.search(name.lower()) or name.isupper():
+        return False
+    for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+        head = text[max(0, m.start() - 3):m.start()].rstrip(" \t«\"“(")
+        if head and head[-1] not in ".!?:\n-–—…»\"":
+            return False
+    return True
+
+
 def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool = False,
                text: str = "") -> bool:
     if not name or not (name[:1].isupper() or name[:1].isdigit()
@@ -379,6 +395,7 @@ def clean(text: str, spans) -> dict[str, list[str]]:
     """The article's entities by kind (each name once, in order of first mention)."""
     lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
     mentions: list[tuple[str, str]] = []
+    placed: list[tuple[str, str, int]] = []
     person_tails = {" ".join(text[s:e].split()[-2:]) for s, e, lab in spans
                     if lab == "PER" and len(text[s:e].split()) >= 2}
     for start, end, label in spans:
@@ -412,10 +429,20 @@ def clean(text: str, spans) -> dict[str, list[str]]:
             name = re.sub(r"\s+", " ", _trim(part, kind))
             head = text[max(0, start - 3):start].strip()
             if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
-                          text=text):
-                mentions.append((kind, name))
+                          text=text) and not _opening_word(name, text):
+                placed.append((kind, name, start))
+    inside: list[tuple[int, int]] = []
     for m in _INSTITUTION.finditer(text):
         mentions.append(("org", m.group(1)))
+        inside.append(m.span(1))
+    if inside:  # the place of "préfecture de la Marne" is the institution's, not a mention
+        kept = []
+        for kind, name, start in placed:
+            if kind == "place" and any(a < start < b for a, b in inside):
+                continue
+            kept.append((kind, name, start))
+        placed = kept
+    mentions += [(k, n) for k, n, _ in placed]
     from searchsvc.enrich import canonical
 
     return _resolve(mentions, canonical.links(text))
