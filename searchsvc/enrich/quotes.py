@@ -86,6 +86,7 @@ _APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s
 _PRONOUNS = {"il", "elle", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
              "celui", "celle"}
 _CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
+_RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
                        r"[A-ZÀ-Ý][\w'’-]+)*")
@@ -215,8 +216,14 @@ class _Article:
             if _apposed(phrase, pos):
                 return name, None
         stripped = phrase.strip()
-        if _PREPOSITION.match(stripped) or head.lower() in _NOBODY or det in _INDEFINITE:
-            return None, (_head_phrase(phrase) or None) if det in _INDEFINITE else None
+        rel = _RELATIVE_END.search(stripped)
+        if rel:  # "les propositions de Nicolas Sarkozy, qui": the noun "qui" stands for
+            head_part = stripped[:rel.start()]
+            last = list(names.person_re.finditer(head_part)) if names.person_re else []
+            if last and not head_part[last[-1].end():].strip(" ,") and _apposed(head_part, last[-1].start()):
+                return names.full(last[-1].group(0)), None
+        if _PREPOSITION.match(stripped) or head.lower() in _NOBODY:
+            return None, None
         orgs = names.orgs_in(phrase)
         if orgs:
             first_pos, org = orgs[0]
@@ -225,7 +232,9 @@ class _Article:
                 return self.whole_name(start + first_pos, org), None
             head_l = head.lower()
             if head_l in _ORG_VOICE or any(w in _ORG_VOICE for w in _words_before(phrase, first_pos, 3)):
-                return org, None
+                return org, None  # "un porte-parole de Zoom", "la direction de X"
+        if det in _INDEFINITE or det in ("les", "ces", "leurs", "ses"):
+            return None, _head_phrase(phrase) or None  # someone unnamed, or several people
         bare = _DET.sub("", stripped)
         if _CIVILITY_ONLY.match(bare):  # "M." cut from its name: read the name in the text
             return self.name_as_written(start + len(phrase) - len(phrase.lstrip()) + len(stripped) - len(bare)), None
