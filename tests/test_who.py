@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from searchsvc.enrich import entities as ent
 from searchsvc.enrich import quotes, speakers
 from searchsvc.enrich.quotemarks import pairs
@@ -95,3 +97,131 @@ def test_entities_off_note_and_aliases_file_created_after_start(tmp_path, monkey
     path.write_text("-Kremlin\n", encoding="utf-8")
     time.sleep(1.1)
     assert aliases.current().drop
+
+
+# -- canonical acronyms, organisations ---------------------------------------------------
+
+
+def test_an_acronym_and_its_full_form_written_together_are_linked():
+    from searchsvc.enrich.canonical import links
+
+    got = links("Le RN (Rassemblement national) progresse. Selon l'Organisation mondiale de la Santé "
+                "(OMS), non. Les Républicains (LR) aussi. Paris (AFP) - Un test (ABC) ici.")
+    assert got == {"RN": "Rassemblement national", "OMS": "Organisation mondiale de la Santé",
+                   "LR": "Les Républicains"}
+
+
+def test_lower_case_institutions_are_organisations_and_keep_no_place():
+    text = "Le parquet de Besançon a ouvert une enquête. La préfecture de la Marne confirme."
+    spans = [[text.index("Besançon"), text.index("Besançon") + 8, "LOC"],
+             [text.index("Marne"), text.index("Marne") + 5, "LOC"]]
+    got = ent.clean(text, spans)
+    assert got["org"] == ["parquet de Besançon", "préfecture de la Marne"] and got["place"] == []
+
+
+def _corpus(tmp_path, files: dict) -> "Path":
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return corpus
+
+
+def test_facets_show_an_acronym_and_its_full_form_as_one_value(tmp_path, monkeypatch):
+    """One article links RN to Rassemblement national; another says only RN: one facet value."""
+    from searchsvc.indexer import reindex
+    from searchsvc.search import SearchEngine, parse_params
+
+    corpus = _corpus(tmp_path, {
+        "a.txt": "Élections\n\nLe Rassemblement national (RN) est arrivé en tête à Marseille dimanche.\n",
+        "b.txt": "Sondage\n\nMarine Le Pen et le RN progressent encore selon un sondage publié lundi à "
+                 "Lyon.\n"})
+    monkeypatch.setenv("SEARCHSVC_NER", "1")
+    reindex(corpus, tmp_path / "index", full=True, workers=1)
+    engine = SearchEngine(tmp_path / "index")
+    try:
+        orgs = engine.search(parse_params({}))["facets"]["org"]
+        rn = [o for o in orgs if o["value"] in ("RN", "Rassemblement national")]
+        assert len(rn) == 1 and rn[0]["count"] == 2
+    finally:
+        engine.close()
+
+
+# -- views: each quote with its article -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def who_client(tmp_path_factory):
+    """A small corpus with a manifest (source, date), indexed with entities and quotes."""
+    from searchsvc.indexer import reindex
+    from searchsvc.web import create_app
+
+    work = tmp_path_factory.mktemp("who")
+    corpus = work / "corpus"
+    corpus.mkdir()
+    (corpus / "castaner.txt").write_text(
+        "Castaner défend la police\n\nLe ministre de l'Intérieur, Christophe Castaner, était à Lyon "
+        "jeudi.\n\n« Nous ne laisserons rien passer dans ce dossier », a déclaré le ministre.\n\n"
+        "« Nous ne partirons pas avant la fin de la semaine », a indiqué à l'Agence France-Presse "
+        "une manifestante.\n", encoding="utf-8")
+    (corpus / "manifest.jsonl").write_text(
+        '{"id": "castaner", "source": "Le Quotidien", "date": "2019-02-09"}\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEARCHSVC_NER", "1")
+        reindex(corpus, work / "index", full=True, workers=1)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(work / "index"), "CORPUS_DIR": str(corpus),
+                      "ADMIN_TOKEN": None})
+    return app.test_client(), work / "index"
+
+
+def test_api_quotes_give_the_article_title_source_date_and_roles(who_client):
+    from test_api import assert_matches_openapi
+
+    client, _ = who_client
+    resp = client.get("/api/quotes?q=dossier OR semaine")
+    assert_matches_openapi(resp, "/api/quotes")
+    quotes_ = {q["text"]: q for q in resp.get_json()["quotes"]}
+    minister = quotes_["Nous ne laisserons rien passer dans ce dossier"]
+    assert minister["speaker"] == "Christophe Castaner"
+    assert (minister["title"], minister["source"], minister["date"][:10]) == (
+        "Castaner défend la police", "Le Quotidien", "2019-02-09")
+    protester = quotes_["Nous ne partirons pas avant la fin de la semaine"]
+    assert protester["speaker"] is None and protester["role"] == "manifestante"
+
+
+def test_search_page_links_each_quote_to_its_article_by_title(who_client):
+    client, _ = who_client
+    html = client.get("/?q=dossier").get_data(as_text=True)
+    assert 'href="/documents/castaner#quotes">Castaner défend la police</a> · Le Quotidien, 2019-02-09' in html
+    assert "manifestante (non nommé)" in client.get("/documents/castaner").get_data(as_text=True)
+
+
+def test_cli_quotes_show_title_source_and_date(who_client, capsys):
+    from searchsvc.cli import main
+
+    _, index = who_client
+    assert main(["quotes", "dossier", "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert "— Christophe Castaner · Castaner défend la police (Le Quotidien, 2019-02-09)" in out
+
+
+def test_an_index_without_entities_says_so_on_pages_api_and_cli(tmp_path, monkeypatch, capsys):
+    from searchsvc.cli import main
+    from searchsvc.indexer import reindex
+    from searchsvc.search.entities import NOTE_OFF
+    from searchsvc.web import create_app
+
+    corpus = _corpus(tmp_path, {"a.txt": "Titre\n\n« Nous ne céderons rien à personne ici », a dit "
+                                         "Emmanuel Macron à Paris.\n"})
+    monkeypatch.setenv("SEARCHSVC_NER", "0")
+    reindex(corpus, tmp_path / "index", full=True, workers=1)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus),
+                      "ADMIN_TOKEN": None})
+    client = app.test_client()
+    assert client.get("/api/quotes").get_json()["notes"] == [NOTE_OFF]
+    assert client.get("/api/entities").get_json()["notes"] == [NOTE_OFF]
+    for url in ("/?q=Macron", "/documents/a", "/entites?q=Macron"):
+        page = client.get(url).get_data(as_text=True)
+        assert "n&#39;ont pas été extraites pour cet index" in page and "Aucune entité" not in page, url
+    assert main(["quotes", "--index", str(tmp_path / "index")]) == 0
+    assert capsys.readouterr().out.startswith(NOTE_OFF)

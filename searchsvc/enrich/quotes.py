@@ -45,8 +45,8 @@ _SELON_AFTER = re.compile(r"^[\s,;:.!?…»”\"]*(?:a\s+)?(?:selon|d['’]aprè
 _SELON = re.compile(r"\b(?:selon|d['’]après)\s+", re.I)
 _ET_DE = re.compile(r"\b(?:et|puis)\s+d['’]\w+\s*:?\s*$", re.I)
 _SENT_END = re.compile(r"[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
-_DET = re.compile(r"^(?:(?:l['’]un|l['’]une|un|une|le|la|les|l['’]|des|du|de|d['’]|ce|cet|cette|ces|"
-                  r"notre|son|sa|ses|leur|leurs)\s*)+", re.I)
+_DET = re.compile(r"^(?:(?:l['’]une?|une|un|les|le|la|l['’]|des|du|de|d['’]|ce|cet|cette|ces|notre|son|sa|"
+                  r"ses|leur|leurs)(?:\s+|(?<=['’])))+", re.I)
 _INDEFINITE = {"un", "une", "des", "l'un", "l'une", "l’un", "l’une", "plusieurs", "certains",
                "certaines", "d'autres", "quelques"}
 #: words before a name that make it a complement of the phrase's head, not its apposition
