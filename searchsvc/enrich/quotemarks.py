@@ -11,7 +11,8 @@ news pages (OrangeSum among others):
 - a paragraph left with an unclosed mark is closed by a straight mark that
   opens the next paragraph followed by a space (``" Invité de iTélé…``).
 
-Straight marks inside a guillemet pair are the quote's own (nested) marks.
+Straight marks inside a guillemet pair are the quote's own (nested) marks; a straight
+mark left open in its paragraph is closed by a stray closing guillemet after it.
 
 Contract: ``pairs(text) -> [(begin, close)]``: the quote is ``text[begin:close]``
 (``text[close]`` is the closing mark, ``begin`` the character after the opening
@@ -70,6 +71,11 @@ def pairs(text: str) -> list[tuple[int, int]]:
             lent = -1  # filled with the next paragraph's start
         if len(marks) % 2:
             unclosed = marks.pop()
+            stray = next((i for i in range(unclosed + 1, end) if text[i] in "»”"
+                          and not any(a <= i <= b for a, b in taken)), None)
+            if stray is not None:  # "… régulièrement.» : a straight mark closed by a guillemet
+                out.append((unclosed + 1, stray))
+                unclosed = None
         out.extend((marks[k] + 1, marks[k + 1]) for k in range(0, len(marks), 2))
         if lent == -1:
             lent = _next_start(text, end)

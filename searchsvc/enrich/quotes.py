@@ -245,11 +245,11 @@ class _Article:
         if low in _PRONOUNS:
             return self.pronoun(before), None
         if not role or head[:1].isupper():
-            return None, role or None
+            return None, (role or None) if det else None
         org = self.role_org(low)
         if org:
             return org, None
-        return self.role_person(low, before), role
+        return self.role_person(low, before), role if det else None
 
     def role_org(self, role: str) -> str | None:
         """The one organisation of the article named with the role's first word ("la
@@ -377,10 +377,11 @@ class _Article:
 
     # ------------------------------------------------------------ without syntax
 
-    def after_verb(self, pos: int) -> str | None:
+    def after_verb(self, pos: int, to_comma: bool = False) -> str | None:
         """The first person (else organisation) named as a head in the clause after an
-        incise's verb, when the parser gave it no subject."""
-        clause = re.split(r"[.!?;\n]", self.text[pos:pos + 160], maxsplit=1)[0]
+        incise's verb (up to its first comma with ``to_comma``), when the parser gave it
+        no subject."""
+        clause = re.split(r"[.!?;\n,]" if to_comma else r"[.!?;\n]", self.text[pos:pos + 160], maxsplit=1)[0]
         for p, name in self.names.persons_in(clause):
             words = _words_before(clause, p, 1)
             if not words or words[-1] not in _COMPLEMENT | _ARTICLES:  # "au journal X": X speaks
@@ -451,7 +452,9 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
         if subj:
             decided = True
             if subj.get("pron"):
-                speaker = art.pronoun(begin)
+                # a name right after the verb, before any comma, outweighs a stray pronoun
+                named = art.after_verb(subj["verb_end"], to_comma=True) if subj.get("verb_end") else None
+                speaker = named or art.pronoun(begin)
             elif subj.get("span"):
                 s, e = subj["span"]
                 speaker, role = art.from_phrase(text[s:e], s, subj.get("head", ""), subj.get("det", ""),

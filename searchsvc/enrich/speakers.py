@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 5
+VERSION = 7
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -110,8 +110,9 @@ def frame(text: str, spans: list[tuple[int, int]], k: int):
             out_len += 1
         if (b, c) == (begin, close):
             ph_at = out_len
-        parts.append(PLACEHOLDER + text[c])
-        out_len += len(PLACEHOLDER) + 1
+        # a space after the closing mark: a scraped page may glue the next word to it
+        parts.append(PLACEHOLDER + text[c] + " ")
+        out_len += len(PLACEHOLDER) + 2
         pos = c + 1
     copy(pos, e0)
     return "".join(parts), ph_at, segs
@@ -201,11 +202,14 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     verb_end = _to_text(segs, verb.idx, verb.idx + len(verb.text))
     base = {"side": "after", "span": None, "pron": False, "head": "", "det": "",
             "verb_end": verb_end[1] if verb_end else None}
-    if start < verb.i and any(doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")
-                              for j in range(start, verb.i)):
-        return dict(base, pron=True)
-    rest = ftext[verb.idx + len(verb.text):]
-    if _INVERTED.match(rest):
+    pron = start < verb.i and any(doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")
+                                  for j in range(start, verb.i))
+    if pron or _INVERTED.match(ftext[verb.idx + len(verb.text):]):
+        # a name right after the verb outweighs a stray pronoun ("il a dit aux journalistes John Kirby")
+        for c in verb.children:
+            if c.i > verb.i and c.text[:1].isupper() and c.dep_ in _NOMINAL and not any(
+                    g.dep_ == "case" for g in c.children) and c.i != ph.i:
+                return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
         return dict(base, pron=True)
     heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 2] if re.search(r"(?:er|ir|re)$", t.text)
                       and t.text[:1].islower() and t.text.lower() not in _NOT_VERB]  # "fait remarquer"
