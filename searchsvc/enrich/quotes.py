@@ -86,6 +86,10 @@ _APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s
 _PRONOUNS = {"il", "elle", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
              "celui", "celle"}
 _CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
+#: heads of institutions that an article names once and then calls by their head alone
+_INSTITUTIONS = {"préfecture", "prefecture", "mairie", "parquet", "ministère", "ministere", "gendarmerie",
+                 "police", "université", "universite", "rectorat", "tribunal", "académie", "academie",
+                 "municipalité", "municipalite", "région", "region", "département", "departement"}
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
@@ -255,7 +259,7 @@ class _Article:
         """The one organisation of the article named with the role's first word ("la
         préfecture" -> "préfecture de la Marne")."""
         head = role.split()[0] if role.split() else ""
-        if len(head) < 4 or head in _TITLES:
+        if head not in _INSTITUTIONS:
             return None
         found = {o for o in self.names.orgs if o.split()[0].lower() == head}
         return found.pop() if len(found) == 1 else None
