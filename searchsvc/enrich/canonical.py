@@ -16,7 +16,7 @@ import re
 
 _SMALL = {"de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "à", "a", "au", "aux",
           "pour", "sur", "of", "the", "and", "for"}
-_FULL_THEN_ACR = re.compile(r"((?:[\w'’-]+\s+){0,8}[\w'’-]+)\s*\(\s*([A-ZÀ-Ý][A-Z0-9À-Ý&.-]{1,9})\s*\)")
+_ACR_IN_PARENS = re.compile(r"\(\s*([A-ZÀ-Ý][A-Z0-9À-Ý&.-]{1,9})\s*\)")
 _ACR_THEN_FULL = re.compile(r"(?<![\w-])([A-ZÀ-Ý][A-Z0-9À-Ý&-]{1,9})\s*\(\s*([A-ZÀ-Ýa-zà-ÿ][^()]{2,80}?)\s*\)")
 _WORD = re.compile(r"[\w]+(?:-[\w]+)*")
 
@@ -61,11 +61,12 @@ def _span(before: str, tail: list[str]) -> str | None:
 def links(text: str) -> dict[str, str]:
     """``{acronym: full form}`` for every acronym written beside its full form in ``text``."""
     out: dict[str, str] = {}
-    for m in _FULL_THEN_ACR.finditer(text):
-        acr = m.group(2).rstrip(".")
+    for m in _ACR_IN_PARENS.finditer(text):
+        acr = m.group(1).rstrip(".")
         if len(_letters(acr)) < 2 or not acr.isupper():
             continue
-        full = _tail_matching(m.group(1), acr)
+        before = text[max(0, m.start() - 160):m.start()].rstrip()
+        full = _tail_matching(before, acr)
         if full and full != acr:
             out.setdefault(acr, full)
     for m in _ACR_THEN_FULL.finditer(text):
