@@ -241,43 +241,12 @@ def _syntax_key(text: str) -> str:
         "utf-8"), digest_size=16).hexdigest()
 
 
-def syntax_many(texts, cache: Cache | None = None) -> dict[str, list]:
-    """The speakers' syntax (:func:`searchsvc.enrich.speakers.analyse_many`) of every text
-    of ``texts`` by :func:`_syntax_key`: cached ones read, the others parsed at once."""
-    from searchsvc.enrich import quotes, speakers
-
-    out: dict[str, list] = {}
-    todo: dict[str, tuple] = {}
-    for text in texts:
-        key = _syntax_key(text)
-        if key in out or key in todo:
-            continue
-        got = cache.get(key) if cache is not None else None
-        if got is not None:
-            out[key] = got
-            continue
-        found = quotes.spans(text)
-        if not found:
-            out[key] = []
-            if cache is not None:
-                cache.put(key, [])
-            continue
-        todo[key] = (text, found)
-    if todo:
-        for key, subjects in zip(todo, speakers.analyse_many(list(todo.values()), speakers.parser())):
-            out[key] = subjects
-            if cache is not None:
-                cache.put(key, subjects)
-    return out
-
-
-def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
-    """The spans of every text of ``texts`` by key: the cached ones read, the others
-    computed in batches by ``nlp.pipe`` and cached (the same spans as :func:`raw_spans`)."""
+def _split_cached(texts, key_fn, cache: Cache | None) -> tuple[dict, dict]:
+    """``(found, todo)``: by key, what ``cache`` holds for ``texts`` and the texts it lacks."""
     out: dict[str, list] = {}
     todo: dict[str, str] = {}
     for text in texts:
-        key = _key(text)
+        key = key_fn(text)
         if key in out or key in todo:
             continue
         got = cache.get(key) if cache is not None else None
@@ -285,6 +254,31 @@ def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
             out[key] = got
         else:
             todo[key] = text
+    return out, todo
+
+
+def syntax_many(texts, cache: Cache | None = None) -> dict[str, list]:
+    """The speakers' syntax (:func:`searchsvc.enrich.speakers.analyse_many`) of every text
+    of ``texts`` by :func:`_syntax_key`: cached ones read, the others parsed at once."""
+    from searchsvc.enrich import quotes, speakers
+
+    out, todo = _split_cached(texts, _syntax_key, cache)
+    items = {key: (text, quotes.spans(text)) for key, text in todo.items()}
+    parse = {key: item for key, item in items.items() if item[1]}
+    got = dict.fromkeys(items, [])
+    if parse:
+        got.update(zip(parse, speakers.analyse_many(list(parse.values()), speakers.parser())))
+    for key, subjects in got.items():
+        out[key] = subjects
+        if cache is not None:
+            cache.put(key, subjects)
+    return out
+
+
+def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
+    """The spans of every text of ``texts`` by key: the cached ones read, the others
+    computed in batches by ``nlp.pipe`` and cached (the same spans as :func:`raw_spans`)."""
+    out, todo = _split_cached(texts, _key, cache)
     if todo:
         for key, doc in zip(todo, nlp().pipe(todo.values(), batch_size=BATCH)):
             out[key] = spans = _spans(doc)
