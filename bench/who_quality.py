@@ -8,7 +8,8 @@ quotes the page, the API and the CLI show), writes the predictions and runs the 
 ``score.py``. Prints the issue-23 table beside the figures measured at main 4e3e400 and the
 targets, then the same figures per set folder (``--set`` may be given several times).
 
-    .venv/bin/python bench/who_quality.py [--set DIR]... [--errors errors.json] [--model md]
+    .venv/bin/python bench/who_quality.py [--set DIR]... [--errors errors.json] [--model sm|md]
+                                          [--parser sm|md]
 """
 
 from __future__ import annotations
@@ -117,14 +118,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", type=Path, help=f"annotated set folder (default {DEV})")
     ap.add_argument("--errors", help="write the scorer's errors (JSON) to this file (first set)")
-    ap.add_argument("--model", choices=["sm", "md"], help="spaCy model (default: the product's)")
+    ap.add_argument("--model", choices=["sm", "md"], help="spaCy model of NER (default: the product's)")
+    ap.add_argument("--parser", choices=["sm", "md"], help="spaCy model of the parser (default: the product's)")
     ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args(argv)
     sets = args.set or [DEV]
     os.environ["SEARCHSVC_NER"] = "1"
     if args.model:
         os.environ["SEARCHSVC_NER_MODEL"] = f"fr_core_news_{args.model}"
-    from searchsvc.enrich import entities
+    if args.parser:
+        os.environ["SEARCHSVC_PARSER_MODEL"] = f"fr_core_news_{args.parser}"
+    from searchsvc.enrich import entities, speakers
     from searchsvc.indexer import reindex
     from searchsvc.search import SearchEngine
 
@@ -142,7 +146,7 @@ def main(argv=None) -> int:
         finally:
             engine.close()
     n = sum(len(v) for v in ids.values())
-    print(f"who said what: {n} articles, model {entities.model_name()}, "
+    print(f"who said what: {n} articles, NER {entities.model_name()}, parser {speakers.parser_name()}, "
           f"reindex {wall:.1f} s wall ({n / wall:.1f} articles/s, shared machine)")
     if len(sets) == 1:
         table(scores[sets[0]], f"{sets[0].name} ({len(ids[sets[0]])} articles)")
