@@ -198,13 +198,18 @@ class _Article:
         self.names = _Names(entities)
         self._persons = None
         self.said: list[tuple[int, str | None]] = []  # (position, speaker) of earlier quotes
+        self.spans: list[tuple[int, int]] = []  # every quote of the text (names inside speak not)
+
+    def quoted(self, pos: int) -> bool:
+        """Whether ``pos`` lies inside a quote (a name there is quoted, not speaking)."""
+        return any(b <= pos < c for b, c in self.spans)
 
     def person_mentions(self) -> list[tuple[int, int, str]]:
         """(start, end, full name) of every person mention of the text."""
         if self._persons is None:
             rx = self.names.person_re
             self._persons = [] if rx is None else [(m.start(), m.end(), self.names.full(m.group(0)))
-                                                   for m in rx.finditer(self.text)]
+                                                   for m in rx.finditer(self.text) if not self.quoted(m.start())]
         return self._persons
 
     def paragraph(self, pos: int) -> int:
@@ -375,7 +380,7 @@ class _Article:
         for a, b in reversed(list(zip(bounds, bounds[1:]))):
             sentence = window[a:b]
             for pos, name in self.names.persons_in(sentence):
-                if _apposed(sentence, pos):
+                if _apposed(sentence, pos) and not self.quoted(start + a + pos):
                     return (start + a + pos, name) if with_pos else name
         return None
 
@@ -449,6 +454,7 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
     art = _Article(text, entities or {})
     out: list[dict] = []
     found_spans = spans(text)
+    art.spans = found_spans
     for k, (begin, close) in enumerate(found_spans):
         quote = " ".join(text[begin:close].split()).strip()
         subj = subjects[k] if subjects is not None and k < len(subjects) else None
