@@ -225,3 +225,24 @@ def test_an_index_without_entities_says_so_on_pages_api_and_cli(tmp_path, monkey
         assert "n&#39;ont pas été extraites pour cet index" in page and "Aucune entité" not in page, url
     assert main(["quotes", "--index", str(tmp_path / "index")]) == 0
     assert capsys.readouterr().out.startswith(NOTE_OFF)
+
+
+def test_a_pronoun_is_the_person_named_before_never_one_inside_a_quote():
+    text = ("Philippe Lacube, éleveur, dénonce ces méthodes.\n\n"
+            "« C'est comme un grand maître Jedi auprès de Laurent Wauquiez, je le respecte », souffle-t-il.")
+    got = _extract(text, {"person": ["Philippe Lacube", "Laurent Wauquiez"], "org": [], "place": []})
+    assert got[0]["speaker"] == "Philippe Lacube"
+
+
+def test_an_incise_inside_the_marks_names_the_speaker():
+    text = ("« Ça commence au soir du premier tour de la présidentielle, a analysé Thierry Solère. "
+            "Rappelez-vous, il était déjà bien seul ce soir-là. »")
+    got = _extract(text, {"person": ["Thierry Solère"], "org": [], "place": []})
+    assert got[0]["speaker"] == "Thierry Solère"
+
+
+def test_an_intertitle_repeating_an_attributed_quote_takes_its_speaker():
+    text = ("Le sénateur Roger Karoutchi a réagi.\n\n« Il met tout le monde au pied du mur », a dit "
+            "Roger Karoutchi.\n\n« Il met tout le monde au pied du mur »\n\nLa suite du texte.")
+    got = _extract(text, {"person": ["Roger Karoutchi"], "org": [], "place": []})
+    assert [q["speaker"] for q in got] == ["Roger Karoutchi", "Roger Karoutchi"]

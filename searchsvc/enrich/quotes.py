@@ -495,10 +495,11 @@ def _repeated(found: list[dict]) -> None:
     """A quote left without a speaker that repeats the words of an attributed quote of the
     same article (an intertitle, a title) takes that quote's speaker."""
     keyed = [(" ".join(words_key(q["text"])), q["speaker"]) for q in found]
-    for q, (key, speaker) in zip(found, keyed):
+    for i, (q, (key, speaker)) in enumerate(zip(found, keyed)):
         if speaker or len(key.split()) < 4:
             continue
-        same = {s for k, s in keyed if s and k != key and (key in k or k in key) and len(k.split()) >= 4}
+        same = {s for j, (k, s) in enumerate(keyed)
+                if s and j != i and (key in k or k in key) and len(k.split()) >= 4}
         if len(same) == 1:
             q["speaker"] = same.pop()
             q.pop("role", None)
