@@ -246,3 +246,23 @@ def test_an_intertitle_repeating_an_attributed_quote_takes_its_speaker():
             "Roger Karoutchi.\n\n« Il met tout le monde au pied du mur »\n\nLa suite du texte.")
     got = _extract(text, {"person": ["Roger Karoutchi"], "org": [], "place": []})
     assert [q["speaker"] for q in got] == ["Roger Karoutchi", "Roger Karoutchi"]
+
+
+def test_a_speaker_written_by_surname_is_shown_under_the_full_name(tmp_path, monkeypatch):
+    """« … », a dit M. Macron: the search's view joins the surname to the corpus's full name."""
+    from searchsvc.indexer import reindex
+    from searchsvc.search import SearchEngine, parse_params
+    from searchsvc.search.entities import quote_search
+
+    corpus = _corpus(tmp_path, {
+        "a.txt": "Visite\n\nEmmanuel Macron était à Lyon jeudi avec Emmanuel Macron en tête.\n",
+        "b.txt": "Discours\n\n« Nous ne reculerons devant rien cette fois », a déclaré M. Macron à Paris.\n"})
+    monkeypatch.setenv("SEARCHSVC_NER", "1")
+    reindex(corpus, tmp_path / "index", full=True, workers=1)
+    engine = SearchEngine(tmp_path / "index")
+    try:
+        got = engine.matches(parse_params({"q": "reculerons"}), lambda ms: quote_search(
+            ms, engine.entity_search, engine.synonyms, None, 5))
+        assert [q["speaker"] for q in got["quotes"]] == ["Emmanuel Macron"]
+    finally:
+        engine.close()

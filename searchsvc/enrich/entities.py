@@ -41,7 +41,7 @@ MODEL = "fr_core_news_md"
 #: spans without it, about 30 % less CPU)
 PIPES = ("ner",)
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 6
+CLEAN_VERSION = 7
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -74,6 +74,8 @@ _SHORT_OK = {"UE", "US", "UK", "G7", "G8", "G20", "PS", "FN", "RN", "PC"}
 _DAYS_MONTHS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier "
                    "mars avril mai juin juillet août aout septembre octobre novembre décembre "
                    "decembre".split())
+#: civilities before a person's name ("M. Macron" is Macron)
+_CIVILITIES = {"m.", "mme", "mme.", "mlle", "me", "dr", "dr.", "pr", "pr.", "mr", "mr.", "mrs", "ms"}
 #: lower-case words inside a person's name ("Charles de Gaulle", "Jean-Marie Le Pen")
 _PARTICLES = {"de", "du", "des", "d", "la", "le", "van", "von", "der", "den", "di", "da", "dos", "bin",
               "ben", "al", "el", "y", "e"}
@@ -309,7 +311,7 @@ def _trim(name: str, kind: str) -> str:
         if _ELISION.match(w):
             parts[0] = _ELISION.sub("", w)
             continue
-        if low in _LEADING or (kind == "person" and w[:1].islower()):
+        if low in _LEADING or (kind == "person" and (w[:1].islower() or low in _CIVILITIES)):
             parts.pop(0)
             continue
         break

@@ -295,7 +295,7 @@ class _Article:
         if plain in self.names.places:
             return None
         if len(plain.split()) > 1 or plain != written:
-            return written
+            return plain  # "M. Macron" -> "Macron": the search's view joins a surname to its full name
         return None
 
     def role_person(self, role: str, before: int) -> str | None:

@@ -243,6 +243,8 @@ class View:
         if redirect:
             keys = [redirect.get(k, k) for k in keys]
             votes, forms = group(keys)
+        #: a surname alone -> the full name's key (a speaker written "Macron" is "Emmanuel Macron")
+        self.redirect = redirect
         self.names: list[str] = []
         self.kinds: list[str] = []
         index: dict[tuple, int] = {}
@@ -277,6 +279,8 @@ class View:
     def code_for(self, kind: str, name: str) -> int | None:
         key = entity_key(name, self.synonyms)
         code = self.index.get(key)
+        if code is None and key in self.redirect:
+            code = self.index.get(self.redirect[key])
         if code is None:
             return None
         return code if kind is None or self.kinds[code] == kind else None
