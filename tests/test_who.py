@@ -84,7 +84,8 @@ def test_entities_off_note_and_aliases_file_created_after_start(tmp_path, monkey
     reindex(corpus, tmp_path / "index", full=True, workers=1)
     engine = SearchEngine(tmp_path / "index")
     try:
-        assert NOTE_OFF in engine.search(parse_params({"q": "Kremlin"}))["notes"]
+        assert NOTE_OFF in engine.search(parse_params({"q": "Kremlin", "person": "Emmanuel Macron"}))["notes"]
+        assert engine.search(parse_params({"q": "Kremlin"}))["notes"] == []  # a plain search: no noise
         doc = engine.document("a")
         assert doc["entities_extracted"] is False
     finally:

@@ -611,7 +611,9 @@ class SearchEngine:
             facets = collapse.story_facets(data, groups, facet_set, filters)
         # entity facets (searchsvc.search.entities; they count articles)
         facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
-        if not self.entity_search.extracted(data, reader):
+        # an entity filter on an index built with --no-entities: say why nothing matches
+        if (pq.entities or params.persons or params.orgs or params.places) and \
+                not self.entity_search.extracted(data, reader):
             from searchsvc.search.entities import NOTE_OFF
 
             budget.note(NOTE_OFF)
