@@ -16,6 +16,7 @@ from searchsvc.enrich import gold, quotes
 from searchsvc.search import SearchEngine, parse_params
 from searchsvc.web import create_app
 from test_api import assert_error, assert_matches_openapi
+from test_who import _extract
 
 GOLD = Path(__file__).resolve().parent / "fixtures" / "entities" / "seed_gold.json"
 WATLING = "002_209a75ba72bab8cf"
@@ -131,14 +132,6 @@ def test_names_that_differ_by_hyphen_accent_or_synonym_are_one_entity():
 
 
 # -- quotes ---------------------------------------------------------------------------------
-
-
-def _extract(text: str, ents: dict) -> list[dict]:
-    """The product's path: quote spans, the parser's subjects, then the names."""
-    from searchsvc.enrich import speakers
-
-    subjects = speakers.analyse_many([(text, quotes.spans(text))], speakers.parser())[0]
-    return quotes.extract(text, ents, subjects)
 
 
 def test_quotes_and_their_speakers_before_and_after():
