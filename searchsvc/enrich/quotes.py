@@ -477,10 +477,13 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
             decided, speaker = art.incise(begin, close)
         if not decided:
             decided, speaker = art.by_rules(begin, close)
-        if not decided and out and art.said:
+        loose = not decided or (speaker is None and role is None and subj is not None
+                                and subj.get("side") != "after" and not subj.get("pron"))
+        if loose and out and art.said:
+            # a quote continued in the same paragraph, nobody else named since the last one
             prev_close = found_spans[k - 1][1]
             gap = text[prev_close + 1:begin]
-            if "\n" not in gap and not art.names.persons_in(gap):
+            if "\n" not in gap and not art.names.persons_in(gap) and not art.names.orgs_in(gap):
                 speaker = out[-1]["speaker"]
         item = {"text": quote, "speaker": speaker, "position": begin}
         if role and not speaker:
