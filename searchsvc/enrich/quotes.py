@@ -90,6 +90,9 @@ _CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
 _INSTITUTIONS = {"préfecture", "prefecture", "mairie", "parquet", "ministère", "ministere", "gendarmerie",
                  "police", "université", "universite", "rectorat", "tribunal", "académie", "academie",
                  "municipalité", "municipalite", "région", "region", "département", "departement"}
+#: a subject that is anybody ("on dit"): no continuation
+_DEMONYM = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
+_GROUPS = {"on"}
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
@@ -294,6 +297,9 @@ class _Article:
             return self.names.full(plain)
         if plain in self.names.places:
             return None
+        if " " not in plain and _DEMONYM.search(plain.lower()) and re.search(
+                r"\b(?:le|la|l['’]|un|une)\s*$", self.text[max(0, pos - 6):pos], re.I):
+            return None  # "le Palestinien": a demonym, nobody's name
         if len(plain.split()) > 1 or plain != written:
             return plain  # "M. Macron" -> "Macron": the search's view joins a surname to its full name
         return None
@@ -478,7 +484,8 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
         if not decided:
             decided, speaker = art.by_rules(begin, close)
         loose = not decided or (speaker is None and role is None and subj is not None
-                                and subj.get("side") != "after" and not subj.get("pron"))
+                                and subj.get("side") != "after" and not subj.get("pron")
+                                and subj.get("head", "").lower() not in _GROUPS)
         if loose and out and art.said:
             # a quote continued in the same paragraph, nobody else named since the last one
             prev_close = found_spans[k - 1][1]
