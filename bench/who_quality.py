@@ -151,7 +151,6 @@ def main(argv=None) -> int:
     if len(sets) == 1:
         table(scores[sets[0]], f"{sets[0].name} ({len(ids[sets[0]])} articles)")
     else:
-        merged = None
         for s in sets:
             table(scores[s], f"folder {s.name} ({len(ids[s])} articles)")
     for s in sets:

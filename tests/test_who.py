@@ -267,3 +267,21 @@ def test_a_speaker_written_by_surname_is_shown_under_the_full_name(tmp_path, mon
         assert [q["speaker"] for q in got["quotes"]] == ["Emmanuel Macron"]
     finally:
         engine.close()
+
+
+def test_misc_proper_names_are_organisations_and_opening_common_words_no_names():
+    text = ("Déterminée, la ministre répond.\n\nSelon BFMTV, M. Macron a parlé jeudi. La vidéo a circulé "
+            "sur Twitter mardi 2 avril.")
+    spans = [[0, 10, "PER"]]
+    for word, label in (("BFMTV", "MISC"), ("M. Macron", "PER"), ("Twitter", "MISC"),
+                        ("mardi 2 avril", "MISC")):
+        i = text.index(word)
+        spans.append([i, i + len(word), label])
+    got = ent.clean(text, spans)
+    assert got["org"] == ["BFMTV", "Twitter"] and got["person"] == ["Macron"]
+
+
+def test_on_dit_is_nobody():
+    text = "Pierre Martin est arrivé.\n\n« Il ne reviendra plus jamais ici », dit-on au village."
+    got = _extract(text, {"person": ["Pierre Martin"], "org": [], "place": []})
+    assert got[0]["speaker"] is None

@@ -30,7 +30,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 7
+VERSION = 8
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -59,7 +59,7 @@ _SKIP_BEFORE_VERB = {"a", "avait", "aurait", "ont", "avaient", "auraient", "va",
 _TIME = set("lundi mardi mercredi jeudi vendredi samedi dimanche matin soir midi hier aujourd'hui "
             "encore aussi également egalement alors ainsi enfin ensuite même pourtant notamment "
             "déjà toujours récemment recemment".split())
-_INVERTED = re.compile(r"^\s*(?:-t-|-|\s+t[-'’]\s*|\s*t[-'’]|-t'|\s+)(il|elle|ils|elles|on)\b", re.I)
+_INVERTED = re.compile(r"^\s*(?:-t-|-|\s+t[-'’]\s*|\s*t[-'’]|-t'|\s+)(il|elle|ils|elles)\b", re.I)
 _RELATIVE = {"qui", "lequel", "laquelle"}
 _NOMINAL = {"nsubj", "nsubj:pass", "obj", "appos", "dep", "obl:arg", "obl:mod", "iobj", "nmod",
             "flat:name", "conj", "xcomp", "amod", "ROOT", "expl:subj"}
