@@ -285,3 +285,13 @@ def test_on_dit_is_nobody():
     text = "Pierre Martin est arrivé.\n\n« Il ne reviendra plus jamais ici », dit-on au village."
     got = _extract(text, {"person": ["Pierre Martin"], "org": [], "place": []})
     assert got[0]["speaker"] is None
+
+
+def test_news_roles_written_another_way_resolve_to_the_named_person():
+    text = ("Le président Emmanuel Macron était à Rouen. Le ministre de l'Intérieur Christophe "
+            "Castaner l'accompagnait.\n\n« Nous tiendrons bon face à cette crise », a déclaré le chef "
+            "de l'État sur LCI.\n\n« Aucun débordement ne sera toléré ce samedi », a prévenu le "
+            "locataire de la place Beauvau.")
+    got = _extract(text, {"person": ["Emmanuel Macron", "Christophe Castaner"], "org": ["LCI"],
+                          "place": ["Rouen"]})
+    assert [q["speaker"] for q in got] == ["Emmanuel Macron", "Christophe Castaner"]
