@@ -291,3 +291,11 @@ def test_roles_resolve_to_the_person_the_article_names_with_them():
     got = _extract(text, {"person": ["Emmanuel Macron", "Christophe Castaner"], "org": ["LCI"],
                           "place": ["Rouen"]})
     assert [q["speaker"] for q in got] == ["Emmanuel Macron", "Christophe Castaner", "Christophe Castaner"]
+
+
+def test_pour_x_and_pour_qui_introduce_the_speaker():
+    text = ("Pour le maire de Jéricho, Salem Ghrouf, « de nombreux habitants risquent de perdre leur "
+            "travail ».\n\nReste le philosophe Roland Barthes, pour qui « le sourire est le symbole du "
+            "neutre ».")
+    got = _extract(text, {"person": ["Salem Ghrouf", "Roland Barthes"], "org": [], "place": ["Jéricho"]})
+    assert [q["speaker"] for q in got] == ["Salem Ghrouf", "Roland Barthes"]

@@ -93,6 +93,8 @@ _INSTITUTIONS = {"préfecture", "prefecture", "mairie", "parquet", "ministère",
 #: a subject that is anybody ("on dit"): no continuation
 _DEMONYM = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
 _GROUPS = {"on"}
+_POUR = re.compile(r"^\s*pour\s+(.{3,120}?),\s*$", re.I)
+_POUR_QUI = re.compile(r",?\s+pour\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
@@ -433,6 +435,12 @@ class _Article:
         sel = list(_SELON.finditer(before))
         if sel:
             return True, self._named_first(before[sel[-1].end():][:80])
+        pour = _POUR.search(before)
+        if pour:  # "Pour le maire de Jéricho, Salem Ghrouf, « … »"
+            return True, self._named_first(pour.group(1)) or self._apposed_in(pour.group(1))
+        whom = _POUR_QUI.search(before)
+        if whom:  # "le philosophe Roland Barthes, pour qui « … »"
+            return True, self._apposed_in(before[:whom.start()], last=True)
         if _ET_DE.search(before):
             return True, self.pronoun(begin)
         if before.rstrip().endswith(":"):
@@ -443,6 +451,11 @@ class _Article:
             if orgs:
                 return True, orgs[-1][1]
         return False, None
+
+    def _apposed_in(self, text: str, last: bool = False) -> str | None:
+        """The first (or last) person of ``text`` named as a head, not in a complement."""
+        found = [name for pos, name in self.names.persons_in(text) if _apposed(text, pos)]
+        return (found[-1] if last else found[0]) if found else None
 
     def _named_first(self, text: str) -> str | None:
         for pos, name in self.names.persons_in(text):

@@ -30,7 +30,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 8
+VERSION = 10
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -76,6 +76,9 @@ def frame(text: str, spans: list[tuple[int, int]], k: int):
     para = text.rfind("\n", 0, begin) + 1
     s0 = para
     inside = [(b, c) for b, c in spans if para <= b - 1 and c < begin]
+    # a quote that opens its sentence keeps the sentence before it in its frame: that is
+    # where its speaker is introduced ("X, un acteur, apprécie... « … », estime l'acteur");
+    # measured on who-dev, cutting it there lost 3 right speakers and gained none
     for m in _SENT_START.finditer(text, para, max(para, begin - 1)):
         if not any(b <= m.start() < c for b, c in inside):
             s0 = m.end()
