@@ -299,3 +299,10 @@ def test_pour_x_and_pour_qui_introduce_the_speaker():
             "neutre ».")
     got = _extract(text, {"person": ["Salem Ghrouf", "Roland Barthes"], "org": [], "place": ["Jéricho"]})
     assert [q["speaker"] for q in got] == ["Salem Ghrouf", "Roland Barthes"]
+
+
+def test_et_de_preciser_continues_the_speaker():
+    text = ("Alvin de Coninck a été libéré lundi après sept ans.\n\nEt de préciser : « Les années passées "
+            "dans une prison belge ont été très dures pour moi ».")
+    got = _extract(text, {"person": ["Alvin de Coninck"], "org": [], "place": []})
+    assert got[0]["speaker"] == "Alvin de Coninck"

@@ -43,7 +43,7 @@ _WORD = re.compile(r"\w")
 _CODE = re.compile(r"[{};=]|window\.|function\s*\(")
 _SELON_AFTER = re.compile(r"^[\s,;:.!?…»”\"]*(?:a\s+)?(?:selon|d['’]après)\s+", re.I)
 _SELON = re.compile(r"\b(?:selon|d['’]après)\s+", re.I)
-_ET_DE = re.compile(r"\b(?:et|puis)\s+d['’]\w+\s*:?\s*$", re.I)
+_ET_DE = re.compile(r"\b(?:et|puis)\s+(?:d['’]|de\s+)\w+\s*:?\s*$", re.I)
 _SENT_END = re.compile(r"[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
 _DET = re.compile(r"^(?:(?:l['’]une?|une|un|les|le|la|l['’]|des|du|de|d['’]|ce|cet|cette|ces|notre|son|sa|"
                   r"ses|leur|leurs)(?:\s+|(?<=['’])))+", re.I)
