@@ -206,6 +206,12 @@ def bench_without_entities(corpus: Path, tmp: Path, workers):
           f"{w['seconds']:.1f} s ({n / w['seconds']:.0f} docs/s, CPU {w['cpu']:.0f} s), "
           f"--no-entities {r['seconds']:.1f} s ({n / r['seconds']:.0f} docs/s, CPU {r['cpu']:.0f} s, "
           f"peak memory {mb(r['peak_tree'])}): entities cost x{w['seconds'] / r['seconds']:.1f}")
+    with_ms, without_ms = 1000 * w["cpu"] / n, 1000 * r["cpu"] / n
+    share = with_ms - without_ms
+    print(f"CPU per article: {with_ms:.1f} ms with entities and quotes, {without_ms:.1f} ms without; "
+          f"the models' share (NER, parser on quoted sentences, cleaning, attribution) "
+          f"{share:.1f} ms = {100 * share / with_ms:.0f} % (target: about 15 ms for the model on a "
+          f"400-word article, quiet machine)")
     if n < TOTAL:
         cores = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
         print(f"extrapolated to {TOTAL:,} articles with entities (target <= 15 min): at this run's "

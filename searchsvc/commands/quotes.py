@@ -39,9 +39,14 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(got, ensure_ascii=False, indent=2))
         return 0
+    for note in got.get("notes") or []:
+        print(note)
     print(f"{count_fr(got['total'], 'citation')}" + (f" de « {_plain(args.speaker)} »" if args.speaker else ""))
     print()
     for i, q in enumerate(got["quotes"], 1):
+        who = _plain(q["speaker"]) or (f"{_plain(q['role'])} (non nommé)" if q.get("role") else "auteur inconnu")
+        where = ", ".join(_plain(x) for x in (q.get("source"), q.get("date")) if x)
         print(f"{i:>3}. « {_plain(q['text'])} »")
-        print(f"     — {_plain(q['speaker']) or 'auteur inconnu'} · {_plain(q['id'])}")
+        print(f"     — {who} · {_plain(q.get('title')) or _plain(q['id'])}" + (f" ({where})" if where else ""))
+        print(f"       {_plain(q['id'])}")
     return 0

@@ -1,6 +1,6 @@
 """Named entities (people, organisations, places) of an article, at index time.
 
-spaCy's French model :data:`MODEL` runs with only ``tok2vec`` and ``ner`` (the
+spaCy's French model :data:`MODEL` runs with only ``ner`` (its own tok2vec; the
 rest of the pipeline is never loaded), once per worker process, on the title and
 the cleaned text. Its raw spans are cached by content hash in
 ``<index>/entities-cache.sqlite`` (beside the generations, so a full rebuild or a
@@ -32,14 +32,23 @@ from pathlib import Path
 
 from searchsvc.analysis import fold
 
-MODEL = "fr_core_news_sm"
-#: the pipes kept (everything else is excluded at load time)
-PIPES = ("tok2vec", "ner")
+#: measured on who-dev (bench/who_quality.py): md's NER gives entity F1 0.829 against sm's
+#: 0.799 (places 0.838 / 0.800, organisations 0.745 / 0.722, persons 0.915 / 0.884) for about
+#: 7 % more CPU (20.9 against 19.8 ms per 400 words, alternating runs in one process)
+MODEL = "fr_core_news_md"
+#: the pipes kept (everything else is excluded at load time): the French models' ``ner``
+#: has its own tok2vec, the shared ``tok2vec`` only feeds the parser and tagger (same
+#: spans without it, about 30 % less CPU)
+PIPES = ("ner",)
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 1
+CLEAN_VERSION = 7
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
-_LABELS = {"PER": "person", "ORG": "org", "LOC": "place"}
+_LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
+#: a MISC span is kept (as an organisation: media, brands, parties the model could not
+#: place) only when it looks like a proper name: capitalised words and particles only
+_MISC_OK = re.compile(r"^(?:[A-ZÀ-Ý0-9][\w'’.&+-]*)(?:\s+(?:(?:de|du|des|d['’]|la|le|les|l['’]|et|&)\s*)?"
+                      r"[A-ZÀ-Ý0-9][\w'’.&+-]*)*$")
 #: texts longer than this are cut before NER (bounded time for a giant article)
 MAX_CHARS = 100_000
 #: texts given to ``nlp.pipe`` at a time (a worker's chunk of files is one batch at most):
@@ -65,6 +74,11 @@ _SHORT_OK = {"UE", "US", "UK", "G7", "G8", "G20", "PS", "FN", "RN", "PC"}
 _DAYS_MONTHS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier "
                    "mars avril mai juin juillet août aout septembre octobre novembre décembre "
                    "decembre".split())
+#: civilities before a person's name ("M. Macron" is Macron)
+_CIVILITIES = {"m.", "mme", "mme.", "mlle", "me", "dr", "dr.", "pr", "pr.", "mr", "mr.", "mrs", "ms"}
+#: lower-case words inside a person's name ("Charles de Gaulle", "Jean-Marie Le Pen")
+_PARTICLES = {"de", "du", "des", "d", "la", "le", "van", "von", "der", "den", "di", "da", "dos", "bin",
+              "ben", "al", "el", "y", "e"}
 #: articles a longer name may start with, so that "Guardian" joins "The Guardian"
 _NAME_ARTICLES = {"the", "le", "la", "les", "l"}
 
@@ -78,18 +92,26 @@ def enabled() -> bool:
     return os.environ.get("SEARCHSVC_NER", "1").strip().lower() not in ("0", "off", "non", "no")
 
 
+def model_name() -> str:
+    """The spaCy package used: :data:`MODEL`, or ``SEARCHSVC_NER_MODEL`` (benchmarks)."""
+    return os.environ.get("SEARCHSVC_NER_MODEL", "").strip() or MODEL
+
+
 def model_version() -> str:
     try:
         from importlib.metadata import version
 
-        return version("fr-core-news-sm")
+        return version(model_name().replace("_", "-"))
     except Exception:  # pragma: no cover - model missing
         return "absent"
 
 
 def fingerprint() -> str:
-    """Part of the indexer's fingerprint: switching NER or its cleaning rebuilds fully."""
-    return f"ner-{MODEL}-{model_version()}-{CLEAN_VERSION}" if enabled() else "ner-off"
+    """Part of the indexer's fingerprint: switching NER, the parser or the cleaning rebuilds fully."""
+    from searchsvc.enrich import speakers
+
+    return (f"ner-{model_name()}-{model_version()}-{CLEAN_VERSION}-{speakers.parser_name()}-"
+            f"{speakers.VERSION}" if enabled() else "ner-off")
 
 
 def nlp():
@@ -99,10 +121,11 @@ def nlp():
         if _nlp is None:
             import spacy
 
-            full = spacy.util.get_package_path(MODEL)
+            name = model_name()
+            full = spacy.util.get_package_path(name)
             meta = spacy.util.get_model_meta(full)
             drop = [p for p in meta.get("pipeline", []) if p not in PIPES]
-            _nlp = spacy.load(MODEL, exclude=drop)
+            _nlp = spacy.load(name, exclude=drop)
         return _nlp
 
 
@@ -186,7 +209,7 @@ def ner_text(article) -> str:
 
 
 def _key(text: str) -> str:
-    return hashlib.blake2b(f"{MODEL}-{_version()}\x00{text}".encode("utf-8"),
+    return hashlib.blake2b(f"{model_name()}-{_version()}\x00{text}".encode("utf-8"),
                            digest_size=16).hexdigest()
 
 
@@ -219,13 +242,19 @@ def raw_spans(text: str, cache: Cache | None = None, ready: dict | None = None) 
     return spans
 
 
-def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
-    """The spans of every text of ``texts`` by key: the cached ones read, the others
-    computed in batches by ``nlp.pipe`` and cached (the same spans as :func:`raw_spans`)."""
+def _syntax_key(text: str) -> str:
+    from searchsvc.enrich import speakers
+
+    return "syn-" + hashlib.blake2b(f"{speakers.parser_name()}-{speakers.VERSION}\x00{text}".encode(
+        "utf-8"), digest_size=16).hexdigest()
+
+
+def _split_cached(texts, key_fn, cache: Cache | None) -> tuple[dict, dict]:
+    """``(found, todo)``: by key, what ``cache`` holds for ``texts`` and the texts it lacks."""
     out: dict[str, list] = {}
     todo: dict[str, str] = {}
     for text in texts:
-        key = _key(text)
+        key = key_fn(text)
         if key in out or key in todo:
             continue
         got = cache.get(key) if cache is not None else None
@@ -233,6 +262,31 @@ def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
             out[key] = got
         else:
             todo[key] = text
+    return out, todo
+
+
+def syntax_many(texts, cache: Cache | None = None) -> dict[str, list]:
+    """The speakers' syntax (:func:`searchsvc.enrich.speakers.analyse_many`) of every text
+    of ``texts`` by :func:`_syntax_key`: cached ones read, the others parsed at once."""
+    from searchsvc.enrich import quotes, speakers
+
+    out, todo = _split_cached(texts, _syntax_key, cache)
+    items = {key: (text, quotes.spans(text)) for key, text in todo.items()}
+    parse = {key: item for key, item in items.items() if item[1]}
+    got = dict.fromkeys(items, [])
+    if parse:
+        got.update(zip(parse, speakers.analyse_many(list(parse.values()), speakers.parser())))
+    for key, subjects in got.items():
+        out[key] = subjects
+        if cache is not None:
+            cache.put(key, subjects)
+    return out
+
+
+def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
+    """The spans of every text of ``texts`` by key: the cached ones read, the others
+    computed in batches by ``nlp.pipe`` and cached (the same spans as :func:`raw_spans`)."""
+    out, todo = _split_cached(texts, _key, cache)
     if todo:
         for key, doc in zip(todo, nlp().pipe(todo.values(), batch_size=BATCH)):
             out[key] = spans = _spans(doc)
@@ -257,7 +311,7 @@ def _trim(name: str, kind: str) -> str:
         if _ELISION.match(w):
             parts[0] = _ELISION.sub("", w)
             continue
-        if low in _LEADING or (kind == "person" and w[:1].islower()):
+        if low in _LEADING or (kind == "person" and (w[:1].islower() or low in _CIVILITIES)):
             parts.pop(0)
             continue
         break
@@ -266,13 +320,40 @@ def _trim(name: str, kind: str) -> str:
     return _EDGE.sub("", " ".join(parts))
 
 
-def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool = False) -> bool:
+_COMMON_END = re.compile(r"(?:é|ée|és|ées|ez|er|ir|ion|ions|ment|ive|ique|iste|ité|ure|eur|euse|oire|"
+                         r"ance|ence|age|elle|ue|ues|ot|ons)$")
+
+
+def _opening_word(name: str, text: str) -> bool:
+    """A single word shaped like a common French word ("Réponse", "Déterminée", "Giflé")
+    that the text only ever writes at the start of a sentence, a line or an intertitle."""
+    if " " in name or not _COMMON_END.search(name.lower()) or name.isupper():
+        return False
+    for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+        head = text[max(0, m.start() - 3):m.start()].rstrip(" \t«\"“(")
+        if head and head[-1] not in ".!?:\n-–—…»\"":
+            return False
+    return True
+
+
+def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool = False,
+               text: str = "") -> bool:
     if not name or not (name[:1].isupper() or name[:1].isdigit()
                         or (kind == "org" and name.split()[0].lower() in _ORG_HEADS)):
         return False
     words = _WORD.findall(name)
     if not words:
         return False
+    if fold(name.lower()) in _NOT_NAMED or name.lower() in _NOT_NAMED:
+        return False
+    if kind == "person" and len(words) > 1 and any(
+            w[:1].islower() and w.lower() not in _PARTICLES for w in name.split()[1:]):
+        return False  # "Gilets jaunes", "Premier ministre": a group or a role
+    if name.isupper() and any(w.lower() in lower_words for w in words if len(w) > 2):
+        return False  # a capitalised intertitle ("ENTRETIEN", "JE NE")
+    if (len(words) == 1 and kind in ("person", "place") and _DEMONYM_ONE.search(name.lower())
+            and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)):
+        return False  # "le Palestinien", "un Toulousain": a demonym
     if len(name) <= 2 and name not in _SHORT_OK:
         return False
     if len(words) == 1:
@@ -284,39 +365,101 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
             return False  # a participle opening a sentence ("Citant des rapports...")
         if low in lower_words:  # the word also appears in lower case: a common word
             return False
-        if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name:
-            return False
+        if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name \
+                and re.search(r"\b(?:les|des|aux|ces|Les|Des)\s+" + re.escape(name) + r"\b", text):
+            return False  # "les Ukrainiens", "des Occidentaux" (not "Bordeaux")
     return True
+
+
+#: words glued to the previous one by a missing space on scraped pages ("BordeauxL'édile",
+#: "févrierAprès"): a name never runs across them
+_GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il|Elle|Ils|Elles|Ce|Cette|Après|"
+                   r"Avant|Pour|Dans|En|Au|Aux|A|À|Selon|Mais|Et|De|Des|Du|Depuis|Lors|Alors|Sur)\b))")
+#: institutions and roles that are neither persons nor places ("l'État", "la République")
+_NOT_NAMED = {"etat", "république", "republique", "gouvernement", "premier ministre", "président",
+              "president", "présidente", "ministre", "roi", "reine", "prince", "princesse", "pape",
+              "nation", "patrie", "préfet", "prefet", "maire", "procureur"}
+#: institutions written in lower case before the place or name they belong to ("parquet de
+#: Besançon", "préfecture de police de Paris", "ministère de l'Intérieur"): organisations the
+#: model reads as the bare place
+_PROPER = r"(?:[A-ZÀ-Ý][\w'’]*(?:-[\w'’]+)*)(?:\s+(?:de\s+|du\s+|des\s+|d['’]|la\s+)?[A-ZÀ-Ý][\w'’]*(?:-[\w'’]+)*){0,3}"
+_INSTITUTION = re.compile(
+    r"(?<![\w-])((?:parquet|préfecture(?:\s+de\s+police)?|sous-préfecture|mairie|rectorat|académie|"
+    r"université|tribunal(?:\s+(?:correctionnel|judiciaire|administratif|de\s+grande\s+instance))?|"
+    r"cour\s+d['’](?:appel|assises)|cour\s+administrative\s+d['’]appel|police\s+judiciaire|"
+    r"gendarmerie|prison|maison\s+d['’]arrêt|centre\s+pénitentiaire|conseil\s+(?:départemental|"
+    r"régional|municipal|général)|ministère|agence\s+régionale\s+de\s+santé|sapeurs-pompiers|"
+    r"hôpital|CHU|lycée|collège|école)\s+(?:(?:de|du|des)\s+(?:la\s+|l['’])?|d['’]|de\s+l['’])" + _PROPER + ")")
+_DEMONYM_ONE = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
 
 
 def clean(text: str, spans) -> dict[str, list[str]]:
     """The article's entities by kind (each name once, in order of first mention)."""
     lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
     mentions: list[tuple[str, str]] = []
+    placed: list[tuple[str, str, int]] = []
+    person_tails = {" ".join(text[s:e].split()[-2:]) for s, e, lab in spans
+                    if lab == "PER" and len(text[s:e].split()) >= 2}
     for start, end, label in spans:
         kind = _LABELS.get(label)
         if kind is None:
             continue
         while end < len(text) and (text[end].isalnum() or (text[end] == "-" and end + 1 < len(text)
                                                             and text[end + 1].isalnum())):
+            if _GLUE.match(text, end):
+                break
             end += 1  # a span that cuts a word ("Kim Jong" of "Kim Jong-un") takes it whole
         piece = text[start:end]
+        glue = _GLUE.search(piece)
+        if glue:
+            piece = piece[:glue.start()]
+        words = piece.split()
+        if kind != "person" and len(words) >= 3 and " ".join(words[-2:]) in person_tails:
+            piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
         if kind == "person" and piece.isupper():
             kind = "org"  # an acronym is no person ("ISW")
+        if label == "MISC":
+            core = _ELISION.sub("", piece.strip())
+            first = core.split()[0].lower() if core.split() else ""
+            if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or first in _LEADING
+                    or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
+                continue
         lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
         if not lines:
             continue
         for part in _DASH_SPLIT.split(lines[0]):
             name = re.sub(r"\s+", " ", _trim(part, kind))
             head = text[max(0, start - 3):start].strip()
-            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?"):
-                mentions.append((kind, name))
-    return _resolve(mentions)
+            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
+                          text=text) and not _opening_word(name, text):
+                placed.append((kind, name, start))
+    inside: list[tuple[int, int]] = []
+    for m in _INSTITUTION.finditer(text):
+        mentions.append(("org", m.group(1)))
+        inside.append(m.span(1))
+    if inside:  # the place of "préfecture de la Marne" is the institution's, not a mention
+        kept = []
+        for kind, name, start in placed:
+            if kind == "place" and any(a < start < b for a, b in inside):
+                continue
+            kept.append((kind, name, start))
+        placed = kept
+    mentions += [(k, n) for k, n, _ in placed]
+    from searchsvc.enrich import canonical
+
+    return _resolve(mentions, canonical.links(text))
 
 
-def _resolve(mentions: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """Short forms joined to full names; one kind and one form per entity."""
+def _resolve(mentions: list[tuple[str, str]], links: dict | None = None) -> dict[str, list[str]]:
+    """Short forms joined to full names, an acronym to its full form written beside it
+    (:mod:`searchsvc.enrich.canonical`; kept under ``links`` when one is named); one kind
+    and one form per entity."""
     syn = _synonyms()
+    links = links or {}
+    if links:
+        named = {n for _, n in mentions}
+        mentions = [("org", links[n]) if n in links else (k, n) for k, n in mentions]
+        links = {a: f for a, f in links.items() if a in named or f in named}
     persons = [(entity_key(n, syn), n) for k, n in mentions if k == "person" and len(n.split()) > 1]
     longer = [(entity_key(n, syn), k, n) for k, n in mentions if len(n.split()) > 1]
     out: dict[tuple, list] = {}  # key -> [kind votes, forms]
@@ -343,7 +486,9 @@ def _resolve(mentions: list[tuple[str, str]]) -> dict[str, list[str]]:
         entry = out.setdefault(key, [{}, {}])
         entry[0][kind] = entry[0].get(kind, 0) + 1
         entry[1][name] = entry[1].get(name, 0) + 1
-    result: dict[str, list[str]] = {k: [] for k in KINDS}
+    result: dict = {k: [] for k in KINDS}
+    if links:
+        result["links"] = links
     for key, (votes, forms) in out.items():
         kind = max(votes, key=lambda k: (votes[k], k == "person"))
         form = max(forms, key=lambda f: (forms[f], len(f.split()), f != fold(f), f))
@@ -357,6 +502,29 @@ def extract(article, cache: Cache | None = None, ready: dict | None = None) -> d
     if not text.strip():
         return {k: [] for k in KINDS}
     return clean(text, raw_spans(text, cache, ready))
+
+
+def article_quotes(article, ents: dict, cache: Cache | None = None, ready: dict | None = None) -> list:
+    """The quotes of the title and the text (:func:`searchsvc.enrich.quotes.extract` on
+    :func:`ner_text`); ``position`` is an offset in ``article.text``, a title's quote
+    has ``"title": true`` and position 0."""
+    from searchsvc.enrich import quotes
+
+    text = ner_text(article)
+    if not text.strip():
+        return []
+    key = _syntax_key(text)
+    subjects = ready.get(key) if ready else None
+    if subjects is None:
+        subjects = syntax_many([text], cache).get(key)
+    shift = len(article.title) + 2 if article.title else 0
+    out = []
+    for q in quotes.extract(text, ents, subjects):
+        q["position"] -= shift
+        if q["position"] < 0:
+            q["position"], q["title"] = 0, True
+        out.append(q)
+    return out
 
 
 class Enricher:
@@ -386,6 +554,7 @@ class Enricher:
             return
         try:
             self.ready = raw_spans_many(texts, self.cache)
+            self.ready.update(syntax_many(texts, self.cache))
         except Exception:  # fields() then tries each article alone (and fails alone)
             self.ready = {}
 
@@ -396,7 +565,7 @@ class Enricher:
             return {}
         try:
             ents = extract(article, self.cache, self.ready)
-            found = quotes.extract(article.text or "", ents)
+            found = article_quotes(article, ents, self.cache, self.ready)
         except Exception:  # a failure of NER leaves the article without entities, indexed
             return {}
         out = {"entities": json.dumps(ents, ensure_ascii=False, separators=(",", ":"))}

@@ -1,75 +1,121 @@
-"""Direct quotations of an article and who said them (index time, rules only).
+"""Direct quotations of an article and who said them: the right name or none.
 
-A quotation is a span between French guillemets (« … »), curly (“ … ”) or
-straight double quotes, inside one paragraph, of at least :data:`MIN_WORDS`
-words (shorter quoted phrases are scare quotes or titles). Its speaker, in this
-order of preference:
+Quotes are the spans of :func:`searchsvc.enrich.quotemarks.pairs` with at least
+:data:`MIN_WORDS` words (a word holds a letter or a digit), except glosses in
+parentheses (« ("Une équipe qui veut faire peur") ») and page code.
 
-1. after the quote, a speech verb then a name: « … », a déclaré X / ajoute X /
-   déclare au journal X / il a dit aux journalistes X;
-2. before it, in the same sentence, a speech verb, a colon or "selon": the
-   nearest person named there (X a déclaré : « … », selon X, « … »), else a
-   title resolved to a person named earlier with that title ("le dirigeant
-   nord-coréen" -> the person introduced as "nord-coréen Kim Jong-un"), else the
-   nearest organisation, else the phrase after "selon";
-3. after it, "selon X";
-4. the speaker of the previous quote of the paragraph (a quote continued).
+The speaker comes from the subject phrase of the speech verb that
+:mod:`searchsvc.enrich.speakers` found in the sentence's syntax, resolved
+against the article's entities:
 
-A name is given as the article's entity (a surname becomes the full name of
-:mod:`searchsvc.enrich.entities`); otherwise the phrase as written, without
-its determiners ("l'un des responsables américains" -> "responsables américains").
+- a person the phrase names as its head or in apposition ("le ministre de
+  l'Intérieur Christophe Castaner", "la directrice de la troupe, Ayaka
+  Imaide"), never one in a complement ("un proche d'Emmanuel Macron", "la mère
+  du prince Harry"); else an organisation heading the phrase, or whose
+  spokesperson, management or communiqué speaks ("un porte-parole de Zoom");
+  else a capitalised name as written ("M. Asseed");
+- a definite role ("le ministre", "l'acteur âgé de 28 ans", "le chef de
+  l'État" = the president) resolved to the person the article names with that
+  role; an indefinite one ("une manifestante") or a role the article never
+  ties to a name gives no name (the phrase is kept as ``role``);
+- a pronoun ("a-t-il ajouté") is the previous quote's speaker within two
+  paragraphs, else the person named last before the quote there.
 
-Contract: ``extract(text, entities) -> [{"text", "speaker", "position"}]``
-(``position``: offset of the opening mark in ``text``; ``speaker`` may be None).
+Without syntax (no speech verb found): "selon X", "X : « … »", then a quote
+continued in the same paragraph with nobody else named in between.
+
+Contract: ``extract(text, entities, subjects=None) -> [{"text", "speaker",
+"position", "role"?}]`` (``position``: offset of the quote's first character in
+``text``; ``subjects``: :func:`searchsvc.enrich.speakers.analyse_many`'s list for
+``spans(text)``, or None for the rules alone).
 """
 
 from __future__ import annotations
 
 import re
 
+from searchsvc.enrich.quotemarks import pairs
 from searchsvc.synonyms import words_key
 
 MIN_WORDS = 5
-#: characters looked at after a quote for its attribution
-AFTER_CHARS = 160
 MAX_QUOTE_CHARS = 3000
-
-_CLOSERS = {"«": "»", "“": "”»", '"': '"»”'}
-_VERBS = (r"(?:déclar|affirm|accus|ajout|dit|dis|expliqu|indiqu|soulign|estim|assur|précis|"
-          r"pr[ée]ci|confi|lanc|martel|insist|rappel|poursui|concl|répond|repond|racont|"
-          r"prévien|previen|admi|reconn|ironis|tranch|comment|écri|ecri|note|not[ée]|"
-          r"observ|jug|esti|avert|menac|promi|annonc|révél|revel|ajoute|souffl|résum|resum)")
-_VERB_RE = re.compile(r"\b" + _VERBS + r"\w*", re.I)
-_AFTER_RE = re.compile(r"^\s*[,.;:!?…)\]]*\s*(?:[»”\"]\s*)?(?:,\s*)?"
-                       r"(?:(?:il|elle|ils|elles)\s+)?(?:a|avait|ont|aurait|a-t-il|a-t-elle)?\s*"
-                       + _VERBS + r"[\w-]*", re.I)
-_SELON_RE = re.compile(r"\bselon\s+", re.I)
+_WORD = re.compile(r"\w")
+_CODE = re.compile(r"[{};=]|window\.|function\s*\(")
+_SELON_AFTER = re.compile(r"^[\s,;:.!?…»”\"]*(?:a\s+)?(?:selon|d['’]après)\s+", re.I)
+_SELON = re.compile(r"\b(?:selon|d['’]après)\s+", re.I)
+_ET_DE = re.compile(r"\b(?:et|puis)\s+(?:d['’]|de\s+)\w+\s*:?\s*$", re.I)
 _SENT_END = re.compile(r"[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
-_DET = re.compile(r"^(?:(?:l['’]un|l['’]une|un|une|le|la|les|l['’]|des|du|de|d['’]|ce|cette|ces|"
-                  r"au|aux|notre|son|sa|ses|leur|leurs)\s*)+", re.I)
-_PHRASE_END = re.compile(r"\s*(?:,|;|:|\.|\(|\bdans\b|\bà\b|\bau\b|\baux\b|\blors\b|\bdevant\b|"
-                         r"\bqui\b|\bque\b|\bselon\b|\bsur\b|\bpour\b|\bquand\b)", re.I)
+_DET = re.compile(r"^(?:(?:l['’]une?|une|un|les|le|la|l['’]|des|du|de|d['’]|ce|cet|cette|ces|notre|son|sa|"
+                  r"ses|leur|leurs)(?:\s+|(?<=['’])))+", re.I)
+_INDEFINITE = {"un", "une", "des", "l'un", "l'une", "l’un", "l’une", "plusieurs", "certains",
+               "certaines", "d'autres", "quelques"}
+#: words before a name that make it a complement of the phrase's head, not its apposition
+_COMPLEMENT = {"de", "d", "du", "des", "à", "au", "aux", "par", "pour", "avec", "contre", "chez",
+               "entre", "sans", "sur", "selon", "envers", "vers", "après", "avant"}
+_ARTICLES = {"le", "la", "les", "l", "un", "une"}
+#: heads through which an organisation speaks
+_ORG_VOICE = {"porte-parole", "direction", "communiqué", "communique", "service", "services",
+              "présidence", "presidence", "dirigeants", "direction", "cabinet", "entourage",
+              "secrétariat", "secretariat", "bureau", "avocats", "message", "lettre", "compte",
+              "déclaration", "declaration", "rapport", "note", "syndicat", "association"}
+#: roles written another way in news French (-> the role the article names people with)
+_ROLE_SAME = {
+    "chef de l'état": "président", "chef de l’état": "président", "chef de l'etat": "président",
+    "locataire de l'élysée": "président", "président de la république": "président",
+    "chef du gouvernement": "premier ministre", "locataire de matignon": "premier ministre",
+    "hôte de matignon": "premier ministre", "chef de matignon": "premier ministre",
+    "locataire de la place beauvau": "ministre de l'intérieur",
+    "locataire de beauvau": "ministre de l'intérieur", "premier flic de france": "ministre de l'intérieur",
+    "locataire de bercy": "ministre de l'économie", "patron de bercy": "ministre de l'économie",
+    "chef de la diplomatie": "ministre des affaires étrangères",
+    "garde des sceaux": "ministre de la justice",
+}
+_INCISE = re.compile(r",\s+(?:a\s+|avait\s+)?(?:(?:a|avait)-t-(il|elle)\s+)?"
+                     r"((?:déclar|affirm|ajout|expliqu|indiqu|soulign|estim|assur|précis|confi|lanc|"
+                     r"martel|martè|insist|poursui|concl|répond|racont|analys|résum|renchér|plaid|"
+                     r"détaill|rétorqu|dénonc|déplor|regrett|ironis|tranch|comment|observ|jug|"
+                     r"avert|prévien|reconn|admet|souffl|peste|tonn|glisse|lâch)\w*)"
+                     r"(?:-t)?(?:-(il|elle))?", re.I)
+_PREPOSITION = re.compile(r"^(?:de|d['’]|du|des|à|au|aux|par|pour|avec|contre|chez|sur|selon)\b", re.I)
+#: subjects that name nobody ("c'est", "on", "cela")
+_NOBODY = {"c'", "c’", "ce", "cela", "ça", "ceci", "on", "ils", "elles", "nous", "vous", "je", "j'", "tout", "rien", "chacun", "personne", "qui"}
+#: words that are no role on their own
+_VAGUE = {"ancien", "ancienne", "jeune", "nouveau", "nouvelle", "homme", "femme", "personne", "premier",
+          "première", "ex", "fils", "fille", "autre", "même", "dernier", "dernière", "seul", "seule"}
+_APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s*)?(?:[\w-]+\s+){0,2}")
+_PRONOUNS = {"il", "elle", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
+             "celui", "celle"}
+_CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
+#: heads of institutions that an article names once and then calls by their head alone
+_INSTITUTIONS = {"préfecture", "prefecture", "mairie", "parquet", "ministère", "ministere", "gendarmerie",
+                 "police", "université", "universite", "rectorat", "tribunal", "académie", "academie",
+                 "municipalité", "municipalite", "région", "region", "département", "departement"}
+#: a subject that is anybody ("on dit"): no continuation
+_DEMONYM = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
+_GROUPS = {"on"}
+_POUR = re.compile(r"^\s*pour\s+(.{3,120}?),\s*$", re.I)
+_POUR_QUI = re.compile(r",?\s+pour\s+qui\s*$", re.I)
+_RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
+_CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
+_CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
+                       r"[A-ZÀ-Ý][\w'’-]+)*")
 
 
-def _pairs(text: str):
-    """(start, end) of each quoted span: ``text[start]`` the opening mark,
-    ``text[end]`` the closing one; never across a paragraph."""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in _CLOSERS:
-            limit = text.find("\n", i)
-            limit = n if limit < 0 else limit
-            j = i + 1
-            while j < limit and text[j] not in _CLOSERS[c]:
-                j += 1
-            if j < limit:
-                yield i, j
-                i = j + 1
-                continue
-            i = limit if c != '"' else i + 1
+def n_words(text: str) -> int:
+    return sum(1 for w in text.split() if _WORD.search(w))
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """The quote spans of ``text`` worth keeping (``text[begin:close]``)."""
+    out = []
+    for b, c in pairs(text):
+        q = text[b:c]
+        if n_words(q) < MIN_WORDS or len(q) > MAX_QUOTE_CHARS or _CODE.search(q):
             continue
-        i += 1
+        if b >= 2 and text[b - 2] == "(" and c + 1 < len(text) and text[c + 1] == ")":
+            continue  # a gloss or translation in parentheses
+        out.append((b, c))
+    return out
 
 
 class _Names:
@@ -78,15 +124,20 @@ class _Names:
     def __init__(self, entities: dict):
         self.persons = list(entities.get("person", []))
         self.orgs = list(entities.get("org", []))
-        # surname -> full name (the last word, and the first for "Kim")
+        self.places = set(entities.get("place", []))
+        #: acronym -> full form written beside it (searchsvc.enrich.canonical)
+        self.links = {a: f for a, f in (entities.get("links") or {}).items() if f in self.orgs}
+        # surname -> full name (the last word; "M. Castaner" -> Christophe Castaner)
         self.short: dict[str, str] = {}
         for p in self.persons:
             words = p.split()
             if len(words) > 1:
                 self.short.setdefault(words[-1], p)
+                if len(words) > 2:
+                    self.short.setdefault(" ".join(words[-2:]), p)
         pats = [re.escape(n) for n in sorted(set(self.persons) | set(self.short), key=len, reverse=True)]
-        self.person_re = re.compile(r"\b(?:" + "|".join(pats) + r")\b") if pats else None
-        opats = [re.escape(n) for n in sorted(set(self.orgs), key=len, reverse=True)]
+        self.person_re = re.compile(r"(?<!\w)(?:" + "|".join(pats) + r")(?!\w)") if pats else None
+        opats = [re.escape(n) for n in sorted(set(self.orgs) | set(self.links), key=len, reverse=True)]
         self.org_re = re.compile(r"(?<!\w)(?:" + "|".join(opats) + r")(?!\w)") if opats else None
 
     def full(self, name: str) -> str:
@@ -100,114 +151,378 @@ class _Names:
     def orgs_in(self, text: str) -> list[tuple[int, str]]:
         if self.org_re is None:
             return []
-        return [(m.start(), m.group(0)) for m in self.org_re.finditer(text)]
+        return [(m.start(), self.links.get(m.group(0), m.group(0))) for m in self.org_re.finditer(text)]
 
 
-def _phrase(text: str) -> str | None:
-    """A speaker phrase as written, determiners off, cut at its first complement."""
-    text = _DET.sub("", text.strip())
-    m = _PHRASE_END.search(text)
-    phrase = text[:m.start()] if m else text
-    phrase = " ".join(phrase.split()[:6]).strip(" ,.;:»\"”")
-    return phrase if len(words_key(phrase)) >= 1 and len(phrase) > 2 else None
+def _words_before(phrase: str, pos: int, n: int = 3) -> list[str]:
+    return [w.lower().strip(",;:") for w in re.split(r"[\s'’]+", phrase[:pos]) if w.strip(",;:")][-n:]
 
 
-def _sentence_start(text: str, pos: int) -> int:
-    para = text.rfind("\n", 0, pos) + 1
-    start = para
-    for m in _SENT_END.finditer(text, para, pos):
-        start = m.end()
-    return start
+#: titles written before a name ("du prince Harry"): the name is still inside the complement
+_TITLES = set("prince princesse roi reine président présidente ministre pape général générale "
+              "docteur professeur juge sénateur sénatrice député députée maire chanteur chanteuse "
+              "acteur actrice comédien comédienne rappeur footballeur joueur joueuse candidat "
+              "candidate patron patronne directeur directrice écrivain écrivaine journaliste "
+              "militant militante avocat avocate frère sœur soeur fils fille père mère oncle tante "
+              "cousin cousine ami amie épouse époux mari femme compagnon compagne".split())
 
 
-def _title_person(title: str, text: str, before: int, names: _Names) -> str | None:
-    """A person introduced earlier next to the last word of ``title``."""
-    words = title.split()
-    if not words:
-        return None
-    cue = words[-1].lower()
-    best = None
-    for pos, name in names.persons_in(text[:before]):
-        if cue in text[max(0, pos - 40):pos].lower() or cue in text[pos:pos + 80].lower():
-            best = name
-    return best
+def _apposed(phrase: str, pos: int) -> bool:
+    """Whether the name at ``pos`` of ``phrase`` is the phrase's head or in apposition
+    ("le porte-parole du gouvernement Gabriel Attal"), not inside a complement ("un proche
+    d'Emmanuel Macron", "la mère du prince Harry")."""
+    before = phrase[:pos].rstrip()
+    if not before or before.endswith(","):
+        return True
+    words = [w.strip(",;:") for w in re.split(r"[\s'’]+", before) if w.strip(",;:")][-4:]
+    while words and words[-1].lower() in _ARTICLES:
+        words.pop()
+    if words and words[-1].lower() in _COMPLEMENT:
+        return False
+    if len(words) >= 2 and words[-1].lower() in _TITLES and words[-1][:1].islower():
+        rest = words[:-1]
+        while rest and rest[-1].lower() in _ARTICLES:
+            rest.pop()
+        if rest and rest[-1].lower() in _COMPLEMENT:
+            return False
+    return True
 
 
-_SUBJECT_TITLE = re.compile(r"^(?:le|la|l['’])\s+((?:[a-zéèêàâîôûç-]+\s+){0,3}[a-zéèêàâîôûç-]+)\s+"
-                            r"(?:a|avait|ont)\s+", re.I)
+def _head_phrase(phrase: str) -> str:
+    """The role as written, without determiners, cut at its first comma or clause."""
+    p = _DET.sub("", phrase.strip())
+    p = re.split(r"\s*(?:,|;|:|\(|\bqui\b|\bque\b|\bdont\b)\s*", p, maxsplit=1)[0]
+    return " ".join(p.split()[:6]).strip(" .»\"”")
 
 
-_PRONOUN = re.compile(r"^\s*(?:il|elle)\s+(?:a|avait)\s+(?:\w+\s+)?" + _VERBS, re.I)
-#: marks "the previous speaker" in :func:`_speaker`'s answer
-_LAST = object()
+class _Article:
+    """One article's text, names and the speakers found so far."""
 
+    def __init__(self, text: str, entities: dict):
+        self.text = text
+        self.names = _Names(entities)
+        self._persons = None
+        self.said: list[tuple[int, str | None]] = []  # (position, speaker) of earlier quotes
+        self.spans: list[tuple[int, int]] = []  # every quote of the text (names inside speak not)
 
-def _speaker(text: str, start: int, end: int, names: _Names) -> str | None:
-    after = text[end + 1:end + 1 + AFTER_CHARS]
-    nl = after.find("\n")
-    if nl >= 0:
-        after = after[:nl]
-    m = _AFTER_RE.match(after)
-    if m:
-        rest = after[m.end():]
-        stop = _SENT_END.search(rest)
-        rest = rest[:stop.start() + 1] if stop else rest
-        found = names.persons_in(rest)
-        if found:
-            return found[0][1]
-        orgs = names.orgs_in(rest[:60])
+    def quoted(self, pos: int) -> bool:
+        """Whether ``pos`` lies inside a quote (a name there is quoted, not speaking)."""
+        return any(b <= pos < c for b, c in self.spans)
+
+    def person_mentions(self) -> list[tuple[int, int, str]]:
+        """(start, end, full name) of every person mention of the text."""
+        if self._persons is None:
+            rx = self.names.person_re
+            self._persons = [] if rx is None else [(m.start(), m.end(), self.names.full(m.group(0)))
+                                                   for m in rx.finditer(self.text) if not self.quoted(m.start())]
+        return self._persons
+
+    def paragraph(self, pos: int) -> int:
+        return self.text.count("\n\n", 0, pos)
+
+    # ------------------------------------------------------------ a subject phrase
+
+    def from_phrase(self, phrase: str, start: int, head: str, det: str, before: int):
+        """(speaker or None, role as written or None) of a subject phrase found at
+        ``start`` of the text."""
+        names = self.names
+        for pos, name in names.persons_in(phrase):
+            if _apposed(phrase, pos):
+                return name, None
+        stripped = phrase.strip()
+        rel = _RELATIVE_END.search(stripped)
+        if rel:  # "les propositions de Nicolas Sarkozy, qui": the noun "qui" stands for
+            head_part = stripped[:rel.start()]
+            last = list(names.person_re.finditer(head_part)) if names.person_re else []
+            if last and not head_part[last[-1].end():].strip(" ,") and _apposed(head_part, last[-1].start()):
+                return names.full(last[-1].group(0)), None
+        if _PREPOSITION.match(stripped) or head.lower() in _NOBODY:
+            return None, None
+        orgs = names.orgs_in(phrase)
         if orgs:
-            return orgs[0][1]
-        phrase = _phrase(rest)
-        if phrase:
-            return phrase
-    s0 = _sentence_start(text, start)
-    before = text[s0:start]
-    if _VERB_RE.search(before) or before.rstrip().endswith(":") or _SELON_RE.search(before):
-        found = names.persons_in(before)
-        if found:
-            return found[-1][1]
-        t = _SUBJECT_TITLE.match(before)
-        if t:
-            who = _title_person(t.group(1), text, s0, names)
+            first_pos, org = orgs[0]
+            lead = phrase[:first_pos].strip().lower().rstrip("'’")
+            if not lead or lead in ("le", "la", "les", "l"):
+                return self.whole_name(start + first_pos, org), None
+            head_l = head.lower()
+            if head_l in _ORG_VOICE or any(w in _ORG_VOICE for w in _words_before(phrase, first_pos, 3)):
+                return org, None  # "un porte-parole de Zoom", "la direction de X"
+        if det in _INDEFINITE or det in ("les", "ces", "leurs", "ses"):
+            return None, _head_phrase(phrase) or None  # someone unnamed, or several people
+        bare = _DET.sub("", stripped)
+        if _CIVILITY_ONLY.match(bare):  # "M." cut from its name: read the name in the text
+            return self.name_as_written(start + len(phrase) - len(phrase.lstrip()) + len(stripped) - len(bare)), None
+        if head[:1].isupper() and _CAP_NAME.match(bare):
+            return self.name_as_written(start + len(phrase) - len(phrase.lstrip()) + len(stripped) - len(bare)), None
+        role = _head_phrase(phrase)
+        low = role.lower()
+        if low in _PRONOUNS:
+            return self.pronoun(before), None
+        if not role or head[:1].isupper():
+            return None, (role or None) if det else None
+        org = self.role_org(low)
+        if org:
+            return org, None
+        return self.role_person(low, before), role if det else None
+
+    def role_org(self, role: str) -> str | None:
+        """The one organisation of the article named with the role's first word ("la
+        préfecture" -> "préfecture de la Marne")."""
+        head = role.split()[0] if role.split() else ""
+        if head not in _INSTITUTIONS:
+            return None
+        found = {o for o in self.names.orgs if o.split()[0].lower() == head}
+        return found.pop() if len(found) == 1 else None
+
+    def whole_name(self, pos: int, name: str) -> str:
+        """``name`` found at ``pos``, or the longer entity written there ("UFC" of
+        "UFC-Que Choisir")."""
+        for ent in self.names.orgs + self.names.persons:
+            if len(ent) > len(name) and self.text.startswith(ent, pos):
+                return ent
+        return name
+
+    def name_as_written(self, pos: int) -> str | None:
+        """The capitalised name written at ``pos``: an entity of the article it begins
+        ("Tedros" -> "Tedros Adhanom Ghebreyesus", "Marine" -> "Marine Le Pen"), else the
+        words as written when they are more than one word or follow a civility ("M. Asseed");
+        a single unknown capitalised word is no name ("Déterminée")."""
+        m = _CAP_NAME.match(self.text, pos)
+        if not m:
+            return None
+        written = m.group(0)
+        plain = _CIVILITY.sub("", written)
+        for ent in self.names.persons + self.names.orgs:
+            if ent == plain or ent.startswith(plain + " ") or ent.startswith(plain + "-"):
+                return ent
+        if plain in self.names.short:
+            return self.names.full(plain)
+        if plain in self.names.places:
+            return None
+        if " " not in plain and _DEMONYM.search(plain.lower()) and re.search(
+                r"\b(?:le|la|l['’]|un|une)\s*$", self.text[max(0, pos - 6):pos], re.I):
+            return None  # "le Palestinien": a demonym, nobody's name
+        if len(plain.split()) > 1 or plain != written:
+            return plain  # "M. Macron" -> "Macron": the search's view joins a surname to its full name
+        return None
+
+    def role_person(self, role: str, before: int) -> str | None:
+        """The person the article names with ``role`` (nearest before ``before``, else
+        after). A role with a complement ("président du MoDem") is looked up whole (or as
+        its news equivalent), never as its bare head ("président")."""
+        keys = [v for k, v in _ROLE_SAME.items() if role.startswith(k)]
+        words = role.split()
+        if len(words) > 1 and words[1] in ("de", "du", "des", "d'", "d’", "à", "au", "aux"):
+            keys.append(role)
+            if len(words) > 2 and words[1] in ("de", "d'", "d’") and words[2] in ("la", "l'", "l’"):
+                keys.append(" ".join(words[:4]))
+        else:
+            keys += [" ".join(words[:n]) for n in range(min(len(words), 3), 0, -1)]
+            if len(words) == 2:
+                keys.append(words[-1])  # "le dirigeant nord-coréen" -> "homologue nord-coréen Kim Jong-un"
+        text_l = self.text.lower()
+        mentions = self.person_mentions()
+        for key in keys:
+            if len(key) < 3 or key in _VAGUE:
+                continue
+            best = None
+            for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", text_l):
+                who = self._named_near(m.start(), m.end(), mentions)
+                if who is None:
+                    continue
+                dist = before - m.start()
+                score = (0 if dist >= 0 else 1, abs(dist))
+                if best is None or score < best[0]:
+                    best = (score, who)
+            if best is not None:
+                return best[1]
+        return None
+
+    def _named_near(self, start: int, end: int, mentions) -> str | None:
+        """A person named right after a role mention (role [de …] [,] Name) or right
+        before it (Name, [det] role)."""
+        text = self.text
+        for pos, _, name in mentions:
+            if end <= pos <= end + 60:
+                gap = text[end:pos]
+                if "\n" in gap or re.search(r"[.;:!?]|\b(?:et|qui|que|a|ont|est)\b", gap):
+                    continue
+                if re.search(r"\b(?:à|au|aux|avec|contre|par|pour|chez)\s+(?:l['’]|la\s+|le\s+)?$", gap):
+                    continue
+                return name
+        for pos, stop, name in mentions:
+            if 0 < start - stop <= 40 and _APPOSED_ROLE.fullmatch(text[stop:start]):
+                return name
+        return None
+
+    # ------------------------------------------------------------ pronouns
+
+    def pronoun(self, before: int) -> str | None:
+        """The person a pronoun stands for: the most recent, before the quote, of the
+        previous quote's speaker and the first person named as a head (not in a
+        complement) of the nearest sentence naming one, in this paragraph or the previous."""
+        text = self.text
+        para = text.rfind("\n", 0, before) + 1
+        prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
+        named = self._last_named(prev, before, with_pos=True)
+        said = next(((pos, who) for pos, who in reversed(self.said) if who), None)
+        if said is not None and said[0] < prev:
+            said = None
+        if named and said:
+            return named[1] if named[0] > said[0] else said[1]
+        if named:
+            return named[1]
+        if said:
+            return said[1]
+        here = self.paragraph(before)
+        for pos, who in reversed(self.said):
+            if here - self.paragraph(pos) > 2:
+                break
             if who:
                 return who
-        orgs = names.orgs_in(before)
-        if orgs:
-            return orgs[-1][1]
-        sm = list(_SELON_RE.finditer(before))
-        if sm:
-            phrase = _phrase(before[sm[-1].end():])
-            if phrase:
-                return phrase
-    if _PRONOUN.match(before):
-        return _LAST  # "Il a accusé ... « … »": the speaker of the last quote
-    sm = _SELON_RE.search(after[:40])
-    if sm:
-        rest = after[sm.end():]
-        found = names.persons_in(rest[:60])
-        if found:
-            return found[0][1]
-        return _phrase(rest)
-    return None
+        return None
+
+    def _last_named(self, start: int, end: int, with_pos: bool = False):
+        window = self.text[start:end]
+        bounds = [0] + [m.end() for m in _SENT_END.finditer(window)] + [len(window)]
+        for a, b in reversed(list(zip(bounds, bounds[1:]))):
+            sentence = window[a:b]
+            for pos, name in self.names.persons_in(sentence):
+                if _apposed(sentence, pos) and not self.quoted(start + a + pos):
+                    return (start + a + pos, name) if with_pos else name
+        return None
+
+    # ------------------------------------------------------------ without syntax
+
+    def after_verb(self, pos: int, to_comma: bool = False) -> str | None:
+        """The first person (else organisation) named as a head in the clause after an
+        incise's verb (up to its first comma with ``to_comma``), when the parser gave it
+        no subject."""
+        clause = re.split(r"[.!?;\n,]" if to_comma else r"[.!?;\n]", self.text[pos:pos + 160], maxsplit=1)[0]
+        for p, name in self.names.persons_in(clause):
+            words = _words_before(clause, p, 1)
+            if not words or words[-1] not in _COMPLEMENT | _ARTICLES:  # "au journal X": X speaks
+                return name
+        for p, org in self.names.orgs_in(clause):
+            if not _DET.sub("", clause[:p]).strip(" ,"):
+                return org
+        return None
+
+    def incise(self, begin: int, close: int) -> tuple[bool, str | None]:
+        """An incise inside the marks ("…, a analysé Thierry Solère. …", "…, lance X, …")."""
+        quote = self.text[begin:close]
+        for m in _INCISE.finditer(quote):
+            if m.group(1) or m.group(3):
+                return True, self.pronoun(begin)
+            rest = quote[m.end():m.end() + 80]
+            found = self.names.persons_in(rest)
+            if found and _apposed(rest, found[0][0]) and not _DET.sub("", rest[:found[0][0]]).strip(" ,"):
+                return True, found[0][1]
+        return False, None
+
+    def by_rules(self, begin: int, close: int) -> tuple[bool, str | None]:
+        """(found, speaker) from "selon X", "X : « … »" and "Et d'ajouter"."""
+        text, names = self.text, self.names
+        after = text[close + 1:close + 161].split("\n", 1)[0]
+        m = _SELON_AFTER.match(after)
+        if m:
+            rest = after[m.end():]
+            return True, self._named_first(rest[:80])
+        s0 = text.rfind("\n", 0, begin) + 1
+        for sm in _SENT_END.finditer(text, s0, max(s0, begin - 1)):
+            s0 = sm.end()
+        before = text[s0:max(s0, begin - 1)]
+        sel = list(_SELON.finditer(before))
+        if sel:
+            return True, self._named_first(before[sel[-1].end():][:80])
+        pour = _POUR.search(before)
+        if pour:  # "Pour le maire de Jéricho, Salem Ghrouf, « … »"
+            return True, self._named_first(pour.group(1)) or self._apposed_in(pour.group(1))
+        whom = _POUR_QUI.search(before)
+        if whom:  # "le philosophe Roland Barthes, pour qui « … »"
+            return True, self._apposed_in(before[:whom.start()], last=True)
+        if _ET_DE.search(before):
+            return True, self.pronoun(begin)
+        if before.rstrip().endswith(":"):
+            found = names.persons_in(before)
+            if found:
+                return True, found[-1][1]
+            orgs = names.orgs_in(before)
+            if orgs:
+                return True, orgs[-1][1]
+        return False, None
+
+    def _apposed_in(self, text: str, last: bool = False) -> str | None:
+        """The first (or last) person of ``text`` named as a head, not in a complement."""
+        found = [name for pos, name in self.names.persons_in(text) if _apposed(text, pos)]
+        return (found[-1] if last else found[0]) if found else None
+
+    def _named_first(self, text: str) -> str | None:
+        for pos, name in self.names.persons_in(text):
+            if _apposed(text, pos):
+                return name
+            return None
+        orgs = self.names.orgs_in(text)
+        if orgs and not _DET.sub("", text[:orgs[0][0]]).strip():
+            return orgs[0][1]
+        return None
 
 
-def extract(text: str, entities: dict | None = None) -> list[dict]:
-    """The direct quotations of ``text`` with their speakers."""
-    names = _Names(entities or {})
+def extract(text: str, entities: dict | None = None, subjects: list | None = None) -> list[dict]:
+    """The direct quotations of ``text`` with their speakers (see the module's docstring)."""
+    art = _Article(text, entities or {})
     out: list[dict] = []
-    last_para, last_speaker, previous = -1, None, None
-    for start, end in _pairs(text):
-        quote = " ".join(text[start + 1:end].split()).strip()
-        if len(quote.split()) < MIN_WORDS or len(quote) > MAX_QUOTE_CHARS:
-            continue
-        para = text.rfind("\n", 0, start)
-        speaker = _speaker(text, start, end, names)
-        if speaker is _LAST:
-            speaker = previous
-        if speaker is None and para == last_para:
-            speaker = last_speaker
-        previous = speaker if speaker is not None else previous
-        out.append({"text": quote, "speaker": speaker, "position": start})
-        last_para, last_speaker = para, speaker
+    found_spans = spans(text)
+    art.spans = found_spans
+    for k, (begin, close) in enumerate(found_spans):
+        quote = " ".join(text[begin:close].split()).strip()
+        subj = subjects[k] if subjects is not None and k < len(subjects) else None
+        speaker, role, decided = None, None, False
+        if subj:
+            decided = True
+            if subj.get("pron"):
+                # a name right after the verb, before any comma, outweighs a stray pronoun
+                named = art.after_verb(subj["verb_end"], to_comma=True) if subj.get("verb_end") else None
+                speaker = named or art.pronoun(begin)
+            elif subj.get("span"):
+                s, e = subj["span"]
+                speaker, role = art.from_phrase(text[s:e], s, subj.get("head", ""), subj.get("det", ""),
+                                                begin)
+            elif subj.get("verb_end"):
+                speaker = art.after_verb(subj["verb_end"])
+            else:
+                decided = False
+        if not decided:
+            decided, speaker = art.incise(begin, close)
+        if not decided:
+            decided, speaker = art.by_rules(begin, close)
+        loose = not decided or (speaker is None and role is None and subj is not None
+                                and subj.get("side") != "after" and not subj.get("pron")
+                                and subj.get("head", "").lower() not in _GROUPS)
+        if loose and out and art.said:
+            # a quote continued in the same paragraph, nobody else named since the last one
+            prev_close = found_spans[k - 1][1]
+            gap = text[prev_close + 1:begin]
+            if "\n" not in gap and not art.names.persons_in(gap) and not art.names.orgs_in(gap):
+                speaker = out[-1]["speaker"]
+        item = {"text": quote, "speaker": speaker, "position": begin}
+        if role and not speaker:
+            item["role"] = role
+        out.append(item)
+        art.said.append((begin, speaker))
+    _repeated(out)
     return out
+
+
+def _repeated(found: list[dict]) -> None:
+    """A quote left without a speaker that repeats the words of an attributed quote of the
+    same article (an intertitle, a title) takes that quote's speaker."""
+    keyed = [(" ".join(words_key(q["text"])), q["speaker"]) for q in found]
+    for i, (q, (key, speaker)) in enumerate(zip(found, keyed)):
+        if speaker or len(key.split()) < 4:
+            continue
+        same = {s for j, (k, s) in enumerate(keyed)
+                if s and j != i and (key in k or k in key) and len(k.split()) >= 4}
+        if len(same) == 1:
+            q["speaker"] = same.pop()
+            q.pop("role", None)

@@ -483,14 +483,25 @@ _facets["properties"].update({k: {"type": "array", "maxItems": 20,
                                   "items": {"$ref": "#/components/schemas/FacetValue"}}
                               for k in ("person", "org", "place")})
 _QUOTE = {"type": "object", "required": ["text", "speaker", "position"],
-          "properties": {"text": {"type": "string", "minLength": 1}, "speaker": NULLABLE_STR,
+          "properties": {"text": {"type": "string", "minLength": 1},
+                         "speaker": {**NULLABLE_STR, "description": "Personne ou organisation nommée par "
+                                     "l'article ; null si l'auteur n'est pas nommé."},
+                         "role": {**NULLABLE_STR, "description": "L'auteur tel que l'article le désigne "
+                                  "quand il ne le nomme pas (« une manifestante »)."},
                          "position": {"type": "integer", "minimum": 0,
-                                      "description": "Position du guillemet ouvrant dans « text »."},
+                                      "description": "Position du premier caractère de la citation dans le "
+                                                     "texte de l'article (0 pour une citation du titre)."},
+                         "title": {"type": "boolean", "description": "Citation du titre de l'article."},
                          "id": {"type": "string"}}}
+_NOTES = {"type": "array", "items": {"type": "string"},
+          "description": "Remarques en français : entités et citations non extraites pour cet index "
+                         "(construit avec --no-entities) et comment les obtenir."}
 _schemas["Document"]["properties"].update({
     "entities": {"type": "object", "required": ["person", "org", "place"], "properties": _ENTITY_LISTS,
                  "description": "Personnes, organisations et lieux de l'article (formes canoniques)."},
     "quotes": {"type": "array", "items": _QUOTE, "description": "Citations directes et leur auteur."},
+    "entities_extracted": {"type": "boolean", "description": "Faux pour un index construit avec "
+                           "--no-entities (entités et citations non extraites)."},
 })
 _schemas["EntityTable"] = {
     "type": "object", "required": ["kind", "total", "entities", "cooccurrence", "query"],
@@ -504,13 +515,20 @@ _schemas["EntityTable"] = {
                          "items": {"type": "object", "required": ["a", "b", "count"],
                                    "properties": {"a": {"type": "string"}, "b": {"type": "string"},
                                                   "count": {"type": "integer", "minimum": 1}}}},
+        "notes": _NOTES,
     },
 }
 _schemas["QuoteList"] = {
     "type": "object", "required": ["total", "quotes"], "additionalProperties": False,
-    "properties": {"total": {"type": "integer", "minimum": 0},
-                   "quotes": {"type": "array", "items": {**_QUOTE, "required": ["text", "speaker", "id",
-                                                                                 "position"]}}},
+    "properties": {"total": {"type": "integer", "minimum": 0}, "notes": _NOTES,
+                   "quotes": {"type": "array", "items": {
+                       "type": "object", "required": ["text", "speaker", "id", "position", "title", "source",
+                                                      "date"],
+                       "properties": {**{k: v for k, v in _QUOTE["properties"].items() if k != "title"},
+                                      "title": {**NULLABLE_STR, "description": "Titre de l'article."},
+                                      "source": NULLABLE_STR, "date": NULLABLE_STR,
+                                      "title_quote": {"type": "boolean",
+                                                      "description": "Citation du titre de l'article."}}}}},
 }
 _LIMIT = lambda default, hi: _PARAM("limit", f"Nombre d'éléments (1 à {hi}).",  # noqa: E731
                                     {"type": "integer", "minimum": 1, "maximum": hi, "default": default})

@@ -641,6 +641,12 @@ class SearchEngine(WhooshOperations):
             facets = collapse.story_facets(data, groups, facet_set, filters)
         # entity facets (searchsvc.backends.whoosh.entities; they count articles)
         facets.update(self.entity_search.facets(data, reader, self.synonyms, facet_set, filters))
+        # an entity filter on an index built with --no-entities: say why nothing matches
+        if (pq.entities or params.persons or params.orgs or params.places) and \
+                not self.entity_search.extracted(data, reader):
+            from searchsvc.backends.whoosh.entities import NOTE_OFF
+
+            budget.note(NOTE_OFF)
 
         if budget.exceeded and hits:
             budget.note("Temps de calcul dépassé : extraits affichés sans mise en évidence.")

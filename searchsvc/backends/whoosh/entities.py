@@ -45,6 +45,10 @@ KIND_FR = {"person": "personne", "org": "organisation", "place": "lieu"}
 #: below this share of the documents, counts go through per-document tuples
 SMALL_SHARE = 0.05
 RELOAD_INTERVAL = 1.0
+#: said wherever entities or quotes would be shown, on an index built with --no-entities
+NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'ont pas été extraites "
+            "pour cet index (construit avec --no-entities). Pour les obtenir : "
+            "searchsvc reindex --full, sans --no-entities.")
 MAX_COOCCURRENCE = 20
 
 
@@ -97,12 +101,12 @@ class Aliases:
 
 def aliases_path(value=None) -> Path | None:
     """The user's aliases file: explicit, ``SEARCHSVC_ENTITIES``, else ``entities.txt``
-    of the corpus folder when present."""
+    of the corpus folder (watched even while it does not exist: created later, it is
+    read within a second like a modified one)."""
     v = value or os.environ.get("SEARCHSVC_ENTITIES")
     if v:
         return Path(v)
-    default = config.corpus_dir() / "entities.txt"
-    return default if default.is_file() else None
+    return config.corpus_dir() / "entities.txt"
 
 
 class AliasFile:
@@ -161,6 +165,8 @@ class EntityData:
         docs, codes = [], []
         self.quote_docs: set[int] = set()
         values = column_values(reader, "entities") if "entities" in reader.schema else []
+        extracted = False
+        link_votes: dict[str, Counter] = {}
         for d, v in enumerate(values):
             if not v or d not in live:
                 continue
@@ -168,6 +174,9 @@ class EntityData:
                 ents = json.loads(v)
             except ValueError:
                 continue
+            extracted = True
+            for acr, full in (ents.get("links") or {}).items():
+                link_votes.setdefault(acr, Counter())[full] += 1
             for kind in KINDS:
                 for name in ents.get(kind, ()):
                     c = table.setdefault((kind, name), len(table))
@@ -176,7 +185,10 @@ class EntityData:
         self.raw = list(table)
         self.docs = np.asarray(docs, dtype=np.int64)
         self.codes = np.asarray(codes, dtype=np.int64)
-        self.enabled = bool(values) and "entities" in reader.schema
+        #: False on an index built with --no-entities (no article has an entity record)
+        self.enabled = extracted
+        #: acronym -> the full form most articles write beside it (searchsvc.enrich.canonical)
+        self.links = {a: c.most_common(1)[0][0] for a, c in link_votes.items()}
         self._views: dict = {}
         self._lock = threading.Lock()
 
@@ -199,6 +211,9 @@ class View:
         self.data = data
         raw = data.raw
         keys = [entity_key(name, synonyms) for _, name in raw]
+        # an acronym and the full form some article links it to are one entity
+        linked = {entity_key(a, synonyms): entity_key(f, synonyms) for a, f in data.links.items()}
+        keys = [k if k in aliases.merge else linked.get(k, k) for k in keys]
         keys = [aliases_key(k, aliases, synonyms) for k in keys]
         df = np.bincount(data.codes, minlength=len(raw)) if len(raw) else np.zeros(0, np.int64)
         order = {"person": 0, "org": 1, "place": 2}
@@ -228,6 +243,8 @@ class View:
         if redirect:
             keys = [redirect.get(k, k) for k in keys]
             votes, forms = group(keys)
+        #: a surname alone -> the full name's key (a speaker written "Macron" is "Emmanuel Macron")
+        self.redirect = redirect
         self.names: list[str] = []
         self.kinds: list[str] = []
         index: dict[tuple, int] = {}
@@ -262,6 +279,8 @@ class View:
     def code_for(self, kind: str, name: str) -> int | None:
         key = entity_key(name, self.synonyms)
         code = self.index.get(key)
+        if code is None and key in self.redirect:
+            code = self.index.get(self.redirect[key])
         if code is None:
             return None
         return code if kind is None or self.kinds[code] == kind else None
@@ -379,6 +398,10 @@ class EntitySearch:
             out[kind] = [{"value": v.names[c], "count": n} for c, n in v.top(counts, kind, FACET_TOP)]
         return out
 
+    def extracted(self, facets, reader) -> bool:
+        """Whether the generation's articles went through entity and quote extraction."""
+        return data_for(facets, reader).enabled
+
     def of_document(self, facets, reader, synonyms, docnum: int, stored: dict) -> dict:
         """``{"entities": {kind: [names]}, "quotes": [...]}`` of one document."""
         v = self.view(facets, reader, synonyms)
@@ -387,8 +410,8 @@ class EntitySearch:
             ents[v.kinds[c]].append(v.names[c])
         for k in KINDS:
             ents[k].sort(key=lambda s: s.lower())
-        return {"entities": ents, "quotes": [dict(q, speaker=self.speaker_name(v, q.get("speaker")))
-                                               for q in _quotes(stored)]}
+        return {"entities": ents, "entities_extracted": v.data.enabled,
+                "quotes": [dict(q, speaker=self.speaker_name(v, q.get("speaker"))) for q in _quotes(stored)]}
 
     @staticmethod
     def speaker_name(v: View, speaker):
@@ -433,7 +456,7 @@ def entity_table(ms, search: EntitySearch, synonyms, kind: str, limit: int = 50)
           for (a, b), n in sorted(pairs.items(), key=lambda p: (-p[1], v.names[p[0][0]], v.names[p[0][1]]))]
     return {"kind": kind, "total": len(docs),
             "entities": [{"value": v.names[c], "count": n} for c, n in top],
-            "cooccurrence": co}
+            "cooccurrence": co, "notes": [] if v.data.enabled else [NOTE_OFF]}
 
 
 def quote_search(ms, search: EntitySearch, synonyms, speaker: str | None, limit: int,
@@ -454,6 +477,15 @@ def quote_search(ms, search: EntitySearch, synonyms, speaker: str | None, limit:
                 continue
             if marker is not None and marker.has_terms() and not marker.has_term(q["text"]):
                 continue
-            found.append({"text": q["text"], "speaker": name, "id": stored.get("id"),
-                          "position": q.get("position")})
-    return {"total": len(found), "quotes": found[offset:offset + limit]}
+            found.append(dict(_article_of(stored), text=q["text"], speaker=name,
+                              position=q.get("position"), role=q.get("role"), title_quote=bool(q.get("title"))))
+    return {"total": len(found), "quotes": found[offset:offset + limit],
+            "notes": [] if v.data.enabled else [NOTE_OFF]}
+
+
+def _article_of(stored: dict) -> dict:
+    """What a quote shows of its article: id, title, source, date (the search hits' fields)."""
+    from searchsvc.backends.whoosh.engine import _meta
+
+    m = _meta(stored)
+    return {k: m[k] for k in ("id", "title", "source", "date")}

@@ -507,12 +507,20 @@
       data.quotes.forEach(function (qt) {
         var li = h("li");
         li.appendChild(h("blockquote", null, "« " + qt.text + " »"));
-        var meta = h("p", {"class": "quote-meta"}, "— " + (qt.speaker || "auteur inconnu") + " · ");
-        meta.appendChild(h("a", {href: docUrl(qt.id) + "#quotes"}, qt.id));
+        var who = qt.speaker || (qt.role ? qt.role + " (non nommé)" : "auteur inconnu");
+        var meta = h("p", {"class": "quote-meta"}, "— " + who + " · ");
+        meta.appendChild(h("a", {href: docUrl(qt.id) + "#quotes"}, qt.title || qt.id));
+        var where = [qt.source, qt.date].filter(function (x) { return x; }).join(", ");
+        if (where) { meta.appendChild(document.createTextNode(" · " + where)); }
         li.appendChild(meta);
         ol.appendChild(li);
       });
-      sec.hidden = !data.quotes.length;
+      var note = sec.querySelector(".quotes-note");
+      if (note) {
+        note.textContent = (data.notes || []).join(" ");
+        note.hidden = !(data.notes && data.notes.length);
+      }
+      sec.hidden = !data.quotes.length && !(data.notes && data.notes.length);
     }).catch(function () { sec.hidden = true; });
   }
 
