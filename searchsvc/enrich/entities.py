@@ -40,6 +40,10 @@ MODEL = "fr_core_news_md"
 #: has its own tok2vec, the shared ``tok2vec`` only feeds the parser and tagger (same
 #: spans without it, about 30 % less CPU)
 PIPES = ("ner",)
+#: said wherever entities or quotes would be shown, on an index built with --no-entities
+NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'ont pas été extraites "
+            "pour cet index (construit avec --no-entities). Pour les obtenir : "
+            "searchsvc reindex --full, sans --no-entities.")
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
 CLEAN_VERSION = 7
 CACHE_NAME = "entities-cache.sqlite"

@@ -258,7 +258,7 @@ def document(doc_id: str):
     quotes = [dict(qt, paragraph=sum(1 for p in text[:qt.get("position") or 0].split("\n\n")[:-1]
                                      if p.strip()))
               for qt in doc.get("quotes") or []]
-    from searchsvc.backends.whoosh.entities import NOTE_OFF
+    from searchsvc.enrich.entities import NOTE_OFF
 
     return render_template("document.html", doc=doc, q=q, paragraphs=paragraphs, entities_note=NOTE_OFF,
                            highlighted=highlighted, similar=similar, versions=versions, quotes=quotes,

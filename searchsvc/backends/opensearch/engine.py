@@ -211,6 +211,11 @@ class OpenSearchEngine(OpenSearchOperations):
         for h, is_partial in hits:
             out.append(self._hit(h, is_partial, t, members))
         notes = list(t.notes)
+        if (t.entities or params.persons or params.orgs or params.places) and \
+                not self.entity_search.extracted():
+            from searchsvc.enrich.entities import NOTE_OFF
+
+            notes.append(NOTE_OFF)  # an entity filter on an index built with --no-entities
         suggestion = None
         if t.words:
             from searchsvc.search.suggest import suggest
@@ -304,6 +309,7 @@ class OpenSearchEngine(OpenSearchOperations):
         doc = meta(src)
         doc["text"] = src.get("body") or ""
         doc["entities"] = self.entity_search.of_document(src)
+        doc["entities_extracted"] = self.entity_search.extracted()
         doc["quotes"] = [dict(qt, speaker=self.entity_search.speaker_name(qt.get("speaker")))
                          for qt in (src.get("quotes") or {}).get("items", [])
                          if isinstance(qt, dict) and "text" in qt]

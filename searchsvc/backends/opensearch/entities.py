@@ -18,6 +18,7 @@ from collections import Counter
 import numpy as np
 
 from searchsvc.backends.whoosh.entities import FACET_TOP, KINDS, MAX_COOCCURRENCE, AliasFile, View
+from searchsvc.enrich.entities import NOTE_OFF
 
 #: distinct raw names read per kind (per generation, and per search's candidates)
 RAW_MAX = 65_000
@@ -44,6 +45,7 @@ class Canon:
 
     def __init__(self, data: _Data, view: View):
         self.view = view
+        self.enabled = data.enabled
         self.raw_of: dict[int, list[tuple[str, str]]] = {}
         self.code_of_raw: dict[tuple[str, str], int] = {}
         for i, pair in enumerate(data.raw):
@@ -72,6 +74,10 @@ class OpenSearchEntities:
         self._canon: tuple | None = None
         self._lock = threading.Lock()
 
+    def extracted(self) -> bool:
+        """Whether the index's articles went through entity and quote extraction."""
+        return self.canon().enabled
+
     def canon(self) -> Canon:
         engine = self.engine
         gen = engine.generation()
@@ -83,7 +89,8 @@ class OpenSearchEntities:
         with self._lock:
             body = {"size": 0, "track_total_hits": True, "aggs": {
                 **{k: {"terms": {"field": k, "size": RAW_MAX}} for k in KINDS},
-                "links": {"terms": {"field": "links", "size": RAW_MAX}}}}
+                "links": {"terms": {"field": "links", "size": RAW_MAX}},
+                "extracted": {"filter": {"term": {"extracted": True}}}}}
             res = engine.call(lambda c: c.search(index=engine.alias, body=body))
             aggs = res["aggregations"]
             raw, df = [], []
@@ -97,6 +104,7 @@ class OpenSearchEntities:
                 votes.setdefault(acr, Counter())[full] += b["doc_count"]
             links = {a: c.most_common(1)[0][0] for a, c in votes.items()}
             data = _Data(raw, df, links, res["hits"]["total"]["value"])
+            data.enabled = aggs["extracted"]["doc_count"] > 0
             canon = Canon(data, View(data, al, engine.synonyms))
             self._canon = (key, canon)
             return canon
@@ -182,7 +190,8 @@ class OpenSearchEntities:
                     x, y = sorted((v.names[a], v.names[c]))
                     co.append({"a": x, "b": y, "count": b["doc_count"]})
             co.sort(key=lambda p: (-p["count"], p["a"], p["b"]))
-        return {"kind": kind, "entities": top, "cooccurrence": co}
+        return {"kind": kind, "entities": top, "cooccurrence": co,
+                "notes": [] if canon.enabled else [NOTE_OFF]}
 
     # -- one document ---------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 6
+MAPPING_VERSION = 7
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -110,6 +110,8 @@ MAPPINGS = {
         "place": {"type": "keyword"},
         # "<acronym>\t<full form>" written together in the article (searchsvc.enrich.canonical)
         "links": {"type": "keyword"},
+        # the article went through entity and quote extraction (false with --no-entities)
+        "extracted": {"type": "boolean"},
         "entities": {"type": "object", "enabled": False},
         "quotes": {"type": "object", "enabled": False},
     },
@@ -168,6 +170,7 @@ def document(fields: dict, group: str | None = None) -> dict:
     for kind in ("person", "org", "place"):
         if fields.get(kind):
             doc[kind] = [n for n in fields[kind].split(",") if n]
+    doc["extracted"] = bool(fields.get("entities"))
     if fields.get("entities"):
         links = (json.loads(fields["entities"]).get("links") or {})
         if isinstance(links, dict) and links:

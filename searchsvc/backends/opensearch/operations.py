@@ -407,11 +407,12 @@ class OpenSearchOperations:
 
     def quotes(self, params: SearchParams, speaker: str | None, limit: int, offset: int = 0,
                max_docs: int = 2000) -> dict:
-        from searchsvc.enrich.entities import entity_key
+        from searchsvc.backends.opensearch.engine import meta
+        from searchsvc.enrich.entities import NOTE_OFF, entity_key
 
         want = entity_key(speaker, self.synonyms) if speaker else ()
         found = []
-        with self.hits_of(params, source=["id", "quotes"]) as (_, hits, t):
+        with self.hits_of(params, source=["id", "title", "source", "date", "quotes"]) as (_, hits, t):
             marker = t.marker()
             for k, h in enumerate(hits):
                 if k >= max_docs:
@@ -425,9 +426,11 @@ class OpenSearchOperations:
                         continue
                     if marker.has_terms() and not marker.has_term(qt["text"]):
                         continue
-                    found.append({"text": qt["text"], "speaker": name, "id": src.get("id"),
-                                  "position": qt.get("position")})
-        return {"total": len(found), "quotes": found[offset:offset + limit]}
+                    found.append(dict({k: meta(src)[k] for k in ("id", "title", "source", "date")},
+                                      text=qt["text"], speaker=name, position=qt.get("position"),
+                                      role=qt.get("role"), title_quote=bool(qt.get("title"))))
+        notes = [] if self.entity_search.extracted() else [NOTE_OFF]
+        return {"total": len(found), "quotes": found[offset:offset + limit], "notes": notes}
 
 
 def word_counts(docs: list[dict]) -> tuple[dict[str, int], dict[str, list]]:

@@ -644,7 +644,7 @@ class SearchEngine(WhooshOperations):
         # an entity filter on an index built with --no-entities: say why nothing matches
         if (pq.entities or params.persons or params.orgs or params.places) and \
                 not self.entity_search.extracted(data, reader):
-            from searchsvc.backends.whoosh.entities import NOTE_OFF
+            from searchsvc.enrich.entities import NOTE_OFF
 
             budget.note(NOTE_OFF)
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from searchsvc import config
-from searchsvc.enrich.entities import KINDS, entity_key
+from searchsvc.enrich.entities import KINDS, NOTE_OFF, entity_key
 from searchsvc.backends.whoosh.indexer.columns import column_values
 
 DEFAULT_ALIASES = Path(__file__).resolve().parents[2] / "data" / "entities.txt"
@@ -45,10 +45,6 @@ KIND_FR = {"person": "personne", "org": "organisation", "place": "lieu"}
 #: below this share of the documents, counts go through per-document tuples
 SMALL_SHARE = 0.05
 RELOAD_INTERVAL = 1.0
-#: said wherever entities or quotes would be shown, on an index built with --no-entities
-NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'ont pas été extraites "
-            "pour cet index (construit avec --no-entities). Pour les obtenir : "
-            "searchsvc reindex --full, sans --no-entities.")
 MAX_COOCCURRENCE = 20
 
 
