@@ -16,8 +16,12 @@ from test_api import _TEXT, assert_error, assert_matches_openapi
 
 
 @pytest.fixture(scope="module")
-def index_and_engine(store_index):
-    store = store_index("analytics", ARTICLES)
+def store(store_index):
+    return store_index("analytics", ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def index_and_engine(store):
     e = store.engine()
     yield store.index_dir, e
     e.close()
@@ -82,12 +86,10 @@ def test_terms(client):
     assert_matches_openapi(client.get("/api/terms?limit=500"), "/api/terms")
 
 
-def test_cli_commands_print_what_the_api_answers(index_and_engine, client):
-    index, _ = index_and_engine
-
+def test_cli_commands_print_what_the_api_answers(store, client):
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args, "--index", str(index)],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args, "--index", str(store.index_dir)],
+                              capture_output=True, text=True, timeout=120, env=store.env())
 
     out = cli("timeline", "zeppelin", "--interval", "month", "--json")
     assert out.returncode == 0, out.stderr

@@ -34,8 +34,11 @@ def fixture_corpus(signed_entity_index):  # the server of test_browser serves th
 
 
 @pytest.fixture(scope="module")
-def built_index(signed_entity_index):
-    return signed_entity_index[1]
+def browser_store(signed_entity_index):
+    """The signed seeds with entities (the Whoosh backend: spaCy runs in the reindex)."""
+    from search_stores import Store
+
+    return Store("whoosh", signed_entity_index[1])
 
 
 BOXES_JS = """() => {

@@ -140,12 +140,13 @@ def test_unknown_values_agree_with_their_noun(tmp_path, plain_index):
     assert "Sources : " in r.stdout and "(inconnue) (" in r.stdout and "(inconnu) (" not in r.stdout.split("Mois")[0]
 
 
-def test_similar_agrees_with_the_api(built_index, app):
+def test_similar_agrees_with_the_api(corpus_store, app):
     from searchsvc.web.openapi import openapi_document
 
-    ids = json.loads(cli("search", "", "--index", str(built_index), "--json").stdout)["results"]
+    index, env = str(corpus_store.index_dir), corpus_store.env()
+    ids = json.loads(cli("search", "", "--index", index, "--json", env=env).stdout)["results"]
     doc = ids[0]["id"]
-    r = cli("similar", doc, "--index", str(built_index), "--json", "--limit", "20")
+    r = cli("similar", doc, "--index", index, "--json", "--limit", "20", env=env)
     assert r.returncode == 0, r.stderr
     cli_obj = json.loads(r.stdout)
     api_obj = app.test_client().get(f"/api/documents/{doc}/similar?limit=20").get_json()
@@ -158,7 +159,7 @@ def test_similar_agrees_with_the_api(built_index, app):
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (
         config.SIMILAR_MIN, config.SIMILAR_MAX, config.SIMILAR_DEFAULT)
     assert app.test_client().get(f"/api/documents/{doc}/similar?limit=21").status_code == 400
-    assert cli("similar", doc, "--index", str(built_index), "--limit", "21").returncode == 2
+    assert cli("similar", doc, "--index", index, "--limit", "21", env=env).returncode == 2
 
 
 @pytest.mark.parametrize("command", [["search", "Corée", "--json"], ["stats"], ["terms", "Corée"]])

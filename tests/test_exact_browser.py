@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(plain_index, fixture_corpus, tmp_path_factory):
-    with serving(plain_index, fixture_corpus, tmp_path_factory.mktemp("serve")) as url:
+    from search_stores import Store
+
+    with serving(Store("whoosh", plain_index), fixture_corpus, tmp_path_factory.mktemp("serve")) as url:
         yield url
 
 

@@ -155,10 +155,11 @@ def test_bucket_codes_match_the_calendar():
     assert [(dt.date(1970, 1, 1) + dt.timedelta(days=int(d))).weekday() for d in monday] == [0, 0]
 
 
-def test_columns_are_cached_per_generation(eng):
+def test_columns_are_cached_per_generation(built):
+    """The Whoosh backend's per-generation day columns."""
     params = tl.parse_timeline_args({"q": "zeppelin"}).searches[0]
-    a = eng.matches(params, lambda ms: tl.columns(ms.facets))
-    b = eng.matches(params, lambda ms: tl.columns(ms.facets))
+    a = built.matches(params, lambda ms: tl.columns(ms.facets))
+    b = built.matches(params, lambda ms: tl.columns(ms.facets))
     assert a is b
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from test_browser import api, browser, new_page, server  # noqa: F401  (fixtures)
+from test_browser import api, browser, browser_store, new_page, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

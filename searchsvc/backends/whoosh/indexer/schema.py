@@ -9,7 +9,6 @@ from whoosh.formats import Existence
 
 from searchsvc.analysis import (WRITTEN_FIELDS, form_terms, french_analyzer, spelling_analyzer,
                                 written_analyzer)
-from searchsvc.ingest.author import author_names
 
 #: Bump when the schema or the way articles become fields changes: an
 #: incremental reindex over an index of another version rebuilds it fully.
@@ -145,6 +144,8 @@ def article_fields(article, content_hash: str = "") -> dict:
     author = (getattr(article, "author", None) or "").strip()
     if author:
         fields["author"] = author
+    from searchsvc.ingest.author import author_names  # (lxml: not for a run that changes nothing)
+
     fields["author_facet"] = ",".join(author_names(author)) or UNKNOWN
     if article.path:
         fields["path"] = str(article.path)
