@@ -30,7 +30,6 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -266,8 +265,19 @@ def terms(engine, params: TermsParams) -> dict:
 
     (words, fg, bg, size, index_size, forms, sources, notes, sample, total, stories,
      analyzer) = engine.matches(params.search, fn)
-    stems = _query_stems(analyzer, params.search.q)
+    top, significant = word_lists(words, fg, bg, forms, _query_stems(analyzer, params.search.q),
+                                  analyzer, size, total, index_size, limit, notes)
+    return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
+            "top": top, "significant": significant, "sources": sources, "notes": notes,
+            "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
+
+def word_lists(words: list[str], fg: np.ndarray, bg: np.ndarray, forms: dict, stems: set[str],
+               analyzer, size: int, total: int, index_size: int, limit: int, notes: list[str]
+               ) -> tuple[list[dict], list[dict]]:
+    """The most frequent and the characteristic words (any backend): ``words`` in ``fg``
+    of the ``size`` stories read, ``bg`` documents of the ``index_size`` of the index,
+    the ``total`` matches; the query's own words (``stems``) left out."""
     def keep(i: int) -> bool:
         return not stems or not ({t.text for t in analyzer(words[i])} & stems)
 
@@ -297,9 +307,7 @@ def terms(engine, params: TermsParams) -> dict:
                                     "index_count": int(max(bg[i], fg[i]))})
     elif size and not rest_size:
         notes.append("Toutes les histoires de l'index correspondent : aucun mot ne les distingue du reste.")
-    return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
-            "top": top, "significant": significant, "sources": sources, "notes": notes,
-            "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
+    return top, significant
 
 
 def csv_rows(result: dict) -> list[list]:

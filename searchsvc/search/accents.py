@@ -76,21 +76,30 @@ def family_forms(reader, term: str, form: str, cache=None) -> tuple[list[str], l
 
 def _family_forms(reader, term: str, form: str) -> tuple[list[str], list[str], list[str]]:
     prefix = term + "|"
-    agree, plain, other = [], [], []
+    found = []
     try:
         for i, t in enumerate(reader.expand_prefix(FORMS_FIELD, prefix)):
             if i >= MAX_FORMS_SCAN:
                 break
-            t = t.decode("utf-8") if isinstance(t, bytes) else t
-            letters = t[len(prefix):].lstrip("^*")
-            if accents_compatible(form, t[len(prefix):]):
-                agree.append(t)
-            elif fold(letters) == letters:
-                plain.append(t)
-            else:
-                other.append(t)
+            found.append(t.decode("utf-8") if isinstance(t, bytes) else t)
     except (KeyError, ValueError, UnicodeError):
         return [], [], []
+    return classify_forms(term, form, found)
+
+
+def classify_forms(term: str, form: str, forms) -> tuple[list[str], list[str], list[str]]:
+    """The ``forms`` terms of ``term`` (``<term>|<word as written>``, any backend's)
+    whose accents agree with ``form``, those without accents, those with other accents."""
+    prefix = term + "|"
+    agree, plain, other = [], [], []
+    for t in forms:
+        letters = t[len(prefix):].lstrip("^*")
+        if accents_compatible(form, t[len(prefix):]):
+            agree.append(t)
+        elif fold(letters) == letters:
+            plain.append(t)
+        else:
+            other.append(t)
     return agree, plain, other
 
 

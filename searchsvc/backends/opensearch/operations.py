@@ -358,35 +358,8 @@ class OpenSearchOperations:
         words = sorted(w for w, c in counts.items() if c >= minimum)
         fg = np.array([counts[w] for w in words], dtype=np.int64)
         bg, index_size = self._df(words)
-        stems = tm._query_stems(tr._ANALYZER, params.search.q)
-
-        def keep(i: int) -> bool:
-            return not stems or not ({x.text for x in tr._ANALYZER(words[i])} & stems)
-
-        def entry(i: int) -> dict:
-            return {"term": tm.written_form(words[i], int(fg[i]), forms.get(words[i])), "count": int(fg[i])}
-
-        top = []
-        for i in (np.lexsort((np.array(words, dtype=object), -fg)) if words else []):
-            if len(top) >= params.limit:
-                break
-            if keep(int(i)):
-                top.append(entry(int(i)))
-        significant = []
-        size = len(docs)
-        scale = (total / size) if size else 1.0
-        rest = np.maximum(bg - fg * scale, 0)
-        rest_size = max(index_size - total, 0)
-        if size and rest_size and words:
-            g2 = tm.log_likelihood(fg, size, rest, rest_size)
-            for i in np.argsort(-g2, kind="stable"):
-                if g2[i] <= 0 or len(significant) >= params.limit:
-                    break
-                if keep(int(i)):
-                    significant.append({**entry(int(i)), "score": round(float(g2[i]), 2),
-                                        "index_count": int(max(bg[i], fg[i]))})
-        elif size and not rest_size:
-            notes.append("Toutes les histoires de l'index correspondent : aucun mot ne les distingue du reste.")
+        top, significant = tm.word_lists(words, fg, bg, forms, tm._query_stems(tr._ANALYZER, params.search.q),
+                                         tr._ANALYZER, len(docs), total, index_size, params.limit, notes)
         sources = got["facets"]["source"][:tm.SOURCES_SHOWN]
         return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
                 "top": top, "significant": significant, "sources": sources, "notes": notes,

@@ -269,20 +269,12 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
 def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
     """``q`` without the documents where an accented word of the clause only occurs
     with other accents (:func:`searchsvc.search.accents.restrict`)."""
-    from searchsvc.analysis import NOACCENT, accents_compatible
+    from searchsvc.analysis import NOACCENT
+    from searchsvc.search.accents import classify_forms
 
     excluded = []
     for term, form in accented_words(clause.text):
-        agree, plain, other = [], [], []
-        prefix = term + "|"
-        for t in forms_of(term):
-            letters = t[len(prefix):].lstrip("^*")
-            if accents_compatible(form, t[len(prefix):]):
-                agree.append(t)
-            elif fold(letters) == letters:
-                plain.append(t)
-            else:
-                other.append(t)
+        agree, plain, other = classify_forms(term, form, forms_of(term))
         if other:
             excluded.append({"bool": {"filter": [{"terms": {"forms": other}}],
                                       "must_not": [{"terms": {"forms": agree + plain + [NOACCENT]}}]}})
