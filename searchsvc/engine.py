@@ -6,7 +6,7 @@ A backend implements the operations, not a query subset: each call below is answ
 by the backend's own machinery (Whoosh: numpy over the postings; OpenSearch:
 queries and aggregations run in the cluster). The result objects are the contract:
 the schemas of :mod:`searchsvc.web.openapi`, checked on every backend by
-``tests/contract``.
+the behaviour tests over ``tests/search_stores.py``.
 
 Backends (``SEARCHSVC_BACKEND``):
 
