@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +29,11 @@ def bench_cluster(nodes: int = 3):
     try:
         st = cluster.start(work / "cluster", nodes=nodes, port_base=0)
         print(f"opensearch: {nodes} nodes at {st['url']}", flush=True)
+        # a run killed before its end does not leave its cluster running (cluster.watch)
+        subprocess.Popen([sys.executable, "-c", "import sys; from searchsvc.backends.opensearch.cluster "
+                          "import watch; watch(sys.argv[1], int(sys.argv[2]))", str(work / "cluster"),
+                          str(os.getpid())], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         yield {**os.environ, "SEARCHSVC_OPENSEARCH_URL": st["url"],
                "SEARCHSVC_OPENSEARCH_TIMEOUT": "120"}, work / "cluster"
     finally:
