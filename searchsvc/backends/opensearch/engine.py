@@ -165,7 +165,7 @@ class OpenSearchEngine(OpenSearchOperations):
         t = self.translate(params.q, params.exact)
         filters = self.filters(params, t)
         full_q, partial_q = t.full(), t.partial()
-        facet_filters = {k: v for k, v in filters.items()}
+        facet_filters = filters
         collapsed = params.copies != "all"
 
         def body(q, with_aggs: bool) -> dict:

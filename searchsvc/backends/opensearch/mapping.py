@@ -171,13 +171,12 @@ def document(fields: dict, group: str | None = None) -> dict:
         if fields.get(kind):
             doc[kind] = [n for n in fields[kind].split(",") if n]
     doc["extracted"] = bool(fields.get("entities"))
-    if fields.get("entities"):
-        links = (json.loads(fields["entities"]).get("links") or {})
-        if isinstance(links, dict) and links:
-            doc["links"] = [f"{a}\t{f}" for a, f in sorted(links.items())]
     for name in ("entities", "quotes"):
         if fields.get(name):
             value = json.loads(fields[name])
+            links = value.get("links") if name == "entities" and isinstance(value, dict) else None
+            if isinstance(links, dict) and links:
+                doc["links"] = [f"{a}\t{f}" for a, f in sorted(links.items())]
             # "enabled": false objects take any JSON object; a list of quotes is wrapped
             doc[name] = value if isinstance(value, dict) else {"items": value}
     return doc

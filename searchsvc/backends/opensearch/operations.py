@@ -131,18 +131,26 @@ class OpenSearchOperations:
         return bt.run_lines(lines, base_params, exact, answer)
 
     def newest(self, params: SearchParams, limit: int = 50) -> dict:
-        got = self.search(replace(params, sort="newest", copies="all", page=1, per_page=limit))
-        full = [r for r in got["results"] if not r["partial"]]
-        marker = self.translate(params.q, params.exact).marker()
+        """The ``limit`` newest full matches (every copy), texts read in the same request."""
+        from searchsvc.backends.opensearch.engine import meta
+
+        gen = self.generation()
+        by_date = replace(params, sort="newest")
+        t = self.translate(params.q, params.exact)
+        body = {"size": limit, "query": self.query_of(by_date, t=t), "sort": self.sort_of(by_date, t),
+                "track_total_hits": True, "_source": ["id", "title", "source", "date", "url", "lang", "body"]}
+        res = self.call(lambda c: c.search(index=self.alias, body=body))
+        marker = t.marker()
         entries = []
-        for r in full:
-            src = self._source(r["id"]) or {}
-            body = src.get("body") or ""
-            entries.append({"id": r["id"], "title": ex.one_line(r["title"]) or None,
-                            "source": ex.one_line(r["source"]) or None, "date": r["date"],
-                            "url": ex.one_line(r["url"]) or None,
-                            "summary": ex.plain_snippet(tr._ANALYZER, body, (), (), marker.spans(body))})
-        return {"generation": self.generation(), "total": got["total"], "entries": entries}
+        for h in res["hits"]["hits"]:
+            src, m = h["_source"], meta(h["_source"])
+            body_text = src.get("body") or ""
+            entries.append({"id": m["id"], "title": ex.one_line(m["title"]) or None,
+                            "source": ex.one_line(m["source"]) or None, "date": m["date"],
+                            "url": ex.one_line(m["url"]) or None,
+                            "summary": ex.plain_snippet(tr._ANALYZER, body_text, (), (),
+                                                        marker.spans(body_text))})
+        return {"generation": gen, "total": res["hits"]["total"]["value"], "entries": entries}
 
     # -- counted in the cluster -------------------------------------------------------
 
@@ -256,7 +264,6 @@ class OpenSearchOperations:
         res = self.call(lambda c: c.search(index=self.alias, body=body))
         buckets = res["aggregations"]["src"]["buckets"]
         top, rest = buckets[:tl.TOP_SOURCES], buckets[tl.TOP_SOURCES:]
-        names = [b["key"] for b in buckets]
         totals_req = []
         for group in [[b["key"]] for b in top] + ([[b["key"] for b in rest]] if rest else []):
             totals_req += [{"index": self.alias}, {"size": 0, "query": {"terms": {"source_facet": group}},
@@ -284,7 +291,6 @@ class OpenSearchOperations:
                         "source": tl.OTHERS, "other": True, "total": total,
                         "total_stories": int(r["aggregations"]["s"]["value"]),
                         "undated": total - int(r["aggregations"]["dated"]["value"])})
-        del names
         return {"query": params.searches[0].q, "interval": interval, "by": "source", "series": out,
                 "notes": [], "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
@@ -339,13 +345,17 @@ class OpenSearchOperations:
         frequency in the index counted in the cluster (``words``)."""
         t0 = time.perf_counter()
         self.generation()
-        search = replace(params.search, page=1, per_page=1, copies="collapse")
-        got = self.search(search)
-        total, stories = got["total"], got["total_stories"]
-        q = self.query_of(params.search)
-        body = {"size": tm.SAMPLE_MAX, "query": q, "collapse": {"field": "group"},
-                "_source": ["title", "body"], "sort": self.sort_of(params.search, self.translate(params.search.q, params.search.exact))}
+        t = self.translate(params.search.q, params.search.exact)
+        body = {"size": tm.SAMPLE_MAX, "query": self.query_of(params.search, t=t), "collapse": {"field": "group"},
+                "_source": ["title", "body"], "sort": self.sort_of(params.search, t), "track_total_hits": True,
+                "aggs": {"stories": {"cardinality": {"field": "group", "precision_threshold": PRECISION}},
+                         "sources": {"terms": {"field": "source_facet", "size": 1000}}}}
         res = self.call(lambda c: c.search(index=self.alias, body=body))
+        total = res["hits"]["total"]["value"]
+        stories = int(res["aggregations"]["stories"]["value"]) if total else 0
+        counted = sorted(((b["key"], b["doc_count"]) for b in res["aggregations"]["sources"]["buckets"]),
+                         key=lambda vk: (-vk[1], vk[0] == UNKNOWN, vk[0]))
+        sources = [{"value": None if v == UNKNOWN else v, "count": n} for v, n in counted][:tm.SOURCES_SHOWN]
         docs = [h["_source"] for h in res["hits"]["hits"]]
         notes = []
         sample = None
@@ -360,7 +370,6 @@ class OpenSearchOperations:
         bg, index_size = self._df(words)
         top, significant = tm.word_lists(words, fg, bg, forms, tm._query_stems(tr._ANALYZER, params.search.q),
                                          tr._ANALYZER, len(docs), total, index_size, params.limit, notes)
-        sources = got["facets"]["source"][:tm.SOURCES_SHOWN]
         return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
                 "top": top, "significant": significant, "sources": sources, "notes": notes,
                 "took_ms": round((time.perf_counter() - t0) * 1000, 2)}

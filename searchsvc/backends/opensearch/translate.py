@@ -147,11 +147,10 @@ def analysed(text: str, fieldname: str = "body", written: bool = False) -> list[
     return out
 
 
-def translate(text: str, synonyms=None, lexicon=None, exact: bool = False) -> Translated:
+def translate(text: str, synonyms, lexicon, exact: bool = False) -> Translated:
     """The query ``text`` as OpenSearch clauses. ``lexicon``: the index's vocabulary
     (:class:`~searchsvc.backends.opensearch.lexicon.Lexicon`: prefix completions, the
-    accent rule); without it prefixes match their folded stem and accents are not
-    checked. ``exact``: every word and phrase on the unstemmed fields (as written)."""
+    accent rule). ``exact``: every word and phrase on the unstemmed fields (as written)."""
     pq = qmod.parse(text, synonyms)
     out = Translated(entities=list(pq.entities), words=list(pq.words), exact=exact)
     for unit in pq.units:
@@ -196,9 +195,6 @@ def _prefix(clause: qmod.Clause, name: str, target: str, boost: float, out: Tran
             lexicon) -> dict | None:
     """A prefix on one field: its completions (:func:`searchsvc.search.query.prefix_expansion`,
     the Whoosh backend's rule) as term queries, constant-scored when they are many."""
-    if lexicon is None:
-        stem = fold(clause.text.lower()).strip("'’ ")
-        return {"prefix": {target: {"value": stem, "boost": boost}}} if stem else None
     from searchsvc.backends.opensearch.lexicon import SCHEMA
 
     terms, postings, truncated = qmod.prefix_expansion(SCHEMA, lexicon, name, clause.text, lexicon.cache)
@@ -261,7 +257,7 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
             # the word exactly as written scores a little more (never matches alone)
             q = {"bool": {"must": [q], "should": [
                 {"term": {"words": {"value": exact[0], "boost": qmod.EXACT_BOOST}}}]}}
-    if clause.kind in ("word", "phrase") and lexicon is not None:
+    if clause.kind in ("word", "phrase"):
         q = _accents(q, clause, lexicon.forms_of)
     return q
 
