@@ -64,36 +64,18 @@ BULK_FROM = "parent"
 STATE_FOLDER = "opensearch"
 #: Mark of an incremental run under way (the next run is full if it is left).
 PENDING = "pending"
-DEFAULT_URL = "http://127.0.0.1:9200"
-
-
-def opensearch_url(env=None) -> str:
-    """``SEARCHSVC_OPENSEARCH_URL``: node URLs, comma-separated (default
-    ``http://127.0.0.1:9200``)."""
-    env = os.environ if env is None else env
-    return (env.get("SEARCHSVC_OPENSEARCH_URL") or DEFAULT_URL).strip().rstrip("/")
 
 
 def connect(url: str | None = None):
-    """A client of the cluster at ``url``: node URLs, comma-separated (default
-    :func:`opensearch_url`); a request that cannot reach one node is tried on another.
+    """The project's client (:func:`searchsvc.backends.opensearch.client.connect`:
+    several nodes, authentication, TLS) of the environment's cluster, or of ``url``
+    (node URLs, comma-separated: what a worker is given)."""
+    from searchsvc.backends.opensearch import client
 
-    The service's client (:mod:`searchsvc.backends.opensearch.client`: authentication,
-    TLS) when the backend has one; the reindex's calls give their own timeouts."""
-    from opensearchpy import OpenSearch
-
-    try:
-        from searchsvc.backends.opensearch import client as service_client
-    except ImportError:
-        service_client = None
-    if service_client is not None and hasattr(service_client, "connect"):
-        env = dict(os.environ)
-        if url:
-            env["SEARCHSVC_OPENSEARCH_URL"] = url
-        return service_client.connect(env)
-    urls = [u.strip() for u in (url or opensearch_url()).split(",") if u.strip()]
-    return OpenSearch(urls, timeout=TIMEOUT, max_retries=max(2, len(urls)),
-                      retry_on_timeout=False)
+    env = dict(os.environ)
+    if url:
+        env["SEARCHSVC_OPENSEARCH_URL"] = url
+    return client.connect(env)
 
 
 def client_url(client) -> str:
