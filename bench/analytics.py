@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     engine = SearchEngine(INDEX)
     print(f"index: {engine.info()['documents']} articles, generation {engine.info()['generation']}")
     t = time.perf_counter()
-    tl.timeline(engine, tl.parse_timeline_args({"q": ""}))
+    engine.timeline(tl.parse_timeline_args({"q": ""}))
     print(f"timeline: per-generation date column built with the first call, {(time.perf_counter() - t) * 1000:.0f} ms")
     print(f"terms: at most {tm.SAMPLE_MAX} stories read per query")
 
@@ -90,8 +90,8 @@ def main(argv=None) -> int:
         mparams = tm.parse_terms_args({"q": q})
         total = engine.search(search_params)["total"]
         s_first, s_runs = timed(lambda: engine.search(search_params), a.repeat)
-        t_first, t_runs = timed(lambda: tl.timeline(engine, tparams), a.repeat)
-        m_first, m_runs = timed(lambda: tm.terms(engine, mparams), a.repeat)
+        t_first, t_runs = timed(lambda: engine.timeline(tparams), a.repeat)
+        m_first, m_runs = timed(lambda: engine.terms(mparams), a.repeat)
         rows.append((q, total, s_first, s_runs, t_first, t_runs, m_first, m_runs))
         print(f"  {q:<20} {total:>6} matches   search {statistics.median(s_runs):6.1f} ms   "
               f"timeline {statistics.median(t_runs):6.1f} ms   terms {statistics.median(m_runs):6.1f} ms")

@@ -47,6 +47,7 @@ from searchsvc.search import matching  # noqa: E402
 from searchsvc.backends.whoosh import collapse, scoring  # noqa: E402
 from searchsvc.backends.whoosh import SearchEngine  # noqa: E402
 from searchsvc.search.budget import Budget  # noqa: E402
+from searchsvc.backends.whoosh import query as wquery  # noqa: E402
 from searchsvc.search import query as qmod  # noqa: E402
 from searchsvc.search import ranking  # noqa: E402
 
@@ -89,7 +90,7 @@ def collect(name: str, queries, index_dir: Path, rebuild: bool) -> list[dict]:
             if n_done % 200 == 0:
                 print(f"{name}: {n_done} queries, {time.perf_counter() - t:.0f} s", flush=True)
             pq = qmod.parse(bench_ranking.as_words(q["query"]), engine.synonyms)
-            built = qmod.build(pq, gen.schema, reader)
+            built = wquery.build(pq, gen.schema, reader)
             feats, full_flags = [], []
             if built.units:
                 need = matching.required(len(built.units))

@@ -92,7 +92,7 @@ def test_export_holds_its_searcher_until_closed_even_when_abandoned(whoosh_engin
     params = parse_params({"q": ""})
     gen = whoosh_engine._current()
     before = gen._refs
-    exp = export.open_export(whoosh_engine, params, "jsonl")
+    exp = whoosh_engine.open_export(params, "jsonl")
     assert gen._refs == before + 1
     next(exp)  # the client reads the first chunk, then goes away
     exp.close()
@@ -100,7 +100,7 @@ def test_export_holds_its_searcher_until_closed_even_when_abandoned(whoosh_engin
     exp.close()  # idempotent
     assert gen._refs == before
     # a stream closed before its first chunk releases too
-    exp = export.open_export(whoosh_engine, params, "csv")
+    exp = whoosh_engine.open_export(params, "csv")
     exp.close()
     assert gen._refs == before and export._slots._value == export.MAX_CONCURRENT
 
@@ -114,7 +114,7 @@ def test_an_export_dropped_unclosed_is_released_at_once_and_its_searcher_stays_u
     before = gen._refs
     gc.disable()  # released by its refcount, not by a later cyclic collection
     try:
-        exp = export.open_export(whoosh_engine, params, "csv")
+        exp = whoosh_engine.open_export(params, "csv")
         assert gen._refs == before + 1
         del exp
         assert gen._refs == before and export._slots._value == export.MAX_CONCURRENT

@@ -326,6 +326,7 @@ def test_an_index_without_the_written_fields_says_to_reindex(tmp_path):
 
     from searchsvc.analysis import WRITTEN_FIELDS
     from searchsvc.backends.whoosh.indexer import build_schema
+    from searchsvc.backends.whoosh import query as wquery
     from searchsvc.search import query as qmod
 
     schema = build_schema()
@@ -336,6 +337,6 @@ def test_an_index_without_the_written_fields_says_to_reindex(tmp_path):
         w.add_document(id="x", title="Missile", body="Un missile.", forms="~")
     with ix.searcher() as s:
         for q, exact in (("missile", True), ("=missile", False), ("=missile Corée", False)):
-            built = qmod.build(qmod.parse(q), s.schema, s.reader(), exact=exact)
-            assert built.notes == [qmod.NO_WRITTEN_FIELDS], q
-        assert qmod.build(qmod.parse("missile"), s.schema, s.reader()).notes == []
+            built = wquery.build(qmod.parse(q), s.schema, s.reader(), exact=exact)
+            assert built.notes == [wquery.NO_WRITTEN_FIELDS], q
+        assert wquery.build(qmod.parse("missile"), s.schema, s.reader()).notes == []

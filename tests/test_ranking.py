@@ -71,13 +71,14 @@ def test_without_proximity_the_newer_article_would_win(engine, monkeypatch):
 def test_features_rebuild_the_shipped_score(engine):
     """bench/ltr.py fits weights on Scorer.features: with the shipped weights they
     must give the engine's own scores."""
+    from searchsvc.backends.whoosh import query as wquery
     from searchsvc.search import query as qmod
 
     q = "Combien guerre commerciale Pologne"
     expected = {x["id"]: x["score"] for x in engine.search(parse_params({"q": q}))["results"]}
 
     def run(gen, s):
-        built = qmod.build(qmod.parse(q), gen.schema, s.reader())
+        built = wquery.build(qmod.parse(q), gen.schema, s.reader())
         pool = engine._candidates(gen, s, built)
         saved = ranking.PROX_WEIGHT
         feats = gen.scorer.features(s.reader(), built.units, lambda x: gen.docset(s, x), pool, 100)

@@ -10,6 +10,7 @@ import pytest
 
 from analytics_corpus import ARTICLES, COPY_IDS, engine_over, has_topic
 from searchsvc.analytics import timeline as tl
+from searchsvc.backends.whoosh.analytics import timeline as wtl
 from searchsvc.search import QueryError
 from searchsvc.backends.whoosh import SearchEngine
 
@@ -138,9 +139,9 @@ def test_too_many_periods_is_a_parameter_error(tmp_path):
     e = SearchEngine(tmp_path)
     try:
         with pytest.raises(QueryError) as err:
-            tl.timeline(e, tl.parse_timeline_args({"q": "texte", "interval": "day"}))
+            e.timeline(tl.parse_timeline_args({"q": "texte", "interval": "day"}))
         assert err.value.field == "interval"
-        auto = tl.timeline(e, tl.parse_timeline_args({"q": "texte"}))
+        auto = e.timeline(tl.parse_timeline_args({"q": "texte"}))
         assert auto["interval"] == "year" and len(auto["buckets"]) == 2021 - 1800 + 1
     finally:
         e.close()
@@ -158,8 +159,8 @@ def test_bucket_codes_match_the_calendar():
 def test_columns_are_cached_per_generation(built):
     """The Whoosh backend's per-generation day columns."""
     params = tl.parse_timeline_args({"q": "zeppelin"}).searches[0]
-    a = built.matches(params, lambda ms: tl.columns(ms.facets))
-    b = built.matches(params, lambda ms: tl.columns(ms.facets))
+    a = built.matches(params, lambda ms: wtl.columns(ms.facets))
+    b = built.matches(params, lambda ms: wtl.columns(ms.facets))
     assert a is b
 
 

@@ -16,16 +16,14 @@ The filters of ``base_params`` (sources, dates, languages...) apply to every lin
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import functools
 import io
 import re
 import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from searchsvc.analytics.export import CHUNK_CHARS, COLUMNS, Stream, csv_cells, flush, one_line, rows, utc_stamp
+from searchsvc.analytics.export import CHUNK_CHARS, COLUMNS, Stream, csv_cells, flush, utc_stamp
 from searchsvc.search.params import MAX_QUERY_CHARS
 
 MAX_LINES = 500
@@ -97,30 +95,6 @@ def run_lines(lines: list[Line], base_params, exact: bool, answer) -> dict:
             "lines": out, "notes": notes}
 
 
-def run_batch(engine, lines: list[Line], base_params, hits: int = HITS, exact: bool = True) -> dict:
-    """For each line its query, total, copy groups and first ``hits`` hits (Whoosh backend)."""
-    hits = max(0, min(int(hits), MAX_HITS))
-
-    def answer(line, params):
-        def one(ms):
-            s = ms.searcher
-            first = []
-            for sc, d in ms.ranked(ms.docnums, min(hits, len(ms.docnums))):
-                st = s.stored_fields(d)
-                first.append({"id": st.get("id"), "title": one_line(st.get("title")) or None,
-                              "source": one_line(st.get("source")) or None,
-                              "date": st.get("date") or None,
-                              "score": None if sc is None else round(float(sc), 4)})
-            stories = ms.groups().stories(ms.docnums)
-            return {"line": line.number, "text": line.text, "query": params.q,
-                    "total": len(ms.docnums), "total_stories": stories, "hits": first,
-                    "notes": list(ms.notes)}
-
-        return engine.matches(params, one)
-
-    return run_lines(lines, base_params, exact, answer)
-
-
 class BatchExport(Stream):
     """Every full match of every line as CSV rows, labelled by line number and text.
     ``rows_of(params)``: a context manager giving the export rows of one search (the
@@ -128,7 +102,7 @@ class BatchExport(Stream):
 
     def __init__(self, rows_of, lines: list[Line], base_params, exact: bool = True, now=None):
         super().__init__()
-        # a plain function: no reference cycle (see export.Export)
+        # a plain function: no reference cycle (see the Whoosh backend's export.Export)
         self._chunks = _batch_chunks(rows_of, lines, base_params, exact, utc_stamp(now))
 
 
@@ -149,12 +123,3 @@ def _batch_chunks(rows_of, lines, base, exact: bool, stamp: str) -> Iterator[str
         yield buf.getvalue()
 
 
-def open_batch_csv(engine, lines: list[Line], base_params, exact: bool = True) -> BatchExport:
-    """The batch CSV on the Whoosh backend (rows of a held :class:`MatchSet`)."""
-    return BatchExport(functools.partial(_held_rows, engine), lines, base_params, exact)
-
-
-@contextlib.contextmanager
-def _held_rows(engine, params):
-    with engine.held_matches(params) as ms:
-        yield rows(ms)

@@ -28,7 +28,6 @@ advises: a document's text is never executed.
 from __future__ import annotations
 
 import csv
-import functools
 import html
 import io
 import json
@@ -39,7 +38,7 @@ from typing import Iterator
 from urllib.parse import parse_qsl, urlencode
 
 from searchsvc.search.filters import recorded
-from searchsvc.search.snippets import Marker, snippet
+from searchsvc.search.snippets import snippet
 
 FORMATS = ("csv", "jsonl")
 COLUMNS = ("id", "title", "source", "date", "url", "lang", "score", "group", "snippet")
@@ -160,28 +159,6 @@ class Stream:
             pass
 
 
-class Export(Stream):
-    """The export of one search; the searcher is held from here to :meth:`close`."""
-
-    def __init__(self, engine, params, fmt: str, now: datetime | None = None):
-        if fmt not in FORMATS:
-            raise ValueError(fmt)
-        super().__init__()
-        try:
-            cm = engine.held_matches(params)
-            ms = cm.__enter__()
-        except BaseException:
-            self.close()
-            raise
-        self._on_close.append(functools.partial(cm.__exit__, None, None, None))
-        self.ms, self.fmt, self.params = ms, fmt, params
-        self.total = len(ms.docnums)
-        self.header = header_of(params, ms.generation, self.total, ms.notes, now)
-        # a plain function, not a method: no reference cycle through the generator, so
-        # an export dropped without close() is released at once by its refcount
-        self._chunks = _generate(rows(ms), fmt, self.header)
-
-
 class RowsExport(Stream):
     """An export whose rows a backend streams itself (OpenSearch: a point in time read
     with ``search_after``); ``on_close`` releases what the rows hold."""
@@ -193,7 +170,7 @@ class RowsExport(Stream):
         if on_close is not None:
             self._on_close.append(on_close)
         self.fmt, self.header, self.total = fmt, header, header["total"]
-        self._chunks = _generate(row_iter, fmt, header)
+        self._chunks = generate(row_iter, fmt, header)
 
 
 def header_of(params, generation: str, total: int, notes=(), now: datetime | None = None) -> dict:
@@ -203,7 +180,7 @@ def header_of(params, generation: str, total: int, notes=(), now: datetime | Non
             "columns": list(COLUMNS), "notes": list(notes)}
 
 
-def _generate(row_iter: Iterator[dict], fmt: str, header: dict) -> Iterator[str]:
+def generate(row_iter: Iterator[dict], fmt: str, header: dict) -> Iterator[str]:
     buf = io.StringIO()
     if fmt == "csv":
         write_csv_header(buf, header)
@@ -237,38 +214,6 @@ def flush(buf: io.StringIO) -> str:
     return out
 
 
-def rows(ms) -> Iterator[dict]:
-    """The rows of a :class:`~searchsvc.backends.whoosh.engine.MatchSet` in the search's
-    order (dicts with :data:`COLUMNS`), one stored-fields read and one snippet each."""
-    s = ms.searcher
-    groups = ms.groups()
-    marker = ms.marker if ms.built.query is not None else Marker(())
-    analyzer = ms.analyzer
-    ranked = ms.ranked(ms.docnums, len(ms.docnums))
-    scores = [sc for sc, _ in ranked]
-    docnums = [d for _, d in ranked]
-    del ranked
-    by_docnum, group_ids = groups.by_docnum, groups.group_ids
-    for i, docnum in enumerate(docnums):
-        stored = s.stored_fields(docnum)
-        doc_id = stored.get("id")
-        g = by_docnum.get(docnum)
-        lang = stored.get("lang") or None
-        sc = scores[i]
-        body = stored.get("body") or ""
-        yield {
-            "id": doc_id,
-            "title": one_line(stored.get("title")) or None,
-            "source": one_line(stored.get("source")) or None,
-            "date": stored.get("date") or None,
-            "url": one_line(stored.get("url")) or None,
-            "lang": None if lang in (None, "unknown") else lang,
-            "score": None if sc is None else round(float(sc), 4),
-            "group": group_ids[g] if g is not None else doc_id,
-            "snippet": plain_snippet(analyzer, body, (), (), marker.spans(body)),
-        }
-
-
 def csv_cells(row: dict, columns=COLUMNS) -> list[str]:
     return [_csv_value(row[c]) for c in columns]
 
@@ -299,11 +244,6 @@ def write_csv_header(buf, header: dict) -> None:
     for note in header.get("notes") or ():
         line += f" ; remarque : {_free(note)}"
     buf.write(line + "\n")
-
-
-def open_export(engine, params, fmt: str, now: datetime | None = None) -> Export:
-    """Start an export (raises ``ExportBusy``, ``NoIndexError``... before any byte)."""
-    return Export(engine, params, fmt, now)
 
 
 def stream(engine, params, fmt: str) -> Iterator[str]:

@@ -19,8 +19,6 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from searchsvc.analytics.export import one_line, plain_snippet
-from searchsvc.search.snippets import Marker
 
 FEED_SIZE = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -32,32 +30,6 @@ def _xml_text(value) -> str:
     """Text XML 1.0 can carry: control characters and lone surrogates dropped."""
     text = str(value).translate(_XML_BAD)
     return text.encode("utf-8", "ignore").decode("utf-8") if text else text
-
-
-def newest(engine, params, limit: int = FEED_SIZE) -> dict:
-    """The ``limit`` newest full matches of ``params`` (every copy, filters applied)."""
-    from dataclasses import replace
-
-    by_date = replace(params, sort="newest")
-
-    def run(ms):
-        marker = ms.marker if ms.built.query is not None else Marker(())
-        s = ms.searcher
-        entries = []
-        for _, docnum in ms.ranked(ms.docnums, min(limit, len(ms.docnums))):
-            stored = s.stored_fields(docnum)
-            entries.append({
-                "id": stored.get("id"),
-                "title": one_line(stored.get("title")) or None,
-                "source": one_line(stored.get("source")) or None,
-                "date": stored.get("date") or None,
-                "url": one_line(stored.get("url")) or None,
-                "summary": plain_snippet(ms.analyzer, stored.get("body") or "", (),
-                                         spans=marker.spans(stored.get("body") or "")),
-            })
-        return {"generation": ms.generation, "total": len(ms.docnums), "entries": entries}
-
-    return engine.matches(by_date, run)
 
 
 def rfc3339(day: str | None, fallback: datetime) -> str:

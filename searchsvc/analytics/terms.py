@@ -27,15 +27,12 @@ Contract:
 
 from __future__ import annotations
 
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
-from searchsvc.analysis import STOP_WORDS, TOKEN_RE, _spelling_term, _word_start, fold
-from searchsvc.analytics.cache import PerGeneration
+from searchsvc.analysis import STOP_WORDS, _spelling_term, _word_start, fold
 from searchsvc.search.params import QueryError, SearchParams, parse_params
 
 #: A word must be in this many stories read (2 when fewer than 30 were read).
@@ -83,118 +80,21 @@ def _excluded(word: str) -> bool:
 
 
 _TERM_CACHE_MAX = 200_000
-_term_cache: dict[str, tuple[str | None, str]] = {}
+term_cache: dict[str, tuple[str | None, str]] = {}
 
 
 def spell_word(raw: str) -> tuple[str | None, str]:
     """``(spell term or None, the word as written without its elision)`` of one raw word."""
-    got = _term_cache.get(raw)
+    got = term_cache.get(raw)
     if got is None:
         term = _spelling_term(raw, False, True)[0]
         if term is not None and (term.isdigit() or _excluded(term)):
             term = None
         got = (term, _word_start(raw)[1] or raw)
-        if len(_term_cache) >= _TERM_CACHE_MAX:
-            _term_cache.clear()
-        _term_cache[raw] = got
+        if len(term_cache) >= _TERM_CACHE_MAX:
+            term_cache.clear()
+        term_cache[raw] = got
     return got
-
-
-class Background:
-    """Per generation: each word's document frequency in the index (``spell``),
-    looked up once and kept."""
-
-    def __init__(self, reader):
-        self.size = reader.doc_count()
-        self._df: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def df(self, reader, words) -> np.ndarray:
-        out = np.zeros(len(words), dtype=np.int64)
-        missing = []
-        for i, w in enumerate(words):
-            v = self._df.get(w)
-            if v is None:
-                missing.append(i)
-            else:
-                out[i] = v
-        if missing:
-            found = {words[i]: reader.doc_frequency("spell", words[i]) for i in missing}
-            with self._lock:
-                self._df.update(found)
-            for i in missing:
-                out[i] = found[words[i]]
-        return out
-
-
-_backgrounds: PerGeneration[Background] = PerGeneration()
-
-
-class DocWords:
-    """Per generation: the words of each article read so far, as word ids (numpy), so
-    that an article is split once however many searches read it (at most the index's
-    articles, about 1 KB each)."""
-
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
-        self.words: list[str] = []
-        self.capital_form: list[str | None] = []
-        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._lock = threading.Lock()
-
-    def _parse(self, searcher, d: int) -> tuple[np.ndarray, np.ndarray]:
-        stored = searcher.stored_fields(d)
-        text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
-        terms: set[str] = set()
-        capital: dict[str, str] = {}
-        lower: set[str] = set()
-        cache_get = _term_cache.get
-        for raw in set(TOKEN_RE.findall(text)):
-            got = cache_get(raw) or spell_word(raw)
-            term = got[0]
-            if term is None:
-                continue
-            terms.add(term)
-            if got[1].islower():
-                lower.add(term)
-            else:
-                capital[term] = got[1]
-        with self._lock:
-            vocab = self.vocab
-            ids = []
-            for term in terms:
-                i = vocab.get(term)
-                if i is None:
-                    i = vocab[term] = len(self.words)
-                    self.words.append(term)
-                    self.capital_form.append(None)
-                ids.append(i)
-            caps = []
-            for term, written in capital.items():
-                if term not in lower:
-                    i = vocab[term]
-                    caps.append(i)
-                    if self.capital_form[i] is None:
-                        self.capital_form[i] = written
-            got = (np.asarray(ids, dtype=np.int32), np.asarray(caps, dtype=np.int32))
-            self._docs[d] = got
-        return got
-
-    def read(self, searcher, docs) -> tuple[dict[str, int], dict[str, list]]:
-        """For each word, how many of ``docs`` contain it; and for the words some of
-        them write only with a capital, ``[how many do, one such form]``."""
-        parts = [self._docs.get(int(d)) or self._parse(searcher, int(d)) for d in docs]
-        if not parts:
-            return {}, {}
-        n = len(self.words)
-        counts = np.bincount(np.concatenate([p[0] for p in parts]), minlength=n)
-        caps = np.bincount(np.concatenate([p[1] for p in parts]), minlength=n)
-        words = self.words
-        return ({words[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()},
-                {words[i]: [int(caps[i]), self.capital_form[i]] for i in np.flatnonzero(caps).tolist()})
-
-
-_doc_words: PerGeneration[DocWords] = PerGeneration()
 
 
 def written_form(term: str, count: int, capital: list | None) -> str:
@@ -204,15 +104,6 @@ def written_form(term: str, count: int, capital: list | None) -> str:
     if not capital or capital[0] <= 0.6 * count:
         return term
     return unicodedata.normalize("NFC", capital[1])
-
-
-def representatives(docs: np.ndarray, groups) -> np.ndarray:
-    """One docnum per copy group among ``docs`` (the smallest)."""
-    if not groups.any or not len(docs):
-        return np.sort(docs)
-    keys = groups.key[docs]
-    _, first = np.unique(keys, return_index=True)
-    return np.sort(docs[first])
 
 
 def log_likelihood(a: np.ndarray, size: int, b: np.ndarray, bsize: int) -> np.ndarray:
@@ -232,44 +123,8 @@ def log_likelihood(a: np.ndarray, size: int, b: np.ndarray, bsize: int) -> np.nd
     return sign * np.nan_to_num(g2)
 
 
-def _query_stems(analyzer, q: str) -> set[str]:
+def query_stems(analyzer, q: str) -> set[str]:
     return {t.text for t in analyzer(q)} if q else set()
-
-
-def terms(engine, params: TermsParams) -> dict:
-    """The terms object (see the module docs)."""
-    t0 = time.perf_counter()
-    limit = params.limit
-
-    def fn(ms):
-        docs = np.fromiter(ms.docnums, dtype=np.int64, count=len(ms.docnums))
-        groups = ms.groups()
-        reps = representatives(docs, groups)
-        notes = list(ms.notes)
-        sample = None
-        if len(reps) > SAMPLE_MAX:
-            reps = reps[np.linspace(0, len(reps) - 1, SAMPLE_MAX).astype(np.int64)]
-            sample = SAMPLE_MAX
-            notes.append(f"Mots comptés sur {SAMPLE_MAX} histoires réparties sur l'ensemble des "
-                         f"{len(np.unique(groups.key[docs])) if groups.any else len(docs)} trouvées.")
-        counts, forms = _doc_words.get(ms.facets, DocWords).read(ms.searcher, reps)
-        background = _backgrounds.get(ms.facets, lambda: Background(ms.searcher.reader()))
-        minimum = MIN_COUNT if len(reps) >= 30 else 2
-        words = [w for w, c in counts.items() if c >= minimum]
-        fg = np.array([counts[w] for w in words], dtype=np.int64)
-        bg = background.df(ms.searcher.reader(), words)
-        stories = int(len(np.unique(groups.key[docs]))) if groups.any and len(docs) else len(docs)
-        sources = ms.facets.count("source", ms.docnums)[:SOURCES_SHOWN]
-        return (words, fg, bg, len(reps), background.size, forms, sources, notes, sample,
-                len(docs), stories, ms.analyzer)
-
-    (words, fg, bg, size, index_size, forms, sources, notes, sample, total, stories,
-     analyzer) = engine.matches(params.search, fn)
-    top, significant = word_lists(words, fg, bg, forms, _query_stems(analyzer, params.search.q),
-                                  analyzer, size, total, index_size, limit, notes)
-    return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
-            "top": top, "significant": significant, "sources": sources, "notes": notes,
-            "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
 
 def word_lists(words: list[str], fg: np.ndarray, bg: np.ndarray, forms: dict, stems: set[str],

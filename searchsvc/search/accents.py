@@ -11,14 +11,16 @@ the documents whose forms of its term all carry other accents ("côté",
 "péché"): they hold a different word. The ``forms`` field
 (:func:`searchsvc.analysis.form_terms`) holds the accented and capitalised forms
 of each document. The word still scores through its stem.
+
+The rule's parts (which forms agree, :func:`classify_forms`) are the same for every
+backend; the Whoosh query of it is
+:func:`searchsvc.backends.whoosh.query.restrict`, the OpenSearch one
+:mod:`searchsvc.backends.opensearch.translate`'s.
 """
 
 from __future__ import annotations
 
-from whoosh import query as wq
-
 from searchsvc.analysis import (
-    NOACCENT,
     TOKEN_RE,
     accents_compatible,
     fold,
@@ -45,16 +47,6 @@ def accented_words(text: str) -> list[tuple[str, str]]:
 
 #: Weight of a word typed with accents where only its unaccented spelling occurs.
 UNACCENTED_WEIGHT = 0.5
-
-
-class AccentRestricted(wq.AndNot):
-    """``a`` without the documents of ``b`` (other accents only); documents
-    outside ``agree`` (the unaccented spelling only) score ``weight`` times less."""
-
-    def __init__(self, a, b, agree, weight: float):
-        super().__init__(a, b)
-        self.agree = agree
-        self.weight = weight
 
 
 #: family forms kept in a generation's cache (shared with the prefix expansions)
@@ -103,24 +95,3 @@ def classify_forms(term: str, form: str, forms) -> tuple[list[str], list[str], l
     return agree, plain, other
 
 
-def _any(terms: list[str]) -> wq.Query:
-    return wq.Or([wq.Term(FORMS_FIELD, t) for t in terms])
-
-
-def restrict(q: wq.Query, text: str, schema, reader, cache=None) -> wq.Query:
-    """``q`` (the query of a word or phrase typed as ``text``) without the documents
-    where an accented word of ``text`` only occurs with other accents, and weighed
-    down where it only occurs without accents."""
-    if FORMS_FIELD not in schema:
-        return q
-    excluded, agreeing = [], []
-    for term, form in accented_words(text):
-        agree, plain, other = family_forms(reader, term, form, cache)
-        agreeing.append(_any(agree + [NOACCENT]))
-        if other:
-            excluded.append(wq.AndNot(_any(other), _any(agree + plain + [NOACCENT])))
-    if not agreeing:
-        return q
-    out = wq.NullQuery if not excluded else excluded[0] if len(excluded) == 1 else wq.Or(excluded)
-    agree = agreeing[0] if len(agreeing) == 1 else wq.And(agreeing)
-    return AccentRestricted(q, out, agree, UNACCENTED_WEIGHT)

@@ -192,11 +192,11 @@ class OpenSearchOperations:
         lo_f, hi_f = params.searches[0].date_range
         if first is not None and index_lo is not None:
             if lo_f:
-                first = min(first, max(tl._day(lo_f), index_lo))
+                first = min(first, max(tl.day_number(lo_f), index_lo))
             if hi_f:
-                last = max(last, min(tl._day(hi_f), index_hi))
+                last = max(last, min(tl.day_number(hi_f), index_hi))
         interval = params.interval or (tl.auto_interval(first, last) if first is not None else "month")
-        step = tl._STEP[interval]
+        step = tl.STEP[interval]
         if first is None:
             lo, n = 0, 0
         else:
@@ -207,8 +207,8 @@ class OpenSearchOperations:
                                     f"{tl.INTERVAL_LABELS_FR[interval]} » ({tl.MAX_BUCKETS} au plus) : "
                                     "choisissez un intervalle plus long.", "interval")
         codes = [lo + i * step for i in range(n)]
-        starts = [str(tl._start(c, interval)) for c in codes]
-        ends = [str(tl._end(c, interval)) for c in codes]
+        starts = [str(tl.period_start(c, interval)) for c in codes]
+        ends = [str(tl.period_end(c, interval)) for c in codes]
         where = {s: i for i, s in enumerate(starts)}
 
         def hist(extra=None) -> dict:
@@ -368,7 +368,7 @@ class OpenSearchOperations:
         words = sorted(w for w, c in counts.items() if c >= minimum)
         fg = np.array([counts[w] for w in words], dtype=np.int64)
         bg, index_size = self._df(words)
-        top, significant = tm.word_lists(words, fg, bg, forms, tm._query_stems(tr._ANALYZER, params.search.q),
+        top, significant = tm.word_lists(words, fg, bg, forms, tm.query_stems(tr._ANALYZER, params.search.q),
                                          tr._ANALYZER, len(docs), total, index_size, params.limit, notes)
         return {"query": params.search.q, "total": total, "total_stories": stories, "sample": sample,
                 "top": top, "significant": significant, "sources": sources, "notes": notes,
@@ -418,7 +418,7 @@ class OpenSearchOperations:
 def word_counts(docs: list[dict]) -> tuple[dict[str, int], dict[str, list]]:
     """For each spelling word, how many of ``docs`` contain it; and, for the words
     some write only with a capital, ``[how many do, one such form]`` (as
-    :meth:`searchsvc.analytics.terms.DocWords.read`)."""
+    :meth:`searchsvc.backends.whoosh.analytics.terms.DocWords.read`)."""
     from searchsvc.analysis import TOKEN_RE
 
     counts: dict[str, int] = {}

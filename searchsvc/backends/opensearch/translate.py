@@ -264,7 +264,7 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
 
 def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
     """``q`` without the documents where an accented word of the clause only occurs
-    with other accents (:func:`searchsvc.search.accents.restrict`)."""
+    with other accents (:func:`searchsvc.backends.whoosh.query.restrict`)."""
     from searchsvc.analysis import NOACCENT
     from searchsvc.search.accents import classify_forms
 

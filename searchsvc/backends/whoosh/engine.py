@@ -26,6 +26,7 @@ from searchsvc.backends.whoosh.indexer import CorruptIndexError, generation_prob
 from searchsvc.search import matching
 from searchsvc.backends.whoosh import collapse
 from searchsvc.backends.whoosh.authors import author_docnums
+from searchsvc.backends.whoosh import query as wquery
 from searchsvc.search import query as qmod
 from searchsvc.search.budget import Budget, configured_seconds
 from searchsvc.backends.whoosh.entities import EntitySearch
@@ -562,7 +563,7 @@ class SearchEngine(WhooshOperations):
         data = gen.facets
         # exact mode: every word as written, so no synonyms either
         pq = qmod.parse(params.q, None if params.exact else self.synonyms)
-        built = qmod.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes, exact=params.exact)
+        built = wquery.build(pq, gen.schema, s.reader(), self.strategy, gen.prefixes, exact=params.exact)
         filters = data.filter_masks(params)
         if params.authors:
             filters = {**filters, "author": gen.vectors.mask_of(author_docnums(s.reader(), params.authors))}
@@ -773,7 +774,7 @@ class SearchEngine(WhooshOperations):
                                                       docnum, stored))
             if q:
                 pq = qmod.parse(str(q)[:1000], None if exact else self.synonyms)
-                built = qmod.build(pq, gen.schema, s.reader(), self.strategy, exact=exact)
+                built = wquery.build(pq, gen.schema, s.reader(), self.strategy, exact=exact)
                 doc["highlighted"] = gen.marker(built, "body").paragraphs(doc["text"])
                 if doc["title"]:
                     doc["title_html"] = gen.marker(built, "title").html(doc["title"])
