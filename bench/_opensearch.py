@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from searchsvc.backends.opensearch import bulk, cluster  # noqa: E402
+from searchsvc.backends.opensearch import cluster  # noqa: E402
+from searchsvc.backends.opensearch.indexer import build_from_articles  # noqa: E402
 from searchsvc.backends.opensearch.client import connect  # noqa: E402
 
 
@@ -42,13 +43,16 @@ def bench_cluster(nodes: int = 3):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def load(env: dict, alias: str, articles) -> str:
-    """A full build of ``articles`` under ``alias`` (the backend's own writer); its index."""
+def load(env: dict, alias: str, articles, workers: int = 2) -> str:
+    """A full build of ``articles`` under ``alias`` (the reindex's own workers, documents
+    and bulk sender; caches in a temporary folder); its index."""
     client = connect({**env, "SEARCHSVC_OPENSEARCH_TIMEOUT": "300"})
+    state = Path(tempfile.mkdtemp(prefix="searchsvc-bench-os-state-"))
     try:
-        return bulk.build_from_articles(client, alias, articles)
+        return build_from_articles(client, alias, articles, state, workers=workers)
     finally:
         client.close()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def engine(env: dict, alias: str, state_dir: Path):

@@ -36,6 +36,17 @@ class Store:
             return dict(os.environ)
         return self.cluster.env(SEARCHSVC_BACKEND="opensearch", SEARCHSVC_OPENSEARCH_INDEX=self.alias)
 
+    def live_generation(self) -> str:
+        """The generation its indexer says is live (Whoosh: ``CURRENT``; OpenSearch: the
+        index behind the alias)."""
+        if self.backend == "opensearch":
+            from searchsvc.backends.opensearch.indexer import live_generation
+
+            return live_generation(self.index_dir, self.cluster.client(), self.alias)
+        from searchsvc.backends.whoosh.indexer import live_generation
+
+        return live_generation(self.index_dir)
+
     def engine(self, **options):
         from searchsvc.engine import open_engine
 
@@ -72,43 +83,26 @@ def make_articles_store(store: str, name: str, articles, work: Path, request) ->
     alias ``test-<name>`` of the session's cluster)."""
     if store != "opensearch":
         return Store("whoosh", shaped_articles_index(work / "index", articles, store))
-    from searchsvc.backends.opensearch import bulk
+    from searchsvc.backends.opensearch.indexer import build_from_articles
 
     cluster = request.getfixturevalue("opensearch_cluster")
     alias = f"test-{name}".lower()
-    bulk.build_from_articles(cluster.client(), alias, list(articles))
-    (work / "state").mkdir()
+    build_from_articles(cluster.client(), alias, list(articles), work / "state")
     return Store("opensearch", work / "state", alias, cluster)
-
-
-def corpus_articles(corpus: Path) -> list:
-    """The articles ingestion keeps of a corpus folder (malformed files skipped, as the
-    reindex skips them)."""
-    from searchsvc.ingest import IngestError, corpus_files, extract, load_manifest
-
-    manifest = load_manifest(corpus)
-    out = []
-    for path in corpus_files(corpus):
-        try:
-            out.extend(extract(path, corpus, manifest, errors=[]))
-        except IngestError:
-            continue
-    return out
 
 
 def make_corpus_store(store: str, name: str, corpus: Path, work: Path, request) -> Store:
     """``corpus`` in ``store`` (a Whoosh index shape, built by the reindex, or OpenSearch,
-    ingested into the session's cluster under the alias ``test-<name>``)."""
+    reindexed into the session's cluster under the alias ``test-<name>``)."""
     from conftest import build_corpus_index
 
     if store != "opensearch":
         return Store("whoosh", build_corpus_index(corpus, work / "index", store, work))
-    from searchsvc.backends.opensearch import bulk
+    from searchsvc.backends.opensearch.indexer import reindex
 
     cluster = request.getfixturevalue("opensearch_cluster")
     alias = f"test-{name}".lower()
-    bulk.build_from_articles(cluster.client(), alias, corpus_articles(corpus))
-    (work / "state").mkdir()
+    reindex(corpus, work / "state", full=True, workers=1, client=cluster.client(), alias=alias)
     return Store("opensearch", work / "state", alias, cluster)
 
 

@@ -26,21 +26,19 @@ WATLING = "002_209a75ba72bab8cf"
 @pytest.fixture(scope="module", params=["whoosh", "opensearch"])
 def entity_store(request, entity_index, tmp_path_factory):
     """The seeds with entities and quotes: the Whoosh index of ``entity_index``, and the
-    same articles enriched the same way (spaCy, in this process) in OpenSearch."""
-    from search_stores import Store, corpus_articles
+    same corpus reindexed with entities into OpenSearch."""
+    from search_stores import Store
 
     if request.param == "whoosh":
         return Store("whoosh", entity_index[1])
-    from searchsvc.backends.opensearch import bulk
-    from searchsvc.enrich.entities import Enricher
+    from searchsvc.backends.opensearch.indexer import reindex
 
     cluster = request.getfixturevalue("opensearch_cluster")
     work = tmp_path_factory.mktemp("entities-os")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SEARCHSVC_NER", "1")
-        bulk.build_from_articles(cluster.client(), "test-entities", corpus_articles(entity_index[0]),
-                                 enricher=Enricher(work))
-    (work / "state").mkdir()
+        reindex(entity_index[0], work / "state", full=True, workers=1, client=cluster.client(),
+                alias="test-entities")
     return Store("opensearch", work / "state", "test-entities", cluster)
 
 

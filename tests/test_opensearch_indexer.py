@@ -104,6 +104,38 @@ def test_full_reindex_gives_exactly_the_corpus(tmp_path, seed_corpus, client, al
     assert (tmp_path / "index" / "opensearch" / report.generation / "state.json").is_file()
 
 
+def test_engine_and_exports_name_the_index_the_reindex_named(tmp_path, seed_corpus, client, alias):
+    from searchsvc.backends.opensearch.engine import OpenSearchEngine
+    from searchsvc.search.params import parse_params
+
+    report = reindex(seed_corpus, tmp_path / "index", client, alias, full=True)
+    engine = OpenSearchEngine(tmp_path / "index", alias=alias, client=client)
+    exp = engine.open_export(parse_params({"q": "Corée"}), "jsonl")
+    try:
+        assert engine.generation() == exp.header["generation"] == report.generation
+    finally:
+        exp.close()
+
+
+def test_articles_built_through_the_pipeline_replace_the_previous_index(tmp_path, client, alias):
+    from searchsvc.article import Article
+
+    first = [Article(id=f"a{i}", text=f"Texte numéro {i} sur la Corée.", title=f"Titre {i}",
+                     source="Source", date="2020-01-0{}".format(i + 1)) for i in range(3)]
+    name1 = indexer.build_from_articles(client, alias, first, tmp_path / "s")
+    assert index_ids(client, alias) == ["a0", "a1", "a2"] and name1 == f"{alias}-gen-1"
+    long_text = " ".join(f"La délégation numéro {k} a rencontré les ministres à Séoul pour parler "
+                         f"du sommet et des essais de missiles." for k in range(12))
+    first[0] = Article(id="a0", text=long_text, title="Titre 0", source="Source", date="2020-01-01")
+    copy = Article(id="b", text=long_text, title="Copie", source="Autre", date="2020-02-01")
+    name2 = indexer.build_from_articles(client, alias, [first[0], copy], tmp_path / "s")
+    assert name2 == indexer.live_index(client, alias) and not client.indices.exists(index=name1)
+    assert index_ids(client, alias) == ["a0", "b"]
+    groups = {h["_id"]: h["_source"]["group"]
+              for h in client.search(index=alias, body={"query": {"match_all": {}}})["hits"]["hits"]}
+    assert groups["a0"] == groups["b"]  # the copy grouped, as the reindex groups copies
+
+
 @pytest.mark.parametrize("bulk_from", ["workers", "parent"])
 def test_richer_corpus_with_workers_and_parts(tmp_path, fixture_corpus, client, alias, monkeypatch,
                                               bulk_from):

@@ -15,9 +15,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from search_stores import corpus_articles
 
-from searchsvc.backends.opensearch import bulk
+from searchsvc.backends.opensearch.indexer import reindex
 from searchsvc.backends.opensearch.client import connect
 from searchsvc.backends.opensearch.engine import OpenSearchEngine
 from searchsvc.web import create_app
@@ -52,8 +51,9 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(opensearch_cluster, fixture_corpus, tmp_path_factory):
-    bulk.build_from_articles(opensearch_cluster.client(), ALIAS, corpus_articles(fixture_corpus))
-    engine = OpenSearchEngine(tmp_path_factory.mktemp("state"), alias=ALIAS,
+    state = tmp_path_factory.mktemp("state")
+    reindex(fixture_corpus, state, full=True, workers=1, client=opensearch_cluster.client(), alias=ALIAS)
+    engine = OpenSearchEngine(state, alias=ALIAS,
                               client=connect(opensearch_cluster.env(SEARCHSVC_OPENSEARCH_TIMEOUT="30")))
     srv = Served(create_app({"TESTING": False, "INDEX_DIR": str(engine.index_dir), "ENGINE": engine,
                              "ADMIN_TOKEN": None, "CORPUS_DIR": str(fixture_corpus)}))

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from searchsvc import config
+from searchsvc.backends.opensearch import mapping
 from searchsvc.backends.opensearch import translate as tr
 from searchsvc.backends.opensearch.entities import OpenSearchEntities
 from searchsvc.backends.opensearch.lexicon import SCHEMA, Lexicon
@@ -96,9 +97,9 @@ class OpenSearchEngine(OpenSearchOperations):
         if self._generation is None or now - self._checked > CHECK_INTERVAL:
             got = self.call(lambda c: c.indices.get_alias(name=self.alias))
             names = sorted(got)
-            name = names[-1] if names else self.alias
-            # "<alias>-gen-<n>" is generation "gen-<n>", as the Whoosh backend's CURRENT
-            self._generation = name[len(self.alias) + 1:] if name.startswith(self.alias + "-") else name
+            # the concrete index ("<alias>-gen-<n>"), as the reindex and stats name it: the
+            # export headers say which index of the cluster the rows came from
+            self._generation = names[-1] if names else self.alias
             if self._lexicon is None or self._lexicon.generation != self._generation:
                 self._lexicon = Lexicon(self, self._generation)
             self._checked = now
@@ -260,7 +261,8 @@ class OpenSearchEngine(OpenSearchOperations):
         if count <= 0:
             return []
         body = {"from": first, "size": count, "query": q, "sort": self.sort_of(params, t),
-                "track_total_hits": False, "_source": {"excludes": ["entities", "quotes"]}}
+                "track_total_hits": False,
+                "_source": {"excludes": ["entities", "quotes", *mapping.INDEX_ONLY]}}
         if filters:
             body["post_filter"] = {"bool": {"filter": list(filters.values())}}
         if collapsed:
@@ -326,7 +328,7 @@ class OpenSearchEngine(OpenSearchOperations):
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 1000:
             return None
         self.generation()
-        body = {"size": 1, "query": {"term": {"id": doc_id}}}
+        body = {"size": 1, "query": {"term": {"id": doc_id}}, "_source": {"excludes": list(mapping.INDEX_ONLY)}}
         try:
             res = self.call(lambda c: c.search(index=self.alias, body=body))
         except ex.RequestError:

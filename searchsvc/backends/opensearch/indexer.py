@@ -45,8 +45,8 @@ from searchsvc.pipeline import (Manifest, ReindexError, ReindexReport, Run, chec
                                 count, drop_losers, duplicate_losers, list_corpus,
                                 plan_incremental, run_workers, settle_unchanged, tally, timed)
 
-__all__ = ["BulkSink", "ReindexError", "ReindexReport", "index_stats", "live_generation", "live_index",
-           "reindex", "state_dir"]
+__all__ = ["BulkSink", "ReindexError", "ReindexReport", "build_from_articles", "index_stats",
+           "live_generation", "live_index", "reindex", "state_dir"]
 
 #: Documents per bulk request, and the request size (bytes) that sends one sooner.
 BULK_DOCS = 500
@@ -308,6 +308,48 @@ def reindex(corpus_dir, index_dir, full=False, workers=None, progress=None, clie
         raise ReindexError(exc.message) from None
 
 
+def build_from_articles(client, alias: str, articles, index_dir, workers: int = 1) -> str:
+    """A full build holding exactly ``articles`` (:class:`~searchsvc.article.Article`
+    objects: tests, benchmarks) by the reindex's own steps: the pipeline's workers enrich
+    them and make the documents, the parent sends them, the copy groups are assigned, the
+    alias is switched and the previous index deleted. ``index_dir`` holds the enricher's
+    caches and the new index's copy store; no file state is recorded (the next
+    :func:`reindex` of a corpus is full). Returns the new index's name."""
+    import itertools
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    cluster = _Cluster(client, alias, client_url(client))
+    job = _Job(cluster, index_dir, index_dir, None, workers, None, lambda message: None)
+    it = iter(articles)
+    chunks = iter(lambda: list(itertools.islice(it, pipeline.CHUNK)), [])
+    with reindex_lock(index_dir):
+        live = cluster.live()
+        index, final = job.new_index(live)
+        folder = state_dir(index_dir, index)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            sender = _ParentSender(client, index, cluster.url)
+            run = Run(DocumentSink, (), index_dir, receive=sender)
+            outcomes, _ = pipeline.pool(run, index_dir, {}, chunks, max(1, workers), 0, None,
+                                        job.log)
+            sender.send()
+            cluster.call(client.indices.refresh, index=index)
+            rows = [r for o in outcomes if o[0] == "article" for r in o[2]]
+            job._regroup(index, folder, rows, set(), {}, fresh=True)
+            expected = sum(1 for o in outcomes if o[0] == "article")
+            got = job.loaded(index, final)
+            if got != expected:
+                raise ReindexError(f"le nouvel index {index} compte {got} documents au lieu de "
+                                   f"{expected} : il est abandonné")
+            job.switch(live, index)
+        except BaseException:
+            job.abandon(index, folder)
+            raise
+        job.retire(live)
+    return index
+
+
 def _reindex(corpus_dir, index_dir, full, workers, progress, client, alias, wait, log, t0):
     cluster = _Cluster(client, alias, client_url(client))
     with os_errors_as(ReindexError, index_dir), reindex_lock(index_dir, wait) as stale_pid:
@@ -426,24 +468,63 @@ class _Job:
         for k in range(0, len(lines), 2 * BULK_DOCS):
             bulk(self.cluster.client, lines[k:k + 2 * BULK_DOCS], self.cluster.url)
 
-    def full(self, live, rels, reason, skipped) -> ReindexReport:
+    def new_index(self, live) -> tuple[str, dict]:
+        """Create the next ``<alias>-gen-<n>`` for a full load (no refresh, no replica
+        meanwhile: the replica is copied once, at the end); its final index settings."""
         cluster = self.cluster
         existing = cluster.concrete()
         number = max([int(n.rsplit("-", 1)[1]) for n in existing + ([live] if live else [])
                       if n.rsplit("-", 1)[-1].isdigit()] + [0]) + 1
         index = f"{cluster.alias}-gen-{number}"
-        folder = state_dir(self.index_dir, index)
-        report = ReindexReport(generation=index, full=True, reason=reason, files=len(rels),
-                               skipped=skipped)
         body = mapping.index_body()
         body["mappings"] = {**body["mappings"], "_meta": index_meta()}
         final = dict(body["settings"]["index"])
-        # loading: no refresh, no replica (the replica is copied once, at the end)
         body["settings"]["index"] = {**final, "refresh_interval": "-1", "number_of_replicas": 0}
-        created = False
+        cluster.call(cluster.client.indices.create, index=index, body=body)
+        return index, final
+
+    def loaded(self, index: str, final: dict) -> int:
+        """Give a loaded index its final settings and refresh it; its document count."""
+        cluster = self.cluster
+        cluster.call(cluster.client.indices.put_settings, index=index, body={"index": {
+            "refresh_interval": final["refresh_interval"],
+            "number_of_replicas": final["number_of_replicas"]}})
+        cluster.call(cluster.client.indices.refresh, index=index)
+        return cluster.count(index)
+
+    def switch(self, live, index: str) -> None:
+        """Move the alias from ``live`` to ``index`` in one ``_aliases`` request."""
+        cluster = self.cluster
+        cluster.call(cluster.client.cluster.health, index=index, wait_for_status="yellow")
+        actions = ([{"remove": {"index": live, "alias": cluster.alias}}] if live else [])
+        actions.append({"add": {"index": index, "alias": cluster.alias}})
+        cluster.call(cluster.client.indices.update_aliases, body={"actions": actions})
+
+    def abandon(self, index: str, folder: Path) -> None:
+        """After a failure: delete ``index`` unless the alias already points at it."""
         try:
-            cluster.call(cluster.client.indices.create, index=index, body=body)
-            created = True
+            now = self.cluster.live()
+        except BackendUnavailable:  # unknown: the next run removes it if it is partial
+            now = index
+        if now != index:
+            self.cluster.delete(index)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def retire(self, live, report=None) -> None:
+        """Delete the index the alias left, and its local state."""
+        if live:
+            self.cluster.delete(live)
+            shutil.rmtree(state_dir(self.index_dir, live), ignore_errors=True)
+            if report is not None:
+                report.removed_generations = [live]
+
+    def full(self, live, rels, reason, skipped) -> ReindexReport:
+        cluster = self.cluster
+        index, final = self.new_index(live)
+        folder = state_dir(self.index_dir, index)
+        report = ReindexReport(generation=index, full=True, reason=reason, files=len(rels),
+                               skipped=skipped)
+        try:
             folder.mkdir(parents=True, exist_ok=True)
             outcomes, _ = self._send(index, rels)
             check_corpus(self.corpus_dir, live)
@@ -455,11 +536,7 @@ class _Job:
             cluster.call(cluster.client.indices.refresh, index=index)
             self._regroup(index, folder, copy_rows(outcomes, records), set(), {}, fresh=True)
             expected = sum(len(rec.ids) for rec in records.values())
-            cluster.call(cluster.client.indices.put_settings, index=index, body={"index": {
-                "refresh_interval": final["refresh_interval"],
-                "number_of_replicas": final["number_of_replicas"]}})
-            cluster.call(cluster.client.indices.refresh, index=index)
-            got = cluster.count(index)
+            got = self.loaded(index, final)
             if got != expected:
                 raise ReindexError(f"le nouvel index {index} compte {got} documents au lieu de "
                                    f"{expected} : il est abandonné"
@@ -472,23 +549,11 @@ class _Job:
                                    report.skipped)
             IndexState(analysis_fingerprint(), str(self.corpus_dir.resolve()), records, skips,
                        self.manifest.recorded()).save(folder)
-            cluster.call(cluster.client.cluster.health, index=index, wait_for_status="yellow")
-            actions = ([{"remove": {"index": live, "alias": cluster.alias}}] if live else [])
-            actions.append({"add": {"index": index, "alias": cluster.alias}})
-            cluster.call(cluster.client.indices.update_aliases, body={"actions": actions})
+            self.switch(live, index)
         except BaseException:
-            try:
-                now = cluster.live()
-            except BackendUnavailable:  # unknown: the next run removes it if it is partial
-                now = index
-            if created and now != index:
-                cluster.delete(index)
-                shutil.rmtree(folder, ignore_errors=True)
+            self.abandon(index, folder)
             raise
-        if live:
-            cluster.delete(live)
-            shutil.rmtree(state_dir(self.index_dir, live), ignore_errors=True)
-            report.removed_generations = [live]
+        self.retire(live, report)
         return report
 
     def incremental(self, live, state, rels, skipped, sidecars) -> ReindexReport:

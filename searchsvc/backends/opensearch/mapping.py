@@ -5,8 +5,11 @@ terms (:func:`searchsvc.analysis.french_analyzer`, positions renumbered over the
 words kept), joined by spaces and split again by OpenSearch's core ``whitespace``
 analyzer, so a term and its position are the same in OpenSearch as in Whoosh, and a
 query is analysed by us too (:mod:`searchsvc.backends.opensearch.translate`). The text
-as written stays in ``_source`` (``title``, ``body``, ``source``) for display and
-snippets; the analysed copies are indexed only (left out of ``_source``).
+as written is in ``_source`` (``title``, ``body``, ``source``) for display and
+snippets. The analysed copies are kept in ``_source`` too: a partial update (the
+reindex's copy groups, a bulk ``update`` of ``group``) rebuilds a document from its
+``_source``, and a field left out of it would be lost from the index (the copies of a
+story were no longer found). Reads leave them out (:data:`INDEX_ONLY`).
 
 Fields (beside the Whoosh schema of :mod:`searchsvc.backends.whoosh.indexer.schema`):
 
@@ -41,7 +44,7 @@ from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 7
+MAPPING_VERSION = 8
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -70,10 +73,12 @@ SETTINGS = {
     "similarity": {"default": {"type": "BM25", "k1": ranking.K1, "b": ranking.B}},
 }
 
+#: The analysed fields: searched, never shown; every read of ``_source`` leaves them out.
+INDEX_ONLY = ("title_t", "body_t", "early_t", "source_t", "title_w", "body_w", "source_w",
+              "stems", "words", "forms")
+
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["title_t", "body_t", "early_t", "source_t", "title_w", "body_w", "source_w",
-                             "stems", "words", "forms"]},
     "properties": {
         "id": {"type": "keyword"},
         "title": {"type": "keyword", "index": False, "doc_values": False},

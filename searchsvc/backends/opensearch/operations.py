@@ -23,6 +23,7 @@ from searchsvc.analytics import concordance as conc
 from searchsvc.analytics import export as ex
 from searchsvc.analytics import terms as tm
 from searchsvc.analytics import timeline as tl
+from searchsvc.backends.opensearch import mapping
 from searchsvc.backends.opensearch import translate as tr
 from searchsvc.search.params import UNKNOWN, SearchParams
 
@@ -60,8 +61,7 @@ class OpenSearchOperations:
             while True:
                 body = {"size": SCROLL_SIZE, "query": q, "sort": sort, "track_total_hits": False,
                         "pit": {"id": pit_id, "keep_alive": KEEP_ALIVE}}
-                if source is not None:
-                    body["_source"] = source
+                body["_source"] = source if source is not None else {"excludes": list(mapping.INDEX_ONLY)}
                 if after is not None:
                     body["search_after"] = after
                 kind = "dfs_query_then_fetch" if sort[0] == "_score" else "query_then_fetch"
@@ -95,7 +95,7 @@ class OpenSearchOperations:
                    "snippet": ex.plain_snippet(tr._ANALYZER, body, (), (), spans)}
 
     def open_export(self, params: SearchParams, fmt: str, now=None):
-        cm = self.hits_of(params, source={"excludes": ["entities", "quotes"]})
+        cm = self.hits_of(params, source={"excludes": ["entities", "quotes", *mapping.INDEX_ONLY]})
         total, hits, t = cm.__enter__()
         try:
             header = ex.header_of(params, self.generation(), total, t.notes, now)
@@ -110,7 +110,7 @@ class OpenSearchOperations:
 
         @contextlib.contextmanager
         def rows_of(params):
-            with self.hits_of(params, source={"excludes": ["entities", "quotes"]}) as (_, hits, t):
+            with self.hits_of(params, source={"excludes": ["entities", "quotes", *mapping.INDEX_ONLY]}) as (_, hits, t):
                 yield self._rows(hits, t)
 
         return BatchExport(rows_of, lines, base_params, exact)
