@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 
+from searchsvc.enrich import coref
 from searchsvc.enrich.quotemarks import pairs
 from searchsvc.synonyms import words_key
 
@@ -83,6 +84,7 @@ _NOBODY = {"c'", "c’", "ce", "cela", "ça", "ceci", "on", "ils", "elles", "nou
 _VAGUE = {"ancien", "ancienne", "jeune", "nouveau", "nouvelle", "homme", "femme", "personne", "premier",
           "première", "ex", "fils", "fille", "autre", "même", "dernier", "dernière", "seul", "seule"}
 _APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s*)?(?:[\w-]+\s+){0,2}")
+_DEFINITE = {"le", "la", "l'", "l’", "ce", "cet", "cette"}
 _PRONOUNS = {"il", "elle", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
              "celui", "celle"}
 _CIVILITY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+(?=[A-ZÀ-Ý])")
@@ -202,6 +204,8 @@ class _Article:
         self.text = text
         self.names = _Names(entities)
         self._persons = None
+        self._sentences = None
+        self._genders = None
         self.said: list[tuple[int, str | None]] = []  # (position, speaker) of earlier quotes
         self.spans: list[tuple[int, int]] = []  # every quote of the text (names inside speak not)
 
@@ -222,9 +226,11 @@ class _Article:
 
     # ------------------------------------------------------------ a subject phrase
 
-    def from_phrase(self, phrase: str, start: int, head: str, det: str, before: int):
+    def from_phrase(self, phrase: str, start: int, head: str, det: str, before: int,
+                    speech: bool = False):
         """(speaker or None, role as written or None) of a subject phrase found at
-        ``start`` of the text."""
+        ``start`` of the text; ``speech``: the phrase is the subject of a speech verb (a
+        definite role may then stand for the person or organisation of the passage)."""
         names = self.names
         for pos, name in names.persons_in(phrase):
             if _apposed(phrase, pos):
@@ -257,13 +263,49 @@ class _Article:
         role = _head_phrase(phrase)
         low = role.lower()
         if low in _PRONOUNS:
-            return self.pronoun(before), None
+            return self.pronoun(before, coref.pronoun_gender(low)), None
         if not role or head[:1].isupper():
             return None, (role or None) if det else None
         org = self.role_org(low)
         if org:
             return org, None
-        return self.role_person(low, before), role if det else None
+        who = self.role_person(low, before)
+        if who is None and speech and det in _DEFINITE and not coref.thing(role):
+            who = self.role_antecedent(phrase, role, det, min(before, start))
+        return who, role if det else None
+
+    def role_antecedent(self, phrase: str, role: str, det: str, before: int) -> str | None:
+        """The person (or, for "la société", "le quotidien", the organisation) a definite
+        role that speaks stands for: the antecedent a pronoun of its gender would have, tied
+        in some sentence of the article to every name the role holds ("le chef de l'OMS")."""
+        names = self.names
+        inside = [n for _, n in names.orgs_in(phrase)] + [p for p in names.places if p in phrase]
+        if names.persons_in(phrase):
+            return None
+        if coref.org_role(role):
+            who = self.pronoun(before, None, kind="org", noun=coref._head(role))
+        else:
+            who = self.pronoun(before, coref.role_gender(role, det), kind="person")
+        if who is None or not all(self.tied(who, n) for n in inside):
+            return None
+        return who
+
+    def tied(self, who: str, name: str) -> bool:
+        """Whether some sentence of the article names both ``who`` and ``name``."""
+        forms = {who} | {s for s, full in self.names.short.items() if full == who}
+        alias = {a for a, f in self.names.links.items() if f == name} | {
+            f for a, f in self.names.links.items() if a == name}
+        others = {name} | alias
+        for sentence in self.sentences():
+            if any(f in sentence for f in forms) and any(o in sentence for o in others):
+                return True
+        return False
+
+    def sentences(self) -> list[str]:
+        if self._sentences is None:
+            bounds = [0] + [m.end() for m in _SENT_END.finditer(self.text)] + [len(self.text)]
+            self._sentences = [self.text[a:b] for a, b in zip(bounds, bounds[1:])]
+        return self._sentences
 
     def role_org(self, role: str) -> str | None:
         """The one organisation of the article named with the role's first word ("la
@@ -357,40 +399,70 @@ class _Article:
 
     # ------------------------------------------------------------ pronouns
 
-    def pronoun(self, before: int) -> str | None:
+    def pronoun(self, before: int, gender: str | None = None, kind: str | None = None,
+                noun: str = "") -> str | None:
         """The person a pronoun stands for: the most recent, before the quote, of the
-        previous quote's speaker and the first person named as a head (not in a
-        complement) of the nearest sentence naming one, in this paragraph or the previous."""
+        previous quotes' speakers and the first person named as a head (not in a
+        complement) of each sentence, in this paragraph or the previous, whose gender
+        (:mod:`searchsvc.enrich.coref`) does not contradict ``gender``; a plural pronoun
+        stands for nobody. ``kind``: "person" or "org" to keep only those; an organisation
+        is an earlier speaker, or named with ``noun``, the role's head ("l'association"
+        -> "Association des paralysés de France")."""
+        if gender == "plural":
+            return None
         text = self.text
         para = text.rfind("\n", 0, before) + 1
         prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
-        named = self._last_named(prev, before, with_pos=True)
-        said = next(((pos, who) for pos, who in reversed(self.said) if who), None)
-        if said is not None and said[0] < prev:
-            said = None
-        if named and said:
-            return named[1] if named[0] > said[0] else said[1]
-        if named:
-            return named[1]
-        if said:
-            return said[1]
+        found = [(pos, who) for pos, who in self.said if who and prev <= pos < before]
+        if kind == "org":
+            found += [(p, o) for p, o in self._org_heads(prev, before)
+                      if noun and o.lower().startswith(noun)]
+        else:
+            found += self._named_heads(prev, before)
+        found.sort(key=lambda x: -x[0])
+        for _, who in found:
+            if self._fits(who, gender, kind):
+                return who
         here = self.paragraph(before)
         for pos, who in reversed(self.said):
             if here - self.paragraph(pos) > 2:
                 break
-            if who:
+            if who and self._fits(who, gender, kind):
                 return who
         return None
 
-    def _last_named(self, start: int, end: int, with_pos: bool = False):
+    def _fits(self, who: str, gender: str | None, kind: str | None) -> bool:
+        if kind == "person" and who not in self.names.persons:
+            return False
+        if kind == "org" and who not in self.names.orgs:
+            return False
+        if self._genders is None:
+            self._genders = coref.person_genders(self.text, self.person_mentions())
+        return coref.agrees(gender, self._genders.get(who))
+
+    def _named_heads(self, start: int, end: int) -> list[tuple[int, str]]:
+        """(position, name) of the first person named as a head in each sentence."""
         window = self.text[start:end]
         bounds = [0] + [m.end() for m in _SENT_END.finditer(window)] + [len(window)]
-        for a, b in reversed(list(zip(bounds, bounds[1:]))):
+        out = []
+        for a, b in zip(bounds, bounds[1:]):
             sentence = window[a:b]
             for pos, name in self.names.persons_in(sentence):
                 if _apposed(sentence, pos) and not self.quoted(start + a + pos):
-                    return (start + a + pos, name) if with_pos else name
-        return None
+                    out.append((start + a + pos, name))
+                    break
+        return out
+
+    def _org_heads(self, start: int, end: int) -> list[tuple[int, str]]:
+        """(position, name) of the organisations named outside quotes and complements."""
+        window = self.text[start:end]
+        out = []
+        for pos, org in self.names.orgs_in(window):
+            words = _words_before(window, pos, 1)
+            if self.quoted(start + pos) or (words and words[-1] in _COMPLEMENT - {"selon"}):
+                continue
+            out.append((start + pos, org))
+        return out
 
     # ------------------------------------------------------------ without syntax
 
@@ -413,7 +485,7 @@ class _Article:
         quote = self.text[begin:close]
         for m in _INCISE.finditer(quote):
             if m.group(1) or m.group(3):
-                return True, self.pronoun(begin)
+                return True, self.pronoun(begin, coref.pronoun_gender(m.group(1) or m.group(3)))
             rest = quote[m.end():m.end() + 80]
             found = self.names.persons_in(rest)
             if found and _apposed(rest, found[0][0]) and not _DET.sub("", rest[:found[0][0]]).strip(" ,"):
@@ -444,9 +516,9 @@ class _Article:
         if _ET_DE.search(before):
             return True, self.pronoun(begin)
         if before.rstrip().endswith(":"):
-            found = names.persons_in(before)
+            found = self._apposed_in(before)  # the subject: "X a critiqué le message de Y : « … »"
             if found:
-                return True, found[-1][1]
+                return True, found
             orgs = names.orgs_in(before)
             if orgs:
                 return True, orgs[-1][1]
@@ -483,11 +555,11 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
             if subj.get("pron"):
                 # a name right after the verb, before any comma, outweighs a stray pronoun
                 named = art.after_verb(subj["verb_end"], to_comma=True) if subj.get("verb_end") else None
-                speaker = named or art.pronoun(begin)
+                speaker = named or art.pronoun(begin, coref.pronoun_gender(subj.get("head", "")))
             elif subj.get("span"):
                 s, e = subj["span"]
                 speaker, role = art.from_phrase(text[s:e], s, subj.get("head", ""), subj.get("det", ""),
-                                                begin)
+                                                begin, subj.get("speech", False))
             elif subj.get("verb_end"):
                 speaker = art.after_verb(subj["verb_end"])
             else:

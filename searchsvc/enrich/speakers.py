@@ -20,8 +20,10 @@ against the article's entities.
 
 Contract: ``analyse(text, spans, nlp) -> [Subject | None]`` (one per quote span
 of :func:`searchsvc.enrich.quotemarks.pairs`), ``Subject`` a JSON-able dict
-``{"side": "after"|"before", "span": [start, end] | None, "pron": bool,
-"head": str, "det": str}``.
+``{"side": "after"|"before"|"any", "span": [start, end] | None, "pron": bool,
+"head": str, "det": str, "speech": bool}`` (``head``: the pronoun as written for a
+pronoun; ``speech``: whether the phrase is the subject of a speech verb, not of any
+verb above the quote).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 10
+VERSION = 11
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -204,17 +206,18 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     if verb is None:
         return None
     verb_end = _to_text(segs, verb.idx, verb.idx + len(verb.text))
-    base = {"side": "after", "span": None, "pron": False, "head": "", "det": "",
+    base = {"side": "after", "span": None, "pron": False, "head": "", "det": "", "speech": True,
             "verb_end": verb_end[1] if verb_end else None}
-    pron = start < verb.i and any(doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")
-                                  for j in range(start, verb.i))
-    if pron or _INVERTED.match(ftext[verb.idx + len(verb.text):]):
+    pron = next((doc[j].text.lower().lstrip("-") for j in range(start, verb.i)
+                 if doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")), None)
+    inverted = _INVERTED.match(ftext[verb.idx + len(verb.text):])
+    if pron or inverted:
         # a name right after the verb outweighs a stray pronoun ("il a dit aux journalistes John Kirby")
         for c in verb.children:
             if c.i > verb.i and c.text[:1].isupper() and c.dep_ in _NOMINAL and not any(
                     g.dep_ == "case" for g in c.children) and c.i != ph.i:
-                return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
-        return dict(base, pron=True)
+                return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
+        return dict(base, pron=True, head=pron or inverted.group(1).lower())
     heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 2] if re.search(r"(?:er|ir|re)$", t.text)
                       and t.text[:1].islower() and t.text.lower() not in _NOT_VERB]  # "fait remarquer"
     heads += [h.head for h in list(heads) if h.head.i > ph.i]
@@ -222,8 +225,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     for c in kids:
         if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
             if c.text.lower() in _PRON:
-                return dict(base, pron=True)
-            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
+                return dict(base, pron=True, head=c.text.lower().lstrip("-"))
+            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
     for c in kids:
         if c.is_punct or c.i == ph.i or c in heads:
             continue
@@ -234,8 +237,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
             continue
         if c.dep_ in _NOMINAL:
             if c.text.lower() in _PRON:
-                return dict(base, pron=True)
-            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
+                return dict(base, pron=True, head=c.text.lower().lstrip("-"))
+            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
     return base
 
 
@@ -244,8 +247,10 @@ def _before(doc, ph, segs) -> dict | None:
     (« X, qui juge que … », « les forces se prépareraient à … »), a speech verb's
     subject elsewhere in the sentence comes first."""
     got = _above(doc, ph, segs)
-    if got is not None and not got.pop("_speech", False):
-        return _anywhere(doc, ph, segs) or got
+    if got is not None:
+        got["speech"] = got.pop("_speech", False)
+        if not got["speech"]:
+            return _anywhere(doc, ph, segs) or got
     return got
 
 
@@ -277,13 +282,14 @@ def _anywhere(doc, ph, segs) -> dict | None:
         for c in verb.children:
             if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
                 if c.text.lower() in _PRON:
-                    return {"side": "any", "span": None, "pron": True, "head": c.text, "det": ""}
-                return _facts(c, ph, segs, "any")
+                    return {"side": "any", "span": None, "pron": True, "head": c.text, "det": "",
+                            "speech": True}
+                return dict(_facts(c, ph, segs, "any"), speech=True)
         for c in verb.children:
             if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
                     g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
                     and c.text.lower() not in _CLITIC:
-                return _facts(c, ph, segs, "any")
+                return dict(_facts(c, ph, segs, "any"), speech=True)
     return None
 
 

@@ -1,0 +1,80 @@
+"""Pronouns and definite roles resolved with gender and kind (searchsvc.enrich.coref and its
+use in searchsvc.enrich.quotes): the right name or none."""
+
+from __future__ import annotations
+
+from searchsvc.enrich import coref, quotes, speakers
+
+
+def _speakers(text: str, ents: dict) -> list:
+    subjects = speakers.analyse_many([(text, quotes.spans(text))], speakers.parser())[0]
+    return [q["speaker"] for q in quotes.extract(text, {"person": [], "org": [], "place": [], **ents}, subjects)]
+
+
+def test_a_person_s_gender_comes_from_the_words_heading_the_name():
+    text = ("Mme Claire Dubois a vu le maire Paul Berthier. La décision de Jean Roux, "
+            "Anne Morel, une avocate, et l'avocat de la famille Lebrun, Marc Petit.")
+    mentions = [(text.index(n), text.index(n) + len(n), n)
+                for n in ("Claire Dubois", "Paul Berthier", "Jean Roux", "Anne Morel", "Marc Petit")]
+    got = coref.person_genders(text, mentions)
+    # "la décision de Jean Roux": Roux heads no phrase; "la famille Lebrun, Marc Petit": no gender
+    assert got == {"Claire Dubois": "f", "Paul Berthier": "m", "Anne Morel": "f"}
+
+
+def test_a_role_s_gender_and_kind():
+    assert coref.role_gender("candidate LR", "la") == "f"
+    assert coref.role_gender("actrice de 30 ans", "l'") == "f"
+    assert coref.role_gender("ancien président", "l'") == "m"
+    assert coref.role_gender("artiste", "l'") is None
+    assert coref.org_role("l'association") and not coref.org_role("la chanteuse")
+    assert coref.thing("le rapport de police") and not coref.thing("le magistrat")
+
+
+def test_a_pronoun_skips_the_nearest_person_of_the_other_gender():
+    text = ("Mme Claire Dubois a rencontré jeudi les éleveurs de la vallée.\n\n"
+            "Le maire Paul Berthier était présent aussi. « Nous ne lâcherons rien sur ce dossier », "
+            "a-t-elle assuré.")
+    assert _speakers(text, {"person": ["Claire Dubois", "Paul Berthier"]}) == ["Claire Dubois"]
+
+
+def test_a_plural_pronoun_names_nobody():
+    text = ("Paul Berthier a signé une tribune avec d'autres élus.\n\n"
+            "« Nous refusons cette réforme injuste et brutale », écrivent-ils.")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == [None]
+
+
+def test_a_definite_role_that_speaks_stands_for_the_person_of_the_passage():
+    text = ("Lina Marsh a annulé son concert de samedi à Lyon.\n\n"
+            "« Je suis épuisée et je dois absolument me reposer », a expliqué la jeune femme.")
+    assert _speakers(text, {"person": ["Lina Marsh"], "place": ["Lyon"]}) == ["Lina Marsh"]
+
+
+def test_a_role_of_the_other_gender_or_naming_an_entity_the_person_never_meets_names_nobody():
+    text = ("M. Gilles Martin dirige la Conférence des recteurs depuis mars.\n\n"
+            "« L'enjeu est ailleurs, dans la vie privée des étudiants », a déclaré le président de "
+            "l'université de Rennes. « Nous attendons des réponses claires du gouvernement », a "
+            "ajouté la porte-parole.")
+    ents = {"person": ["Gilles Martin"], "org": ["Conférence des recteurs", "université de Rennes"]}
+    assert _speakers(text, ents) == [None, None]
+    # the same roles without what rules them out
+    text = text.replace("M. Gilles", "Gilles").replace("de l'université de Rennes", "de la Conférence")
+    assert _speakers(text, ents) == ["Gilles Martin", "Gilles Martin"]
+
+
+def test_a_text_or_an_event_that_speaks_is_nobody():
+    text = ("Sirou, un ami de Théo, était sur place.\n\n"
+            "« L'individu se montre arrogant et refuse le contrôle », indique le rapport de police.")
+    assert _speakers(text, {"person": ["Sirou", "Théo"]}) == [None]
+
+
+def test_an_organisation_role_is_the_organisation_named_with_that_noun():
+    text = ("L'Association des paralysés de France a publié un bilan mardi.\n\n"
+            "« Les délais sont beaucoup trop longs pour les familles », regrette l'association.")
+    got = _speakers(text, {"org": ["Association des paralysés de France"]})
+    assert got == ["Association des paralysés de France"]
+
+
+def test_a_colon_introduction_gives_the_subject_not_the_last_name():
+    text = ("L'ancien ministre Paul Berthier a critiqué le message de Claire Dubois : « C'est une "
+            "honte absolue pour notre pays ».")
+    assert _speakers(text, {"person": ["Paul Berthier", "Claire Dubois"]}) == ["Paul Berthier"]
