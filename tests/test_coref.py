@@ -78,3 +78,28 @@ def test_a_colon_introduction_gives_the_subject_not_the_last_name():
     text = ("L'ancien ministre Paul Berthier a critiqué le message de Claire Dubois : « C'est une "
             "honte absolue pour notre pays ».")
     assert _speakers(text, {"person": ["Paul Berthier", "Claire Dubois"]}) == ["Paul Berthier"]
+
+
+def test_ce_dernier_is_no_role():
+    text = ("La ministre Claire Dubois a reçu un rapport jeudi. Ce dernier, remis par un cabinet, "
+            "conseille de « revoir entièrement la carte des hôpitaux du pays ».")
+    assert _speakers(text, {"person": ["Claire Dubois"]}) == [None]
+
+
+def test_a_present_participle_speaks_for_the_noun_it_follows():
+    text = ("Plusieurs élus ont réagi, du député Paul Berthier saluant un « homme simple, "
+            "abordable et toujours présent » à la maire Claire Dubois rappelant un « militant de "
+            "toutes les causes justes ».")
+    assert _speakers(text, {"person": ["Paul Berthier", "Claire Dubois"]}) == ["Paul Berthier", "Claire Dubois"]
+
+
+def test_selon_qui_is_the_name_right_before_even_in_a_complement():
+    text = ("La maire a répondu aux propos du député Paul Berthier, selon qui « la ville manque "
+            "cruellement de logements sociaux ».")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier"]
+
+
+def test_selon_a_role_or_an_institution():
+    text = ("La préfecture du Var a fermé la plage jeudi. Les baignades restent interdites "
+            "« jusqu'à nouvel ordre et sans exception aucune », selon la préfecture.")
+    assert _speakers(text, {"org": ["préfecture du Var"]}) == ["préfecture du Var"]

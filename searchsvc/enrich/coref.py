@@ -35,7 +35,7 @@ _MASC_END = re.compile(r"(?:teur|eur|ier|ien|ant|é|ain|ois|if|ien|ien|ial|el|eu
 ORG_NOUNS = {"organisation", "société", "association", "entreprise", "groupe", "compagnie",
              "institut", "institution", "quotidien", "hebdomadaire", "mensuel", "journal",
              "magazine", "site", "chaîne", "radio", "agence", "syndicat", "ong", "fédération",
-             "federation", "direction", "préfecture", "prefecture", "mairie", "municipalité",
+             "federation", "préfecture", "prefecture", "mairie", "municipalité",
              "ministère", "ministere", "parquet", "gendarmerie", "université", "établissement",
              "etablissement", "enseigne", "marque", "firme", "constructeur", "opérateur",
              "operateur", "plateforme", "fondation", "collectif", "parti", "formation",
@@ -124,19 +124,19 @@ def pronoun_gender(word: str) -> str | None:
     return None
 
 
-def _head(phrase: str) -> str:
+def head(phrase: str) -> str:
     words = [w for w in _tokens(phrase) if w not in ("l", "le", "la", "les", "ce", "cette", "cet")]
     return words[0] if words else ""
 
 
 def org_role(phrase: str) -> bool:
     """Whether a role's head noun names an organisation ("la société", "le quotidien régional")."""
-    return _head(phrase) in ORG_NOUNS
+    return head(phrase) in ORG_NOUNS
 
 
 def thing(phrase: str) -> bool:
     """Whether a subject's head noun is a text or an event ("le rapport", "le texte")."""
-    return _head(phrase) in THINGS
+    return head(phrase) in THINGS
 
 
 def agrees(gender: str | None, other: str | None) -> bool:

@@ -36,6 +36,7 @@ import re
 
 from searchsvc.enrich import coref
 from searchsvc.enrich.quotemarks import pairs
+from searchsvc.enrich.speakers import SPEECH
 from searchsvc.synonyms import words_key
 
 MIN_WORDS = 5
@@ -83,6 +84,8 @@ _NOBODY = {"c'", "c’", "ce", "cela", "ça", "ceci", "on", "ils", "elles", "nou
 #: words that are no role on their own
 _VAGUE = {"ancien", "ancienne", "jeune", "nouveau", "nouvelle", "homme", "femme", "personne", "premier",
           "première", "ex", "fils", "fille", "autre", "même", "dernier", "dernière", "seul", "seule"}
+#: "ce dernier", "le premier": the last or first thing named, not a role
+_ORDINAL = {"dernier", "dernière", "premier", "première", "second", "seconde", "autre", "même"}
 _APPOSED_ROLE = re.compile(r",\s*(?:(?:un|une|le|la|l['’]|notre|son|sa|leur)\s*)?(?:[\w-]+\s+){0,2}")
 _DEFINITE = {"le", "la", "l'", "l’", "ce", "cet", "cette"}
 _PRONOUNS = {"il", "elle", "celui-ci", "celle-ci", "ce dernier", "cette dernière",
@@ -96,7 +99,9 @@ _INSTITUTIONS = {"préfecture", "prefecture", "mairie", "parquet", "ministère",
 _DEMONYM = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
 _GROUPS = {"on"}
 _POUR = re.compile(r"^\s*pour\s+(.{3,120}?),\s*$", re.I)
-_POUR_QUI = re.compile(r",?\s+pour\s+qui\s*$", re.I)
+_PARTICIPLE = re.compile(r"\s(\w+ant)\s+(?:(?:un|une|le|la|les|des|que|de|du|d['’]|l['’]|qu['’])\s*){0,2}[«“\"]?\s*$",
+                         re.I)
+_POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
 _CAP_NAME = re.compile(r"(?:(?:M\.|Mme|Mlle|Me|Dr|Pr)\s+)?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’]|van\s+|von\s+|le\s+)?"
@@ -270,7 +275,8 @@ class _Article:
         if org:
             return org, None
         who = self.role_person(low, before)
-        if who is None and speech and det in _DEFINITE and not coref.thing(role):
+        if who is None and speech and det in _DEFINITE and not coref.thing(role) \
+                and role.lower() not in _ORDINAL:
             who = self.role_antecedent(phrase, role, det, min(before, start))
         return who, role if det else None
 
@@ -283,7 +289,7 @@ class _Article:
         if names.persons_in(phrase):
             return None
         if coref.org_role(role):
-            who = self.pronoun(before, None, kind="org", noun=coref._head(role))
+            who = self.pronoun(before, None, kind="org", noun=coref.head(role))
         else:
             who = self.pronoun(before, coref.role_gender(role, det), kind="person")
         if who is None or not all(self.tied(who, n) for n in inside):
@@ -406,7 +412,7 @@ class _Article:
         complement) of each sentence, in this paragraph or the previous, whose gender
         (:mod:`searchsvc.enrich.coref`) does not contradict ``gender``; a plural pronoun
         stands for nobody. ``kind``: "person" or "org" to keep only those; an organisation
-        is an earlier speaker, or named with ``noun``, the role's head ("l'association"
+        is an earlier speaker, else one named with ``noun``, the role's head ("l'association"
         -> "Association des paralysés de France")."""
         if gender == "plural":
             return None
@@ -414,12 +420,13 @@ class _Article:
         para = text.rfind("\n", 0, before) + 1
         prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
         found = [(pos, who) for pos, who in self.said if who and prev <= pos < before]
-        if kind == "org":
-            found += [(p, o) for p, o in self._org_heads(prev, before)
-                      if noun and o.lower().startswith(noun)]
+        if kind == "org":  # earlier speakers first
+            found.sort(key=lambda x: -x[0])
+            found += sorted(((p, o) for p, o in self._org_heads(prev, before)
+                             if noun and o.lower().startswith(noun)), key=lambda x: -x[0])
         else:
             found += self._named_heads(prev, before)
-        found.sort(key=lambda x: -x[0])
+            found.sort(key=lambda x: -x[0])
         for _, who in found:
             if self._fits(who, gender, kind):
                 return who
@@ -492,27 +499,50 @@ class _Article:
                 return True, found[0][1]
         return False, None
 
+    def participle(self, begin: int) -> str | None:
+        """The person named right before a present participle of speech that introduces
+        the quote ("le député X saluant un « … »", "X, rappelant que « … »")."""
+        para = self.text.rfind("\n", 0, begin) + 1
+        before = self.text[max(para, begin - 160):max(para, begin - 1)]
+        m = _PARTICIPLE.search(before)
+        if not m or not SPEECH.match(m.group(1).lower()) or self.names.person_re is None:
+            return None
+        head = before[:m.start()].rstrip(" ,")
+        last = list(self.names.person_re.finditer(head))
+        if last and last[-1].end() == len(head):
+            return self.names.full(last[-1].group(0))
+        return None
+
+    def said_by(self, begin: int, close: int) -> bool:
+        """Whether "selon" follows the quote or "selon qui" / "pour qui" opens it."""
+        after = self.text[close + 1:close + 40].split("\n", 1)[0]
+        before = self.text[max(0, begin - 20):max(0, begin - 1)]
+        return bool(_SELON_AFTER.match(after) or _POUR_QUI.search(before))
+
     def by_rules(self, begin: int, close: int) -> tuple[bool, str | None]:
         """(found, speaker) from "selon X", "X : « … »" and "Et d'ajouter"."""
         text, names = self.text, self.names
         after = text[close + 1:close + 161].split("\n", 1)[0]
         m = _SELON_AFTER.match(after)
         if m:
-            rest = after[m.end():]
-            return True, self._named_first(rest[:80])
+            return True, self._selon(close + 1 + m.end(), begin)
         s0 = text.rfind("\n", 0, begin) + 1
         for sm in _SENT_END.finditer(text, s0, max(s0, begin - 1)):
             s0 = sm.end()
         before = text[s0:max(s0, begin - 1)]
+        whom = _POUR_QUI.search(before)
+        if whom:  # "le philosophe Roland Barthes, pour qui « … »", "…, selon qui « … »"
+            head = before[:whom.start()]
+            last = list(names.person_re.finditer(head)) if names.person_re else []
+            if last and not head[last[-1].end():].strip(" ,"):
+                return True, names.full(last[-1].group(0))  # "qui" stands for the name right before it
+            return True, self._apposed_in(head, last=True)
         sel = list(_SELON.finditer(before))
         if sel:
-            return True, self._named_first(before[sel[-1].end():][:80])
+            return True, self._selon(s0 + sel[-1].end(), begin)
         pour = _POUR.search(before)
         if pour:  # "Pour le maire de Jéricho, Salem Ghrouf, « … »"
             return True, self._named_first(pour.group(1)) or self._apposed_in(pour.group(1))
-        whom = _POUR_QUI.search(before)
-        if whom:  # "le philosophe Roland Barthes, pour qui « … »"
-            return True, self._apposed_in(before[:whom.start()], last=True)
         if _ET_DE.search(before):
             return True, self.pronoun(begin)
         if before.rstrip().endswith(":"):
@@ -523,6 +553,21 @@ class _Article:
             if orgs:
                 return True, orgs[-1][1]
         return False, None
+
+    def _selon(self, pos: int, before: int) -> str | None:
+        """The speaker "selon" introduces at ``pos``: a name, else a role or an institution
+        resolved as a speech verb's subject ("selon la préfecture", "selon le magistrat")."""
+        phrase = re.split(r"[,.;:!?«»\"“”()\n]", self.text[pos:pos + 80], maxsplit=1)[0]
+        name = self._named_first(phrase)
+        if name or not phrase.strip():
+            return name
+        words = phrase.split()
+        det = words[0].lower() if _DET.match(words[0] + " ") else ""
+        if det.endswith(("'", "’")) or (not det and re.match(r"^l['’]", words[0], re.I)):
+            det, head = "l'", re.sub(r"^l['’]", "", words[0], flags=re.I)
+        else:
+            head = words[1] if det and len(words) > 1 else words[0]
+        return self.from_phrase(phrase, pos, head, det, before, True)[0]
 
     def _apposed_in(self, text: str, last: bool = False) -> str | None:
         """The first (or last) person of ``text`` named as a head, not in a complement."""
@@ -550,7 +595,12 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
         quote = " ".join(text[begin:close].split()).strip()
         subj = subjects[k] if subjects is not None and k < len(subjects) else None
         speaker, role, decided = None, None, False
-        if subj:
+        if subj and subj.get("side") != "after" and art.said_by(begin, close):
+            # "« … », selon X" and "X, selon qui « … »" name the speaker whatever the verb
+            decided, speaker = art.by_rules(begin, close)
+        elif subj and subj.get("side") != "after" and art.participle(begin):
+            decided, speaker = True, art.participle(begin)
+        elif subj:
             decided = True
             if subj.get("pron"):
                 # a name right after the verb, before any comma, outweighs a stray pronoun

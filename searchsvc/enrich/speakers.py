@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 11
+VERSION = 13
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -279,7 +279,16 @@ def _anywhere(doc, ph, segs) -> dict | None:
     verbs = [t for t in doc if t.i != ph.i and SPEECH.match(t.text.lower()) and t.text[:1].islower()]
     verbs.sort(key=lambda t: (t.i < ph.i, abs(t.i - ph.i)))
     for verb in verbs:
+        if verb.text.lower().endswith("ant") and not any(
+                c.dep_ in ("nsubj", "nsubj:pass") for c in verb.children):
+            if verb.is_ancestor(ph):  # the quote is what the participle says
+                got = _participle_subject(verb, ph, segs)
+                if got is not None:
+                    return got
+            continue
         for c in verb.children:
+            if c.text == PLACEHOLDER:
+                continue
             if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
                 if c.text.lower() in _PRON:
                     return {"side": "any", "span": None, "pron": True, "head": c.text, "det": "",
@@ -290,6 +299,26 @@ def _anywhere(doc, ph, segs) -> dict | None:
                     g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
                     and c.text.lower() not in _CLITIC:
                 return dict(_facts(c, ph, segs, "any"), speech=True)
+    return None
+
+
+def _participle_subject(verb, ph, segs) -> dict | None:
+    """The subject of a present participle ("X saluant « … »", "…, a déclaré X, saluant
+    « … »"): the noun it modifies, else the subject of the verb it depends on."""
+    head = verb.head
+    if head is verb or head.text == PLACEHOLDER or head.i == ph.i:
+        return None
+    if verb.dep_ == "acl" and head.pos_ in ("PROPN", "NOUN"):
+        return dict(_facts(head, ph, segs, "any"), speech=True)
+    for c in head.children:
+        if c.dep_ in ("nsubj", "nsubj:pass") and c.text != PLACEHOLDER:
+            if c.text.lower() in _PRON:
+                return {"side": "any", "span": None, "pron": True, "head": c.text, "det": "", "speech": True}
+            return dict(_facts(c, ph, segs, "any"), speech=True)
+    for c in head.children:
+        if c.i > head.i and c.i < verb.i and c.dep_ in _NOMINAL and c.text != PLACEHOLDER and not any(
+                g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME | _CLITIC:
+            return dict(_facts(c, ph, segs, "any"), speech=True)  # inverted: "a déclaré X, saluant"
     return None
 
 
