@@ -31,6 +31,7 @@ import threading
 from pathlib import Path
 
 from searchsvc.analysis import fold
+from searchsvc.enrich import orgs
 
 #: measured on who-dev (bench/who_quality.py): md's NER gives entity F1 0.829 against sm's
 #: 0.799 (places 0.838 / 0.800, organisations 0.745 / 0.722, persons 0.915 / 0.884) for about
@@ -45,7 +46,7 @@ NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'o
             "pour cet index (construit avec --no-entities). Pour les obtenir : "
             "searchsvc reindex --full, sans --no-entities.")
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 7
+CLEAN_VERSION = 8
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -394,7 +395,36 @@ _INSTITUTION = re.compile(
     r"gendarmerie|prison|maison\s+d['’]arrêt|centre\s+pénitentiaire|conseil\s+(?:départemental|"
     r"régional|municipal|général)|ministère|agence\s+régionale\s+de\s+santé|sapeurs-pompiers|"
     r"hôpital|CHU|lycée|collège|école)\s+(?:(?:de|du|des)\s+(?:la\s+|l['’])?|d['’]|de\s+l['’])" + _PROPER + ")")
+_CIVILITY_WORD = re.compile(r"^(?:M\.|Mme|Mlle|Dr|Pr|Me)\s+")
 _DEMONYM_ONE = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
+
+
+def _cleaned(text: str, start: int, end: int, kind: str, label: str, person_tails: set,
+             lower_words: set) -> list[tuple[str, str, int]]:
+    """The trimmed, plausible names of one span (``(kind, name, start)``)."""
+    placed: list[tuple[str, str, int]] = []
+    piece = text[start:end]
+    words = piece.split()
+    if kind != "person" and len(words) >= 3 and " ".join(words[-2:]) in person_tails:
+        piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
+    if kind == "person" and piece.isupper():
+        kind = "org"  # an acronym is no person ("ISW")
+    if label == "MISC":
+        core = _ELISION.sub("", piece.strip())
+        first = core.split()[0].lower() if core.split() else ""
+        if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or first in _LEADING
+                or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
+            return placed
+    lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
+    if not lines:
+        return placed
+    for part in _DASH_SPLIT.split(lines[0]):
+        name = re.sub(r"\s+", " ", _trim(part, kind))
+        head = text[max(0, start - 3):start].strip()
+        if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
+                      text=text) and not _opening_word(name, text):
+            placed.append((kind, name, start))
+    return placed
 
 
 def clean(text: str, spans) -> dict[str, list[str]]:
@@ -404,6 +434,9 @@ def clean(text: str, spans) -> dict[str, list[str]]:
     placed: list[tuple[str, str, int]] = []
     person_tails = {" ".join(text[s:e].split()[-2:]) for s, e, lab in spans
                     if lab == "PER" and len(text[s:e].split()) >= 2}
+    one_word = {_CIVILITY_WORD.sub("", text[s:e].strip()) for s, e, lab in spans if lab == "PER"}
+    one_word = {w for w in one_word if len(w.split()) == 1}
+    alone = {text[s:e].strip() for s, e, lab in spans if lab in ("ORG", "MISC") and len(text[s:e].split()) == 1}
     for start, end, label in spans:
         kind = _LABELS.get(label)
         if kind is None:
@@ -417,26 +450,9 @@ def clean(text: str, spans) -> dict[str, list[str]]:
         glue = _GLUE.search(piece)
         if glue:
             piece = piece[:glue.start()]
-        words = piece.split()
-        if kind != "person" and len(words) >= 3 and " ".join(words[-2:]) in person_tails:
-            piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
-        if kind == "person" and piece.isupper():
-            kind = "org"  # an acronym is no person ("ISW")
-        if label == "MISC":
-            core = _ELISION.sub("", piece.strip())
-            first = core.split()[0].lower() if core.split() else ""
-            if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or first in _LEADING
-                    or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
-                continue
-        lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
-        if not lines:
-            continue
-        for part in _DASH_SPLIT.split(lines[0]):
-            name = re.sub(r"\s+", " ", _trim(part, kind))
-            head = text[max(0, start - 3):start].strip()
-            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
-                          text=text) and not _opening_word(name, text):
-                placed.append((kind, name, start))
+        for kind, s0, e0 in orgs.split(text, start, start + len(piece), kind, one_word, lower_words,
+                                     alone):
+            placed.extend(_cleaned(text, s0, e0, kind, label, person_tails, lower_words))
     inside: list[tuple[int, int]] = []
     for m in _INSTITUTION.finditer(text):
         mentions.append(("org", m.group(1)))

@@ -1,0 +1,61 @@
+"""Organisation and place spans cut and re-labelled (searchsvc.enrich.orgs) and their effect
+through searchsvc.enrich.entities.clean."""
+
+from __future__ import annotations
+
+from searchsvc.enrich import entities as ent
+from searchsvc.enrich import orgs
+
+
+def _span(text: str, words: str, label: str) -> list:
+    i = text.index(words)
+    return [i, i + len(words), label]
+
+
+def _names(text: str, spans: list) -> list[tuple[str, str]]:
+    return [(orgs_kind, text[s:e]) for orgs_kind, s, e in spans]
+
+
+def test_a_quote_mark_or_a_glued_full_stop_ends_a_name():
+    text = 'Selon le cabinet Kantar."Ça ne va pas", dit-il. La HAS.129,6 millions.'
+    low = {"ne", "va", "pas", "dit", "il", "millions"}
+    got = orgs.split(text, text.index("Kantar"), text.index("Ça") + 2, "org", set(), low)
+    assert _names(text, got) == [("org", "Kantar")]
+    got = orgs.split(text, text.index("HAS"), text.index(",6"), "org", set(), low)
+    assert _names(text, got) == [("org", "HAS")]
+
+
+def test_an_institution_read_as_a_place_is_an_organisation():
+    text = "La Cour suprême argentine a tranché."
+    got = orgs.split(text, 3, text.index(" a "), "place", set(), {"tranché", "a"})
+    assert got == [("org", 3, text.index(" a "))]
+
+
+def test_a_person_after_an_acronym_or_a_portfolio_is_a_person():
+    text = ("Interrogée par l'AFP Lina Marsh, une étudiante, témoigne. Le vice-ministre des "
+            "Finances Karim Saleh a parlé.")
+    low = {"interrogée", "par", "une", "étudiante", "témoigne", "a", "parlé"}
+    got = orgs.split(text, text.index("AFP"), text.index(", une"), "org", set(), low, {"AFP"})
+    assert _names(text, got) == [("org", "AFP"), ("person", "Lina Marsh")]
+    got = orgs.split(text, text.index("Finances"), text.index(" a parlé"), "org", set(), low)
+    assert _names(text, got) == [("person", "Karim Saleh")]
+    # an acronym the article never writes alone keeps its span ("EM Lyon")
+    got = orgs.split(text, text.index("AFP"), text.index(", une"), "org", set(), low)
+    assert _names(text, got) == [("org", "AFP Lina Marsh")]
+
+
+def test_a_person_s_full_name_read_as_an_organisation_and_a_person_named_as_an_organisation():
+    text = "M. Kofi Amadou Mensah parle. Selon le magazine Gala, il viendra."
+    got = orgs.split(text, 3, text.index(" parle"), "org", {"Kofi"}, {"parle", "selon", "il", "viendra"})
+    assert got == [("person", 3, text.index(" parle"))]
+    got = orgs.split(text, text.index("Gala"), text.index(", il"), "person", set(), set())
+    assert got == [("org", text.index("Gala"), text.index(", il"))]
+
+
+def test_clean_keeps_the_person_and_the_organisation_apart():
+    text = "Une étudiante a parlé à l'AFP.\n\nElle a dit à l'AFP Lina Marsh que tout allait bien."
+    spans = [_span(text, "AFP", "ORG")]
+    i = text.index("AFP Lina")
+    spans.append([i, i + len("AFP Lina Marsh"), "ORG"])
+    got = ent.clean(text, spans)
+    assert got["person"] == ["Lina Marsh"] and got["org"] == ["AFP"]
