@@ -59,3 +59,9 @@ def test_clean_keeps_the_person_and_the_organisation_apart():
     spans.append([i, i + len("AFP Lina Marsh"), "ORG"])
     got = ent.clean(text, spans)
     assert got["person"] == ["Lina Marsh"] and got["org"] == ["AFP"]
+
+
+def test_a_name_never_runs_into_the_next_sentence_glued_after_capitals():
+    text = "Le direct par BFMTVLe rendez-vous est fixé. VIDEO. Une vidéo circule. La NASA parle."
+    spans = [_span(text, "BFMTVLe", "ORG"), _span(text, "VIDEO", "MISC"), _span(text, "NASA", "ORG")]
+    assert ent.clean(text, spans)["org"] == ["BFMTV", "NASA"]

@@ -354,8 +354,9 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
     if kind == "person" and len(words) > 1 and any(
             w[:1].islower() and w.lower() not in _PARTICLES for w in name.split()[1:]):
         return False  # "Gilets jaunes", "Premier ministre": a group or a role
-    if name.isupper() and any(w.lower() in lower_words for w in words if len(w) > 2):
-        return False  # a capitalised intertitle ("ENTRETIEN", "JE NE")
+    if name.isupper() and any(w.lower() in lower_words or fold(w.lower()) in lower_words
+                              for w in words if len(w) > 2 or len(words) > 1):
+        return False  # a capitalised intertitle ("ENTRETIEN", "JE NE", "VIDEO", "ÇA ME")
     if (len(words) == 1 and kind in ("person", "place") and _DEMONYM_ONE.search(name.lower())
             and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)):
         return False  # "le Palestinien", "un Toulousain": a demonym
@@ -379,7 +380,10 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
 #: words glued to the previous one by a missing space on scraped pages ("BordeauxL'édile",
 #: "févrierAprès"): a name never runs across them
 _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il|Elle|Ils|Elles|Ce|Cette|Après|"
-                   r"Avant|Pour|Dans|En|Au|Aux|A|À|Selon|Mais|Et|De|Des|Du|Depuis|Lors|Alors|Sur)\b))")
+                   r"Avant|Pour|Dans|En|Au|Aux|A|À|Selon|Mais|Et|De|Des|Du|Depuis|Lors|Alors|Sur)\b))"
+                   # after capitals ("BFMTVLe rendez-vous"): two-letter-or-longer words only ("NASA")
+                   r"|(?<=[A-ZÀ-Ý]{2})(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il|Elle|Ils|Elles|Ce|Cette|Après|"
+                   r"Avant|Pour|Dans|Selon|Mais|Depuis|Lors|Alors)\b))")
 #: institutions and roles that are neither persons nor places ("l'État", "la République")
 _NOT_NAMED = {"etat", "république", "republique", "gouvernement", "premier ministre", "président",
               "president", "présidente", "ministre", "roi", "reine", "prince", "princesse", "pape",
@@ -430,6 +434,7 @@ def _cleaned(text: str, start: int, end: int, kind: str, label: str, person_tail
 def clean(text: str, spans) -> dict[str, list[str]]:
     """The article's entities by kind (each name once, in order of first mention)."""
     lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
+    lower_words |= {fold(w) for w in lower_words}
     mentions: list[tuple[str, str]] = []
     placed: list[tuple[str, str, int]] = []
     person_tails = {" ".join(text[s:e].split()[-2:]) for s, e, lab in spans
