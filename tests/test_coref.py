@@ -103,3 +103,38 @@ def test_selon_a_role_or_an_institution():
     text = ("La préfecture du Var a fermé la plage jeudi. Les baignades restent interdites "
             "« jusqu'à nouvel ordre et sans exception aucune », selon la préfecture.")
     assert _speakers(text, {"org": ["préfecture du Var"]}) == ["préfecture du Var"]
+
+
+def test_a_participle_after_the_quote_is_no_incise():
+    text = ("La maire Claire Dubois a dénoncé une « politique injuste et brutale envers les "
+            "familles », appelant les habitants à manifester samedi.")
+    assert _speakers(text, {"person": ["Claire Dubois"]}) == ["Claire Dubois"]
+
+
+def test_the_incise_of_a_sentence_speaks_every_quote_before_it():
+    text = ("Le texte « prolonge le régime transitoire de six mois » et « permet de prendre vite "
+            "des décisions adaptées », a expliqué Paul Berthier.")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier", "Paul Berthier"]
+
+
+def test_a_paragraph_that_is_one_quote_follows_the_attributed_quote_before_it():
+    text = ("« Nous recevons des dons de partout, y compris de l'étranger », se réjouit la "
+            "présidente de l'association, Claire Dubois.\n\n"
+            "« Si on savait que l'information circule, nous serions rassurés ».\n\n"
+            "Le maire Paul Berthier a répondu jeudi.\n\n"
+            "« Nous ne céderons rien à personne dans ce dossier ».")
+    got = _speakers(text, {"person": ["Claire Dubois", "Paul Berthier"]})
+    assert got == ["Claire Dubois", "Claire Dubois", None]
+
+
+def test_an_intertitle_repeating_a_quote_with_another_last_word_takes_its_speaker():
+    text = ("« Un crime crapuleux, mâtiné d'antisémite »\n\n"
+            "« C'est un crime crapuleux, mâtiné d'antisémitisme », affirme l'avocat Paul Berthier.")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier", "Paul Berthier"]
+
+
+def test_a_family_name_in_a_complement_after_the_verb_does_not_speak():
+    text = ("« Ce qui compte, c'est la version spontanée », estime de son côté l'avocat de la "
+            "famille Knoll, Paul Berthier, sur Europe 1.")
+    got = _speakers(text, {"person": ["Mireille Knoll", "Paul Berthier"], "org": ["Europe 1"]})
+    assert got == ["Paul Berthier"]

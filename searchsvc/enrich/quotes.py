@@ -171,7 +171,7 @@ _TITLES = set("prince princesse roi reine président présidente ministre pape g
               "acteur actrice comédien comédienne rappeur footballeur joueur joueuse candidat "
               "candidate patron patronne directeur directrice écrivain écrivaine journaliste "
               "militant militante avocat avocate frère sœur soeur fils fille père mère oncle tante "
-              "cousin cousine ami amie épouse époux mari femme compagnon compagne".split())
+              "cousin cousine ami amie épouse époux mari femme compagnon compagne famille".split())
 
 
 def _apposed(phrase: str, pos: int) -> bool:
@@ -278,7 +278,7 @@ class _Article:
         if who is None and speech and det in _DEFINITE and not coref.thing(role) \
                 and role.lower() not in _ORDINAL:
             who = self.role_antecedent(phrase, role, det, min(before, start))
-        return who, role if det else None
+        return who, role if det and not coref.thing(role) else None
 
     def role_antecedent(self, phrase: str, role: str, det: str, before: int) -> str | None:
         """The person (or, for "la société", "le quotidien", the organisation) a definite
@@ -479,8 +479,7 @@ class _Article:
         no subject."""
         clause = re.split(r"[.!?;\n,]" if to_comma else r"[.!?;\n]", self.text[pos:pos + 160], maxsplit=1)[0]
         for p, name in self.names.persons_in(clause):
-            words = _words_before(clause, p, 1)
-            if not words or words[-1] not in _COMPLEMENT | _ARTICLES:  # "au journal X": X speaks
+            if _apposed(clause, p):  # not "au journal X", "l'avocat de la famille X"
                 return name
         for p, org in self.names.orgs_in(clause):
             if not _DET.sub("", clause[:p]).strip(" ,"):
@@ -512,6 +511,14 @@ class _Article:
         if last and last[-1].end() == len(head):
             return self.names.full(last[-1].group(0))
         return None
+
+    def whole_paragraph(self, begin: int, close: int) -> bool:
+        """Whether the quote is its paragraph (nothing else but marks and punctuation)."""
+        para = self.text.rfind("\n", 0, begin) + 1
+        end = self.text.find("\n", close)
+        end = len(self.text) if end < 0 else end
+        rest = self.text[para:begin] + self.text[close:end]
+        return not rest.strip(" \"«»“”.,;!?…")
 
     def said_by(self, begin: int, close: int) -> bool:
         """Whether "selon" follows the quote or "selon qui" / "pour qui" opens it."""
@@ -591,6 +598,7 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
     out: list[dict] = []
     found_spans = spans(text)
     art.spans = found_spans
+    sides: list = []
     for k, (begin, close) in enumerate(found_spans):
         quote = " ".join(text[begin:close].split()).strip()
         subj = subjects[k] if subjects is not None and k < len(subjects) else None
@@ -622,18 +630,40 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                                 and subj.get("side") != "after" and not subj.get("pron")
                                 and subj.get("head", "").lower() not in _GROUPS)
         if loose and out and art.said:
-            # a quote continued in the same paragraph, nobody else named since the last one
+            # a quote continued in the same paragraph, nobody else named since the last one, or
+            # a paragraph that is one quote right after a paragraph ending with an attributed one
             prev_close = found_spans[k - 1][1]
             gap = text[prev_close + 1:begin]
-            if "\n" not in gap and not art.names.persons_in(gap) and not art.names.orgs_in(gap):
-                speaker = out[-1]["speaker"]
+            last = out[-1]["speaker"]
+            after = gap[re.search(r"[.!?…]\s|$", gap).end():] if "\n" in gap else gap
+            if ("\n" not in gap or art.whole_paragraph(begin, close) and gap.count("\n\n") <= 1
+                    and not after.strip(" \n\"«»“”.,;!?…")) \
+                    and {n for _, n in art.names.persons_in(gap)} <= {last} \
+                    and {n for _, n in art.names.orgs_in(gap)} <= {last}:
+                speaker = last  # nobody but the last speaker (in its incise) named since
         item = {"text": quote, "speaker": speaker, "position": begin}
         if role and not speaker:
             item["role"] = role
         out.append(item)
         art.said.append((begin, speaker))
+        sides.append(subj.get("side") if subj else None)
+    _shared_incise(text, found_spans, out, sides, art)
     _repeated(out)
     return out
+
+
+def _shared_incise(text: str, found_spans, out: list[dict], sides: list, art: "_Article") -> None:
+    """« A » et « B », a dit X: a quote without a speaker takes the speaker of the incise
+    of the next quote of its sentence, with nobody named in between."""
+    for k in range(len(out) - 2, -1, -1):
+        if out[k]["speaker"] or not out[k + 1]["speaker"] or sides[k + 1] != "after":
+            continue
+        gap = text[found_spans[k][1] + 1:found_spans[k + 1][0]]
+        if "\n" in gap or re.search(r"[.!?…]\s", gap) or art.names.persons_in(gap) \
+                or art.names.orgs_in(gap):
+            continue
+        out[k]["speaker"] = out[k + 1]["speaker"]
+        out[k].pop("role", None)
 
 
 def _repeated(found: list[dict]) -> None:
@@ -643,8 +673,10 @@ def _repeated(found: list[dict]) -> None:
     for i, (q, (key, speaker)) in enumerate(zip(found, keyed)):
         if speaker or len(key.split()) < 4:
             continue
+        # the last word may differ ("mâtiné d'antisémite" for "mâtiné d'antisémitisme")
+        stem = " ".join(key.split()[:-1]) if len(key.split()) >= 5 else key
         same = {s for j, (k, s) in enumerate(keyed)
-                if s and j != i and (key in k or k in key) and len(k.split()) >= 4}
+                if s and j != i and (stem in k or k in key) and len(k.split()) >= 4}
         if len(same) == 1:
             q["speaker"] = same.pop()
             q.pop("role", None)

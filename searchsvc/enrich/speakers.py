@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 13
+VERSION = 14
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -198,6 +198,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
         low = t.text.lower()
         if t.text[:1].islower() and low not in _SKIP_BEFORE_VERB and (
                 SPEECH.match(low) or (comma and low not in _NOT_VERB and t.is_alpha)):
+            if low.endswith("ant") and i == start:
+                return None  # « … », appelant X à …: a participle, no incise; its subject is above
             verb = t
             break
         if low not in _SKIP_BEFORE_VERB:
