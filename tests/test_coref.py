@@ -138,3 +138,24 @@ def test_a_family_name_in_a_complement_after_the_verb_does_not_speak():
             "famille Knoll, Paul Berthier, sur Europe 1.")
     got = _speakers(text, {"person": ["Mireille Knoll", "Paul Berthier"], "org": ["Europe 1"]})
     assert got == ["Paul Berthier"]
+
+
+def test_a_pronoun_goes_to_the_person_a_speech_verb_introduced_not_the_sentence_s_first():
+    text = ("Lina Marsh, 15 ans, a souffert de la faim, a déclaré aux journalistes Karim Saleh, "
+            "chef de la police. « Il n'y a aucun soupçon d'acte criminel à ce stade », a-t-il ajouté.")
+    assert _speakers(text, {"person": ["Lina Marsh", "Karim Saleh"]}) == ["Karim Saleh"]
+
+
+def test_a_pronoun_after_selon_someone_unnamed_names_nobody():
+    text = ("Paul Berthier a parlé jeudi. La situation est « très bonne », selon le président de "
+            "l'université de Rennes. « L'enjeu est ailleurs, dans la vie privée des étudiants », "
+            "a-t-il ajouté.")
+    assert _speakers(text, {"person": ["Paul Berthier"], "org": ["université de Rennes"]}) == [None]
+
+
+def test_a_role_first_introduced_as_someone_new_is_not_the_named_person():
+    text = ("Claire Dubois s'est énervée contre une journaliste sur LCI. La journaliste a alors "
+            "demandé s'il était possible de « se présenter comme la candidate du peuple ».")
+    assert _speakers(text, {"person": ["Claire Dubois"], "org": ["LCI"]}) == [None]
+    assert coref.person_genders("Sa disparition, a déclaré Karim Saleh.",
+                                [(27, 38, "Karim Saleh")]) == {}

@@ -23,6 +23,7 @@ import re
 
 _FEM_DET = {"la", "une", "cette", "mme", "madame", "mlle", "mademoiselle", "sa"}
 _MASC_DET = {"le", "un", "ce", "cet", "m.", "monsieur", "mr"}
+_VERBISH = {"a", "ont", "est", "sont", "avait", "était", "aurait", "qui", "que", "et", "ou"}
 _PREP = {"de", "du", "des", "d", "à", "au", "aux", "pour", "par", "sur", "en", "avec", "contre",
          "chez", "dans", "selon", "entre", "vers"}
 #: words of a role phrase between its determiner and the name: no clause, no sentence end
@@ -65,13 +66,13 @@ def _left_gender(left: str) -> str | None:
         return "m" if civil.group(1) in ("M.", "Mr", "Monsieur") else "f"
     if left.endswith(","):
         left = left[:-1].rstrip()
-    cut = max(left.rfind(c) for c in ".;:!?\n«»\"“”()")
+    cut = max(left.rfind(c) for c in ".,;:!?\n«»\"“”()")
     left = left[cut + 1:]
-    words = re.findall(r"[\w.-]+|['’]", left.lower())[-6:]
+    words = re.findall(r"[\w.-]+|['’]", left.lower())[-5:]
     for k in range(len(words) - 1, -1, -1):
         w = words[k]
-        if w in _PREP or w in ("'", "’"):
-            return None  # "la décision du président X": X is in a complement, not the phrase's head
+        if w in _PREP or w in ("'", "’") or w in _VERBISH:
+            return None  # "la décision du président X", "sa disparition a déclaré X"
         if w in _FEM_DET or w in _MASC_DET:
             if k and (words[k - 1] in _PREP or words[k - 1] in ("'", "’")):
                 return None  # "l'avocat de la famille X"

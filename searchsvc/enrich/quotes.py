@@ -18,8 +18,14 @@ against the article's entities:
   l'État" = the president) resolved to the person the article names with that
   role; an indefinite one ("une manifestante") or a role the article never
   ties to a name gives no name (the phrase is kept as ``role``);
-- a pronoun ("a-t-il ajouté") is the previous quote's speaker within two
-  paragraphs, else the person named last before the quote there.
+- a pronoun ("a-t-il ajouté") is the most recent, before the quote, of the
+  previous quotes' speakers and the persons heading a sentence (the one a speech
+  verb introduces first) in this paragraph and the previous, whose gender
+  (:mod:`searchsvc.enrich.coref`) agrees; none when an unnamed speaker ("selon une
+  source", "a dit le président de l'université") came last; a plural pronoun is
+  nobody. A definite role that speaks ("a expliqué le magistrat") is resolved the
+  same way, with the role's gender, when the article never introduced that role
+  as someone new ("une journaliste").
 
 Without syntax (no speech verb found): "selon X", "X : « … »", then a quote
 continued in the same paragraph with nobody else named in between.
@@ -195,6 +201,22 @@ def _apposed(phrase: str, pos: int) -> bool:
     return True
 
 
+_AUX = {"a", "avait", "aurait", "ont", "est", "s'est", "lui", "leur", "y", "en", "ne", "n'a", "alors",
+        "aussi", "également", "encore", "déjà", "ainsi", "enfin", "-t-il", "-t-elle"}
+
+
+def _speaks(sentence: str, pos: int, name: str) -> bool:
+    """Whether a speech verb introduces the name at ``pos`` ("a déclaré aux journalistes X",
+    "X a estimé")."""
+    before = re.findall(r"[\w'’-]+", sentence[:pos])[-4:]
+    if any(w[:1].islower() and SPEECH.match(w.lower()) and not w.lower().startswith("not")
+           for w in before):
+        return True
+    after = [w for w in re.findall(r"[\w'’-]+", sentence[pos + len(name):pos + len(name) + 40])]
+    after = [w for w in after if w.lower() not in _AUX][:1]
+    return bool(after) and after[0][:1].islower() and bool(SPEECH.match(after[0].lower()))
+
+
 def _head_phrase(phrase: str) -> str:
     """The role as written, without determiners, cut at its first comma or clause."""
     p = _DET.sub("", phrase.strip())
@@ -211,6 +233,7 @@ class _Article:
         self._persons = None
         self._sentences = None
         self._genders = None
+        self._in_selon = False
         self.said: list[tuple[int, str | None]] = []  # (position, speaker) of earlier quotes
         self.spans: list[tuple[int, int]] = []  # every quote of the text (names inside speak not)
 
@@ -285,6 +308,10 @@ class _Article:
         role that speaks stands for: the antecedent a pronoun of its gender would have, tied
         in some sentence of the article to every name the role holds ("le chef de l'OMS")."""
         names = self.names
+        noun = coref.head(role)
+        if noun and re.search(r"(?<![\w'’])(?:un|une)\s+(?:[\w-]+\s+)?" + re.escape(noun) + r"(?!\w)",
+                              self.text[:before], re.I):
+            return None  # "une journaliste … la journaliste": someone the article introduced unnamed
         inside = [n for _, n in names.orgs_in(phrase)] + [p for p in names.places if p in phrase]
         if names.persons_in(phrase):
             return None
@@ -420,6 +447,8 @@ class _Article:
         para = text.rfind("\n", 0, before) + 1
         prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
         found = [(pos, who) for pos, who in self.said if who and prev <= pos < before]
+        # someone unnamed who spoke since ("…, selon le président de l'université de X.")
+        found += self._unnamed_selon(prev, before)
         if kind == "org":  # earlier speakers first
             found.sort(key=lambda x: -x[0])
             found += sorted(((p, o) for p, o in self._org_heads(prev, before)
@@ -428,6 +457,8 @@ class _Article:
             found += self._named_heads(prev, before)
             found.sort(key=lambda x: -x[0])
         for _, who in found:
+            if who is None:
+                return None  # the pronoun may stand for that unnamed speaker
             if self._fits(who, gender, kind):
                 return who
         here = self.paragraph(before)
@@ -437,6 +468,18 @@ class _Article:
             if who and self._fits(who, gender, kind):
                 return who
         return None
+
+    def _unnamed_selon(self, start: int, end: int) -> list[tuple[int, None]]:
+        """(position, None) of each "selon <someone the article does not name>" outside quotes."""
+        if self._in_selon:
+            return []
+        self._in_selon = True
+        try:
+            return [(m.start(), None) for m in _SELON.finditer(self.text, start, end)
+                    if not self.quoted(m.start()) and self.text[m.end():m.end() + 1].islower()
+                    and self._selon(m.end(), m.start()) is None]
+        finally:
+            self._in_selon = False
 
     def _fits(self, who: str, gender: str | None, kind: str | None) -> bool:
         if kind == "person" and who not in self.names.persons:
@@ -454,10 +497,13 @@ class _Article:
         out = []
         for a, b in zip(bounds, bounds[1:]):
             sentence = window[a:b]
-            for pos, name in self.names.persons_in(sentence):
-                if _apposed(sentence, pos) and not self.quoted(start + a + pos):
-                    out.append((start + a + pos, name))
-                    break
+            heads = [(pos, name) for pos, name in self.names.persons_in(sentence)
+                     if _apposed(sentence, pos) and not self.quoted(start + a + pos)]
+            # the one a speech verb introduces first ("X, 15 ans, a souffert…, a déclaré Y")
+            speaking = [(pos, name) for pos, name in heads if _speaks(sentence, pos, name)]
+            if heads:
+                pos, name = (speaking or heads)[0]
+                out.append((start + a + pos, name))
         return out
 
     def _org_heads(self, start: int, end: int) -> list[tuple[int, str]]:
