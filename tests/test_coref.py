@@ -159,3 +159,12 @@ def test_a_role_first_introduced_as_someone_new_is_not_the_named_person():
     assert _speakers(text, {"person": ["Claire Dubois"], "org": ["LCI"]}) == [None]
     assert coref.person_genders("Sa disparition, a déclaré Karim Saleh.",
                                 [(27, 38, "Karim Saleh")]) == {}
+
+
+def test_a_role_naming_an_organisation_is_the_one_person_the_article_ties_to_it():
+    text = ("« Nous savons que la crise sera longue », a prévenu le directeur général de "
+            "l'Organisation mondiale de la Santé, Kofi Mensah.\n\nLe texte continue ici.\n\n"
+            "Un dernier paragraphe sans nom.\n\nLe chef de l'Organisation mondiale de la Santé a "
+            "appelé à se préparer « à d'autres pandémies dans n'importe quel pays ».")
+    got = _speakers(text, {"person": ["Kofi Mensah"], "org": ["Organisation mondiale de la Santé"]})
+    assert got == ["Kofi Mensah", "Kofi Mensah"]

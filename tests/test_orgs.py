@@ -65,3 +65,9 @@ def test_a_name_never_runs_into_the_next_sentence_glued_after_capitals():
     text = "Le direct par BFMTVLe rendez-vous est fixé. VIDEO. Une vidéo circule. La NASA parle."
     spans = [_span(text, "BFMTVLe", "ORG"), _span(text, "VIDEO", "MISC"), _span(text, "NASA", "ORG")]
     assert ent.clean(text, spans)["org"] == ["BFMTV", "NASA"]
+
+
+def test_initials_and_particles_are_no_person():
+    text = "Selon D. De, la grève continue. Philippe Martin parle."
+    spans = [_span(text, "D. De", "PER"), _span(text, "Philippe Martin", "PER")]
+    assert ent.clean(text, spans)["person"] == ["Philippe Martin"]

@@ -362,6 +362,8 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
         return False  # "le Palestinien", "un Toulousain": a demonym
     if len(name) <= 2 and name not in _SHORT_OK:
         return False
+    if kind == "person" and all(len(w) <= 2 for w in words):
+        return False  # initials and particles only ("D. De")
     if len(words) == 1:
         w = words[0]
         low = w.lower()

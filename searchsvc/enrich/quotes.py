@@ -317,11 +317,17 @@ class _Article:
             return None
         if coref.org_role(role):
             who = self.pronoun(before, None, kind="org", noun=coref.head(role))
-        else:
-            who = self.pronoun(before, coref.role_gender(role, det), kind="person")
-        if who is None or not all(self.tied(who, n) for n in inside):
+            return who if who is not None and all(self.tied(who, n) for n in inside) else None
+        gender = coref.role_gender(role, det)
+        who = self.pronoun(before, gender, kind="person")
+        if who is not None and all(self.tied(who, n) for n in inside):
+            return who
+        if not inside:
             return None
-        return who
+        # else the one person the article ties to every name of the role ("le chef de l'OMS")
+        found = {p for p in names.persons if all(self.tied(p, n) for n in inside)
+                 and self._fits(p, gender, "person")}
+        return found.pop() if len(found) == 1 else None
 
     def tied(self, who: str, name: str) -> bool:
         """Whether some sentence of the article names both ``who`` and ``name``."""

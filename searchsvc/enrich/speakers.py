@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 14
+VERSION = 15
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -225,12 +225,12 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     heads += [h.head for h in list(heads) if h.head.i > ph.i]
     kids = sorted({c.i: c for h in heads for c in h.children if c.i > verb.i}.values(), key=lambda c: c.i)
     for c in kids:
-        if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
+        if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.text != PLACEHOLDER:
             if c.text.lower() in _PRON:
                 return dict(base, pron=True, head=c.text.lower().lstrip("-"))
             return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
     for c in kids:
-        if c.is_punct or c.i == ph.i or c in heads:
+        if c.is_punct or c.i == ph.i or c in heads or c.text == PLACEHOLDER:
             continue
         if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod"):
             continue
@@ -261,7 +261,7 @@ def _above(doc, ph, segs) -> dict | None:
     while seen < 8:
         speech = bool(SPEECH.match(cur.text.lower()))
         for c in cur.children:
-            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.i < ph.i:
+            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.i < ph.i and c.text != PLACEHOLDER:
                 if c.text.lower() in _RELATIVE and cur.head is not cur:
                     return dict(_facts(cur.head, ph, segs, "before"), _speech=speech)
                 if c.text.lower() in _PRON:
