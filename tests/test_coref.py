@@ -168,3 +168,17 @@ def test_a_role_naming_an_organisation_is_the_one_person_the_article_ties_to_it(
             "appelé à se préparer « à d'autres pandémies dans n'importe quel pays ».")
     got = _speakers(text, {"person": ["Kofi Mensah"], "org": ["Organisation mondiale de la Santé"]})
     assert got == ["Kofi Mensah", "Kofi Mensah"]
+
+
+def test_a_speech_verb_after_the_rest_of_the_sentence_names_the_speaker():
+    text = ("« Il y a eu des cas dans tous les établissements, en amont » de la rentrée, a affirmé "
+            "jeudi après-midi Paul Berthier, à la tête de la conférence.")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier"]
+    text = ("Le ministre Paul Berthier a riposté jeudi. « Il s'est trompé en 2012 sur la lecture de "
+            "l'attentat » a t-il affirmé.")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier"]
+
+
+def test_a_demonym_after_a_lower_case_article_is_nobody_s_name():
+    text = "« Jéricho va devenir une enclave », s'alarme le Palestinien en inspectant ses dattiers."
+    assert _speakers(text, {"place": ["Jéricho"]}) == [None]

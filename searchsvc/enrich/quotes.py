@@ -107,6 +107,7 @@ _GROUPS = {"on"}
 _POUR = re.compile(r"^\s*pour\s+(.{3,120}?),\s*$", re.I)
 _PARTICIPLE = re.compile(r"\s(\w+ant)\s+(?:(?:un|une|le|la|les|des|que|de|du|d['’]|l['’]|qu['’])\s*){0,2}[«“\"]?\s*$",
                          re.I)
+_PRONOUN_BEFORE_VERB = re.compile(r"(?<![\w'’])(?:t[-'’])?(il|elle|ils|elles)\b", re.I)
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
@@ -297,11 +298,13 @@ class _Article:
         org = self.role_org(low)
         if org:
             return org, None
+        if coref.thing(role):
+            return None, None  # "le rapport", "la tuerie de X": no role, nobody speaking
         who = self.role_person(low, before)
-        if who is None and speech and det in _DEFINITE and not coref.thing(role) \
+        if who is None and speech and det in _DEFINITE \
                 and role.lower() not in _ORDINAL:
             who = self.role_antecedent(phrase, role, det, min(before, start))
-        return who, role if det and not coref.thing(role) else None
+        return who, role if det else None
 
     def role_antecedent(self, phrase: str, role: str, det: str, before: int) -> str | None:
         """The person (or, for "la société", "le quotidien", the organisation) a definite
@@ -373,6 +376,9 @@ class _Article:
             return None
         written = m.group(0)
         plain = _CIVILITY.sub("", written)
+        if " " not in plain and _DEMONYM.search(plain.lower()) and re.search(
+                r"\b(?:le|la|l['’]|un|une)\s*$", self.text[max(0, pos - 6):pos]):
+            return None  # "le Palestinien": a demonym, nobody's name (not "Le Parisien")
         for ent in self.names.persons + self.names.orgs:
             if ent == plain or ent.startswith(plain + " ") or ent.startswith(plain + "-"):
                 return ent
@@ -380,9 +386,6 @@ class _Article:
             return self.names.full(plain)
         if plain in self.names.places:
             return None
-        if " " not in plain and _DEMONYM.search(plain.lower()) and re.search(
-                r"\b(?:le|la|l['’]|un|une)\s*$", self.text[max(0, pos - 6):pos], re.I):
-            return None  # "le Palestinien": a demonym, nobody's name
         if len(plain.split()) > 1 or plain != written:
             return plain  # "M. Macron" -> "Macron": the search's view joins a surname to its full name
         return None
@@ -428,7 +431,8 @@ class _Article:
                 gap = text[end:pos]
                 if "\n" in gap or re.search(r"[.;:!?]|\b(?:et|qui|que|a|ont|est)\b", gap):
                     continue
-                if re.search(r"\b(?:à|au|aux|avec|contre|par|pour|chez)\s+(?:l['’]|la\s+|le\s+)?$", gap):
+                if re.search(r"\b(?:à|au|aux|avec|contre|par|pour|chez|de|du|des|d['’])\s*(?:l['’]|la\s+|le\s+)?$",
+                             gap):
                     continue
                 return name
         for pos, stop, name in mentions:
@@ -672,6 +676,9 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                                                 begin, subj.get("speech", False))
             elif subj.get("verb_end"):
                 speaker = art.after_verb(subj["verb_end"])
+                pron = _PRONOUN_BEFORE_VERB.search(text[close + 1:subj["verb_end"]])
+                if speaker is None and pron:  # « … » a t-il affirmé
+                    speaker = art.pronoun(begin, coref.pronoun_gender(pron.group(1)))
             else:
                 decided = False
         if not decided:

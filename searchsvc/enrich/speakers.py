@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 15
+VERSION = 17
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -301,6 +301,14 @@ def _anywhere(doc, ph, segs) -> dict | None:
                     g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
                     and c.text.lower() not in _CLITIC:
                 return dict(_facts(c, ph, segs, "any"), speech=True)
+        nxt = next((t for t in doc[ph.i + 1:] if not t.is_punct and t.text.strip()), None)
+        if verb.i > ph.i and nxt is not None and not nxt.text[:1].isupper():
+            # « … » de la rentrée, a affirmé jeudi X: the words after the verb (not after a
+            # capital that opens another sentence: an intertitle glued to the text)
+            end = _to_text(segs, verb.idx, verb.idx + len(verb.text))
+            if end:
+                return {"side": "any", "span": None, "pron": False, "head": "", "det": "",
+                        "speech": True, "verb_end": end[1]}
     return None
 
 
