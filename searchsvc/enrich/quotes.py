@@ -319,7 +319,7 @@ class _Article:
         if names.persons_in(phrase):
             return None
         if coref.org_role(role):
-            who = self.pronoun(before, None, kind="org", noun=coref.head(role))
+            who = self.pronoun(before, None, kind="org")
             return who if who is not None and all(self.tied(who, n) for n in inside) else None
         gender = coref.role_gender(role, det)
         who = self.pronoun(before, gender, kind="person")
@@ -442,15 +442,13 @@ class _Article:
 
     # ------------------------------------------------------------ pronouns
 
-    def pronoun(self, before: int, gender: str | None = None, kind: str | None = None,
-                noun: str = "") -> str | None:
+    def pronoun(self, before: int, gender: str | None = None, kind: str | None = None) -> str | None:
         """The person a pronoun stands for: the most recent, before the quote, of the
         previous quotes' speakers and the first person named as a head (not in a
         complement) of each sentence, in this paragraph or the previous, whose gender
         (:mod:`searchsvc.enrich.coref`) does not contradict ``gender``; a plural pronoun
-        stands for nobody. ``kind``: "person" or "org" to keep only those; an organisation
-        is an earlier speaker, else one named with ``noun``, the role's head ("l'association"
-        -> "Association des paralysés de France")."""
+        stands for nobody. ``kind``: "person" or "org" to keep only those (an organisation
+        only as an earlier speaker)."""
         if gender == "plural":
             return None
         text = self.text
@@ -459,10 +457,8 @@ class _Article:
         found = [(pos, who) for pos, who in self.said if who and prev <= pos < before]
         # someone unnamed who spoke since ("…, selon le président de l'université de X.")
         found += self._unnamed_selon(prev, before)
-        if kind == "org":  # earlier speakers first
-            found.sort(key=lambda x: -x[0])
-            found += sorted(((p, o) for p, o in self._org_heads(prev, before)
-                             if noun and o.lower().startswith(noun)), key=lambda x: -x[0])
+        if kind == "org":  # earlier speakers only (the nearest organisation named measured
+            found.sort(key=lambda x: -x[0])  # worse: "l'association" is rarely the last one named)
         else:
             found += self._named_heads(prev, before)
             found.sort(key=lambda x: -x[0])
@@ -515,19 +511,6 @@ class _Article:
                 pos, name = (speaking or heads)[0]
                 out.append((start + a + pos, name))
         return out
-
-    def _org_heads(self, start: int, end: int) -> list[tuple[int, str]]:
-        """(position, name) of the organisations named outside quotes and complements."""
-        window = self.text[start:end]
-        out = []
-        for pos, org in self.names.orgs_in(window):
-            words = _words_before(window, pos, 1)
-            if self.quoted(start + pos) or (words and words[-1] in _COMPLEMENT - {"selon"}):
-                continue
-            out.append((start + pos, org))
-        return out
-
-    # ------------------------------------------------------------ without syntax
 
     def after_verb(self, pos: int, to_comma: bool = False) -> str | None:
         """The first person (else organisation) named as a head in the clause after an
@@ -674,6 +657,12 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                 s, e = subj["span"]
                 speaker, role = art.from_phrase(text[s:e], s, subj.get("head", ""), subj.get("det", ""),
                                                 begin, subj.get("speech", False))
+                if subj.get("side") == "before" and not subj.get("speech") \
+                        and speaker not in art.names.persons:
+                    # the subject of a verb that says nothing ("La SNCF devrait pouvoir « … »,
+                    # "Son adolescence a été rythmée de « … »"): only a person is taken as the
+                    # speaker; else "selon", a colon or the passage's speaker may still tell
+                    speaker, role, decided = None, None, False
             elif subj.get("verb_end"):
                 speaker = art.after_verb(subj["verb_end"])
                 pron = _PRONOUN_BEFORE_VERB.search(text[close + 1:subj["verb_end"]])
