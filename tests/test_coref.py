@@ -189,3 +189,21 @@ def test_an_organisation_subject_of_a_verb_that_says_nothing_is_not_the_speaker(
     text = ("Le rapport de Paul Berthier a été remis jeudi. La SNCF devrait également pouvoir "
             "« recourir pendant deux ans à des plans de départs volontaires ».")
     assert _speakers(text, {"person": ["Paul Berthier"], "org": ["SNCF"]}) == [None]
+
+
+def test_any_present_participle_right_after_a_name_introduces_its_words():
+    text = ("Le parti s'est fendu d'un tweet, le député Paul Berthier rendant « hommage à son "
+            "engagement pour notre territoire ».")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier"]
+
+
+def test_a_pronoun_subject_of_a_verb_that_says_nothing_is_not_the_speaker():
+    text = ("Claire Dubois est connue. Elle a souvent été décrite comme « une femme de tête et de "
+            "conviction ».")
+    assert _speakers(text, {"person": ["Claire Dubois"]}) == [None]
+
+
+def test_a_name_the_model_missed_after_a_role_and_a_relative_after_par():
+    text = ("Des affirmations réfutées par le juge Ahmad Karimi qui a déclaré que « selon le "
+            "rapport médical, il n'y a pas de traces de torture ».")
+    assert _speakers(text, {}) == ["Ahmad Karimi"]

@@ -107,6 +107,8 @@ _GROUPS = {"on"}
 _POUR = re.compile(r"^\s*pour\s+(.{3,120}?),\s*$", re.I)
 _PARTICIPLE = re.compile(r"\s(\w+ant)\s+(?:(?:un|une|le|la|les|des|que|de|du|d['’]|l['’]|qu['’])\s*){0,2}[«“\"]?\s*$",
                          re.I)
+#: two or more capitalised words ending a subject phrase (not all-capital acronyms)
+_NAME_TAIL = re.compile(r"(?<=\s)((?:[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+)+[A-ZÀ-Ý][a-zà-ÿ'’-]+)\s*,?\s*$")
 _PRONOUN_BEFORE_VERB = re.compile(r"(?<![\w'’])(?:t[-'’])?(il|elle|ils|elles)\b", re.I)
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
@@ -271,8 +273,19 @@ class _Article:
             last = list(names.person_re.finditer(head_part)) if names.person_re else []
             if last and not head_part[last[-1].end():].strip(" ,") and _apposed(head_part, last[-1].start()):
                 return names.full(last[-1].group(0)), None
+        relative = re.match(r"^(?:par|pour|de|du|des|à|au|aux)\s+(.+?),?\s+qui\b", stripped)
+        if relative:  # "réfutées par le juge X qui a déclaré": "qui" is the noun after "par"
+            stripped = relative.group(1)
+            phrase = phrase[:phrase.index(stripped) + len(stripped)]
         if _PREPOSITION.match(stripped) or head.lower() in _NOBODY:
             return None, None
+        tail = _NAME_TAIL.search(stripped)
+        if tail and not _DET.fullmatch(stripped[:tail.start()] + " ") and tail.group(1) not in names.places:
+            before_words = _words_before(stripped, tail.start(1), 1)
+            if before_words and before_words[-1][:1].islower() \
+                    and before_words[-1] not in _COMPLEMENT | _ARTICLES:
+                # "le juge Ahmad Mohammad": a name the model missed, in apposition to the role
+                return self.name_as_written(start + phrase.index(tail.group(1))), None
         orgs = names.orgs_in(phrase)
         if orgs:
             first_pos, org = orgs[0]
@@ -538,12 +551,12 @@ class _Article:
         return False, None
 
     def participle(self, begin: int) -> str | None:
-        """The person named right before a present participle of speech that introduces
-        the quote ("le député X saluant un « … »", "X, rappelant que « … »")."""
+        """The person named right before a present participle that introduces the quote
+        ("le député X saluant un « … »", "X, rappelant que « … »", "X rendant « hommage … »")."""
         para = self.text.rfind("\n", 0, begin) + 1
         before = self.text[max(para, begin - 160):max(para, begin - 1)]
         m = _PARTICIPLE.search(before)
-        if not m or not SPEECH.match(m.group(1).lower()) or self.names.person_re is None:
+        if not m or self.names.person_re is None:
             return None
         head = before[:m.start()].rstrip(" ,")
         last = list(self.names.person_re.finditer(head))
@@ -645,11 +658,13 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
         if subj and subj.get("side") != "after" and art.said_by(begin, close):
             # "« … », selon X" and "X, selon qui « … »" name the speaker whatever the verb
             decided, speaker = art.by_rules(begin, close)
-        elif subj and subj.get("side") != "after" and art.participle(begin):
+        elif (not subj or subj.get("side") != "after") and art.participle(begin):
             decided, speaker = True, art.participle(begin)
         elif subj:
             decided = True
-            if subj.get("pron"):
+            if subj.get("pron") and subj.get("side") == "before" and not subj.get("speech"):
+                decided = False  # "elle a été visée par des menaces, dont une disant : « … »"
+            elif subj.get("pron"):
                 # a name right after the verb, before any comma, outweighs a stray pronoun
                 named = art.after_verb(subj["verb_end"], to_comma=True) if subj.get("verb_end") else None
                 speaker = named or art.pronoun(begin, coref.pronoun_gender(subj.get("head", "")))

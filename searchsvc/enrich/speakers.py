@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 17
+VERSION = 18
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -176,6 +176,8 @@ def _facts(tok, ph, segs, side: str) -> dict:
     return {"side": side, "span": span, "pron": False, "head": tok.text, "det": det}
 
 
+#: dependencies of a noun, never of an incise's verb (« … », la maire … s'est inquiétée)
+_NOUN_DEPS = {"nsubj", "nsubj:pass", "obj", "obl", "obl:arg", "obl:mod", "nmod", "appos", "det", "amod"}
 #: lower-case words after « … », that open no incise
 _NOT_VERB = set("selon en dans et mais qui que ou car donc de du des le la les un une pour par sur avec "
                 "au aux à comme lors après avant depuis ce cette son sa ses leur leurs notamment "
@@ -196,7 +198,7 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     while i < n and i < start + 4:
         t = doc[i]
         low = t.text.lower()
-        if t.text[:1].islower() and low not in _SKIP_BEFORE_VERB and (
+        if t.text[:1].islower() and low not in _SKIP_BEFORE_VERB and t.dep_ not in _NOUN_DEPS and (
                 SPEECH.match(low) or (comma and low not in _NOT_VERB and t.is_alpha)):
             if low.endswith("ant") and i == start:
                 return None  # « … », appelant X à …: a participle, no incise; its subject is above
