@@ -207,3 +207,9 @@ def test_a_name_the_model_missed_after_a_role_and_a_relative_after_par():
     text = ("Des affirmations réfutées par le juge Ahmad Karimi qui a déclaré que « selon le "
             "rapport médical, il n'y a pas de traces de torture ».")
     assert _speakers(text, {}) == ["Ahmad Karimi"]
+
+
+def test_selon_elle_is_a_pronoun():
+    text = ("M. Paul Berthier dirige l'atelier et Mme Claire Dubois y enseigne.\n\n"
+            "« Les gens viennent à nos cours pour apprendre la miniature », selon elle.")
+    assert _speakers(text, {"person": ["Paul Berthier", "Claire Dubois"]}) == ["Claire Dubois"]

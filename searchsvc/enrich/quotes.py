@@ -510,7 +510,8 @@ class _Article:
         return coref.agrees(gender, self._genders.get(who))
 
     def _named_heads(self, start: int, end: int) -> list[tuple[int, str]]:
-        """(position, name) of the first person named as a head in each sentence."""
+        """(position, name) of the persons named as heads in each sentence, the one a speech
+        verb introduces first, else the first named, placed last in the sentence."""
         window = self.text[start:end]
         bounds = [0] + [m.end() for m in _SENT_END.finditer(window)] + [len(window)]
         out = []
@@ -520,9 +521,10 @@ class _Article:
                      if _apposed(sentence, pos) and not self.quoted(start + a + pos)]
             # the one a speech verb introduces first ("X, 15 ans, a souffert…, a déclaré Y")
             speaking = [(pos, name) for pos, name in heads if _speaks(sentence, pos, name)]
-            if heads:
-                pos, name = (speaking or heads)[0]
-                out.append((start + a + pos, name))
+            ordered = speaking + [h for h in heads if h not in speaking]
+            # the first is the sentence's; the others come after it (for a gender it lacks)
+            last = start + a + max((pos for pos, _ in heads), default=0)
+            out += [(last - k * 1e-3, name) for k, (_, name) in enumerate(ordered)]
         return out
 
     def after_verb(self, pos: int, to_comma: bool = False) -> str | None:
@@ -621,6 +623,9 @@ class _Article:
         if name or not phrase.strip():
             return name
         words = phrase.split()
+        gender = coref.pronoun_gender({"lui": "il", "eux": "ils"}.get(words[0].lower(), words[0]))
+        if gender:  # "selon elle", "selon lui"
+            return self.pronoun(before, gender)
         det = words[0].lower() if _DET.match(words[0] + " ") else ""
         if det.endswith(("'", "’")) or (not det and re.match(r"^l['’]", words[0], re.I)):
             det, head = "l'", re.sub(r"^l['’]", "", words[0], flags=re.I)
