@@ -71,3 +71,9 @@ def test_initials_and_particles_are_no_person():
     text = "Selon D. De, la grève continue. Philippe Martin parle."
     spans = [_span(text, "D. De", "PER"), _span(text, "Philippe Martin", "PER")]
     assert ent.clean(text, spans)["person"] == ["Philippe Martin"]
+
+
+def test_a_place_after_en_and_a_region_shaped_like_a_demonym():
+    text = "Des orages dans le nord de la Lorraine et en Lorraine encore. L'armée est en Irak."
+    spans = [_span(text, "Lorraine", "LOC"), _span(text, "en Irak", "MISC")]
+    assert ent.clean(text, spans)["place"] == ["Lorraine", "Irak"]

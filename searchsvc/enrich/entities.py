@@ -46,7 +46,7 @@ NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'o
             "pour cet index (construit avec --no-entities). Pour les obtenir : "
             "searchsvc reindex --full, sans --no-entities.")
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 8
+CLEAN_VERSION = 9
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -358,8 +358,9 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
                               for w in words if len(w) > 2 or len(words) > 1):
         return False  # a capitalised intertitle ("ENTRETIEN", "JE NE", "VIDEO", "ÇA ME")
     if (len(words) == 1 and kind in ("person", "place") and _DEMONYM_ONE.search(name.lower())
-            and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)):
-        return False  # "le Palestinien", "un Toulousain": a demonym
+            and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)
+            and not re.search(r"\b(?:en|de la|dans la)\s+" + re.escape(name) + r"\b", text)):
+        return False  # "le Palestinien", "un Toulousain": a demonym (not "en Lorraine")
     if len(name) <= 2 and name not in _SHORT_OK:
         return False
     if kind == "person" and all(len(w) <= 2 for w in words):

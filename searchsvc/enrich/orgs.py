@@ -6,7 +6,8 @@ raw span is cut or re-labelled here before :func:`searchsvc.enrich.entities.clea
 and filters it:
 
 - a quotation mark inside a span, or a full stop glued to what follows ("GfK.\\"Ça",
-  "HAS.129,6"), ends the name there;
+  "HAS.129,6"), ends the name there; a span opening with "en" is the place after it ("en
+  Irak");
 - an organisation or place whose first word heads an institution ("Cour suprême
   israélienne", "Conseil régional des Hauts-de-France", "Préfecture maritime de
   l'Atlantique") is an organisation;
@@ -64,6 +65,9 @@ def split(text: str, start: int, end: int, kind: str, persons: set[str],
     if cut and cut.start() > 0:
         end = start + cut.start()
         piece = text[start:end]
+    lead = re.match(r"en\s+(?=[A-ZÀ-Ý])", piece)
+    if lead and kind != "person":  # "en Irak": the model took the preposition in
+        return [("place", start + lead.end(), end)]
     if kind == "person":
         if _ORG_APPOSITION.search(text[max(0, start - 30):start]):
             return [("org", start, end)]  # "le magazine Closer", "l'association Ferus"
