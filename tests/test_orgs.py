@@ -77,3 +77,21 @@ def test_a_place_after_en_and_a_region_shaped_like_a_demonym():
     text = "Des orages dans le nord de la Lorraine et en Lorraine encore. L'armée est en Irak."
     spans = [_span(text, "Lorraine", "LOC"), _span(text, "en Irak", "MISC")]
     assert ent.clean(text, spans)["place"] == ["Lorraine", "Irak"]
+
+
+def test_names_the_cleaning_used_to_drop_or_mislabel():
+    text = ("Le président du Sénat a parlé au Parisien. Selon Le Dauphiné Libéré, la star de D8 "
+            "(NDLR : la chaîne) a quitté le parti Les Républicains, puis a parlé sur Europe 1 lundi, "
+            "avec la ministre des Armées.")
+    spans = [_span(text, "Sénat", "ORG"), _span(text, "Parisien", "LOC"),
+             _span(text, "Le Dauphiné Libéré", "MISC"), _span(text, "D8", "ORG"), _span(text, "NDLR", "ORG"),
+             _span(text, "Républicains", "ORG"), _span(text, "Europe", "LOC"), _span(text, "Armées", "ORG")]
+    got = ent.clean(text, spans)
+    assert got["org"] == ["Sénat", "Parisien", "Dauphiné Libéré", "D8", "Républicains", "Europe 1"]
+    assert got["place"] == []
+
+
+def test_a_quantity_after_a_place_makes_no_channel():
+    text = "Il a vécu en France 2 ans puis à Paris 3 fois par an."
+    got = ent.clean(text, [_span(text, "France", "LOC"), _span(text, "Paris", "LOC")])
+    assert got["place"] == ["France", "Paris"] and got["org"] == []

@@ -46,7 +46,7 @@ NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'o
             "pour cet index (construit avec --no-entities). Pour les obtenir : "
             "searchsvc reindex --full, sans --no-entities.")
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 9
+CLEAN_VERSION = 10
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -75,6 +75,8 @@ _ORG_HEADS = {"ministère", "ministere", "conseil", "commission", "gouvernement"
 #: leading words that are not part of a name
 _LEADING = {"le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "pays",
             "selon", "i"}
+#: single words of _ORG_HEADS that name one institution ("le Sénat")
+_ONE_INSTITUTION = {"sénat", "senat"}
 _SHORT_OK = {"UE", "US", "UK", "G7", "G8", "G20", "PS", "FN", "RN", "PC"}
 _DAYS_MONTHS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier "
                    "mars avril mai juin juillet août aout septembre octobre novembre décembre "
@@ -361,22 +363,23 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
             and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)
             and not re.search(r"\b(?:en|de la|dans la)\s+" + re.escape(name) + r"\b", text)):
         return False  # "le Palestinien", "un Toulousain": a demonym (not "en Lorraine")
-    if len(name) <= 2 and name not in _SHORT_OK:
-        return False
+    if len(name) <= 2 and name not in _SHORT_OK and not re.fullmatch(r"[A-Z]\d", name):
+        return False  # but a channel's letter and number ("D8", "M6")
     if kind == "person" and all(len(w) <= 2 for w in words):
         return False  # initials and particles only ("D. De")
     if len(words) == 1:
         w = words[0]
         low = w.lower()
-        if low in _DAYS_MONTHS or low in _LEADING or low in _ORG_HEADS:
+        if low in _DAYS_MONTHS or low in _LEADING or (low in _ORG_HEADS and low not in _ONE_INSTITUTION):
             return False
         if kind == "person" and low.endswith("ant") and sentence_start:
             return False  # a participle opening a sentence ("Citant des rapports...")
         if low in lower_words:  # the word also appears in lower case: a common word
             return False
         if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name \
-                and re.search(r"\b(?:les|des|aux|ces|Les|Des)\s+" + re.escape(name) + r"\b", text):
-            return False  # "les Ukrainiens", "des Occidentaux" (not "Bordeaux")
+                and re.search(r"\b(?:les|des|aux|ces|Les|Des)\s+" + re.escape(name) + r"\b", text) \
+                and not re.search(r"(?<=[\w,] )Les\s+" + re.escape(name) + r"\b", text):
+            return False  # "les Ukrainiens", "des Occidentaux" (not "Bordeaux", not "parti Les Républicains")
     return True
 
 
@@ -390,7 +393,7 @@ _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il
 #: institutions and roles that are neither persons nor places ("l'État", "la République")
 _NOT_NAMED = {"etat", "république", "republique", "gouvernement", "premier ministre", "président",
               "president", "présidente", "ministre", "roi", "reine", "prince", "princesse", "pape",
-              "nation", "patrie", "préfet", "prefet", "maire", "procureur"}
+              "nation", "patrie", "préfet", "prefet", "maire", "procureur", "ndlr"}
 #: institutions written in lower case before the place or name they belong to ("parquet de
 #: Besançon", "préfecture de police de Paris", "ministère de l'Intérieur"): organisations the
 #: model reads as the bare place
@@ -419,7 +422,8 @@ def _cleaned(text: str, start: int, end: int, kind: str, label: str, person_tail
     if label == "MISC":
         core = _ELISION.sub("", piece.strip())
         first = core.split()[0].lower() if core.split() else ""
-        if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or first in _LEADING
+        title = re.match(r"(?:Le|La|Les)\s+[A-ZÀ-Ý]", core)  # "Le Dauphiné Libéré": a title
+        if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or (first in _LEADING and not title)
                 or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
             return placed
     lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]

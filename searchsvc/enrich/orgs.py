@@ -16,6 +16,9 @@ and filters it:
   portfolio alone is no organisation;
 - an organisation whose first word is a one-word person of the article ("Tedros" then
   "Tedros Adhanom Ghebreyesus") is that person's full name;
+- a minister's portfolio alone is no organisation ("ministre des Armées"); a name followed
+  by a one- or two-digit number is a channel ("Europe 1", "France 2");
+- a place shaped like a demonym written after "au" or "du" is a newspaper ("au Parisien");
 - a person the text puts in apposition to an organisation's noun ("le magazine Closer",
   "l'association Ferus") is that organisation.
 
@@ -45,6 +48,14 @@ _ORG_APPOSITION = re.compile(
     r"hebdomadaire|mensuel|site|parti|association|société|entreprise|groupe|marque|enseigne|"
     r"chaîne|radio|laboratoire|syndicat|fondation|collectif|mouvement|club|start-up|firme|"
     r"constructeur|opérateur|plateforme|compagnie|agence|ONG|fédération)\s+$", re.I)
+_DEMONYM_SHAPE = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
+#: a portfolio after "ministre(s) de …", also the second of "de l'Intérieur et de la Justice"
+_OF = r"(?:de\s+la|de\s+l['’]|des|du|aux|à\s+la|au|de)\s*"
+_PORTFOLIO_ANY = re.compile(r"(?:ministres?|ministère|secrétaire\s+d['’]État)\s+" + _OF
+                            + r"(?:[A-ZÀ-Ý][\w'’-]*\s+et\s+" + _OF + r")?$")
+#: a one- or two-digit number right after a name, not a quantity ("France 2", not "Paris 2 fois")
+_CHANNEL_NUMBER = re.compile(r" (\d{1,2})(?![\d,.%])(?!\s*(?:ans?|mois|jours?|heures?|h|km|m|fois|euros?|€|"
+                             r"millions?|milliards?|%|à|et|ou|sur)\b)")
 _CAP_WORD = re.compile(r"[A-ZÀ-Ý][\w'’-]*")
 _ACRONYM = re.compile(r"^[A-ZÀ-Ý]{2,6}$")
 
@@ -68,6 +79,11 @@ def split(text: str, start: int, end: int, kind: str, persons: set[str],
     lead = re.match(r"en\s+(?=[A-ZÀ-Ý])", piece)
     if lead and kind != "person":  # "en Irak": the model took the preposition in
         return [("place", start + lead.end(), end)]
+    if kind != "person" and len(piece.split()) == 1 and _PORTFOLIO_ANY.search(text[max(0, start - 60):start]):
+        return []  # "ministre des Armées", "… de l'Intérieur et de la Justice": a portfolio
+    number = _CHANNEL_NUMBER.match(text, end)
+    if number and kind != "person":  # "Europe 1", "France 2": a channel's name
+        return [("org", start, number.end(1))]
     if kind == "person":
         if _ORG_APPOSITION.search(text[max(0, start - 30):start]):
             return [("org", start, end)]  # "le magazine Closer", "l'association Ferus"
@@ -77,6 +93,9 @@ def split(text: str, start: int, end: int, kind: str, persons: set[str],
         return []
     if words[0].lower() in INSTITUTION_HEADS and len(words) > 1:
         return [("org", start, end)]
+    if kind == "place" and len(words) == 1 and _DEMONYM_SHAPE.search(piece.lower()) \
+            and re.search(r"\b(?:au|du)\s+" + re.escape(piece) + r"\b", text):
+        return [("org", start, end)]  # "au Parisien", "du Parisien": a newspaper
     if kind != "org" or len(words) < 2:
         return [(kind, start, end)]
     if words[0] in persons and len(words) >= 3 and _person_tail(words[1:], lower_words):
