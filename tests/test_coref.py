@@ -213,3 +213,9 @@ def test_selon_elle_is_a_pronoun():
     text = ("M. Paul Berthier dirige l'atelier et Mme Claire Dubois y enseigne.\n\n"
             "« Les gens viennent à nos cours pour apprendre la miniature », selon elle.")
     assert _speakers(text, {"person": ["Paul Berthier", "Claire Dubois"]}) == ["Claire Dubois"]
+
+
+def test_selon_a_medium_reporting_a_person_s_words_leaves_them_to_the_person():
+    text = ("Le président Paul Berthier a également souligné que le partenariat impliquait « un "
+            "front commun contre les menaces des forces hostiles », selon la BBC.")
+    assert _speakers(text, {"person": ["Paul Berthier"], "org": ["BBC"]}) == ["Paul Berthier"]

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import re
 
-#: first words of an institution's capitalised name (the model often reads them as places)
+#: first words of an institution's capitalised name (the model often reads them as places;
+#: not "Fédération", "République": "Fédération de Russie" is a country)
 INSTITUTION_HEADS = {"cour", "conseil", "préfecture", "prefecture", "tribunal", "assemblée",
                      "assemblee", "agence", "office", "ministère", "ministere", "commission",
-                     "haute", "caisse", "assurance", "trésor", "tresor", "banque", "fédération",
-                     "federation", "comité", "comite", "institut", "observatoire", "parquet",
+                     "haute", "caisse", "assurance", "trésor", "tresor", "banque", "comité", "comite", "institut", "observatoire", "parquet",
                      "sénat", "senat", "syndicat", "association", "parlement", "direction"}
 _CUT = re.compile(r"[\"“”«»]|(?<=\w)\.(?=[\"“”«»\d])")
 #: "ministre de l'", "secrétaire d'État aux": the capitalised words after are a portfolio

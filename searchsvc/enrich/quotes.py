@@ -660,10 +660,7 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
         quote = " ".join(text[begin:close].split()).strip()
         subj = subjects[k] if subjects is not None and k < len(subjects) else None
         speaker, role, decided = None, None, False
-        if subj and subj.get("side") != "after" and art.said_by(begin, close):
-            # "« … », selon X" and "X, selon qui « … »" name the speaker whatever the verb
-            decided, speaker = art.by_rules(begin, close)
-        elif (not subj or subj.get("side") != "after") and art.participle(begin):
+        if (not subj or subj.get("side") != "after") and art.participle(begin):
             decided, speaker = True, art.participle(begin)
         elif subj:
             decided = True
@@ -690,6 +687,13 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                     speaker = art.pronoun(begin, coref.pronoun_gender(pron.group(1)))
             else:
                 decided = False
+        if subj and subj.get("side") != "after" and art.said_by(begin, close):
+            # "« … », selon X" and "X, selon qui « … »" name the speaker, unless a person speaks
+            # through a speech verb and "selon" names the organisation reporting it ("X a
+            # souligné « … », selon la BBC": X)
+            found, source = art.by_rules(begin, close)
+            if not (subj.get("speech") and speaker in art.names.persons and source in art.names.orgs):
+                decided, speaker, role = found, source, None
         if not decided:
             decided, speaker = art.incise(begin, close)
         if not decided:
