@@ -219,3 +219,24 @@ def test_selon_a_medium_reporting_a_person_s_words_leaves_them_to_the_person():
     text = ("Le président Paul Berthier a également souligné que le partenariat impliquait « un "
             "front commun contre les menaces des forces hostiles », selon la BBC.")
     assert _speakers(text, {"person": ["Paul Berthier"], "org": ["BBC"]}) == ["Paul Berthier"]
+
+
+def test_a_pronoun_in_the_quote_s_sentence_is_the_person_nearest_before_it():
+    text = ("Plusieurs élus l'ont soutenue, comme Claire Dubois et jusqu'au ministre de l'Intérieur Paul "
+            "Berthier : « quels que soient nos désaccords, je condamne ces menaces », a-t-il "
+            "réagi sur Twitter.")
+    got = _speakers(text, {"person": ["Claire Dubois", "Paul Berthier"], "org": ["Twitter"]})
+    assert got == ["Paul Berthier"]
+
+
+def test_an_incise_without_subject_after_a_relative_gives_the_sentence_s_subject():
+    text = ("Claire Dubois, qui échange avec Paul Berthier comme « avec beaucoup d'autres élus "
+            "de tous bords », a expliqué : « Je l'ai toujours alerté sur ce risque ».")
+    assert _speakers(text, {"person": ["Claire Dubois", "Paul Berthier"]})[0] == "Claire Dubois"
+
+
+def test_an_organisation_in_a_complement_does_not_stop_a_continued_quote():
+    text = ("« C'est un très grand républicain, un homme généreux », a réagi auprès de l'AFP Paul "
+            "Berthier. « Nous avions des relations excellentes même si nous étions opposés ».")
+    got = _speakers(text, {"person": ["Paul Berthier"], "org": ["AFP"]})
+    assert got == ["Paul Berthier", "Paul Berthier"]

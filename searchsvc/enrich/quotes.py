@@ -109,6 +109,8 @@ _PARTICIPLE = re.compile(r"\s(\w+ant)\s+(?:(?:un|une|le|la|les|des|que|de|du|d['
                          re.I)
 #: two or more capitalised words ending a subject phrase (not all-capital acronyms)
 _NAME_TAIL = re.compile(r"(?<=\s)((?:[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+)+[A-ZÀ-Ý][a-zà-ÿ'’-]+)\s*,?\s*$")
+#: "», a expliqué": an incise with no subject after its verb
+_BARE_VERB = re.compile(r"^[\s\"»”]*,\s*(?:(?:a|avait|aurait)\s+)?[\w'’-]+$")
 _PRONOUN_BEFORE_VERB = re.compile(r"(?<![\w'’])(?:t[-'’])?(il|elle|ils|elles)\b", re.I)
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
@@ -218,6 +220,14 @@ def _speaks(sentence: str, pos: int, name: str) -> bool:
     after = [w for w in re.findall(r"[\w'’-]+", sentence[pos + len(name):pos + len(name) + 40])]
     after = [w for w in after if w.lower() not in _AUX][:1]
     return bool(after) and after[0][:1].islower() and bool(SPEECH.match(after[0].lower()))
+
+
+def _in_complement(text: str, pos: int) -> bool:
+    """Whether the name at ``pos`` follows a preposition ("auprès de l'AFP", "de Sea Shepherd")."""
+    words = _words_before(text, pos, 2)
+    while words and words[-1] in _ARTICLES:
+        words.pop()
+    return bool(words) and words[-1] in _COMPLEMENT | {"auprès", "sur", "dans", "devant"}
 
 
 def _head_phrase(phrase: str) -> str:
@@ -520,6 +530,8 @@ class _Article:
             heads = [(pos, name) for pos, name in self.names.persons_in(sentence)
                      if _apposed(sentence, pos) and not self.quoted(start + a + pos)]
             # the one a speech verb introduces first ("X, 15 ans, a souffert…, a déclaré Y")
+            if b == len(window):  # the quote's own sentence: the nearest to the quote first
+                heads.reverse()
             speaking = [(pos, name) for pos, name in heads if _speaks(sentence, pos, name)]
             ordered = speaking + [h for h in heads if h not in speaking]
             # the first is the sentence's; the others come after it (for a gender it lacks)
@@ -565,6 +577,13 @@ class _Article:
         if last and last[-1].end() == len(head):
             return self.names.full(last[-1].group(0))
         return None
+
+    def sentence_subject(self, begin: int) -> str | None:
+        """The first person named as a head in the quote's sentence, before the quote."""
+        s0 = self.text.rfind("\n", 0, begin) + 1
+        for sm in _SENT_END.finditer(self.text, s0, max(s0, begin - 1)):
+            s0 = sm.end()
+        return self._apposed_in(self.text[s0:max(s0, begin - 1)])
 
     def whole_paragraph(self, begin: int, close: int) -> bool:
         """Whether the quote is its paragraph (nothing else but marks and punctuation)."""
@@ -685,6 +704,10 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                 pron = _PRONOUN_BEFORE_VERB.search(text[close + 1:subj["verb_end"]])
                 if speaker is None and pron:  # « … » a t-il affirmé
                     speaker = art.pronoun(begin, coref.pronoun_gender(pron.group(1)))
+                elif speaker is None and _BARE_VERB.match(text[close + 1:subj["verb_end"]]):
+                    # "X, qui échange avec Y comme « … », a expliqué :": the verb's subject
+                    # opens the sentence, before the quote
+                    speaker = art.sentence_subject(begin)
             else:
                 decided = False
         if subj and subj.get("side") != "after" and art.said_by(begin, close):
@@ -711,7 +734,7 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
             if ("\n" not in gap or art.whole_paragraph(begin, close) and gap.count("\n\n") <= 1
                     and not after.strip(" \n\"«»“”.,;!?…")) \
                     and {n for _, n in art.names.persons_in(gap)} <= {last} \
-                    and {n for _, n in art.names.orgs_in(gap)} <= {last}:
+                    and {n for p, n in art.names.orgs_in(gap) if not _in_complement(gap, p)} <= {last}:
                 speaker = last  # nobody but the last speaker (in its incise) named since
         item = {"text": quote, "speaker": speaker, "position": begin}
         if role and not speaker:

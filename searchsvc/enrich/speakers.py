@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 18
+VERSION = 20
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -176,6 +176,8 @@ def _facts(tok, ph, segs, side: str) -> dict:
     return {"side": side, "span": span, "pron": False, "head": tok.text, "det": det}
 
 
+_PREPOSITIONS = {"sur", "à", "au", "aux", "dans", "de", "du", "des", "par", "pour", "avec", "chez", "en",
+                 "devant", "auprès"}
 #: dependencies of a noun, never of an incise's verb (« … », la maire … s'est inquiétée)
 _NOUN_DEPS = {"nsubj", "nsubj:pass", "obj", "obl", "obl:arg", "obl:mod", "nmod", "appos", "det", "amod"}
 #: lower-case words after « … », that open no incise
@@ -219,7 +221,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
         # a name right after the verb outweighs a stray pronoun ("il a dit aux journalistes John Kirby")
         for c in verb.children:
             if c.i > verb.i and c.text[:1].isupper() and c.dep_ in _NOMINAL and not any(
-                    g.dep_ == "case" for g in c.children) and c.i != ph.i:
+                    g.dep_ == "case" for g in c.children) and c.i != ph.i \
+                    and doc[c.i - 1].text.lower() not in _PREPOSITIONS:  # not "a-t-il réagi sur Twitter"
                 return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
         return dict(base, pron=True, head=pron or inverted.group(1).lower())
     heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 2] if re.search(r"(?:er|ir|re)$", t.text)
@@ -234,7 +237,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     for c in kids:
         if c.is_punct or c.i == ph.i or c in heads or c.text == PLACEHOLDER:
             continue
-        if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod"):
+        if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod") \
+                or doc[c.i - 1].text.lower() in _PREPOSITIONS:
             continue
         if (c.text.lower() in _TIME or c.text.isdigit() or c.text.lower() in ("ce", "cet", "cette")
                 or c.text.lower() in _CLITIC):
@@ -301,7 +305,7 @@ def _anywhere(doc, ph, segs) -> dict | None:
         for c in verb.children:
             if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
                     g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
-                    and c.text.lower() not in _CLITIC:
+                    and c.text.lower() not in _CLITIC and doc[c.i - 1].text.lower() not in _PREPOSITIONS:
                 return dict(_facts(c, ph, segs, "any"), speech=True)
         nxt = next((t for t in doc[ph.i + 1:] if not t.is_punct and t.text.strip()), None)
         if verb.i > ph.i and nxt is not None and not nxt.text[:1].isupper():
