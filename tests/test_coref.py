@@ -240,3 +240,19 @@ def test_an_organisation_in_a_complement_does_not_stop_a_continued_quote():
             "Berthier. « Nous avions des relations excellentes même si nous étions opposés ».")
     got = _speakers(text, {"person": ["Paul Berthier"], "org": ["AFP"]})
     assert got == ["Paul Berthier", "Paul Berthier"]
+
+
+def test_pour_x_opening_the_sentence_speaks_its_quotes():
+    text = ("Pour Human Rights Watch, les procès présentent de « graves lacunes, dont la torture "
+            "des accusés » et Paris ne devrait pas confier ses ressortissants « à des systèmes "
+            "judiciaires abusifs ».")
+    assert _speakers(text, {"org": ["Human Rights Watch"], "place": ["Paris"]}) == ["Human Rights Watch"] * 2
+
+
+def test_who_judges_after_a_text_or_an_event_is_the_person_it_belongs_to():
+    text = ("Interrogé sur les attaques de Paul Berthier, qui juge que « le gouvernement ne fait "
+            "pas tout pour lutter contre le terrorisme », le ministre a riposté.")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier"]
+    text = ("« Si on retombe dans la pandémie, ce sera terrible pour tous », considère un proche "
+            "de Paul Berthier, qui prévient qu'« il n'y aura pas de place pour la nuance ».")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == [None, None]

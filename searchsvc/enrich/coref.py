@@ -23,6 +23,8 @@ import re
 
 _FEM_DET = {"la", "une", "cette", "mme", "madame", "mlle", "mademoiselle", "sa"}
 _MASC_DET = {"le", "un", "ce", "cet", "m.", "monsieur", "mr"}
+_LEAD = {"l", "le", "la", "les", "ce", "cette", "cet", "ces", "des", "un", "une", "son", "sa", "ses",
+         "leur", "leurs"}
 _VERBISH = {"a", "ont", "est", "sont", "avait", "était", "aurait", "qui", "que", "et", "ou"}
 _PREP = {"de", "du", "des", "d", "à", "au", "aux", "pour", "par", "sur", "en", "avec", "contre",
          "chez", "dans", "selon", "entre", "vers"}
@@ -126,7 +128,9 @@ def pronoun_gender(word: str) -> str | None:
 
 
 def head(phrase: str) -> str:
-    words = [w for w in _tokens(phrase) if w not in ("l", "le", "la", "les", "ce", "cette", "cet")]
+    words = _tokens(phrase)
+    while words and (words[0] in _LEAD or words[0] in _PREP):  # "sur les attaques de X"
+        words.pop(0)
     return words[0] if words else ""
 
 
@@ -136,8 +140,9 @@ def org_role(phrase: str) -> bool:
 
 
 def thing(phrase: str) -> bool:
-    """Whether a subject's head noun is a text or an event ("le rapport", "le texte")."""
-    return head(phrase) in THINGS
+    """Whether a subject's head noun is a text or an event ("le rapport", "les attaques")."""
+    noun = head(phrase)
+    return noun in THINGS or (noun[-1:] in ("s", "x") and noun[:-1] in THINGS)
 
 
 def agrees(gender: str | None, other: str | None) -> bool:

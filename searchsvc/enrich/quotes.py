@@ -112,6 +112,8 @@ _NAME_TAIL = re.compile(r"(?<=\s)((?:[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+)+[A-ZÀ-Ý][a
 #: "», a expliqué": an incise with no subject after its verb
 _BARE_VERB = re.compile(r"^[\s\"»”]*,\s*(?:(?:a|avait|aurait)\s+)?[\w'’-]+$")
 _PRONOUN_BEFORE_VERB = re.compile(r"(?<![\w'’])(?:t[-'’])?(il|elle|ils|elles)\b", re.I)
+#: a sentence opening with "Pour X," (X's opinion): X speaks the quotes of the sentence
+_POUR_OPENING = re.compile(r"\s*Pour\s+([A-ZÀ-Ý][^,]{1,80}?),")
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
@@ -281,7 +283,9 @@ class _Article:
         if rel:  # "les propositions de Nicolas Sarkozy, qui": the noun "qui" stands for
             head_part = stripped[:rel.start()]
             last = list(names.person_re.finditer(head_part)) if names.person_re else []
-            if last and not head_part[last[-1].end():].strip(" ,") and _apposed(head_part, last[-1].start()):
+            if last and not head_part[last[-1].end():].strip(" ,") and (
+                    _apposed(head_part, last[-1].start()) or speech and coref.thing(head_part)):
+                # "les attaques de Sarkozy, qui juge que « … »": who judges is a person
                 return names.full(last[-1].group(0)), None
         relative = re.match(r"^(?:par|pour|de|du|des|à|au|aux)\s+(.+?),?\s+qui\b", stripped)
         if relative:  # "réfutées par le juge X qui a déclaré": "qui" is the noun after "par"
@@ -594,10 +598,17 @@ class _Article:
         return not rest.strip(" \"«»“”.,;!?…")
 
     def said_by(self, begin: int, close: int) -> bool:
-        """Whether "selon" follows the quote or "selon qui" / "pour qui" opens it."""
+        """Whether "selon" follows the quote, "selon qui" / "pour qui" opens it or its
+        sentence opens with "Pour <a name>," ("Pour Human Rights Watch, les procès …")."""
         after = self.text[close + 1:close + 40].split("\n", 1)[0]
         before = self.text[max(0, begin - 20):max(0, begin - 1)]
-        return bool(_SELON_AFTER.match(after) or _POUR_QUI.search(before))
+        if _SELON_AFTER.match(after) or _POUR_QUI.search(before):
+            return True
+        s0 = self.text.rfind("\n", 0, begin) + 1
+        for sm in _SENT_END.finditer(self.text, s0, max(s0, begin - 1)):
+            s0 = sm.end()
+        pour = _POUR_OPENING.match(self.text, s0, max(s0, begin - 1))
+        return bool(pour and self._named_first(pour.group(1)))
 
     def by_rules(self, begin: int, close: int) -> tuple[bool, str | None]:
         """(found, speaker) from "selon X", "X : « … »" and "Et d'ajouter"."""
@@ -620,8 +631,8 @@ class _Article:
         sel = list(_SELON.finditer(before))
         if sel:
             return True, self._selon(s0 + sel[-1].end(), begin)
-        pour = _POUR.search(before)
-        if pour:  # "Pour le maire de Jéricho, Salem Ghrouf, « … »"
+        pour = _POUR.search(before) or _POUR_OPENING.match(before)
+        if pour:  # "Pour le maire de Jéricho, Salem Ghrouf, « … »", "Pour HRW, les procès … « … »"
             return True, self._named_first(pour.group(1)) or self._apposed_in(pour.group(1))
         if _ET_DE.search(before):
             return True, self.pronoun(begin)
