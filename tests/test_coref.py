@@ -256,3 +256,10 @@ def test_who_judges_after_a_text_or_an_event_is_the_person_it_belongs_to():
     text = ("« Si on retombe dans la pandémie, ce sera terrible pour tous », considère un proche "
             "de Paul Berthier, qui prévient qu'« il n'y aura pas de place pour la nuance ».")
     assert _speakers(text, {"person": ["Paul Berthier"]}) == [None, None]
+
+
+def test_il_read_as_an_expletive_before_a_speech_verb_is_the_subject():
+    text = ("Originaire de Roubaix, Paul Berthier était apparu dans une vidéo. Il y disait son "
+            "« grand plaisir de voir ces gens souffrir » et menaçait : « on continuera à frapper "
+            "chez vous ».")
+    assert _speakers(text, {"person": ["Paul Berthier"], "place": ["Roubaix"]}) == ["Paul Berthier"] * 2

@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 20
+VERSION = 23
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -267,7 +267,9 @@ def _above(doc, ph, segs) -> dict | None:
     while seen < 8:
         speech = bool(SPEECH.match(cur.text.lower()))
         for c in cur.children:
-            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.i < ph.i and c.text != PLACEHOLDER:
+            if (c.dep_ in ("nsubj", "nsubj:pass") or c.dep_ == "expl:subj" and speech
+                    and c.text.lower() in _PRON) and c.i != ph.i and c.i < ph.i and c.text != PLACEHOLDER:
+                # "Il y disait son « … »": the parser may read "il" as an expletive
                 if c.text.lower() in _RELATIVE and cur.head is not cur:
                     return dict(_facts(cur.head, ph, segs, "before"), _speech=speech)
                 if c.text.lower() in _PRON:
@@ -297,7 +299,8 @@ def _anywhere(doc, ph, segs) -> dict | None:
         for c in verb.children:
             if c.text == PLACEHOLDER:
                 continue
-            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
+            if (c.dep_ in ("nsubj", "nsubj:pass") or c.dep_ == "expl:subj" and c.text.lower() in _PRON) \
+                    and c.i != ph.i:
                 if c.text.lower() in _PRON:
                     return {"side": "any", "span": None, "pron": True, "head": c.text, "det": "",
                             "speech": True}
@@ -305,7 +308,8 @@ def _anywhere(doc, ph, segs) -> dict | None:
         for c in verb.children:
             if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
                     g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
-                    and c.text.lower() not in _CLITIC and doc[c.i - 1].text.lower() not in _PREPOSITIONS:
+                    and c.text.lower() not in _CLITIC and doc[c.i - 1].text.lower() not in _PREPOSITIONS \
+                    and c.text != PLACEHOLDER:
                 return dict(_facts(c, ph, segs, "any"), speech=True)
         nxt = next((t for t in doc[ph.i + 1:] if not t.is_punct and t.text.strip()), None)
         if verb.i > ph.i and nxt is not None and not nxt.text[:1].isupper():
