@@ -263,3 +263,16 @@ def test_il_read_as_an_expletive_before_a_speech_verb_is_the_subject():
             "« grand plaisir de voir ces gens souffrir » et menaçait : « on continuera à frapper "
             "chez vous ».")
     assert _speakers(text, {"person": ["Paul Berthier"], "place": ["Roubaix"]}) == ["Paul Berthier"] * 2
+
+
+def test_a_colon_says_the_subject_speaks():
+    text = ("Marie Lenoir était en meeting jeudi.\n\nInterrogée sur son équipe, la dirigeante s'est "
+            "fait un plaisir de donner une leçon à son interlocutrice : « Je vais vous conseiller un "
+            "truc, ce sera mieux ».")
+    assert _speakers(text, {"person": ["Marie Lenoir"]}) == ["Marie Lenoir"]
+
+
+def test_a_sentence_opening_with_a_participle_speaks_through_the_subject_after_the_quote():
+    text = ("Marie Lenoir a donné un entretien au Figaro.\n\nSoulignant que « les violences n'ont "
+            "jamais cessé depuis 2017 », la maire du 7e arrondissement s'est inquiétée.")
+    assert _speakers(text, {"person": ["Marie Lenoir"], "org": ["Figaro"]}) == ["Marie Lenoir"]

@@ -114,6 +114,10 @@ _BARE_VERB = re.compile(r"^[\s\"»”]*,\s*(?:(?:a|avait|aurait)\s+)?[\w'’-]+$
 _PRONOUN_BEFORE_VERB = re.compile(r"(?<![\w'’])(?:t[-'’])?(il|elle|ils|elles)\b", re.I)
 #: a sentence opening with "Pour X," (X's opinion): X speaks the quotes of the sentence
 _POUR_OPENING = re.compile(r"\s*Pour\s+([A-ZÀ-Ý][^,]{1,80}?),")
+#: a sentence opening with a participle and "que" ("Soulignant que « … », X a …")
+_OPENING_PARTICIPLE = re.compile(r"\s*[A-ZÀ-Ý][\w-]*ant\s+(?:que|qu['’])\s*$")
+#: the subject right after a quote and its comma, up to its verb
+_SUBJECT_AFTER = re.compile(r"[\s\"»”]*,\s*([^,.;:!?«»\"“”\n]{3,100}?)\s+(?:a|avait|s['’]est|se|est|n['’]a|ne|va)\s")
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
@@ -568,6 +572,19 @@ class _Article:
                 return True, found[0][1]
         return False, None
 
+    def opening_participle(self, begin: int, close: int) -> tuple[bool, str | None]:
+        """« Soulignant que « … », la maire … s'est inquiétée »: a sentence opening with a
+        participle speaks through the subject after the quote."""
+        s0 = self.text.rfind("\n", 0, begin) + 1
+        for sm in _SENT_END.finditer(self.text, s0, max(s0, begin - 1)):
+            s0 = sm.end()
+        if not _OPENING_PARTICIPLE.match(self.text[s0:max(s0, begin - 1)]):
+            return False, None
+        m = _SUBJECT_AFTER.match(self.text, close + 1)
+        if not m:
+            return False, None
+        return True, self._phrase_speaker(m.start(1), m.group(1), begin)
+
     def participle(self, begin: int) -> str | None:
         """The person named right before a present participle that introduces the quote
         ("le député X saluant un « … »", "X, rappelant que « … »", "X rendant « hommage … »")."""
@@ -581,6 +598,10 @@ class _Article:
         if last and last[-1].end() == len(head):
             return self.names.full(last[-1].group(0))
         return None
+
+    def colon(self, begin: int) -> bool:
+        """Whether a colon introduces the quote."""
+        return self.text[max(0, begin - 6):begin].rstrip(" «\"“").endswith(":")
 
     def sentence_subject(self, begin: int) -> str | None:
         """The first person named as a head in the quote's sentence, before the quote."""
@@ -649,6 +670,10 @@ class _Article:
         """The speaker "selon" introduces at ``pos``: a name, else a role or an institution
         resolved as a speech verb's subject ("selon la préfecture", "selon le magistrat")."""
         phrase = re.split(r"[,.;:!?«»\"“”()\n]", self.text[pos:pos + 80], maxsplit=1)[0]
+        return self._phrase_speaker(pos, phrase, before)
+
+    def _phrase_speaker(self, pos: int, phrase: str, before: int) -> str | None:
+        """The speaker a subject phrase written at ``pos`` names (a name, a pronoun, a role)."""
         name = self._named_first(phrase)
         if name or not phrase.strip():
             return name
@@ -692,6 +717,8 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
         speaker, role, decided = None, None, False
         if (not subj or subj.get("side") != "after") and art.participle(begin):
             decided, speaker = True, art.participle(begin)
+        elif art.opening_participle(begin, close)[0]:
+            decided, speaker = art.opening_participle(begin, close)
         elif subj:
             decided = True
             if subj.get("pron") and subj.get("side") == "before" and not subj.get("speech"):
@@ -702,9 +729,12 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                 speaker = named or art.pronoun(begin, coref.pronoun_gender(subj.get("head", "")))
             elif subj.get("span"):
                 s, e = subj["span"]
+                # a colon introducing the quote says the subject speaks ("la dirigeante s'est fait
+                # un plaisir de donner une leçon : « … »")
+                speech = subj.get("speech", False) or (subj.get("side") == "before" and art.colon(begin))
                 speaker, role = art.from_phrase(text[s:e], s, subj.get("head", ""), subj.get("det", ""),
-                                                begin, subj.get("speech", False))
-                if subj.get("side") == "before" and not subj.get("speech") \
+                                                begin, speech)
+                if subj.get("side") == "before" and not speech \
                         and speaker not in art.names.persons:
                     # the subject of a verb that says nothing ("La SNCF devrait pouvoir « … »,
                     # "Son adolescence a été rythmée de « … »"): only a person is taken as the
