@@ -276,3 +276,11 @@ def test_a_sentence_opening_with_a_participle_speaks_through_the_subject_after_t
     text = ("Marie Lenoir a donné un entretien au Figaro.\n\nSoulignant que « les violences n'ont "
             "jamais cessé depuis 2017 », la maire du 7e arrondissement s'est inquiétée.")
     assert _speakers(text, {"person": ["Marie Lenoir"], "org": ["Figaro"]}) == ["Marie Lenoir"]
+
+
+def test_comme_le_precise_x_and_selon_in_the_next_sentence():
+    text = ("Des alertes ont été lancées. Comme le précise le service communication de la "
+            "Préfecture maritime, « il s'agissait surtout de ruptures d'amarres ». Selon le "
+            "Télégramme, trois bateaux ont coulé.")
+    got = _speakers(text, {"org": ["Préfecture maritime", "Télégramme"]})
+    assert got == ["Préfecture maritime"]

@@ -49,7 +49,7 @@ MIN_WORDS = 5
 MAX_QUOTE_CHARS = 3000
 _WORD = re.compile(r"\w")
 _CODE = re.compile(r"[{};=]|window\.|function\s*\(")
-_SELON_AFTER = re.compile(r"^[\s,;:.!?…»”\"]*(?:a\s+)?(?:selon|d['’]après)\s+", re.I)
+_SELON_AFTER = re.compile(r"^[\s,»”\"]*(?:a\s+)?(?:selon|d['’]après)\s+", re.I)
 _SELON = re.compile(r"\b(?:selon|d['’]après)\s+", re.I)
 _ET_DE = re.compile(r"\b(?:et|puis)\s+(?:d['’]|de\s+)\w+\s*:?\s*$", re.I)
 _SENT_END = re.compile(r"[.!?…]\s+(?=[A-ZÀ-Ý«\"“])")
@@ -118,6 +118,9 @@ _POUR_OPENING = re.compile(r"\s*Pour\s+([A-ZÀ-Ý][^,]{1,80}?),")
 _OPENING_PARTICIPLE = re.compile(r"\s*[A-ZÀ-Ý][\w-]*ant\s+(?:que|qu['’])\s*$")
 #: the subject right after a quote and its comma, up to its verb
 _SUBJECT_AFTER = re.compile(r"[\s\"»”]*,\s*([^,.;:!?«»\"“”\n]{3,100}?)\s+(?:a|avait|s['’]est|se|est|n['’]a|ne|va)\s")
+#: "Comme le précise X," / "Comme l'a révélé X," right before the quote
+_COMME = re.compile(r"(?:^|(?<=[.,;:]\s)|(?<=^\s))[Cc]omme\s+(?:l['’]a\s+|l['’]avait\s+|le\s+|la\s+|l['’])?"
+                    r"([a-zà-ÿ]+)\s+([^,.;:!?«»\"“”\n]{2,120}?),\s*$")
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
@@ -585,6 +588,14 @@ class _Article:
             return False, None
         return True, self._phrase_speaker(m.start(1), m.group(1), begin)
 
+    def comme(self, begin: int) -> tuple[bool, str | None]:
+        """« Comme le précise X, « … » », « Comme l'a révélé X, « … » »: X speaks."""
+        para = self.text.rfind("\n", 0, begin) + 1
+        m = _COMME.search(self.text, max(para, begin - 200), max(para, begin - 1))
+        if not m or not SPEECH.match(m.group(1).lower()):
+            return False, None
+        return True, self._phrase_speaker(m.start(2), m.group(2), begin)
+
     def participle(self, begin: int) -> str | None:
         """The person named right before a present participle that introduces the quote
         ("le député X saluant un « … »", "X, rappelant que « … »", "X rendant « hommage … »")."""
@@ -719,6 +730,8 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
             decided, speaker = True, art.participle(begin)
         elif art.opening_participle(begin, close)[0]:
             decided, speaker = art.opening_participle(begin, close)
+        elif art.comme(begin)[0]:
+            decided, speaker = art.comme(begin)
         elif subj:
             decided = True
             if subj.get("pron") and subj.get("side") == "before" and not subj.get("speech"):
