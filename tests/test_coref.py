@@ -37,10 +37,14 @@ def test_a_pronoun_skips_the_nearest_person_of_the_other_gender():
     assert _speakers(text, {"person": ["Claire Dubois", "Paul Berthier"]}) == ["Claire Dubois"]
 
 
-def test_a_plural_pronoun_names_nobody():
+def test_a_plural_pronoun_names_nobody_but_a_pair_named_together():
     text = ("Paul Berthier a signé une tribune avec d'autres élus.\n\n"
             "« Nous refusons cette réforme injuste et brutale », écrivent-ils.")
     assert _speakers(text, {"person": ["Paul Berthier"]}) == [None]
+    text = ("Paul Berthier signe une tribune avec son secrétaire d'État Marc Petit.\n\n"
+            "« Nous refusons cette réforme injuste et brutale », écrivent-ils. « Les chiffres "
+            "sont têtus et nous les connaissons », ajoutent les deux hommes.")
+    assert _speakers(text, {"person": ["Paul Berthier", "Marc Petit"]}) == ["Paul Berthier"] * 2
 
 
 def test_a_definite_role_that_speaks_stands_for_the_person_of_the_passage():

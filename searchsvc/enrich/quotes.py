@@ -256,6 +256,7 @@ class _Article:
         self._sentences = None
         self._genders = None
         self._in_selon = False
+        self.paired: list[tuple[int, str]] = []  # quotes given to the first of a pair
         self.said: list[tuple[int, str | None]] = []  # (position, speaker) of earlier quotes
         self.spans: list[tuple[int, int]] = []  # every quote of the text (names inside speak not)
 
@@ -316,6 +317,8 @@ class _Article:
             head_l = head.lower()
             if head_l in _ORG_VOICE or any(w in _ORG_VOICE for w in _words_before(phrase, first_pos, 3)):
                 return org, None  # "un porte-parole de Zoom", "la direction de X"
+        if det == "les" and re.match(r"(?:les\s+)?deux\s", stripped, re.I) and speech:
+            return self.pair(min(before, start)), None  # "les deux hommes": a pair named before
         if det in _INDEFINITE or det in ("les", "ces", "leurs", "ses"):
             return None, _head_phrase(phrase) or None  # someone unnamed, or several people
         bare = _DET.sub("", stripped)
@@ -481,10 +484,10 @@ class _Article:
         previous quotes' speakers and the first person named as a head (not in a
         complement) of each sentence, in this paragraph or the previous, whose gender
         (:mod:`searchsvc.enrich.coref`) does not contradict ``gender``; a plural pronoun
-        stands for nobody. ``kind``: "person" or "org" to keep only those (an organisation
+        stands for a pair the passage names (:meth:`pair`), else for nobody. ``kind``: "person" or "org" to keep only those (an organisation
         only as an earlier speaker)."""
         if gender == "plural":
-            return None
+            return self.pair(before)
         text = self.text
         para = text.rfind("\n", 0, before) + 1
         prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
@@ -509,6 +512,32 @@ class _Article:
                 return who
         return None
 
+    def pair(self, before: int) -> str | None:
+        """Who "ils" or "les deux hommes" stands for: the first of two persons the passage names
+        together ("X … une tribune co-signée avec Y"), the speaker of the pair's last quote;
+        nobody for any other group."""
+        text = self.text
+        para = text.rfind("\n", 0, before) + 1
+        prev = text.rfind("\n", 0, max(0, para - 2)) + 1 if para > 0 else 0
+        found = [(pos, who) for pos, who in self.paired if prev <= pos < before]
+        window = text[prev:before]
+        bounds = [0] + [m.end() for m in _SENT_END.finditer(window)] + [len(window)]
+        for a, b in zip(bounds, bounds[1:]):
+            sentence = window[a:b]
+            named = [(pos, n) for pos, n in self.names.persons_in(sentence)
+                     if not self.quoted(prev + a + pos) and _apposed(sentence, pos)]
+            names = list(dict.fromkeys(n for _, n in named))
+            if len(names) == 2:
+                first = next(pos for pos, n in named if n == names[0])
+                second = next(pos for pos, n in named if n == names[1])
+                if re.search(r"\b(?:et|avec)\b", sentence[first:second]):
+                    found.append((prev + a + second, names[0]))
+        if not found:
+            return None
+        who = max(found)[1]
+        self.paired.append((before, who))
+        return who
+
     def _unnamed_selon(self, start: int, end: int) -> list[tuple[int, None]]:
         """(position, None) of each "selon <someone the article does not name>" outside quotes."""
         if self._in_selon:
@@ -520,6 +549,7 @@ class _Article:
                     and self._selon(m.end(), m.start()) is None]
         finally:
             self._in_selon = False
+        self.paired: list[tuple[int, str]] = []  # quotes given to the first of a pair
 
     def _fits(self, who: str, gender: str | None, kind: str | None) -> bool:
         if kind == "person" and who not in self.names.persons:
