@@ -288,3 +288,9 @@ def test_comme_le_precise_x_and_selon_in_the_next_sentence():
             "Télégramme, trois bateaux ont coulé.")
     got = _speakers(text, {"org": ["Préfecture maritime", "Télégramme"]})
     assert got == ["Préfecture maritime"]
+
+
+def test_the_person_a_speech_verb_follows_speaks_a_quote_under_another_subject():
+    text = ("Une porte-parole du parti, la députée Claire Dubois, s'est pour sa part félicitée "
+            "que le président du parti ait « pu répondre à toutes les questions concrètement ».")
+    assert _speakers(text, {"person": ["Claire Dubois"]}) == ["Claire Dubois"]

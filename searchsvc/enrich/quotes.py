@@ -219,6 +219,11 @@ _AUX = {"a", "avait", "aurait", "ont", "est", "s'est", "lui", "leur", "y", "en",
         "aussi", "également", "encore", "déjà", "ainsi", "enfin", "-t-il", "-t-elle"}
 
 
+#: words between a subject and its verb ("s'est pour sa part félicitée", "a de son côté estimé")
+_FILLERS = _AUX | {"s'est", "s’est", "pour", "sa", "part", "de", "son", "côté", "également", "aussi", "lui",
+                   "même", "à", "tour", "quant", "elle", "alors", "ensuite", "enfin", "pourtant"}
+
+
 def _speaks(sentence: str, pos: int, name: str) -> bool:
     """Whether a speech verb introduces the name at ``pos`` ("a déclaré aux journalistes X",
     "X a estimé")."""
@@ -640,6 +645,24 @@ class _Article:
             return self.names.full(last[-1].group(0))
         return None
 
+    def speaking_subject(self, begin: int) -> str | None:
+        """The first person named as a head in the quote's sentence when a speech verb
+        follows the name ("X, la députée, s'est pour sa part félicitée que … « … »")."""
+        s0 = self.text.rfind("\n", 0, begin) + 1
+        for sm in _SENT_END.finditer(self.text, s0, max(s0, begin - 1)):
+            s0 = sm.end()
+        sentence = self.text[s0:max(s0, begin - 1)]
+        rx = self.names.person_re
+        for m in rx.finditer(sentence) if rx else ():
+            if not _apposed(sentence, m.start()):
+                continue
+            rest = re.sub(r"^\s*,[^,]*,", "", sentence[m.end():])  # an apposition after the name
+            words = [w for w in re.findall(r"[\w'’-]+", rest) if w.lower() not in _FILLERS][:1]
+            if words and words[0][:1].islower() and SPEECH.match(words[0].lower()):
+                return self.names.full(m.group(0))
+            return None
+        return None
+
     def colon(self, begin: int) -> bool:
         """Whether a colon introduces the quote."""
         return self.text[max(0, begin - 6):begin].rstrip(" «\"“").endswith(":")
@@ -781,8 +804,12 @@ def extract(text: str, entities: dict | None = None, subjects: list | None = Non
                         and speaker not in art.names.persons:
                     # the subject of a verb that says nothing ("La SNCF devrait pouvoir « … »,
                     # "Son adolescence a été rythmée de « … »"): only a person is taken as the
-                    # speaker; else "selon", a colon or the passage's speaker may still tell
+                    # speaker; else "selon", a colon or the passage's speaker may still tell,
+                    # or the person the sentence makes speak ("X s'est félicitée que Y ait « … »")
                     speaker, role, decided = None, None, False
+                    who = art.speaking_subject(begin)
+                    if who:
+                        speaker, decided = who, True
             elif subj.get("verb_end"):
                 speaker = art.after_verb(subj["verb_end"])
                 pron = _PRONOUN_BEFORE_VERB.search(text[close + 1:subj["verb_end"]])
