@@ -294,3 +294,12 @@ def test_the_person_a_speech_verb_follows_speaks_a_quote_under_another_subject()
     text = ("Une porte-parole du parti, la députée Claire Dubois, s'est pour sa part félicitée "
             "que le président du parti ait « pu répondre à toutes les questions concrètement ».")
     assert _speakers(text, {"person": ["Claire Dubois"]}) == ["Claire Dubois"]
+
+
+def test_a_name_right_before_a_speech_verb_and_que_and_inverted_plural_pronouns():
+    text = ("Les Français s'attendent à un rebond et le « monsieur déconfinement » du gouvernement, "
+            "Paul Berthier, a expliqué qu'« un reconfinement en urgence devait être évité ».")
+    assert _speakers(text, {"person": ["Paul Berthier"]}) == ["Paul Berthier"]
+    text = ("Paul Berthier signe une tribune avec son secrétaire d'État Marc Petit.\n\n"
+            "Les forces de l'ordre « ont déjoué trente attentats depuis 2017 », expliquent-ils.")
+    assert _speakers(text, {"person": ["Paul Berthier", "Marc Petit"]}) == ["Paul Berthier"]

@@ -121,6 +121,9 @@ _SUBJECT_AFTER = re.compile(r"[\s\"»”]*,\s*([^,.;:!?«»\"“”\n]{3,100}?)\
 #: "Comme le précise X," / "Comme l'a révélé X," right before the quote
 _COMME = re.compile(r"(?:^|(?<=[.,;:]\s)|(?<=^\s))[Cc]omme\s+(?:l['’]a\s+|l['’]avait\s+|le\s+|la\s+|l['’])?"
                     r"([a-zà-ÿ]+)\s+([^,.;:!?«»\"“”\n]{2,120}?),\s*$")
+#: "X a expliqué que « … »", "X, …, a estimé : « … »" right before the quote
+_SAID_THAT = re.compile(r"\s*,?\s+(?:(?:a|avait|aurait)\s+(?:aussi\s+|également\s+|alors\s+|déjà\s+)?)"
+                        r"([a-zà-ÿ]+)\s*(?:que\s*|qu['’]\s*|:\s*)[«“\"]?\s*$")
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
@@ -633,11 +636,14 @@ class _Article:
 
     def participle(self, begin: int) -> str | None:
         """The person named right before a present participle that introduces the quote
-        ("le député X saluant un « … »", "X, rappelant que « … »", "X rendant « hommage … »")."""
+        ("le député X saluant un « … »", "X, rappelant que « … »", "X rendant « hommage … »"),
+        or before a speech verb and "que" ("…, Jean Castex, a expliqué qu'« … »")."""
         para = self.text.rfind("\n", 0, begin) + 1
         before = self.text[max(para, begin - 160):max(para, begin - 1)]
-        m = _PARTICIPLE.search(before)
+        m = _PARTICIPLE.search(before) or _SAID_THAT.search(before)
         if not m or self.names.person_re is None:
+            return None
+        if m.re is _SAID_THAT and not SPEECH.match(m.group(1).lower()):
             return None
         head = before[:m.start()].rstrip(" ,")
         last = list(self.names.person_re.finditer(head))

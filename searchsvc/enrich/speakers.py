@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 23
+VERSION = 24
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -163,6 +163,8 @@ _CIVIL = {"m.", "mme", "mlle", "me", "dr", "pr", "maître", "monsieur", "madame"
 def _facts(tok, ph, segs, side: str) -> dict:
     if tok.text.lower() in ("-t", "t", "t'", "t’") or tok.text.lower() in _PRON:
         return {"side": side, "span": None, "pron": True, "head": tok.text, "det": ""}
+    if tok.text.lower().lstrip("-") in ("ils", "elles"):  # "expliquent-ils": a plural pronoun
+        return {"side": side, "span": None, "pron": True, "head": tok.text.lstrip("-"), "det": ""}
     if tok.text.lower() in _RELATIVE and tok.head is not tok and tok.head.head is not tok.head:
         tok = tok.head.head  # "X, qui a déclaré": X
     det = next((c.text.lower() for c in tok.children if c.dep_ == "det"), "")
@@ -206,8 +208,8 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
                 return None  # « … », appelant X à …: a participle, no incise; its subject is above
             verb = t
             break
-        if low not in _SKIP_BEFORE_VERB:
-            return None
+        if low not in _SKIP_BEFORE_VERB and not (low.endswith("ment") and t.is_alpha):
+            return None  # an adverb may come first ("…, lui a-t-il clairement proposé")
         i += 1
     if verb is None:
         return None
