@@ -303,3 +303,11 @@ def test_a_name_right_before_a_speech_verb_and_que_and_inverted_plural_pronouns(
     text = ("Paul Berthier signe une tribune avec son secrétaire d'État Marc Petit.\n\n"
             "Les forces de l'ordre « ont déjoué trente attentats depuis 2017 », expliquent-ils.")
     assert _speakers(text, {"person": ["Paul Berthier", "Marc Petit"]}) == ["Paul Berthier"]
+
+
+def test_selon_ending_the_sentence_speaks_its_quotes():
+    text = ("La préfecture du Var a fermé le campus. Le site reste accessible aux personnels "
+            "chargés d'assurer « la continuité administrative de l'établissement », afin "
+            "d'« enrayer au plus vite la chaîne de transmission », selon la préfecture. Les "
+            "cours reprendront lundi.")
+    assert _speakers(text, {"org": ["préfecture du Var"]}) == ["préfecture du Var"] * 2

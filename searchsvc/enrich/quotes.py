@@ -124,6 +124,10 @@ _COMME = re.compile(r"(?:^|(?<=[.,;:]\s)|(?<=^\s))[Cc]omme\s+(?:l['’]a\s+|l['�
 #: "X a expliqué que « … »", "X, …, a estimé : « … »" right before the quote
 _SAID_THAT = re.compile(r"\s*,?\s+(?:(?:a|avait|aurait)\s+(?:aussi\s+|également\s+|alors\s+|déjà\s+)?)"
                         r"([a-zà-ÿ]+)\s*(?:que\s*|qu['’]\s*|:\s*)[«“\"]?\s*$")
+#: ", selon X." ending a sentence; a quoted span; a sentence end outside quotes
+_SELON_ENDING = re.compile(r",\s*(?:selon|d['’]après)\s+(?=[^,;:!?«»\"“”]{2,80}[.!?]$)", re.I)
+_QUOTED = re.compile(r"[«“\"][^«»“”\"]*[»”\"]")
+_SENT_END_RE = re.compile(r"(?<![A-ZÀ-Ý])[.!?](?=\s|$)")
 _POUR_QUI = re.compile(r",?\s+(?:pour|selon|d['’]après)\s+qui\s*$", re.I)
 _RELATIVE_END = re.compile(r",?\s*\bqui\s*$")
 _CIVILITY_ONLY = re.compile(r"^(?:M\.|Mme|Mlle|Me|Dr|Pr|Monsieur|Madame|Maître)\s*$")
@@ -693,13 +697,26 @@ class _Article:
         sentence opens with "Pour <a name>," ("Pour Human Rights Watch, les procès …")."""
         after = self.text[close + 1:close + 40].split("\n", 1)[0]
         before = self.text[max(0, begin - 20):max(0, begin - 1)]
-        if _SELON_AFTER.match(after) or _POUR_QUI.search(before):
+        if _SELON_AFTER.match(after) or _POUR_QUI.search(before) or self._selon_ending(close) is not None:
             return True
         s0 = self.text.rfind("\n", 0, begin) + 1
         for sm in _SENT_END.finditer(self.text, s0, max(s0, begin - 1)):
             s0 = sm.end()
         pour = _POUR_OPENING.match(self.text, s0, max(s0, begin - 1))
         return bool(pour and self._named_first(pour.group(1)))
+
+    def _selon_ending(self, close: int) -> int | None:
+        """Where the name of a "…, selon X." ending the quote's sentence starts, when only
+        other quotes and no verb of speech come between ("« A », afin d'« B », selon la
+        préfecture.")."""
+        end = self.text.find("\n", close)
+        rest = self.text[close + 1:len(self.text) if end < 0 else end]
+        stop = _SENT_END_RE.search(rest)
+        rest = rest[:stop.start() + 1] if stop else rest
+        m = _SELON_ENDING.search(rest)
+        if not m or any(SPEECH.match(w.lower()) for w in re.findall(r"[a-zà-ÿ]+", _QUOTED.sub("", rest[:m.start()]))):
+            return None
+        return close + 1 + m.end()
 
     def by_rules(self, begin: int, close: int) -> tuple[bool, str | None]:
         """(found, speaker) from "selon X", "X : « … »" and "Et d'ajouter"."""
@@ -708,6 +725,9 @@ class _Article:
         m = _SELON_AFTER.match(after)
         if m:
             return True, self._selon(close + 1 + m.end(), begin)
+        ending = self._selon_ending(close)
+        if ending is not None:
+            return True, self._selon(ending, begin)
         s0 = text.rfind("\n", 0, begin) + 1
         for sm in _SENT_END.finditer(text, s0, max(s0, begin - 1)):
             s0 = sm.end()

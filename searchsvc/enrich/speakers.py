@@ -32,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 24
+VERSION = 25
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -186,7 +186,7 @@ _NOUN_DEPS = {"nsubj", "nsubj:pass", "obj", "obl", "obl:arg", "obl:mod", "nmod",
 _NOT_VERB = set("selon en dans et mais qui que ou car donc de du des le la les un une pour par sur avec "
                 "au aux à comme lors après avant depuis ce cette son sa ses leur leurs notamment "
                 "c'est est était sont puis voire soit ni tandis alors dont quand lorsque si même "
-                "contre chez sans vers entre".split())
+                "contre chez sans vers entre afin parce puisque".split())
 
 
 def _after(doc, ph, ftext: str, segs) -> dict | None:
