@@ -31,6 +31,7 @@ import threading
 from pathlib import Path
 
 from searchsvc.analysis import fold
+from searchsvc.enrich import orgs
 
 #: measured on who-dev (bench/who_quality.py): md's NER gives entity F1 0.829 against sm's
 #: 0.799 (places 0.838 / 0.800, organisations 0.745 / 0.722, persons 0.915 / 0.884) for about
@@ -45,7 +46,7 @@ NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'o
             "pour cet index (construit avec --no-entities). Pour les obtenir : "
             "searchsvc reindex --full, sans --no-entities.")
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
-CLEAN_VERSION = 7
+CLEAN_VERSION = 10
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -74,6 +75,8 @@ _ORG_HEADS = {"ministère", "ministere", "conseil", "commission", "gouvernement"
 #: leading words that are not part of a name
 _LEADING = {"le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "pays",
             "selon", "i"}
+#: single words of _ORG_HEADS that name one institution ("le Sénat")
+_ONE_INSTITUTION = {"sénat", "senat"}
 _SHORT_OK = {"UE", "US", "UK", "G7", "G8", "G20", "PS", "FN", "RN", "PC"}
 _DAYS_MONTHS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier "
                    "mars avril mai juin juillet août aout septembre octobre novembre décembre "
@@ -353,36 +356,44 @@ def _plausible(name: str, kind: str, lower_words: set[str], sentence_start: bool
     if kind == "person" and len(words) > 1 and any(
             w[:1].islower() and w.lower() not in _PARTICLES for w in name.split()[1:]):
         return False  # "Gilets jaunes", "Premier ministre": a group or a role
-    if name.isupper() and any(w.lower() in lower_words for w in words if len(w) > 2):
-        return False  # a capitalised intertitle ("ENTRETIEN", "JE NE")
+    if name.isupper() and any(w.lower() in lower_words or fold(w.lower()) in lower_words
+                              for w in words if len(w) > 2 or len(words) > 1):
+        return False  # a capitalised intertitle ("ENTRETIEN", "JE NE", "VIDEO", "ÇA ME")
     if (len(words) == 1 and kind in ("person", "place") and _DEMONYM_ONE.search(name.lower())
-            and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)):
-        return False  # "le Palestinien", "un Toulousain": a demonym
-    if len(name) <= 2 and name not in _SHORT_OK:
-        return False
+            and re.search(r"\b(?:le|la|un|une|du|au|ce|cette)\s+" + re.escape(name) + r"\b", text)
+            and not re.search(r"\b(?:en|de la|dans la)\s+" + re.escape(name) + r"\b", text)):
+        return False  # "le Palestinien", "un Toulousain": a demonym (not "en Lorraine")
+    if len(name) <= 2 and name not in _SHORT_OK and not re.fullmatch(r"[A-Z]\d", name):
+        return False  # but a channel's letter and number ("D8", "M6")
+    if kind == "person" and all(len(w) <= 2 for w in words):
+        return False  # initials and particles only ("D. De")
     if len(words) == 1:
         w = words[0]
         low = w.lower()
-        if low in _DAYS_MONTHS or low in _LEADING or low in _ORG_HEADS:
+        if low in _DAYS_MONTHS or low in _LEADING or (low in _ORG_HEADS and low not in _ONE_INSTITUTION):
             return False
         if kind == "person" and low.endswith("ant") and sentence_start:
             return False  # a participle opening a sentence ("Citant des rapports...")
         if low in lower_words:  # the word also appears in lower case: a common word
             return False
         if kind in ("place", "org") and not w.isupper() and _DEMONYM.search(low) and "-" not in name \
-                and re.search(r"\b(?:les|des|aux|ces|Les|Des)\s+" + re.escape(name) + r"\b", text):
-            return False  # "les Ukrainiens", "des Occidentaux" (not "Bordeaux")
+                and re.search(r"\b(?:les|des|aux|ces|Les|Des)\s+" + re.escape(name) + r"\b", text) \
+                and not re.search(r"(?<=[\w,] )Les\s+" + re.escape(name) + r"\b", text):
+            return False  # "les Ukrainiens", "des Occidentaux" (not "Bordeaux", not "parti Les Républicains")
     return True
 
 
 #: words glued to the previous one by a missing space on scraped pages ("BordeauxL'édile",
 #: "févrierAprès"): a name never runs across them
 _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il|Elle|Ils|Elles|Ce|Cette|Après|"
-                   r"Avant|Pour|Dans|En|Au|Aux|A|À|Selon|Mais|Et|De|Des|Du|Depuis|Lors|Alors|Sur)\b))")
+                   r"Avant|Pour|Dans|En|Au|Aux|A|À|Selon|Mais|Et|De|Des|Du|Depuis|Lors|Alors|Sur)\b))"
+                   # after capitals ("BFMTVLe rendez-vous"): two-letter-or-longer words only ("NASA")
+                   r"|(?<=[A-ZÀ-Ý]{2})(?=(?:L['’]|D['’]|(?:Le|La|Les|Un|Une|Il|Elle|Ils|Elles|Ce|Cette|Après|"
+                   r"Avant|Pour|Dans|Selon|Mais|Depuis|Lors|Alors)\b))")
 #: institutions and roles that are neither persons nor places ("l'État", "la République")
 _NOT_NAMED = {"etat", "république", "republique", "gouvernement", "premier ministre", "président",
               "president", "présidente", "ministre", "roi", "reine", "prince", "princesse", "pape",
-              "nation", "patrie", "préfet", "prefet", "maire", "procureur"}
+              "nation", "patrie", "préfet", "prefet", "maire", "procureur", "ndlr"}
 #: institutions written in lower case before the place or name they belong to ("parquet de
 #: Besançon", "préfecture de police de Paris", "ministère de l'Intérieur"): organisations the
 #: model reads as the bare place
@@ -394,16 +405,50 @@ _INSTITUTION = re.compile(
     r"gendarmerie|prison|maison\s+d['’]arrêt|centre\s+pénitentiaire|conseil\s+(?:départemental|"
     r"régional|municipal|général)|ministère|agence\s+régionale\s+de\s+santé|sapeurs-pompiers|"
     r"hôpital|CHU|lycée|collège|école)\s+(?:(?:de|du|des)\s+(?:la\s+|l['’])?|d['’]|de\s+l['’])" + _PROPER + ")")
+_CIVILITY_WORD = re.compile(r"^(?:M\.|Mme|Mlle|Dr|Pr|Me)\s+")
 _DEMONYM_ONE = re.compile(r"(?:ien|ienne|ain|aine|ais|aise|ois|oise)$")
+
+
+def _cleaned(text: str, start: int, end: int, kind: str, label: str, person_tails: set,
+             lower_words: set) -> list[tuple[str, str, int]]:
+    """The trimmed, plausible names of one span (``(kind, name, start)``)."""
+    placed: list[tuple[str, str, int]] = []
+    piece = text[start:end]
+    words = piece.split()
+    if kind != "person" and len(words) >= 3 and " ".join(words[-2:]) in person_tails:
+        piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
+    if kind == "person" and piece.isupper():
+        kind = "org"  # an acronym is no person ("ISW")
+    if label == "MISC":
+        core = _ELISION.sub("", piece.strip())
+        first = core.split()[0].lower() if core.split() else ""
+        title = re.match(r"(?:Le|La|Les)\s+[A-ZÀ-Ý]", core)  # "Le Dauphiné Libéré": a title
+        if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or (first in _LEADING and not title)
+                or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
+            return placed
+    lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
+    if not lines:
+        return placed
+    for part in _DASH_SPLIT.split(lines[0]):
+        name = re.sub(r"\s+", " ", _trim(part, kind))
+        head = text[max(0, start - 3):start].strip()
+        if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
+                      text=text) and not _opening_word(name, text):
+            placed.append((kind, name, start))
+    return placed
 
 
 def clean(text: str, spans) -> dict[str, list[str]]:
     """The article's entities by kind (each name once, in order of first mention)."""
     lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
+    lower_words |= {fold(w) for w in lower_words}
     mentions: list[tuple[str, str]] = []
     placed: list[tuple[str, str, int]] = []
     person_tails = {" ".join(text[s:e].split()[-2:]) for s, e, lab in spans
                     if lab == "PER" and len(text[s:e].split()) >= 2}
+    one_word = {_CIVILITY_WORD.sub("", text[s:e].strip()) for s, e, lab in spans if lab == "PER"}
+    one_word = {w for w in one_word if len(w.split()) == 1}
+    alone = {text[s:e].strip() for s, e, lab in spans if lab in ("ORG", "MISC") and len(text[s:e].split()) == 1}
     for start, end, label in spans:
         kind = _LABELS.get(label)
         if kind is None:
@@ -417,26 +462,9 @@ def clean(text: str, spans) -> dict[str, list[str]]:
         glue = _GLUE.search(piece)
         if glue:
             piece = piece[:glue.start()]
-        words = piece.split()
-        if kind != "person" and len(words) >= 3 and " ".join(words[-2:]) in person_tails:
-            piece = " ".join(words[:-2])  # "Air France Jean-Cyril Spinetta": the person is apart
-        if kind == "person" and piece.isupper():
-            kind = "org"  # an acronym is no person ("ISW")
-        if label == "MISC":
-            core = _ELISION.sub("", piece.strip())
-            first = core.split()[0].lower() if core.split() else ""
-            if (not _MISC_OK.match(core) or first in _DAYS_MONTHS or first in _LEADING
-                    or (core.isupper() and len(core) > 6) or re.search(r"\d", core.split()[0] if core else "")):
-                continue
-        lines = [p for p in re.split(r"[\r\n]+", piece) if p.strip()]
-        if not lines:
-            continue
-        for part in _DASH_SPLIT.split(lines[0]):
-            name = re.sub(r"\s+", " ", _trim(part, kind))
-            head = text[max(0, start - 3):start].strip()
-            if _plausible(name, kind, lower_words, sentence_start=not head or head[-1] in ".!?",
-                          text=text) and not _opening_word(name, text):
-                placed.append((kind, name, start))
+        for kind, s0, e0 in orgs.split(text, start, start + len(piece), kind, one_word, lower_words,
+                                     alone):
+            placed.extend(_cleaned(text, s0, e0, kind, label, person_tails, lower_words))
     inside: list[tuple[int, int]] = []
     for m in _INSTITUTION.finditer(text):
         mentions.append(("org", m.group(1)))

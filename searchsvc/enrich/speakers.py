@@ -20,8 +20,10 @@ against the article's entities.
 
 Contract: ``analyse(text, spans, nlp) -> [Subject | None]`` (one per quote span
 of :func:`searchsvc.enrich.quotemarks.pairs`), ``Subject`` a JSON-able dict
-``{"side": "after"|"before", "span": [start, end] | None, "pron": bool,
-"head": str, "det": str}``.
+``{"side": "after"|"before"|"any", "span": [start, end] | None, "pron": bool,
+"head": str, "det": str, "speech": bool}`` (``head``: the pronoun as written for a
+pronoun; ``speech``: whether the phrase is the subject of a speech verb, not of any
+verb above the quote).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import os
 import re
 
 #: bump when the analysis changes (the parsed subjects are cached by text and version)
-VERSION = 10
+VERSION = 25
 PLACEHOLDER = "XXX"
 #: characters of a sentence kept on each side of a quote
 SIDE_CHARS = 300
@@ -161,6 +163,8 @@ _CIVIL = {"m.", "mme", "mlle", "me", "dr", "pr", "maître", "monsieur", "madame"
 def _facts(tok, ph, segs, side: str) -> dict:
     if tok.text.lower() in ("-t", "t", "t'", "t’") or tok.text.lower() in _PRON:
         return {"side": side, "span": None, "pron": True, "head": tok.text, "det": ""}
+    if tok.text.lower().lstrip("-") in ("ils", "elles"):  # "expliquent-ils": a plural pronoun
+        return {"side": side, "span": None, "pron": True, "head": tok.text.lstrip("-"), "det": ""}
     if tok.text.lower() in _RELATIVE and tok.head is not tok and tok.head.head is not tok.head:
         tok = tok.head.head  # "X, qui a déclaré": X
     det = next((c.text.lower() for c in tok.children if c.dep_ == "det"), "")
@@ -174,11 +178,15 @@ def _facts(tok, ph, segs, side: str) -> dict:
     return {"side": side, "span": span, "pron": False, "head": tok.text, "det": det}
 
 
+_PREPOSITIONS = {"sur", "à", "au", "aux", "dans", "de", "du", "des", "par", "pour", "avec", "chez", "en",
+                 "devant", "auprès"}
+#: dependencies of a noun, never of an incise's verb (« … », la maire … s'est inquiétée)
+_NOUN_DEPS = {"nsubj", "nsubj:pass", "obj", "obl", "obl:arg", "obl:mod", "nmod", "appos", "det", "amod"}
 #: lower-case words after « … », that open no incise
 _NOT_VERB = set("selon en dans et mais qui que ou car donc de du des le la les un une pour par sur avec "
                 "au aux à comme lors après avant depuis ce cette son sa ses leur leurs notamment "
                 "c'est est était sont puis voire soit ni tandis alors dont quand lorsque si même "
-                "contre chez sans vers entre".split())
+                "contre chez sans vers entre afin parce puisque".split())
 
 
 def _after(doc, ph, ftext: str, segs) -> dict | None:
@@ -194,48 +202,53 @@ def _after(doc, ph, ftext: str, segs) -> dict | None:
     while i < n and i < start + 4:
         t = doc[i]
         low = t.text.lower()
-        if t.text[:1].islower() and low not in _SKIP_BEFORE_VERB and (
+        if t.text[:1].islower() and low not in _SKIP_BEFORE_VERB and t.dep_ not in _NOUN_DEPS and (
                 SPEECH.match(low) or (comma and low not in _NOT_VERB and t.is_alpha)):
+            if low.endswith("ant") and i == start:
+                return None  # « … », appelant X à …: a participle, no incise; its subject is above
             verb = t
             break
-        if low not in _SKIP_BEFORE_VERB:
-            return None
+        if low not in _SKIP_BEFORE_VERB and not (low.endswith("ment") and t.is_alpha):
+            return None  # an adverb may come first ("…, lui a-t-il clairement proposé")
         i += 1
     if verb is None:
         return None
     verb_end = _to_text(segs, verb.idx, verb.idx + len(verb.text))
-    base = {"side": "after", "span": None, "pron": False, "head": "", "det": "",
+    base = {"side": "after", "span": None, "pron": False, "head": "", "det": "", "speech": True,
             "verb_end": verb_end[1] if verb_end else None}
-    pron = start < verb.i and any(doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")
-                                  for j in range(start, verb.i))
-    if pron or _INVERTED.match(ftext[verb.idx + len(verb.text):]):
+    pron = next((doc[j].text.lower().lstrip("-") for j in range(start, verb.i)
+                 if doc[j].text.lower().lstrip("-") in ("il", "elle", "ils", "elles")), None)
+    inverted = _INVERTED.match(ftext[verb.idx + len(verb.text):])
+    if pron or inverted:
         # a name right after the verb outweighs a stray pronoun ("il a dit aux journalistes John Kirby")
         for c in verb.children:
             if c.i > verb.i and c.text[:1].isupper() and c.dep_ in _NOMINAL and not any(
-                    g.dep_ == "case" for g in c.children) and c.i != ph.i:
-                return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
-        return dict(base, pron=True)
+                    g.dep_ == "case" for g in c.children) and c.i != ph.i \
+                    and doc[c.i - 1].text.lower() not in _PREPOSITIONS:  # not "a-t-il réagi sur Twitter"
+                return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
+        return dict(base, pron=True, head=pron or inverted.group(1).lower())
     heads = [verb] + [t for t in doc[verb.i + 1:verb.i + 2] if re.search(r"(?:er|ir|re)$", t.text)
                       and t.text[:1].islower() and t.text.lower() not in _NOT_VERB]  # "fait remarquer"
     heads += [h.head for h in list(heads) if h.head.i > ph.i]
     kids = sorted({c.i: c for h in heads for c in h.children if c.i > verb.i}.values(), key=lambda c: c.i)
     for c in kids:
-        if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
+        if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.text != PLACEHOLDER:
             if c.text.lower() in _PRON:
-                return dict(base, pron=True)
-            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
+                return dict(base, pron=True, head=c.text.lower().lstrip("-"))
+            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
     for c in kids:
-        if c.is_punct or c.i == ph.i or c in heads:
+        if c.is_punct or c.i == ph.i or c in heads or c.text == PLACEHOLDER:
             continue
-        if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod"):
+        if any(g.dep_ == "case" for g in c.children) or c.dep_ in ("case", "mark", "cc", "advmod") \
+                or doc[c.i - 1].text.lower() in _PREPOSITIONS:
             continue
         if (c.text.lower() in _TIME or c.text.isdigit() or c.text.lower() in ("ce", "cet", "cette")
                 or c.text.lower() in _CLITIC):
             continue
         if c.dep_ in _NOMINAL:
             if c.text.lower() in _PRON:
-                return dict(base, pron=True)
-            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"])
+                return dict(base, pron=True, head=c.text.lower().lstrip("-"))
+            return dict(_facts(c, ph, segs, "after"), verb_end=base["verb_end"], speech=True)
     return base
 
 
@@ -244,8 +257,10 @@ def _before(doc, ph, segs) -> dict | None:
     (« X, qui juge que … », « les forces se prépareraient à … »), a speech verb's
     subject elsewhere in the sentence comes first."""
     got = _above(doc, ph, segs)
-    if got is not None and not got.pop("_speech", False):
-        return _anywhere(doc, ph, segs) or got
+    if got is not None:
+        got["speech"] = got.pop("_speech", False)
+        if not got["speech"]:
+            return _anywhere(doc, ph, segs) or got
     return got
 
 
@@ -254,7 +269,9 @@ def _above(doc, ph, segs) -> dict | None:
     while seen < 8:
         speech = bool(SPEECH.match(cur.text.lower()))
         for c in cur.children:
-            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i and c.i < ph.i:
+            if (c.dep_ in ("nsubj", "nsubj:pass") or c.dep_ == "expl:subj" and speech
+                    and c.text.lower() in _PRON) and c.i != ph.i and c.i < ph.i and c.text != PLACEHOLDER:
+                # "Il y disait son « … »": the parser may read "il" as an expletive
                 if c.text.lower() in _RELATIVE and cur.head is not cur:
                     return dict(_facts(cur.head, ph, segs, "before"), _speech=speech)
                 if c.text.lower() in _PRON:
@@ -274,16 +291,56 @@ def _anywhere(doc, ph, segs) -> dict | None:
     verbs = [t for t in doc if t.i != ph.i and SPEECH.match(t.text.lower()) and t.text[:1].islower()]
     verbs.sort(key=lambda t: (t.i < ph.i, abs(t.i - ph.i)))
     for verb in verbs:
+        if verb.text.lower().endswith("ant") and not any(
+                c.dep_ in ("nsubj", "nsubj:pass") for c in verb.children):
+            if verb.is_ancestor(ph):  # the quote is what the participle says
+                got = _participle_subject(verb, ph, segs)
+                if got is not None:
+                    return got
+            continue
         for c in verb.children:
-            if c.dep_ in ("nsubj", "nsubj:pass") and c.i != ph.i:
+            if c.text == PLACEHOLDER:
+                continue
+            if (c.dep_ in ("nsubj", "nsubj:pass") or c.dep_ == "expl:subj" and c.text.lower() in _PRON) \
+                    and c.i != ph.i:
                 if c.text.lower() in _PRON:
-                    return {"side": "any", "span": None, "pron": True, "head": c.text, "det": ""}
-                return _facts(c, ph, segs, "any")
+                    return {"side": "any", "span": None, "pron": True, "head": c.text, "det": "",
+                            "speech": True}
+                return dict(_facts(c, ph, segs, "any"), speech=True)
         for c in verb.children:
             if c.i > verb.i and c.dep_ in ("obj", "appos", "dep") and not any(
                     g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME \
-                    and c.text.lower() not in _CLITIC:
-                return _facts(c, ph, segs, "any")
+                    and c.text.lower() not in _CLITIC and doc[c.i - 1].text.lower() not in _PREPOSITIONS \
+                    and c.text != PLACEHOLDER:
+                return dict(_facts(c, ph, segs, "any"), speech=True)
+        nxt = next((t for t in doc[ph.i + 1:] if not t.is_punct and t.text.strip()), None)
+        if verb.i > ph.i and nxt is not None and not nxt.text[:1].isupper():
+            # « … » de la rentrée, a affirmé jeudi X: the words after the verb (not after a
+            # capital that opens another sentence: an intertitle glued to the text)
+            end = _to_text(segs, verb.idx, verb.idx + len(verb.text))
+            if end:
+                return {"side": "any", "span": None, "pron": False, "head": "", "det": "",
+                        "speech": True, "verb_end": end[1]}
+    return None
+
+
+def _participle_subject(verb, ph, segs) -> dict | None:
+    """The subject of a present participle ("X saluant « … »", "…, a déclaré X, saluant
+    « … »"): the noun it modifies, else the subject of the verb it depends on."""
+    head = verb.head
+    if head is verb or head.text == PLACEHOLDER or head.i == ph.i:
+        return None
+    if verb.dep_ == "acl" and head.pos_ in ("PROPN", "NOUN"):
+        return dict(_facts(head, ph, segs, "any"), speech=True)
+    for c in head.children:
+        if c.dep_ in ("nsubj", "nsubj:pass") and c.text != PLACEHOLDER:
+            if c.text.lower() in _PRON:
+                return {"side": "any", "span": None, "pron": True, "head": c.text, "det": "", "speech": True}
+            return dict(_facts(c, ph, segs, "any"), speech=True)
+    for c in head.children:
+        if c.i > head.i and c.i < verb.i and c.dep_ in _NOMINAL and c.text != PLACEHOLDER and not any(
+                g.dep_ == "case" for g in c.children) and c.text.lower() not in _TIME | _CLITIC:
+            return dict(_facts(c, ph, segs, "any"), speech=True)  # inverted: "a déclaré X, saluant"
     return None
 
 
