@@ -91,6 +91,16 @@ def test_without_proximity_the_newer_article_would_win(engine, monkeypatch):
     assert hits.index("loin") < hits.index("proche")
 
 
+def test_question_words_left_out_of_the_coordination(engine):
+    # "combien" missing does not cost a document its coordination factor
+    r = engine.search(parse_params({"q": "combien soldats Pologne"}))
+    top = r["results"][0]
+    assert top["id"] == "pologne-1"
+    plain = engine.search(parse_params({"q": "soldats Pologne"}))["results"][0]
+    assert plain["id"] == "pologne-1" and top["score"] >= plain["score"] * 0.99
+
+
+
 QUERIES = ["référendum", "Combien Pologne", "soldats Pologne réfugiés capitale",
            "médiathèque piscine gymnase maire", "Combien de temps pour voter le budget", "ville électeurs"]
 
