@@ -42,7 +42,7 @@ from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 8
+MAPPING_VERSION = 9
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -103,7 +103,8 @@ MAPPINGS = {
         "title_w": {**_ANALYSED, "index_options": "positions", "similarity": "title"},
         "body_w": {**_ANALYSED, "index_options": "positions"},
         "source_w": {**_ANALYSED, "index_options": "positions"},
-        # the opening words of the body (ranking.EARLY_WORDS): early occurrences score more
+        # the terms among the opening words of the body (ranking.EARLY_WORDS), each with
+        # the step of its early gain (``<term>~<step>``, :func:`early_terms`)
         "early_t": {**_ANALYSED, "index_options": "docs", "norms": False},
         # the vocabulary as keywords with doc values: a prefix's completions are a terms
         # aggregation, most frequent first, as the Whoosh backend reads its term lists
@@ -154,6 +155,38 @@ def terms_text(text: str | None, written: bool = False) -> str:
     return " ".join(analyze(text, _WRITTEN if written else _SEARCH))
 
 
+#: The early gain is indexed in steps of EARLY_STEP (at most EARLY_STEPS of them).
+EARLY_STEP = 0.05
+EARLY_STEPS = 12
+
+
+def early_gain(tf: int, early: int) -> float:
+    """What the Whoosh backend's early-position bonus multiplies a body term's BM25 by:
+    ``early`` of its ``tf`` occurrences are among the opening words, each adding
+    ``EARLY_BONUS`` to the frequency, ``(tf + bonus) / (tf + bonus + n)`` over
+    ``tf / (tf + n)``, at the average length (``n = K1``: the query DSL cannot read
+    the document's length against the index's average)."""
+    k1, boosted = ranking.K1, tf + ranking.EARLY_BONUS * early
+    return boosted * (tf + k1) / ((boosted + k1) * tf)
+
+
+def early_terms(terms: list[str]) -> str:
+    """``early_t`` of a body's terms: ``<term>~<step>`` for each term among the first
+    ``EARLY_WORDS``, its :func:`early_gain` in steps of :data:`EARLY_STEP`."""
+    from collections import Counter
+
+    early = Counter(terms[:ranking.EARLY_WORDS])
+    if not early:
+        return ""
+    tf = Counter(terms)
+    out = []
+    for term, n in early.items():
+        step = min(EARLY_STEPS, round((early_gain(tf[term], n) - 1) / EARLY_STEP))
+        if step > 0:
+            out.append(f"{term}~{step}")
+    return " ".join(out)
+
+
 def document(fields: dict, group: str | None = None) -> dict:
     """The OpenSearch document of one article, from the same field values the Whoosh
     writer gets (:func:`searchsvc.backends.whoosh.indexer.schema.article_fields` plus
@@ -165,7 +198,7 @@ def document(fields: dict, group: str | None = None) -> dict:
         "body": fields.get("body") or "",
         "title_t": title_t,
         "body_t": body_t,
-        "early_t": " ".join(body_t.split()[:ranking.EARLY_WORDS]),
+        "early_t": early_terms(body_t.split()),
         "source_t": terms_text(fields.get("source")),
         "title_w": terms_text(fields.get("title"), written=True),
         "body_w": terms_text(fields.get("body"), written=True),

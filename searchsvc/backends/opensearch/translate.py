@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from searchsvc.analysis import fold, french_analyzer, spelling_analyzer, written_analyzer
-from searchsvc.backends.opensearch.mapping import title_boost
+from searchsvc.backends.opensearch.mapping import EARLY_STEP, EARLY_STEPS, title_boost
 from searchsvc.search import matching, ranking
 from searchsvc.search import query as qmod
 from searchsvc.search.accents import accented_words
@@ -269,8 +269,8 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
             term = {"term": {target: {"value": toks[0][0], "boost": boost}}}
             if name == "body" and ranking.EARLY_WEIGHT > 0 and not written:
                 # an occurrence among the opening words scores more (ranking.EARLY_BONUS)
-                term = {"function_score": {"query": term, "boost_mode": "multiply", "functions": [
-                    {"filter": {"term": {"early_t": toks[0][0]}}, "weight": early_factor()}]}}
+                term = {"function_score": {"query": term, "boost_mode": "multiply",
+                                           "score_mode": "max", "functions": early_functions(toks[0][0])}}
             subs.append(term)
         else:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
@@ -310,15 +310,13 @@ def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
     return {"bool": {"must": [q], "must_not": excluded}}
 
 
-def early_factor() -> float:
-    """The early-position bonus as a factor of a body term's score. In the Whoosh backend
-    each early occurrence adds ``EARLY_BONUS`` to the term frequency ``tf`` in
-    ``tf / (tf + k1 n)``; without positions in the query DSL, the term's score is
-    multiplied by what that bonus gives at the model's reference point: one occurrence,
-    early, in a document of average length (``n`` = 1)."""
-    k1, bonus = ranking.K1, ranking.EARLY_BONUS
-    gain = (1 + bonus) * (1 + k1) / (1 + bonus + k1)
-    return 1 + ranking.EARLY_WEIGHT * (gain - 1)
+def early_functions(term: str) -> list[dict]:
+    """The early-position bonus of a body term (:data:`ranking.EARLY_BONUS`): its score
+    times the gain the Whoosh backend's bonus gives the document's own frequencies,
+    indexed in steps (:func:`searchsvc.backends.opensearch.mapping.early_gain`), weighed by
+    :data:`ranking.EARLY_WEIGHT`; a document without the term early keeps its score."""
+    return [{"filter": {"term": {"early_t": f"{term}~{k}"}},
+             "weight": 1 + ranking.EARLY_WEIGHT * k * EARLY_STEP} for k in range(1, EARLY_STEPS + 1)]
 
 
 def _question(unit: list) -> bool:
