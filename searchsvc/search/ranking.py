@@ -84,7 +84,8 @@ Wikipedia paragraphs; FTS5 0.7798).
 
 :mod:`searchsvc.backends.whoosh.scoring` computes this model for searches;
 :class:`EarlyBM25F` is the same BM25 with the early bonus as a Whoosh weighting,
-used where Whoosh scores itself (more-like-this).
+used where Whoosh scores itself (more-like-this). :mod:`searchsvc.backends.opensearch.translate`
+expresses it in OpenSearch's query DSL (what differs: docs/opensearch.md, "Ranking").
 """
 
 from __future__ import annotations

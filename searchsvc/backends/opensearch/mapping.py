@@ -22,7 +22,8 @@ Fields (beside the Whoosh schema of :mod:`searchsvc.backends.whoosh.indexer.sche
                 unstemmed, accents and case folded), positions: exact mode and ``="..."``
 ``stems``       keyword: the distinct terms of ``title_t`` and ``body_t`` (prefix expansion)
 ``words``       keyword: the spelling analyser's distinct words (accented, unstemmed:
-                suggestions, prefixes typed as words, exact-form boost, word counts)
+                suggestions, prefixes typed as words, word counts)
+``spell_t``     the spelling analyser's words, frequencies (the exact-form bonus)
 ``forms``       keyword: ``<term>|<word as written>`` (the accent rule)
 ``source_facet``, ``lang``, ``year``, ``month``, ``date``  keyword (``unknown`` when unknown; ``date`` absent)
 ``author_facet`` keyword: each name of the byline (``author``, kept in ``_source``)
@@ -44,7 +45,7 @@ from searchsvc.search import ranking
 
 #: Bump when the mapping or the way articles become documents changes: a reindex
 #: then builds a new index (an incremental run over an older one rebuilds fully).
-MAPPING_VERSION = 8
+MAPPING_VERSION = 10
 
 #: The alias the engine reads (``CURRENT`` of the Whoosh backend), and the prefix of
 #: each full build's concrete index (``<prefix>-<n>``, ``n`` the generation).
@@ -64,18 +65,32 @@ REPLICAS = 1
 
 _ANALYSED = {"type": "text", "analyzer": "whitespace", "norms": True}
 
+#: The Whoosh backend's index-time title boost (``field_boost`` of its schema's ``title``):
+#: there a title term's frequency counts twice, its length does not. BM25 with twice the
+#: frequency is BM25 with half the ``k1`` (``2tf / (2tf + k1 n) = tf / (tf + k1/2 n)``), so
+#: the title fields get ``k1 / TITLE_FIELD_BOOST``; :func:`title_boost` restores the scale.
+TITLE_FIELD_BOOST = 2.0
+TITLE_K1 = ranking.K1 / TITLE_FIELD_BOOST
+
+
+def title_boost(query_boost: float) -> float:
+    """The query boost of a title term that scores as the Whoosh backend's: OpenSearch's
+    BM25 multiplies by ``k1 + 1`` of the field's own ``k1`` (the title's is smaller)."""
+    return query_boost * ranking.TITLE_WEIGHT * (ranking.K1 + 1) / (TITLE_K1 + 1)
+
 SETTINGS = {
     "number_of_shards": SHARDS,
     "number_of_replicas": REPLICAS,
     "refresh_interval": "1s",
     "max_result_window": 10_000,
     # the ranking model's BM25 (searchsvc.search.ranking: K1 1.5, B 0.75)
-    "similarity": {"default": {"type": "BM25", "k1": ranking.K1, "b": ranking.B}},
+    "similarity": {"default": {"type": "BM25", "k1": ranking.K1, "b": ranking.B},
+                   "title": {"type": "BM25", "k1": TITLE_K1, "b": ranking.B}},
 }
 
 #: The analysed fields: searched, never shown; every read of ``_source`` leaves them out.
 INDEX_ONLY = ("title_t", "body_t", "early_t", "source_t", "title_w", "body_w", "source_w",
-              "stems", "words", "forms")
+              "stems", "words", "spell_t", "forms")
 
 MAPPINGS = {
     "dynamic": "strict",
@@ -86,19 +101,23 @@ MAPPINGS = {
         "source": {"type": "keyword", "index": False, "doc_values": False},
         "author": {"type": "keyword", "index": False, "doc_values": False},
         "author_facet": {"type": "keyword"},
-        "title_t": {**_ANALYSED, "index_options": "positions"},
+        "title_t": {**_ANALYSED, "index_options": "positions", "similarity": "title"},
         "body_t": {**_ANALYSED, "index_options": "positions"},
         "source_t": {**_ANALYSED, "index_options": "freqs"},
         # exact mode: the words as written (unstemmed), as the Whoosh backend's *_written
-        "title_w": {**_ANALYSED, "index_options": "positions"},
+        "title_w": {**_ANALYSED, "index_options": "positions", "similarity": "title"},
         "body_w": {**_ANALYSED, "index_options": "positions"},
         "source_w": {**_ANALYSED, "index_options": "positions"},
-        # the opening words of the body (ranking.EARLY_WORDS): early occurrences score more
-        "early_t": {**_ANALYSED, "index_options": "freqs"},
+        # the terms among the opening words of the body (ranking.EARLY_WORDS), each with
+        # the step of its early gain (``<term>~<step>``, :func:`early_terms`)
+        "early_t": {**_ANALYSED, "index_options": "docs", "norms": False},
         # the vocabulary as keywords with doc values: a prefix's completions are a terms
         # aggregation, most frequent first, as the Whoosh backend reads its term lists
         "stems": {"type": "keyword"},
         "words": {"type": "keyword"},
+        # the same words with their frequencies and the text's length: the exact-form
+        # bonus scores as the Whoosh backend's BM25 on its ``spell`` field
+        "spell_t": {**_ANALYSED, "index_options": "freqs"},
         "forms": {"type": "keyword"},  # doc values: the accent rule aggregates a term's forms
         "source_facet": {"type": "keyword"},
         "lang": {"type": "keyword"},
@@ -141,23 +160,57 @@ def terms_text(text: str | None, written: bool = False) -> str:
     return " ".join(analyze(text, _WRITTEN if written else _SEARCH))
 
 
+#: The early gain is indexed in steps of EARLY_STEP (at most EARLY_STEPS of them).
+EARLY_STEP = 0.05
+EARLY_STEPS = 12
+
+
+def early_gain(tf: int, early: int) -> float:
+    """What the Whoosh backend's early-position bonus multiplies a body term's BM25 by:
+    ``early`` of its ``tf`` occurrences are among the opening words, each adding
+    ``EARLY_BONUS`` to the frequency, ``(tf + bonus) / (tf + bonus + n)`` over
+    ``tf / (tf + n)``, at the average length (``n = K1``: the query DSL cannot read
+    the document's length against the index's average)."""
+    k1, boosted = ranking.K1, tf + ranking.EARLY_BONUS * early
+    return boosted * (tf + k1) / ((boosted + k1) * tf)
+
+
+def early_terms(terms: list[str]) -> str:
+    """``early_t`` of a body's terms: ``<term>~<step>`` for each term among the first
+    ``EARLY_WORDS``, its :func:`early_gain` in steps of :data:`EARLY_STEP`."""
+    from collections import Counter
+
+    early = Counter(terms[:ranking.EARLY_WORDS])
+    if not early:
+        return ""
+    tf = Counter(terms)
+    out = []
+    for term, n in early.items():
+        step = min(EARLY_STEPS, round((early_gain(tf[term], n) - 1) / EARLY_STEP))
+        if step > 0:
+            out.append(f"{term}~{step}")
+    return " ".join(out)
+
+
 def document(fields: dict, group: str | None = None) -> dict:
     """The OpenSearch document of one article, from the same field values the Whoosh
     writer gets (:func:`searchsvc.backends.whoosh.indexer.schema.article_fields` plus
     :meth:`searchsvc.enrich.entities.Enricher.fields`)."""
     title_t, body_t = terms_text(fields.get("title")), terms_text(fields.get("body"))
+    spell = analyze(fields.get("spell") or "", _SPELL)
     doc = {
         "id": fields["id"],
         "body": fields.get("body") or "",
         "title_t": title_t,
         "body_t": body_t,
-        "early_t": " ".join(body_t.split()[:ranking.EARLY_WORDS]),
+        "early_t": early_terms(body_t.split()),
         "source_t": terms_text(fields.get("source")),
         "title_w": terms_text(fields.get("title"), written=True),
         "body_w": terms_text(fields.get("body"), written=True),
         "source_w": terms_text(fields.get("source"), written=True),
         "stems": sorted(set(title_t.split()) | set(body_t.split())),
-        "words": sorted(set(analyze(fields.get("spell") or "", _SPELL))),
+        "spell_t": " ".join(spell),
+        "words": sorted(set(spell)),
         "forms": (fields.get("forms") or "").split(),
         "source_facet": fields.get("source_facet"),
         "lang": fields.get("lang"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from searchsvc.analysis import fold, french_analyzer, spelling_analyzer, written_analyzer
+from searchsvc.backends.opensearch.mapping import EARLY_STEP, EARLY_STEPS, title_boost
 from searchsvc.search import matching, ranking
 from searchsvc.search import query as qmod
 from searchsvc.search.accents import accented_words
@@ -57,6 +58,8 @@ class Translated:
     written_terms: set[str] = field(default_factory=set)
     written_phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)
     single: list[str] = field(default_factory=list)  # the one-term units, in order (proximity)
+    #: the units that count in the coordination (all but the question words' units)
+    counted: list[dict] = field(default_factory=list)
 
     def proximity(self) -> list[dict]:
         """Two query words close together score more (BM25TP in the Whoosh backend,
@@ -69,6 +72,31 @@ class Translated:
             out.append({"match_phrase": {"body_t": {"query": f"{a} {b}", "slop": ranking.PROX_WINDOW - 1,
                                                     "boost": ranking.PROX_WEIGHT}}})
         return out
+
+    def coordinated(self, q: dict, partial: bool) -> dict:
+        """``q`` with its score multiplied by the Whoosh backend's coordination factor,
+        ``(m / n) ** COORD_POWER`` for ``m`` of the ``n`` counted units (``title:``
+        restrictions included, as there) in the document: a ``function_score`` adding
+        up the factor's step at each count a document reaches (``minimum_should_match``).
+        Only the counts a full (or partial) match can have get a step of their own (one
+        count: one factor for all, the order is BM25's, the scores the Whoosh backend's)."""
+        fixed = len(self.scored_restrictions)  # always matched
+        n = len(self.counted) + fixed
+        if n < 2 or ranking.COORD_POWER == 0:
+            return q
+        table = ranking.coord_table(n)
+        asked = len(self.units) - len(self.counted)  # the question words' units
+        lo = max(1, (0 if partial else self.need - asked) + fixed)
+        hi = min(n, self.need - 1 + fixed) if partial else n
+        if lo >= hi and table[hi] == 1.0:
+            return q  # every document has every counted unit
+        functions = [{"filter": {"match_all": {}}, "weight": table[lo]}]
+        for m in range(lo + 1, hi + 1):
+            functions.append({"filter": {"bool": {"should": self.counted,
+                                                  "minimum_should_match": m - fixed}},
+                              "weight": table[m] - table[m - 1]})
+        return {"function_score": {"query": q, "functions": functions, "score_mode": "sum",
+                                   "boost_mode": "multiply"}}
 
     def marker(self):
         """What the search marks (:class:`~searchsvc.search.snippets.Marker`): its terms
@@ -97,7 +125,7 @@ class Translated:
             must.append(self.units[0])
         elif self.units:
             must.append({"bool": {"should": self.units, "minimum_should_match": max(self.need, 1)}})
-        return self._with_rest(must)
+        return self.coordinated(self._with_rest(must), False)
 
     def partial(self) -> dict | None:
         """The query of the partial matches (some units, fewer than required), or None."""
@@ -107,7 +135,7 @@ class Translated:
         q = self._with_rest(must)
         q["bool"].setdefault("must_not", []).append(
             {"bool": {"should": self.units, "minimum_should_match": self.need}})
-        return q
+        return self.coordinated(q, True)
 
     def _with_rest(self, must: list[dict]) -> dict:
         out: dict = {"must": must or [{"match_all": {}}]}
@@ -158,7 +186,8 @@ def translate(text: str, synonyms, lexicon, exact: bool = False) -> Translated:
         if not alts:
             continue
         q = alts[0] if len(alts) == 1 else {"bool": {"should": alts, "minimum_should_match": 1}}
-        if _question(unit):  # "combien", "quel"...: a tenth of a word (ranking.QUESTION_WEIGHT)
+        asked = _question(unit)
+        if asked:  # "combien", "quel"...: a tenth of a word (ranking.QUESTION_WEIGHT)
             q = {"bool": {"must": [q], "boost": ranking.QUESTION_WEIGHT}}
         elif len(unit) == 1 and unit[0].kind == "word" and unit[0].field is None:
             toks = analysed(unit[0].text)
@@ -170,6 +199,8 @@ def translate(text: str, synonyms, lexicon, exact: bool = False) -> Translated:
                 out.scored_restrictions.append(q)
         else:
             out.units.append(q)
+            if not asked:
+                out.counted.append(q)
     for c in pq.negatives:
         q = _clause(c, Translated(exact=exact), lexicon, exact or c.exact)
         if q:
@@ -220,7 +251,7 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
         target = (WRITTEN if written else FIELDS).get(name)
         if target is None:
             continue
-        boost = qmod.TITLE_BOOST * 2.0 if name == "title" else 1.0  # index-time boost 2 in Whoosh
+        boost = title_boost(qmod.TITLE_BOOST) if name == "title" else 1.0
         if clause.kind == "prefix":
             if written:  # the words as written that start so (no stem completions)
                 stem = fold(clause.text.lower()).strip("'’ ")
@@ -238,8 +269,8 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
             term = {"term": {target: {"value": toks[0][0], "boost": boost}}}
             if name == "body" and ranking.EARLY_WEIGHT > 0 and not written:
                 # an occurrence among the opening words scores more (ranking.EARLY_BONUS)
-                term = {"bool": {"must": [term], "should": [{"term": {"early_t": {
-                    "value": toks[0][0], "boost": ranking.EARLY_BONUS * ranking.EARLY_WEIGHT}}}]}}
+                term = {"function_score": {"query": term, "boost_mode": "multiply",
+                                           "score_mode": "max", "functions": early_functions(toks[0][0])}}
             subs.append(term)
         else:
             gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
@@ -256,7 +287,7 @@ def _clause(clause: qmod.Clause, out: Translated, lexicon, written: bool = False
         if len(exact) == 1:
             # the word exactly as written scores a little more (never matches alone)
             q = {"bool": {"must": [q], "should": [
-                {"term": {"words": {"value": exact[0], "boost": qmod.EXACT_BOOST}}}]}}
+                {"term": {"spell_t": {"value": exact[0], "boost": qmod.EXACT_BOOST * ranking.EXACT_WEIGHT}}}]}}
     if clause.kind in ("word", "phrase"):
         q = _accents(q, clause, lexicon.forms_of)
     return q
@@ -277,6 +308,15 @@ def _accents(q: dict, clause: qmod.Clause, forms_of) -> dict:
     if not excluded:
         return q
     return {"bool": {"must": [q], "must_not": excluded}}
+
+
+def early_functions(term: str) -> list[dict]:
+    """The early-position bonus of a body term (:data:`ranking.EARLY_BONUS`): its score
+    times the gain the Whoosh backend's bonus gives the document's own frequencies,
+    indexed in steps (:func:`searchsvc.backends.opensearch.mapping.early_gain`), weighed by
+    :data:`ranking.EARLY_WEIGHT`; a document without the term early keeps its score."""
+    return [{"filter": {"term": {"early_t": f"{term}~{k}"}},
+             "weight": 1 + ranking.EARLY_WEIGHT * k * EARLY_STEP} for k in range(1, EARLY_STEPS + 1)]
 
 
 def _question(unit: list) -> bool:
