@@ -50,7 +50,7 @@ NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'o
 CLEAN_VERSION = 7
 #: Bump when what the models read or how they run changes (what NER reads, the parser's
 #: model): part of the cache keys of spans and subjects, and of :func:`fingerprint`.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}

@@ -5,8 +5,8 @@ OpenBLAS at one thread in this process (two reindex workers share two cores: a
 second BLAS thread would only compete with the other worker) and, once that cap is
 confirmed, runs the models' matrix products on OpenBLAS instead of thinc's default
 BLIS: on this project's machine (Xeon, AVX-512) OpenBLAS multiplies the tok2vec's
-matrices about 1.5 times faster, with the same entities on 1,000 news-fr articles
-(``bench/index_speed.py --stages N`` prints both). ``SEARCHSVC_GEMM=blis`` keeps
+matrices about 1.5 times faster (about 7 % of NER's CPU), same spans on 300 news-fr articles
+(``bench/index_speed.py --stages N`` prints which one runs). ``SEARCHSVC_GEMM=blis`` keeps
 BLIS (comparisons).
 
 Contract:
@@ -72,7 +72,8 @@ def load(name: str, pipes: tuple[str, ...]):
     import spacy
 
     meta = spacy.util.get_model_meta(spacy.util.get_package_path(name))
-    nlp = spacy.load(name, exclude=[p for p in meta.get("pipeline", []) if p not in pipes])
+    every = meta.get("components") or meta.get("pipeline", []) + meta.get("disabled", [])
+    nlp = spacy.load(name, exclude=[p for p in every if p not in pipes])  # "senter" too
     if gemm() == "openblas":
         from thinc.api import NumpyOps
 
