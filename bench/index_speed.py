@@ -9,14 +9,16 @@ sum of the RSS of the reindex process tree, sampled every 0.1 s, and the
 largest single process (ru_maxrss). Then it runs an incremental reindex on the
 unchanged largest corpus, and one after touching/changing a few files.
 ``--profile N`` runs cProfile on N documents in-process (one worker) and prints
-where the time goes. ``--jsonl`` also writes the same N articles as one
+where the time goes. ``--stages N`` prints the CPU per article of each stage of entities
+and quotes (NER's input, tokenizer and model, cleaning, quote frames, the parser,
+speakers) on N articles in-process. ``--jsonl`` also writes the same N articles as one
 ``news.jsonl`` and prints its full reindex beside the .txt files' (issue 9: a big
 .jsonl is shared out between the workers; target: within 10 % of the files).
 
 Entities and quotes (spaCy NER, issue 12) are on in the full runs; a second full
 reindex of the largest N with ``--no-entities`` prints the other mode beside it,
 and the 33,930-article time is extrapolated from the measured rate when a smaller
-N was run (target: <= 15 min with entities on 2 cores, peak memory <= 2 GB). The
+N was run (issue 23: <= 7 min with entities on 2 quiet cores, peak memory <= 2 GB). The
 run without copy grouping is made without entities too, and compared with that.
 
 The machine is shared: figures are noisy, compare ratios measured in one run.
@@ -26,7 +28,7 @@ incremental run is the same code path in both modes: it never loads the model). 
 unchanged incremental run is timed three times (best and all three printed).
 
     python bench/index_speed.py [--sizes 1000,33930] [--workers W] [--profile 2000] [--jsonl]
-                                [--no-entities] [--no-copies-ratio]
+                                [--no-entities] [--no-copies-ratio] [--stages 500]
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def bench_full(n: int, tmp: Path, workers, entities: bool = True) -> tuple[Path,
     bench_full.seconds = r["seconds"]
     mode = "entities and quotes on" if entities else "--no-entities"
     print(f"full reindex ({mode}): {r['seconds']:.1f} s end to end, {written / r['seconds']:.0f} docs/s "
-          f"(target with entities <= 15 min for 33,930, >= 350 docs/s with --no-entities); CPU time "
+          f"(target with entities <= 7 min for 33,930, >= 350 docs/s with --no-entities); CPU time "
           f"of the process tree {r['cpu']:.0f} s ({1000 * r['cpu'] / written:.1f} ms/doc); "
           f"load average after {os.getloadavg()[0]:.1f}")
     print(f"index size: {mb(size)} ({size / written / 1024:.1f} KB/doc)")
@@ -214,7 +216,7 @@ def bench_without_entities(corpus: Path, tmp: Path, workers):
           f"400-word article, quiet machine)")
     if n < TOTAL:
         cores = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
-        print(f"extrapolated to {TOTAL:,} articles with entities (target <= 15 min): at this run's "
+        print(f"extrapolated to {TOTAL:,} articles with entities (target <= 7 min): at this run's "
               f"wall rate {per_doc * TOTAL / 60:.1f} min; from its CPU time on {cores} free cores "
               f"{w['cpu'] / n * TOTAL / cores / 60:.1f} min; the CPU ratio with/without entities "
               f"is x{w['cpu'] / r['cpu']:.1f}: times an idle --no-entities run of the {TOTAL:,} "
@@ -310,11 +312,80 @@ def profile(n: int, tmp: Path):
     print("\n".join(buf.getvalue().splitlines()[6:26]))
 
 
+def _run_pipes(nlp, docs, batch_size: int) -> list:
+    """``docs`` (tokenized) through every pipe of ``nlp``, as ``nlp.pipe`` runs them."""
+    for _, pipe in nlp.pipeline:
+        docs = list(pipe.pipe(docs, batch_size=batch_size))
+    return docs
+
+
+def stages(n: int, tmp: Path, warm: int = 200) -> None:
+    """CPU per article of each stage of entities and quotes, in this process, on ``n``
+    news-fr articles read as the reindex reads them, after ``warm`` others (the model's
+    vocabulary and the tokenizers' caches warm, as in a long reindex's worker)."""
+    os.environ["SEARCHSVC_NER"] = "1"
+    from searchsvc.enrich import entities, models, nerinput, quotes, speakers
+    from searchsvc.ingest import extract
+
+    corpus = tmp / f"stages_{n}"
+    write_corpus(corpus, warm + n)
+    files = sorted(corpus.glob("*.txt"))
+    t = time.process_time()
+    nlp, parser = entities.nlp(), speakers.parser()
+    loading = time.process_time() - t
+    list(entities._read([entities.ner_text(a) for f in files[:warm] for a in extract(f, root=corpus)]))
+    cpu: dict[str, float] = {}
+
+    def clock(stage, fn):
+        t = time.process_time()
+        out = fn()
+        cpu[stage] = cpu.get(stage, 0.0) + time.process_time() - t
+        return out
+
+    arts = clock("ingest (read, clean, language; reference)",
+                 lambda: [a for f in files[warm:] for a in extract(f, root=corpus)])
+    texts = [entities.ner_text(a) for a in arts]
+    inputs = clock("NER input (sentences that may hold a name)", lambda: [nerinput.joined(t) for t in texts])
+    docs = clock("NER tokenizer", lambda: [nlp.make_doc(j) for j, _ in inputs])
+    docs = clock("NER model", lambda: _run_pipes(nlp, docs, entities.BATCH))
+    ents = clock("entity cleaning", lambda: [entities.clean(t, entities._spans(d, segs))
+                                             for t, d, (_, segs) in zip(texts, docs, inputs)])
+    marks = clock("quote pairing and frames", lambda: [
+        [speakers.frame(t, sp, k) for k in range(len(sp))] for t in texts for sp in [quotes.spans(t)]])
+    frames = [f for fs in marks for f in fs]
+    pdocs = clock("parser tokenizer", lambda: [parser.make_doc(f[0]) for f in frames])
+    pdocs = clock("parser model", lambda: _run_pipes(parser, pdocs, 64))
+    subj = iter(clock("speaker syntax", lambda: [speakers.analyse_doc(d, f[1], f[2])
+                                                   for d, f in zip(pdocs, frames)]))
+    per = [[next(subj) for _ in fs] for fs in marks]
+    clock("quotes and speakers", lambda: [quotes.extract(t, e, s) for t, e, s in zip(texts, ents, per)])
+    m = len(arts)
+    words = sum(len(t.split()) for t in texts)
+    read = sum(len(j) for j, _ in inputs) / max(1, sum(len(t) for t in texts))
+    total = sum(v for k, v in cpu.items() if not k.startswith("ingest"))
+    model = cpu["NER tokenizer"] + cpu["NER model"] + cpu["parser tokenizer"] + cpu["parser model"]
+    print(f"\n== CPU per article of entities and quotes, in-process, {m:,} news-fr articles after "
+          f"{warm} to warm up ({words / m:.0f} words an article, NER reads {100 * read:.0f} % of the "
+          f"characters, {len(frames) / m:.1f} quote frames an article; matrix products on "
+          f"{models.gemm()}); load average {os.getloadavg()[0]:.1f}")
+    for k, v in cpu.items():
+        share = "" if k.startswith("ingest") else f" {100 * v / total:5.1f} %"
+        print(f"  {1000 * v / m:6.2f} ms{share}  {k}")
+    print(f"  {1000 * total / m:6.2f} ms  entities and quotes in all; the models' share (tokenizers and "
+          f"models) {1000 * model / m:.2f} ms = {100 * model / total:.0f} %; NER alone "
+          f"{1000 * (cpu['NER tokenizer'] + cpu['NER model']) / words * 400:.1f} ms per 400 words "
+          f"(target: about 15 ms for the model on a 400-word article)")
+    print(f"  loading the two models: {loading:.1f} s of CPU, once in each worker process "
+          f"(in a full reindex's CPU time, not in these per-article figures)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=f"1000,{TOTAL}", help="comma-separated N values")
     ap.add_argument("--workers", type=int, default=None, help="reindex --workers (default: cores)")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile on N docs")
+    ap.add_argument("--stages", type=int, default=0, metavar="N",
+                    help="CPU per article of each stage of entities and quotes on N docs, in-process")
     ap.add_argument("--no-incremental", action="store_true")
     ap.add_argument("--jsonl", action="store_true",
                     help="also index the same articles written as one .jsonl file")
@@ -345,6 +416,8 @@ def main(argv=None):
             bench_incremental(*last, a.workers, entities=not a.no_entities)
         if a.profile:
             profile(a.profile, tmp)
+        if a.stages:
+            stages(a.stages, tmp)
     finally:
         if a.keep:
             print(f"\nkept {tmp}")

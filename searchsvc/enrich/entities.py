@@ -1,10 +1,12 @@
 """Named entities (people, organisations, places) of an article, at index time.
 
 spaCy's French model :data:`MODEL` runs with only ``ner`` (its own tok2vec; the
-rest of the pipeline is never loaded), once per worker process, on the title and
-the cleaned text. Its raw spans are cached by content hash in
-``<index>/entities-cache.sqlite`` (beside the generations, so a full rebuild or a
-new generation never runs the model again on an unchanged article). The spans
+rest of the pipeline is never loaded; :mod:`searchsvc.enrich.models`), once per worker
+process, over a worker's whole chunk of articles (``nlp.pipe``), on the sentences of the
+title and the cleaned text that may hold a name (:mod:`searchsvc.enrich.nerinput`).
+Its raw spans are cached by content hash in ``<index>/entities-cache.sqlite`` (beside
+the generations, so a full rebuild or a new generation never runs the model again on an
+unchanged article; the key names the model, its version and :data:`PIPELINE_VERSION`). The spans
 are then cleaned (:func:`clean`): cut at line breaks, elisions, articles and
 punctuation stripped, common words and demonyms dropped, a surname or a short
 form joined to the full name used in the same article, one form per entity.
@@ -47,6 +49,9 @@ NOTE_OFF = ("Les entités (personnes, organisations, lieux) et les citations n'o
             "searchsvc reindex --full, sans --no-entities.")
 #: Bump when :func:`clean` changes (the raw spaCy spans in the cache stay valid).
 CLEAN_VERSION = 10
+#: Bump when what the models read or how they run changes (what NER reads, the parser's
+#: model): part of the cache keys of spans and subjects, and of :func:`fingerprint`.
+PIPELINE_VERSION = 3
 CACHE_NAME = "entities-cache.sqlite"
 KINDS = ("person", "org", "place")
 _LABELS = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "org"}
@@ -104,11 +109,12 @@ def model_name() -> str:
     return os.environ.get("SEARCHSVC_NER_MODEL", "").strip() or MODEL
 
 
-def model_version() -> str:
+def model_version(name: str | None = None) -> str:
+    """The installed version of the spaCy package ``name`` (default :func:`model_name`)."""
     try:
         from importlib.metadata import version
 
-        return version(model_name().replace("_", "-"))
+        return version((name or model_name()).replace("_", "-"))
     except Exception:  # pragma: no cover - model missing
         return "absent"
 
@@ -118,21 +124,17 @@ def fingerprint() -> str:
     from searchsvc.enrich import speakers
 
     return (f"ner-{model_name()}-{model_version()}-{CLEAN_VERSION}-{speakers.parser_name()}-"
-            f"{speakers.VERSION}" if enabled() else "ner-off")
+            f"{speakers.VERSION}-{PIPELINE_VERSION}" if enabled() else "ner-off")
 
 
 def nlp():
-    """The spaCy pipeline (tok2vec + ner), loaded once per process."""
+    """The spaCy pipeline (:data:`PIPES` only), loaded once per process."""
     global _nlp
     with _lock:
         if _nlp is None:
-            import spacy
+            from searchsvc.enrich import models
 
-            name = model_name()
-            full = spacy.util.get_package_path(name)
-            meta = spacy.util.get_model_meta(full)
-            drop = [p for p in meta.get("pipeline", []) if p not in PIPES]
-            _nlp = spacy.load(name, exclude=drop)
+            _nlp = models.load(model_name(), PIPES)
         return _nlp
 
 
@@ -216,7 +218,7 @@ def ner_text(article) -> str:
 
 
 def _key(text: str) -> str:
-    return hashlib.blake2b(f"{model_name()}-{_version()}\x00{text}".encode("utf-8"),
+    return hashlib.blake2b(f"{model_name()}-{_version()}-{PIPELINE_VERSION}\x00{text}".encode("utf-8"),
                            digest_size=16).hexdigest()
 
 
@@ -230,8 +232,22 @@ def _version() -> str:
     return _model_version
 
 
-def _spans(doc) -> list[list]:
-    return [[e.start_char, e.end_char, e.label_] for e in doc.ents]
+def _spans(doc, segs) -> list[list]:
+    """The entities of ``doc`` (what the model read of a text), as offsets in the text."""
+    from searchsvc.enrich import nerinput
+
+    return nerinput.to_text([[e.start_char, e.end_char, e.label_] for e in doc.ents], segs)
+
+
+def _read(texts):
+    """The spans of each of ``texts``, in order: ``nlp.pipe`` in :data:`BATCH` batches over
+    what :func:`searchsvc.enrich.nerinput.joined` keeps of them."""
+    from searchsvc.enrich import nerinput
+
+    inputs = [nerinput.joined(t) for t in texts]
+    docs = nlp().pipe((j for j, _ in inputs), batch_size=BATCH)
+    for (_, segs), doc in zip(inputs, docs):
+        yield _spans(doc, segs)
 
 
 def raw_spans(text: str, cache: Cache | None = None, ready: dict | None = None) -> list[list]:
@@ -243,7 +259,7 @@ def raw_spans(text: str, cache: Cache | None = None, ready: dict | None = None) 
         got = cache.get(key)
     if got is not None:
         return got
-    spans = _spans(nlp()(text))
+    spans = next(_read([text]))
     if cache is not None:
         cache.put(key, spans)
     return spans
@@ -252,8 +268,19 @@ def raw_spans(text: str, cache: Cache | None = None, ready: dict | None = None) 
 def _syntax_key(text: str) -> str:
     from searchsvc.enrich import speakers
 
-    return "syn-" + hashlib.blake2b(f"{speakers.parser_name()}-{speakers.VERSION}\x00{text}".encode(
-        "utf-8"), digest_size=16).hexdigest()
+    name = speakers.parser_name()
+    return "syn-" + hashlib.blake2b(
+        f"{name}-{_parser_version(name)}-{speakers.VERSION}-{PIPELINE_VERSION}\x00{text}".encode("utf-8"),
+        digest_size=16).hexdigest()
+
+
+_parser_versions: dict[str, str] = {}
+
+
+def _parser_version(name: str) -> str:
+    if name not in _parser_versions:
+        _parser_versions[name] = model_version(name)
+    return _parser_versions[name]
 
 
 def _split_cached(texts, key_fn, cache: Cache | None) -> tuple[dict, dict]:
@@ -295,8 +322,8 @@ def raw_spans_many(texts, cache: Cache | None = None) -> dict[str, list]:
     computed in batches by ``nlp.pipe`` and cached (the same spans as :func:`raw_spans`)."""
     out, todo = _split_cached(texts, _key, cache)
     if todo:
-        for key, doc in zip(todo, nlp().pipe(todo.values(), batch_size=BATCH)):
-            out[key] = spans = _spans(doc)
+        for key, spans in zip(todo, _read(list(todo.values()))):
+            out[key] = spans
             if cache is not None:
                 cache.put(key, spans)
     return out

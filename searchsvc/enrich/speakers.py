@@ -389,9 +389,7 @@ def parser():
 
     with entities._lock:
         if _parser is None:
-            import spacy
+            from searchsvc.enrich import models
 
-            name = parser_name()
-            meta = spacy.util.get_model_meta(spacy.util.get_package_path(name))
-            _parser = spacy.load(name, exclude=[p for p in meta.get("pipeline", []) if p not in PIPES])
+            _parser = models.load(parser_name(), PIPES)
         return _parser
