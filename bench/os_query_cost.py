@@ -80,6 +80,7 @@ def _trace_module():
     spec = importlib.util.spec_from_file_location(
         "_os_trace", ROOT / "searchsvc" / "backends" / "opensearch" / "trace.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 
@@ -89,9 +90,9 @@ def worker(kind: str, source_root: str, alias: str) -> None:
     sys.path.insert(0, source_root)
     import contextlib
 
-    from query_speed import INDEX, make_queries
+    import searchsvc  # first: its submodules then come from source_root whatever sys.path says
 
-    import searchsvc
+    from query_speed import INDEX, make_queries
     from searchsvc.search import parse_params
 
     assert Path(searchsvc.__file__).resolve().is_relative_to(Path(source_root).resolve()), searchsvc.__file__

@@ -44,6 +44,11 @@ _META = ("id", "title", "source", "author", "date", "url", "lang")
 PAGE_SOURCE = (*_META, "body", "group")
 #: hits OpenSearch pages through at most (``index.max_result_window``)
 WINDOW = 10_000
+#: below this many articles, relevance uses the whole index's term statistics
+#: (``dfs_query_then_fetch``): a shard of a small index is a biased sample; above it
+#: (33,000 articles a shard of 3) a shard's statistics are the index's, and the extra
+#: phase (a third of a search's time at 1x news-fr, measured) is saved
+DFS_MAX_DOCS = 100_000
 CHECK_INTERVAL = 1.0
 
 
@@ -78,6 +83,7 @@ class OpenSearchEngine(OpenSearchOperations):
         self._lock = threading.Lock()
         self._checked = 0.0
         self._generation: str | None = None
+        self._documents: tuple[str, int] | None = None
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -169,12 +175,13 @@ class OpenSearchEngine(OpenSearchOperations):
         return {"documents": n, "generation": gen}
 
     def search(self, params: SearchParams) -> dict:
-        """Two round trips at most, as a rule: one ``_msearch`` of the full matches (their
-        page, total, stories, facets, entity candidates), the partial matches (total,
-        facets, and the first page's hits) and the suggestion's word counts; then one of
-        the page's copy-group members and the exact counts of the entities written several
-        ways. A later page reaching into the partial matches, or beyond the cluster's
-        window, costs one request more."""
+        """Two round trips, as a rule. One ``_msearch``: the full matches (their page,
+        total, stories, facets, entity candidates), the partial matches' total (and their
+        first page, for a short query: needed when the full matches do not fill the page,
+        which only the answer tells) and the suggestion's word counts. Then one: the
+        page's copy-group members and the exact counts of the entities written several
+        ways. One request more when the partial matches' page was not fetched beforehand
+        (a later page, a long query's) or when only partial matches count (their facets)."""
         t0 = time.perf_counter()
         self.generation()
         t = self.translate(params.q, params.exact)
@@ -192,16 +199,17 @@ class OpenSearchEngine(OpenSearchOperations):
         lookups, lookup_body = lex.frequencies_body(
             suggest_lookups(SCHEMA, params.q, t.words, lex.cache)) if t.words else ([], None)
 
-        def body(q, page: tuple[int, int, bool] | None, stories: bool) -> dict:
+        def body(q, page: tuple[int, int, bool] | None, aggs: bool, stories: bool = False) -> dict:
             out = {"size": 0, "track_total_hits": True, "query": q,
-                   "post_filter": {"bool": {"filter": list(filters.values())}},
-                   "aggs": self._facet_aggs(filters, by_stories)}
+                   "post_filter": {"bool": {"filter": list(filters.values())}}}
+            if aggs:
+                out["aggs"] = self._facet_aggs(filters, by_stories)
+                if with_entities:
+                    out["aggs"].update(ents.candidate_aggs(filters))
             if stories:
-                out["aggs"]["stories"] = {"filter": {"bool": {"filter": list(filters.values())}},
-                                          "aggs": {"n": {"cardinality": {"field": "group",
-                                                                         "precision_threshold": PRECISION}}}}
-            if with_entities:
-                out["aggs"].update(ents.candidate_aggs(filters))
+                out.setdefault("aggs", {})["stories"] = {
+                    "filter": {"bool": {"filter": list(filters.values())}},
+                    "aggs": {"n": {"cardinality": {"field": "group", "precision_threshold": PRECISION}}}}
             if page is not None:
                 first, count, collapse = page
                 out.update({"from": first, "size": count, "sort": sort, "_source": list(PAGE_SOURCE)})
@@ -210,10 +218,9 @@ class OpenSearchEngine(OpenSearchOperations):
             return out
 
         full_page = (offset, params.per_page, collapsed) if limit <= WINDOW else None
-        # the first page of partial matches comes with their counts: needed when the full
-        # matches do not fill the page, which only the answer tells
-        partial_page = (0, params.per_page, False) if offset == 0 else None
-        searches = [head, body(full_q, full_page, True)]
+        # a short query's full matches need every word: often fewer than a page
+        partial_page = (0, params.per_page, False) if offset == 0 and t.need == len(t.units) else None
+        searches = [head, body(full_q, full_page, True, True)]
         if partial_q is not None:
             searches += [head, body(partial_q, partial_page, False)]
         if lookup_body is not None:
@@ -226,9 +233,6 @@ class OpenSearchEngine(OpenSearchOperations):
         total = full_r["hits"]["total"]["value"]
         total_partial = part_r["hits"]["total"]["value"] if part_r else 0
         stories = full_r["aggregations"]["stories"]["n"]["value"] if total else 0
-        shown = full_r if total or not total_partial else part_r
-        facets = self._facets(shown["aggregations"], by_stories)
-
         listed = stories if collapsed else total
         hits: list[tuple[dict, bool]] = []
         if offset < listed:
@@ -241,24 +245,31 @@ class OpenSearchEngine(OpenSearchOperations):
             got = part_r["hits"]["hits"][first:first + count] if partial_page else \
                 self._page(partial_q, filters, params, t, first, count, False)
             hits += [(h, True) for h in got]
+        # no full match: the facets count the partial matches
+        shown, scope_q = (full_r, full_q) if total or not total_partial else (None, partial_q)
 
-        # round 2: the page's copy groups, the entities written several ways
+        # round 2: the page's copy groups; the entities written several ways, counted
+        # exactly; the partial matches' facets when they are shown (their entities after)
         groups = sorted({h["_source"].get("group") for h, _ in hits} - {None, ""})
         second = [{"index": self.alias}, self._members_body(groups)] if groups else []
-        picks = exact = None
-        if with_entities:
-            canon = ents.canon()
-            scope_q = full_q if shown is full_r else partial_q
-            picks = ents.picks(canon, {k: shown["aggregations"][f"ek_{k}"] for k in KINDS}, FACET_TOP)
-            scopes = {k: {"bool": {"must": [scope_q], "filter": [f for n, f in filters.items() if n != k]}}
-                      for k in KINDS}
-            exact = ents.exact_requests(canon, picks, scopes)
-            second += [x for _, b in exact for x in ({"index": self.alias}, b)]
+        exact = self._entity_counts(shown, scope_q, filters) if with_entities and shown else None
+        if exact is not None:
+            second += [x for _, b in exact[1] for x in ({"index": self.alias}, b)]
+        if shown is None:
+            second += [head, body(partial_q, None, True)]
         res2 = self._msearch(second) if second else []
         members = self._members_of(res2[0]) if groups else {}
+        if shown is None:
+            shown = res2.pop()
+            if with_entities:
+                exact = self._entity_counts(shown, scope_q, filters)
+                res2 += self._msearch([x for _, b in exact[1] for x in ({"index": self.alias}, b)]) \
+                    if exact[1] else []
+        facets = self._facets(shown["aggregations"], by_stories)
         if with_entities:
+            canon, todo, picks = exact
             answers = res2[1:] if groups else res2
-            facets.update(ents.ranked(canon, picks, dict(zip([k for k, _ in exact], answers)), FACET_TOP))
+            facets.update(ents.ranked(canon, picks, dict(zip([k for k, _ in todo], answers)), FACET_TOP))
         else:
             facets.update({k: [] for k in KINDS})
 
@@ -281,17 +292,36 @@ class OpenSearchEngine(OpenSearchOperations):
             "suggestion": suggestion, "notes": notes,
         }
 
+    def _entity_counts(self, shown: dict, q: dict, filters: dict[str, dict]) -> tuple:
+        """``(canon, [(kind, search)], picks)``: the entity candidates of a response with
+        :meth:`OpenSearchEntities.candidate_aggs`, and the searches counting exactly those
+        written several ways (in the scope of each kind: ``q`` under the other filters)."""
+        ents = self.entity_search
+        canon = ents.canon()
+        picks = ents.picks(canon, {k: shown["aggregations"][f"ek_{k}"] for k in KINDS}, FACET_TOP)
+        scopes = {k: {"bool": {"must": [q], "filter": [f for n, f in filters.items() if n != k]}}
+                  for k in KINDS}
+        return canon, ents.exact_requests(canon, picks, scopes), picks
+
     def _header(self, params: SearchParams, sort: list) -> dict:
         """The ``_msearch`` header of a search's page and counts: the same shard copies for
         the same search (``preference``: their caches hold it), the shard request cache."""
         key = json.dumps([params.to_dict(), sort], sort_keys=True, ensure_ascii=False)
         head = {"index": self.alias, "preference": f"q{zlib.crc32(key.encode('utf-8', 'replace')):08x}",
                 "request_cache": True}
-        if sort[0] == "_score":
+        if sort[0] == "_score" and self.documents() < DFS_MAX_DOCS:
             # relevance from the whole index's term statistics, not each shard's (a shard
-            # of a small index is a biased sample): the ranking of one index
+            # of a small index is a biased sample): one more phase, no request cache
             head["search_type"] = "dfs_query_then_fetch"
         return head
+
+    def documents(self) -> int:
+        """The articles of the live generation, counted once per generation."""
+        gen = self.generation()
+        if self._documents is None or self._documents[0] != gen:
+            n = self.call(lambda c: c.count(index=self.alias))["count"]
+            self._documents = (gen, n)
+        return self._documents[1]
 
     def _facet_aggs(self, filters: dict[str, dict], stories: bool) -> dict:
         aggs = {}

@@ -49,6 +49,7 @@ class Lexicon:
         self.cache: dict = {}  # the neutral code's per-generation memo (prefixes, verdicts)
         self._df: dict[tuple[str, str], int] = {}
         self._forms: dict[str, list[str]] = {}
+        self._completions: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
     def _search(self, body: dict) -> dict:
         return self.engine.call(lambda c: c.search(index=self.engine.alias, body=body))
@@ -86,14 +87,21 @@ class Lexicon:
         return [(self, 0)]
 
     def iter_prefix(self, fieldname: str, prefix: str):
-        """``(term, info)`` of the completions of ``prefix``, in term order."""
+        """``(term, info)`` of the completions of ``prefix``, in term order (read once:
+        ``title`` and ``body`` complete from the same keyword field)."""
         kw = FIELDS[fieldname][1]
-        body = {"size": 0, "query": {"prefix": {kw: prefix}},
-                "aggs": {"t": {"terms": {"field": kw, "size": MAX_PREFIX_SCAN,
-                                         "include": re.escape(prefix) + ".*"}}}}
-        buckets = self._search(body)["aggregations"]["t"]["buckets"]
-        for b in sorted(buckets, key=lambda b: b["key"]):
-            yield b["key"], _Info(b["doc_count"])
+        got = self._completions.get((kw, prefix))
+        if got is None:
+            body = {"size": 0, "query": {"prefix": {kw: prefix}},
+                    "aggs": {"t": {"terms": {"field": kw, "size": MAX_PREFIX_SCAN,
+                                             "include": re.escape(prefix) + ".*"}}}}
+            buckets = self._search(body)["aggregations"]["t"]["buckets"]
+            got = sorted((b["key"], b["doc_count"]) for b in buckets)
+            if len(self._completions) >= CACHE_MAX:
+                self._completions.clear()
+            self._completions[(kw, prefix)] = got
+        for term, df in got:
+            yield term, _Info(df)
 
     def terms_within(self, fieldname: str, word: str, maxdist: int, prefix: int = 0) -> list[str]:
         body = {"size": 0, "suggest": {"w": {"text": word, "term": {
