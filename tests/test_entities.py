@@ -403,7 +403,7 @@ def test_an_opensearch_search_makes_two_round_trips(entity_store, engine):
         with recording(engine.client) as trips:
             r = search(engine, **kw)
         kinds = [t.kind for t in trips if t.kind != "generation"]  # checked once a second
-        assert kinds == ["msearch", "msearch"], (kw, kinds)
+        assert kinds == ["msearch", "msearch 2"], (kw, kinds)
         assert r["results"] and any(r["facets"][k] for k in ("person", "org", "place")), kw
     # the entities counted exactly: written several ways, in the second request
     assert names(search(engine, q="munitions")["facets"]["person"])["John Kirby"] == 4

@@ -34,7 +34,9 @@ def kind_of(method: str, path: str, body) -> str:
     request shapes: the search's page, the copy-group members, a lexicon lookup...)."""
     last = path.rstrip("/").rsplit("/", 1)[-1]
     if last == "_msearch":
-        return "msearch"
+        # a search's first request counts its full matches' stories; the second, members...
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        return "msearch" if '"stories"' in text else "msearch 2"
     if last == "_count":
         return "count"
     if "_alias" in path or "_mapping" in path:
