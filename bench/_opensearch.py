@@ -42,6 +42,15 @@ def bench_cluster(nodes: int = 3):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def documents(env: dict, alias: str) -> int:
+    """The documents behind ``alias`` (0 when there is no such alias)."""
+    c = connect(env)
+    try:
+        return c.count(index=alias)["count"] if c.indices.exists_alias(name=alias) else 0
+    finally:
+        c.close()
+
+
 def load(env: dict, alias: str, articles) -> str:
     """A full build of ``articles`` under ``alias`` (the backend's own writer); its index."""
     client = connect({**env, "SEARCHSVC_OPENSEARCH_TIMEOUT": "300"})

@@ -306,18 +306,13 @@ def report(name: str, samples, t_start: float, t_end: float) -> None:
 def os_index(corpus: Path, workdir: Path, n: int, env: dict, extra=()) -> tuple[Path, dict]:
     """The OpenSearch backend's state folder and serve environment for ``corpus`` (the
     alias ``bench-http-<n>``, reindexed fully unless it holds the corpus already)."""
-    from searchsvc.backends.opensearch.client import connect
+    from _opensearch import documents
 
     alias = f"bench-http-{n}" + ("-noent" if "--no-entities" in extra else "")
     served = {"SEARCHSVC_BACKEND": "opensearch", "SEARCHSVC_OPENSEARCH_URL": env["SEARCHSVC_OPENSEARCH_URL"],
               "SEARCHSVC_OPENSEARCH_INDEX": alias}
     state = workdir / f"os-state-{alias}"
-    c = connect(env)
-    try:
-        have = c.count(index=alias)["count"] if c.indices.exists_alias(name=alias) else 0
-    finally:
-        c.close()
-    if have != n:
+    if documents(env, alias) != n:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
                         "--corpus", str(corpus), "--index", str(state), *extra],

@@ -53,15 +53,9 @@ def _articles():
 def ensure_index(env: dict, alias: str) -> int:
     """The alias' documents, the index built first when missing."""
     from _newsfr import TOTAL
-    from _opensearch import load
+    from _opensearch import documents, load
 
-    from searchsvc.backends.opensearch.client import connect
-
-    c = connect(env)
-    try:
-        n = c.count(index=alias)["count"] if c.indices.exists_alias(name=alias) else 0
-    finally:
-        c.close()
+    n = documents(env, alias)
     if n != TOTAL:
         os.environ["SEARCHSVC_NER"] = "0"
         print(f"building {alias} ({TOTAL:,} articles)...", flush=True)
