@@ -43,6 +43,15 @@ def bench_cluster(nodes: int = 3):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def documents(env: dict, alias: str) -> int:
+    """The documents behind ``alias`` (0 when there is no such alias)."""
+    c = connect(env)
+    try:
+        return c.count(index=alias)["count"] if c.indices.exists_alias(name=alias) else 0
+    finally:
+        c.close()
+
+
 def load(env: dict, alias: str, articles, workers: int = 2) -> str:
     """A full build of ``articles`` under ``alias`` (the reindex's own workers, documents
     and bulk sender; caches in a temporary folder); its index."""

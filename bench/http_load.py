@@ -23,6 +23,18 @@ its address (the first is "gilets jaunes"), beside the p95 of the next 100 (warm
 Target: the first 10's p95 <= 2 x the warm p95, all highlighted.
 
     python bench/http_load.py [--clients 8] [-n 33930] [--baseline 10] [--max-seconds 600]
+
+``--backend opensearch`` (or ``both``) serves the same corpus from the OpenSearch backend
+(``serve`` with ``SEARCHSVC_BACKEND=opensearch``, the cluster at ``SEARCHSVC_OPENSEARCH_URL``,
+else a local 3-node cluster started for the run as bench/scale.py starts it; the corpus
+indexed once by ``searchsvc reindex --full`` under the alias ``bench-http-<n>``). It runs
+the load phase alone, no reindex meanwhile (the reindex under load stays the Whoosh
+backend's measure); ``both`` runs it on each backend in turn, ``--rounds`` times, and
+prints their p50/p95 side by side with the ratio. On this 2-core machine the nodes,
+the service's processes and the load clients share the cores: compare ratios.
+
+    flock /work/wt/heavy.lock nice .venv/bin/python bench/http_load.py --backend both \
+        --no-entities --no-start --baseline 60
 """
 
 from __future__ import annotations
@@ -291,6 +303,82 @@ def report(name: str, samples, t_start: float, t_end: float) -> None:
         print(f"           e.g. {e}")
 
 
+def os_index(corpus: Path, workdir: Path, n: int, env: dict, extra=()) -> tuple[Path, dict]:
+    """The OpenSearch backend's state folder and serve environment for ``corpus`` (the
+    alias ``bench-http-<n>``, reindexed fully unless it holds the corpus already)."""
+    from _opensearch import documents
+
+    alias = f"bench-http-{n}" + ("-noent" if "--no-entities" in extra else "")
+    served = {"SEARCHSVC_BACKEND": "opensearch", "SEARCHSVC_OPENSEARCH_URL": env["SEARCHSVC_OPENSEARCH_URL"],
+              "SEARCHSVC_OPENSEARCH_INDEX": alias}
+    state = workdir / f"os-state-{alias}"
+    if documents(env, alias) != n:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "searchsvc.cli", "reindex", "--full", "--quiet",
+                        "--corpus", str(corpus), "--index", str(state), *extra],
+                       cwd=ROOT, check=True, env={**env, **served, "SEARCHSVC_OPENSEARCH_TIMEOUT": "300"})
+        print(f"opensearch index {alias}: built in {time.perf_counter() - t0:.1f} s")
+    return state, served
+
+
+def load_only(server: Server, paths: list[str], clients: int, seconds: float) -> list:
+    """The samples of ``clients`` clients for ``seconds`` against ``server``."""
+    rec, stop = Recorder(), threading.Event()
+    threads = [threading.Thread(target=client, args=(server.host, server.port, paths, i * 37, stop, rec))
+               for i in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    return rec.samples
+
+
+def compare_backends(a, corpus: Path, index: Path, paths: list[str], extra) -> int:
+    """The load phase on each backend of ``a.backend`` in turn; p50/p95 side by side."""
+    from _opensearch import bench_cluster
+
+    backends = ["whoosh", "opensearch"] if a.backend == "both" else [a.backend]
+    lat: dict[str, list[float]] = {b: [] for b in backends}
+    failures = {b: 0 for b in backends}
+    rss: dict[str, list[float]] = {}
+    with bench_cluster() as (env, _):
+        state, served = os_index(corpus, a.workdir, a.n, env, extra)
+        where = {"whoosh": (index, {}), "opensearch": (state, served)}
+        for r in range(a.rounds):
+            for b in backends:
+                folder, extra_env = where[b]
+                server = Server(corpus, folder, a.threads, a.server_workers, env=extra_env)
+                try:
+                    h = server.health()
+                    load_only(server, paths[:20], a.clients, 2.0)  # warm: the generation opened
+                    samples = load_only(server, paths, a.clients, a.baseline)
+                    rss[b] = server.rss_each()
+                finally:
+                    server.stop()
+                ms = [x[1] * 1000 for x in samples]
+                lat[b] += ms
+                failures[b] += sum(1 for x in samples if x[2])
+                print(f"round {r + 1} {b:<10} {h['documents']} documents: {len(ms)} requests in "
+                      f"{a.baseline:.0f} s ({len(ms) / a.baseline:.1f} req/s), p50 {pct(ms, 50):.1f} ms, "
+                      f"p95 {pct(ms, 95):.1f} ms, failures {sum(1 for x in samples if x[2])}", flush=True)
+    print(f"\n{a.clients} clients, {a.rounds} round(s) of {a.baseline:.0f} s a backend, no reindex; "
+          f"{os.cpu_count()} cores shared by the clients, the service's processes "
+          f"({a.server_workers or 'serve default'} x {a.threads or 'serve default'} threads)"
+          + (" and the 3 OpenSearch nodes (running during both backends' rounds)" if "opensearch" in backends else ""))
+    print(f"{'backend':<11}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'failures':>9}  serve RSS MB")
+    for b in backends:
+        print(f"{b:<11}{len(lat[b]):>9}{pct(lat[b], 50):>9.1f}{pct(lat[b], 95):>9.1f}{pct(lat[b], 99):>9.1f}"
+              f"{failures[b]:>9}  {' + '.join(f'{x:.0f}' for x in rss.get(b, []))}")
+    if len(backends) == 2:
+        w, o = lat["whoosh"], lat["opensearch"]
+        print(f"ratio opensearch / whoosh: p50 {pct(o, 50) / pct(w, 50):.2f}x, p95 {pct(o, 95) / pct(w, 95):.2f}x "
+              f"(p95 target <= 300 ms: whoosh {'met' if pct(w, 95) <= 300 else 'MISSED'}, "
+              f"opensearch {'met' if pct(o, 95) <= 300 else 'MISSED'})")
+    return 0 if not any(failures.values()) else 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=8)
@@ -316,11 +404,17 @@ def main(argv=None) -> int:
                     help="only the start phase: the first 10 searches after a fresh start, "
                          "without and with the warm-up, beside the warm p95")
     ap.add_argument("--no-start", action="store_true", help="skip the start phase")
+    ap.add_argument("--backend", choices=("whoosh", "opensearch", "both"), default="whoosh",
+                    help="opensearch/both: the load phase alone (no reindex) on the OpenSearch "
+                         "backend, or on each in turn, side by side")
+    ap.add_argument("--rounds", type=int, default=1, help="with --backend both: turns of each backend")
     a = ap.parse_args(argv)
 
     extra = ["--no-entities"] if a.no_entities else []
     corpus, index = prepare(a.workdir / (f"n{a.n}" + ("-noent" if a.no_entities else "")), a.n, a.workers, extra)
     paths = request_mix(a.n)
+    if a.backend != "whoosh":
+        return compare_backends(a, corpus, index, paths, extra)
     if not a.no_start:
         met = print_start(start_phase(corpus, index, paths, a.threads, a.server_workers))
         if a.start_only:

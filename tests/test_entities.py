@@ -381,3 +381,34 @@ def test_who_with_whom_page(client):
     assert 'id="entities-link"' in search
     bad = client.get("/entites?q=munitions&date_from=31-31-2020")
     assert bad.status_code == 400 and 'id="error"' in bad.get_data(as_text=True)
+
+
+def test_an_opensearch_search_makes_two_round_trips(entity_store, engine):
+    """Counted on the real client's transport (searchsvc.backends.opensearch.trace): a
+    search's counts, page, facets (entities included), copy groups and suggestion come in
+    two requests to the cluster (once the vocabulary of a new accented word, prefix or
+    misspelling has been read: remembered per generation); one more for a later page
+    reaching into the partial matches. bench/os_query_cost.py measures what each costs."""
+    if entity_store.backend != "opensearch":
+        pytest.skip("the OpenSearch backend's requests")
+    from searchsvc.backends.opensearch.trace import recording
+
+    search(engine, q="Kirby")  # the generation's vocabulary and entities, read once
+    asked = [dict(q="munitions"), dict(q="munitions Kirby -Watling", year="2022"),
+             dict(q="Moscou munitions Kirby Ukraine", person="John Kirby"),
+             dict(q="munitions obus", count="stories"), dict(q="", org="BBC")]
+    for kw in asked:
+        with recording(engine.client) as trips:
+            r = search(engine, **kw)
+        kinds = [t.kind for t in trips if t.kind != "generation"]  # checked once a second
+        assert kinds == ["msearch", "msearch 2"], (kw, kinds)
+        assert r["results"] and any(r["facets"][k] for k in ("person", "org", "place")), kw
+    # the entities counted exactly: written several ways, in the second request
+    assert names(search(engine, q="munitions")["facets"]["person"])["John Kirby"] == 4
+    # a second page beyond the full matches: the partial page is one request more
+    base = search(engine, q="munitions Russie")
+    assert base["total"] == 4 and base["total_partial"] == 1
+    with recording(engine.client) as trips:
+        r = search(engine, q="munitions Russie", per_page="3", page="2")
+    assert len([t for t in trips if t.kind != "generation"]) <= 3
+    assert any(h["partial"] for h in r["results"])

@@ -102,20 +102,43 @@ def _restore_case(original: str, word: str) -> str:
 CACHE_SIZE = 1024
 
 
-def suggest(reader, schema, text: str, words, cache=None) -> str | None:
-    """``text`` with its misspelt ``words`` (clauses with spans) corrected, or None.
-    ``cache``: a dict kept per index generation (each word's verdict is remembered)."""
-    if SPELL_FIELD not in schema:
-        return None
-    replacements = []
+def _checked(text: str, words):
+    """``(start, end, elision, before, word, after)`` of each of ``words`` worth checking."""
     for clause in words[:MAX_WORDS_CORRECTED]:
         s, e = clause.span
         raw = text[s:e]
         m = _ELISION_RE.match(raw)
         lead = m.group(1) if m else ""
         pre, core, post = _CORE_RE.match(raw[len(lead):]).groups()
-        if not (MIN_WORD <= len(core) <= MAX_WORD) or not core.isalpha():
+        if MIN_WORD <= len(core) <= MAX_WORD and core.isalpha():
+            yield s, e, lead, pre, core, post
+
+
+def lookups(schema, text: str, words, cache=None) -> list[tuple[str, str]]:
+    """The ``(field, term)`` document frequencies :func:`suggest` may read to tell whether
+    its words are known (the words whose verdict ``cache`` does not hold yet): a backend
+    whose every lookup is a request can fetch them together beforehand."""
+    if SPELL_FIELD not in schema:
+        return []
+    out = []
+    for *_, core, _post in _checked(text, words):
+        word = core.lower()
+        if cache is not None and ("spelling", word) in cache:
             continue
+        out.append((SPELL_FIELD, word))
+        for fieldname in ("body", "title"):
+            if fieldname in schema:
+                out += [(fieldname, t.text) for t in schema[fieldname].analyzer(word, mode="query")]
+    return list(dict.fromkeys(out))
+
+
+def suggest(reader, schema, text: str, words, cache=None) -> str | None:
+    """``text`` with its misspelt ``words`` (clauses with spans) corrected, or None.
+    ``cache``: a dict kept per index generation (each word's verdict is remembered)."""
+    if SPELL_FIELD not in schema:
+        return None
+    replacements = []
+    for s, e, lead, pre, core, post in _checked(text, words):
         fixed = _verdict(reader, schema, core.lower(), cache)
         if fixed:
             replacements.append((s, e, lead + pre + _restore_case(core, fixed) + post))

@@ -11,21 +11,26 @@ is bounded by the page. The analytics are in
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
+import zlib
 from pathlib import Path
 
 from searchsvc import config
 from searchsvc.backends.opensearch import mapping
 from searchsvc.backends.opensearch import translate as tr
 from searchsvc.backends.opensearch.entities import OpenSearchEntities
+from searchsvc.backends.whoosh.entities import FACET_TOP, KINDS
 from searchsvc.backends.opensearch.lexicon import SCHEMA, Lexicon
 from searchsvc.backends.opensearch.mapping import alias_name, terms_text
 from searchsvc.backends.opensearch.operations import OpenSearchOperations
 from searchsvc.engine import NoIndexError
 from searchsvc.search.params import UNKNOWN, SearchParams
 from searchsvc.search.snippets import snippet
+from searchsvc.search.suggest import lookups as suggest_lookups
+from searchsvc.search.suggest import suggest
 from searchsvc.synonyms import load_synonyms
 
 FACETS = {"source": "source_facet", "year": "year", "month": "month", "lang": "lang"}
@@ -36,6 +41,15 @@ SIMILAR_MAX = 20
 #: cardinality is exact below this many distinct groups (OpenSearch's maximum)
 PRECISION = 40_000
 _META = ("id", "title", "source", "author", "date", "url", "lang")
+#: what a result needs of its article's ``_source`` (the text: its snippet)
+PAGE_SOURCE = (*_META, "body", "group")
+#: hits OpenSearch pages through at most (``index.max_result_window``)
+WINDOW = 10_000
+#: below this many articles, relevance uses the whole index's term statistics
+#: (``dfs_query_then_fetch``): a shard of a small index is a biased sample; above it
+#: (33,000 articles a shard of 3) a shard's statistics are the index's, and the extra
+#: phase (a third of a search's time at 1x news-fr, measured) is saved
+DFS_MAX_DOCS = 100_000
 CHECK_INTERVAL = 1.0
 
 
@@ -70,6 +84,7 @@ class OpenSearchEngine(OpenSearchOperations):
         self._lock = threading.Lock()
         self._checked = 0.0
         self._generation: str | None = None
+        self._documents: tuple[str, int] | None = None
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -161,68 +176,113 @@ class OpenSearchEngine(OpenSearchOperations):
         return {"documents": n, "generation": gen}
 
     def search(self, params: SearchParams) -> dict:
+        """Two round trips, as a rule. One ``_msearch``: the full matches (their page,
+        total, stories, facets, entity candidates), the partial matches' total (and their
+        first page: needed when the full matches do not fill the page, which only the
+        answer tells) and the suggestion's word counts. Then one: the page's copy-group
+        members and the exact counts of the entities written several ways. One request
+        more for a later page reaching into the partial matches, or when only partial
+        matches count (their facets: not computed in vain for every search)."""
         t0 = time.perf_counter()
         self.generation()
         t = self.translate(params.q, params.exact)
         filters = self.filters(params, t)
         full_q, partial_q = t.full(), t.partial()
-        facet_filters = filters
         collapsed = params.copies != "all"
+        by_stories = params.count == "stories"
+        ents = self.entity_search
+        with_entities = ents.active()
+        offset = (params.page - 1) * params.per_page
+        limit = offset + params.per_page
+        sort = self.sort_of(params, t)
+        head = self._header(params, sort)
+        lex = self.lexicon()
+        lookups, lookup_body = lex.frequencies_body(
+            suggest_lookups(SCHEMA, params.q, t.words, lex.cache)) if t.words else ([], None)
 
-        def body(q, with_aggs: bool) -> dict:
+        def body(q, page: tuple[int, int, bool] | None, aggs: bool, stories: bool = False) -> dict:
             out = {"size": 0, "track_total_hits": True, "query": q,
-                   "post_filter": {"bool": {"filter": list(facet_filters.values())}}}
-            aggs = {"stories": {"filter": {"bool": {"filter": list(facet_filters.values())}},
-                                "aggs": {"n": {"cardinality": {"field": "group",
-                                                               "precision_threshold": PRECISION}}}}}
-            if with_aggs:
-                aggs.update(self._facet_aggs(facet_filters, params.count == "stories"))
-            out["aggs"] = aggs
+                   "post_filter": {"bool": {"filter": list(filters.values())}}}
+            if aggs:
+                out["aggs"] = self._facet_aggs(filters, by_stories)
+                if with_entities:
+                    out["aggs"].update(ents.candidate_aggs(filters))
+            if stories:
+                out.setdefault("aggs", {})["stories"] = {
+                    "filter": {"bool": {"filter": list(filters.values())}},
+                    "aggs": {"n": {"cardinality": {"field": "group", "precision_threshold": PRECISION}}}}
+            if page is not None:
+                first, count, collapse = page
+                out.update({"from": first, "size": count, "sort": sort, "_source": list(PAGE_SOURCE)})
+                if collapse:
+                    out["collapse"] = {"field": "group"}
             return out
 
-        searches = [{"index": self.alias}, body(full_q, True)]
+        full_page = (offset, params.per_page, collapsed) if limit <= WINDOW else None
+        # the first page of partial matches comes with their total: needed whenever the
+        # full matches do not fill the page (7 long queries out of 10 at 1x news-fr)
+        partial_page = (0, params.per_page, False) if offset == 0 else None
+        searches = [head, body(full_q, full_page, True, True)]
         if partial_q is not None:
-            searches += [{"index": self.alias}, body(partial_q, True)]
-        res = self.call(lambda c: c.msearch(body=searches))["responses"]
-        for r in res:
-            if "error" in r:
-                raise _failed(r)
+            searches += [head, body(partial_q, partial_page, False)]
+        if lookup_body is not None:
+            searches += [{"index": self.alias}, lookup_body]
+        res = self._msearch(searches)
         full_r = res[0]
         part_r = res[1] if partial_q is not None else None
+        if lookup_body is not None:
+            lex.absorb(lookups, res[-1])
         total = full_r["hits"]["total"]["value"]
         total_partial = part_r["hits"]["total"]["value"] if part_r else 0
         stories = full_r["aggregations"]["stories"]["n"]["value"] if total else 0
-        shown = full_r if total or not total_partial else part_r
-        facets = self._facets(shown["aggregations"], params.count == "stories")
-        facets.update(self.entity_search.facets(full_q if shown is full_r else partial_q, facet_filters))
-
-        offset = (params.page - 1) * params.per_page
-        limit = offset + params.per_page
         listed = stories if collapsed else total
         hits: list[tuple[dict, bool]] = []
         if offset < listed:
-            hits += [(h, False) for h in self._page(full_q, filters, params, t, offset,
-                                                    params.per_page, collapsed)]
+            got = full_r["hits"]["hits"] if full_page else \
+                self._page(full_q, filters, params, t, offset, params.per_page, collapsed)
+            hits += [(h, False) for h in got]
         if limit > listed and total_partial:
             first = max(0, offset - listed)
-            hits += [(h, True) for h in self._page(partial_q, filters, params, t, first,
-                                                   limit - max(offset, listed), False)]
-        members = self._members({h["_source"].get("group") for h, _ in hits})
-        out = []
-        for h, is_partial in hits:
-            out.append(self._hit(h, is_partial, t, members))
+            count = limit - max(offset, listed)
+            got = part_r["hits"]["hits"][first:first + count] if partial_page else \
+                self._page(partial_q, filters, params, t, first, count, False)
+            hits += [(h, True) for h in got]
+        # no full match: the facets count the partial matches
+        shown, scope_q = (full_r, full_q) if total or not total_partial else (None, partial_q)
+
+        # round 2: the page's copy groups; the entities written several ways, counted
+        # exactly; the partial matches' facets when they are shown (their entities after)
+        groups = sorted({h["_source"].get("group") for h, _ in hits} - {None, ""})
+        second = [{"index": self.alias}, self._members_body(groups)] if groups else []
+        exact = self._entity_counts(shown, scope_q, filters) if with_entities and shown else None
+        if exact is not None:
+            second += [x for _, b in exact[1] for x in ({"index": self.alias}, b)]
+        if shown is None:
+            second += [head, body(partial_q, None, True)]
+        res2 = self._msearch(second) if second else []
+        members = self._members_of(res2[0]) if groups else {}
+        if shown is None:
+            shown = res2.pop()
+            if with_entities:
+                exact = self._entity_counts(shown, scope_q, filters)
+                res2 += self._msearch([x for _, b in exact[1] for x in ({"index": self.alias}, b)]) \
+                    if exact[1] else []
+        facets = self._facets(shown["aggregations"], by_stories)
+        if with_entities:
+            canon, todo, picks = exact
+            answers = res2[1:] if groups else res2
+            facets.update(ents.ranked(canon, picks, dict(zip([k for k, _ in todo], answers)), FACET_TOP))
+        else:
+            facets.update({k: [] for k in KINDS})
+
+        out = [self._hit(h, is_partial, t, members) for h, is_partial in hits]
         notes = list(t.notes)
         if (t.entities or params.persons or params.orgs or params.places) and \
-                not self.entity_search.extracted():
+                not ents.extracted():
             from searchsvc.enrich.entities import NOTE_OFF
 
             notes.append(NOTE_OFF)  # an entity filter on an index built with --no-entities
-        suggestion = None
-        if t.words:
-            from searchsvc.search.suggest import suggest
-
-            lex = self.lexicon()
-            suggestion = suggest(lex, SCHEMA, params.q, t.words, lex.cache)
+        suggestion = suggest(lex, SCHEMA, params.q, t.words, lex.cache) if t.words else None
         if t.need < len(t.units):
             notes.append(f"Requête longue ({len(t.units)} mots) : un article y est compté "
                          f"s'il contient au moins {t.need} de ces mots.")
@@ -233,6 +293,37 @@ class OpenSearchEngine(OpenSearchOperations):
             "facets": facets, "facets_count": params.count, "copies": params.copies,
             "suggestion": suggestion, "notes": notes,
         }
+
+    def _entity_counts(self, shown: dict, q: dict, filters: dict[str, dict]) -> tuple:
+        """``(canon, [(kind, search)], picks)``: the entity candidates of a response with
+        :meth:`OpenSearchEntities.candidate_aggs`, and the searches counting exactly those
+        written several ways (in the scope of each kind: ``q`` under the other filters)."""
+        ents = self.entity_search
+        canon = ents.canon()
+        picks = ents.picks(canon, {k: shown["aggregations"][f"ek_{k}"] for k in KINDS}, FACET_TOP)
+        scopes = {k: {"bool": {"must": [q], "filter": [f for n, f in filters.items() if n != k]}}
+                  for k in KINDS}
+        return canon, ents.exact_requests(canon, picks, scopes), picks
+
+    def _header(self, params: SearchParams, sort: list) -> dict:
+        """The ``_msearch`` header of a search's page and counts: the same shard copies for
+        the same search (``preference``: their caches hold it), the shard request cache."""
+        key = json.dumps([params.to_dict(), sort], sort_keys=True, ensure_ascii=False)
+        head = {"index": self.alias, "preference": f"q{zlib.crc32(key.encode('utf-8', 'replace')):08x}",
+                "request_cache": True}
+        if sort[0] == "_score" and self.documents() < DFS_MAX_DOCS:
+            # relevance from the whole index's term statistics, not each shard's (a shard
+            # of a small index is a biased sample): one more phase, no request cache
+            head["search_type"] = "dfs_query_then_fetch"
+        return head
+
+    def documents(self) -> int:
+        """The articles of the live generation, counted once per generation."""
+        gen = self.generation()
+        if self._documents is None or self._documents[0] != gen:
+            n = self.call(lambda c: c.count(index=self.alias))["count"]
+            self._documents = (gen, n)
+        return self._documents[1]
 
     def _facet_aggs(self, filters: dict[str, dict], stories: bool) -> dict:
         aggs = {}
@@ -261,8 +352,7 @@ class OpenSearchEngine(OpenSearchOperations):
         if count <= 0:
             return []
         body = {"from": first, "size": count, "query": q, "sort": self.sort_of(params, t),
-                "track_total_hits": False,
-                "_source": {"excludes": ["entities", "quotes", *mapping.INDEX_ONLY]}}
+                "track_total_hits": False, "_source": list(PAGE_SOURCE)}
         if filters:
             body["post_filter"] = {"bool": {"filter": list(filters.values())}}
         if collapsed:
@@ -275,13 +365,19 @@ class OpenSearchEngine(OpenSearchOperations):
 
     def _members(self, groups: set) -> dict[str, list[dict]]:
         """Every member of these copy groups, first publication first."""
-        groups = {g for g in groups if g}
+        groups = sorted({g for g in groups if g})
         if not groups:
             return {}
-        body = {"size": 10_000, "query": {"terms": {"group": sorted(groups)}},
+        return self._members_of(self.call(lambda c: c.search(index=self.alias, body=self._members_body(groups))))
+
+    @staticmethod
+    def _members_body(groups: list[str]) -> dict:
+        return {"size": 10_000, "query": {"terms": {"group": groups}}, "track_total_hits": False,
                 "_source": ["id", "title", "source", "date", "url", "lang", "group"],
                 "sort": [{"day": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]}
-        res = self.call(lambda c: c.search(index=self.alias, body=body))
+
+    @staticmethod
+    def _members_of(res: dict) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
         for h in res["hits"]["hits"]:
             out.setdefault(h["_source"]["group"], []).append(h["_source"])

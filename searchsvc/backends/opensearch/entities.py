@@ -129,6 +129,13 @@ class OpenSearchEntities:
         return out
 
     # -- counts ---------------------------------------------------------------------------
+    #
+    # A search's entity facets take two steps: the raw names' counts in each kind's scope
+    # (``candidate_aggs``, aggregations a caller puts into its own search), summed per
+    # entity (``picks``: exact for an entity written one way, an upper bound for one
+    # written several ways); then the entities written several ways among the candidates
+    # counted exactly (``exact_requests``, searches a caller sends with its others), and
+    # the first ``limit`` of each kind (``ranked``).
 
     def facets(self, query: dict, filters: dict[str, dict], limit: int = FACET_TOP) -> dict:
         """``{kind: [{"value", "count"}]}`` of the documents of ``query`` under
@@ -136,40 +143,76 @@ class OpenSearchEntities:
         canon = self.canon()
         scopes = {k: {"bool": {"must": [query], "filter": [f for n, f in filters.items() if n != k]}}
                   for k in KINDS}
-        return {k: rows for k, rows in self._top(canon, scopes, limit).items()}
+        return self._top(canon, scopes, limit)
+
+    def active(self) -> bool:
+        """Whether the generation has any entity name (else every entity facet is empty)."""
+        return bool(self.canon().code_of_raw)
+
+    @staticmethod
+    def candidate_aggs(filters: dict[str, dict]) -> dict:
+        """Aggregations (``ek_<kind>``) of the raw names' counts in each kind's scope: the
+        search's matches under every filter but that kind's own."""
+        return {f"ek_{kind}": {"filter": {"bool": {"filter": [f for n, f in filters.items() if n != kind]}},
+                               "aggs": {k: {"terms": {"field": k, "size": RAW_MAX}} for k in KINDS}}
+                for kind in KINDS}
+
+    def picks(self, canon: Canon, aggs_of: dict[str, dict], limit: int) -> dict[str, dict[int, int]]:
+        """``{kind: {entity: summed count}}``: the ``CANDIDATES * limit`` first entities of
+        each kind by the sum of their raw names' counts (``aggs_of[kind]``: the raw names'
+        ``terms`` aggregations in that kind's scope)."""
+        v = canon.view
+        out = {}
+        for kind in KINDS:
+            summed: Counter = Counter()
+            for k in KINDS:
+                for b in aggs_of[kind][k]["buckets"]:
+                    c = canon.code_of_raw.get((k, b["key"]))
+                    if c is not None and v.kinds[c] == kind:
+                        summed[c] += b["doc_count"]
+            out[kind] = dict(sorted(summed.items(), key=lambda cn: (-cn[1], v.names[cn[0]]))
+                             [:CANDIDATES * limit])
+        return out
+
+    def exact_requests(self, canon: Canon, picks: dict[str, dict[int, int]],
+                       scopes: dict[str, dict]) -> list[tuple[str, dict]]:
+        """``[(kind, search body)]`` counting exactly the candidates written several ways
+        (an article may name them twice); the others' sums are their exact counts."""
+        out = []
+        for kind in KINDS:
+            several = [c for c in picks[kind] if len(canon.raw_of.get(c, ())) > 1]
+            if several:
+                out.append((kind, {"size": 0, "query": scopes[kind], "aggs": {"e": {"filters": {
+                    "filters": {str(c): canon.clause([c]) for c in several}}}}}))
+        return out
+
+    @staticmethod
+    def ranked(canon: Canon, picks: dict[str, dict[int, int]], exact: dict[str, dict],
+               limit: int) -> dict:
+        """``{kind: [{"value", "count"}]}``: the candidates by their exact counts
+        (``exact[kind]``: the response of that kind's :meth:`exact_requests` search)."""
+        v = canon.view
+        out = {}
+        for kind in KINDS:
+            counts = dict(picks[kind])
+            buckets = (exact.get(kind) or {}).get("aggregations", {}).get("e", {}).get("buckets", {})
+            counts.update({int(c): b["doc_count"] for c, b in buckets.items()})
+            rows = sorted(((c, n) for c, n in counts.items() if n), key=lambda cn: (-cn[1], v.names[cn[0]]))
+            out[kind] = [{"value": v.names[c], "count": n} for c, n in rows[:limit]]
+        return out
 
     def _top(self, canon: Canon, scopes: dict[str, dict], limit: int) -> dict:
-        engine, v = self.engine, canon.view
-        # 1. candidates: the raw names' counts, summed per entity (an upper bound)
+        engine = self.engine
         reqs = []
         for kind in KINDS:
             reqs += [{"index": engine.alias}, {"size": 0, "query": scopes[kind], "aggs": {
                 k: {"terms": {"field": k, "size": RAW_MAX}} for k in KINDS}}]
         first = engine._msearch(reqs)
-        picks: dict[str, list[int]] = {}
-        for kind, r in zip(KINDS, first):
-            summed: Counter = Counter()
-            for k in KINDS:
-                for b in r["aggregations"][k]["buckets"]:
-                    c = canon.code_of_raw.get((k, b["key"]))
-                    if c is not None and v.kinds[c] == kind:
-                        summed[c] += b["doc_count"]
-            picks[kind] = [c for c, _ in sorted(summed.items(), key=lambda cn: (-cn[1], v.names[cn[0]]))
-                           [:CANDIDATES * limit]]
-        # 2. the candidates counted exactly
-        reqs = []
-        for kind in KINDS:
-            reqs += [{"index": engine.alias}, {"size": 0, "query": scopes[kind], "aggs": {"e": {
-                "filters": {"filters": {str(c): canon.clause([c]) for c in picks[kind]}}}}}]
-        second = engine._msearch(reqs) if any(picks.values()) else [None] * len(KINDS)
-        out = {}
-        for kind, r in zip(KINDS, second):
-            counts = [(int(c), b["doc_count"]) for c, b in ((r or {}).get("aggregations", {})
-                                                             .get("e", {}).get("buckets", {}).items())
-                      if b["doc_count"]]
-            counts.sort(key=lambda cn: (-cn[1], v.names[cn[0]]))
-            out[kind] = [{"value": v.names[c], "count": n} for c, n in counts[:limit]]
-        return out
+        picks = self.picks(canon, {kind: r["aggregations"] for kind, r in zip(KINDS, first)}, limit)
+        todo = self.exact_requests(canon, picks, scopes)
+        reqs = [x for _, body in todo for x in ({"index": engine.alias}, body)]
+        exact = dict(zip([k for k, _ in todo], engine._msearch(reqs))) if todo else {}
+        return self.ranked(canon, picks, exact, limit)
 
     def table(self, query: dict, kind: str, limit: int) -> dict:
         """The entity table of a search (:func:`searchsvc.backends.whoosh.entities.entity_table`):

@@ -49,6 +49,7 @@ class Lexicon:
         self.cache: dict = {}  # the neutral code's per-generation memo (prefixes, verdicts)
         self._df: dict[tuple[str, str], int] = {}
         self._forms: dict[str, list[str]] = {}
+        self._completions: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
     def _search(self, body: dict) -> dict:
         return self.engine.call(lambda c: c.search(index=self.engine.alias, body=body))
@@ -62,6 +63,21 @@ class Lexicon:
             self._remember(key, got)
         return got
 
+    def frequencies_body(self, pairs) -> tuple[list, dict | None]:
+        """The ``(field, term)`` pairs of ``pairs`` not known yet, and one search counting
+        them all (a ``filters`` aggregation), to send with others (:meth:`absorb`)."""
+        todo = [p for p in dict.fromkeys(pairs) if p not in self._df and p[0] in FIELDS]
+        if not todo:
+            return [], None
+        return todo, {"size": 0, "track_total_hits": False, "aggs": {"df": {"filters": {"filters": {
+            str(i): {"term": {FIELDS[f][0]: t}} for i, (f, t) in enumerate(todo)}}}}}
+
+    def absorb(self, todo: list, response: dict) -> None:
+        """Remember the counts of :meth:`frequencies_body`'s search."""
+        buckets = response["aggregations"]["df"]["buckets"]
+        for i, pair in enumerate(todo):
+            self._remember(pair, buckets[str(i)]["doc_count"])
+
     def _remember(self, key, df: int) -> None:
         if len(self._df) >= CACHE_MAX:
             self._df.clear()
@@ -71,14 +87,21 @@ class Lexicon:
         return [(self, 0)]
 
     def iter_prefix(self, fieldname: str, prefix: str):
-        """``(term, info)`` of the completions of ``prefix``, in term order."""
+        """``(term, info)`` of the completions of ``prefix``, in term order (read once:
+        ``title`` and ``body`` complete from the same keyword field)."""
         kw = FIELDS[fieldname][1]
-        body = {"size": 0, "query": {"prefix": {kw: prefix}},
-                "aggs": {"t": {"terms": {"field": kw, "size": MAX_PREFIX_SCAN,
-                                         "include": re.escape(prefix) + ".*"}}}}
-        buckets = self._search(body)["aggregations"]["t"]["buckets"]
-        for b in sorted(buckets, key=lambda b: b["key"]):
-            yield b["key"], _Info(b["doc_count"])
+        got = self._completions.get((kw, prefix))
+        if got is None:
+            body = {"size": 0, "query": {"prefix": {kw: prefix}},
+                    "aggs": {"t": {"terms": {"field": kw, "size": MAX_PREFIX_SCAN,
+                                             "include": re.escape(prefix) + ".*"}}}}
+            buckets = self._search(body)["aggregations"]["t"]["buckets"]
+            got = sorted((b["key"], b["doc_count"]) for b in buckets)
+            if len(self._completions) >= CACHE_MAX:
+                self._completions.clear()
+            self._completions[(kw, prefix)] = got
+        for term, df in got:
+            yield term, _Info(df)
 
     def terms_within(self, fieldname: str, word: str, maxdist: int, prefix: int = 0) -> list[str]:
         body = {"size": 0, "suggest": {"w": {"text": word, "term": {
@@ -92,12 +115,29 @@ class Lexicon:
                 out.append(opt["text"])
         return out
 
+    def prefetch_forms(self, terms) -> None:
+        """Read the forms of every term of ``terms`` not read yet, in one request (a
+        query's accented words: one round trip instead of one each)."""
+        todo = [t for t in dict.fromkeys(terms) if t not in self._forms]
+        if len(todo) < 2:
+            return  # forms_of reads one term the same way
+        body = {"size": 0, "track_total_hits": False, "aggs": {
+            str(i): {"filter": {"prefix": {"forms": t + "|"}}, "aggs": {"t": {"terms": {
+                "field": "forms", "size": MAX_PREFIX_SCAN, "include": re.escape(t + "|") + ".*"}}}}
+            for i, t in enumerate(todo)}}
+        aggs = self._search(body)["aggregations"]
+        for i, t in enumerate(todo):
+            self._keep_forms(t, sorted(b["key"] for b in aggs[str(i)]["t"]["buckets"]))
+
+    def _keep_forms(self, term: str, forms: list[str]) -> None:
+        if len(self._forms) >= CACHE_MAX:
+            self._forms.clear()
+        self._forms[term] = forms
+
     def forms_of(self, term: str) -> list[str]:
         """The ``forms`` terms of ``term`` (``<term>|<word as written>``)."""
         got = self._forms.get(term)
         if got is None:
             got = [t for t, _ in self.iter_prefix("forms", term + "|")]
-            if len(self._forms) >= CACHE_MAX:
-                self._forms.clear()
-            self._forms[term] = got
+            self._keep_forms(term, got)
         return got

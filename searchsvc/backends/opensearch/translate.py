@@ -181,6 +181,10 @@ def translate(text: str, synonyms, lexicon, exact: bool = False) -> Translated:
     accent rule). ``exact``: every word and phrase on the unstemmed fields (as written)."""
     pq = qmod.parse(text, synonyms)
     out = Translated(entities=list(pq.entities), words=list(pq.words), exact=exact)
+    prefetch = getattr(lexicon, "prefetch_forms", None)
+    if prefetch is not None:  # the accent rule's lookups of every word, together
+        prefetch([term for c in [*(c for unit in pq.units for c in unit), *pq.negatives]
+                  if c.kind in ("word", "phrase") for term, _ in accented_words(c.text)])
     for unit in pq.units:
         alts = [q for q in (_clause(c, out, lexicon, exact or c.exact) for c in unit) if q]
         if not alts:
