@@ -321,17 +321,21 @@ def os_index(corpus: Path, workdir: Path, n: int, env: dict, extra=()) -> tuple[
     return state, served
 
 
-def load_only(server: Server, paths: list[str], clients: int, seconds: float) -> list:
-    """The samples of ``clients`` clients for ``seconds`` against ``server``."""
-    rec, stop = Recorder(), threading.Event()
-    threads = [threading.Thread(target=client, args=(server.host, server.port, paths, i * 37, stop, rec))
-               for i in range(clients)]
+def run_for(threads: list, stop: threading.Event, seconds: float) -> None:
+    """Start the client ``threads``, let them run ``seconds``, stop and join them."""
     for t in threads:
         t.start()
     time.sleep(seconds)
     stop.set()
     for t in threads:
         t.join()
+
+
+def load_only(server: Server, paths: list[str], clients: int, seconds: float) -> list:
+    """The samples of ``clients`` clients for ``seconds`` against ``server``."""
+    rec, stop = Recorder(), threading.Event()
+    run_for([threading.Thread(target=client, args=(server.host, server.port, paths, i * 37, stop, rec))
+             for i in range(clients)], stop, seconds)
     return rec.samples
 
 

@@ -77,12 +77,7 @@ def run_clients(server, groups, seconds: float) -> dict[str, list[float]]:
         for i in range(n):
             threads.append(threading.Thread(target=http_load.client,
                                             args=(server.host, server.port, paths, i * 7, stop, recs[name])))
-    for t in threads:
-        t.start()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join()
+    http_load.run_for(threads, stop, seconds)
     out = {}
     for name, rec in recs.items():
         errors = [s for s in rec.samples if s[2]]
