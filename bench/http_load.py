@@ -48,7 +48,6 @@ import queue
 import random
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import threading
