@@ -91,6 +91,21 @@ def make_articles_store(store: str, name: str, articles, work: Path, request) ->
     return Store("opensearch", work / "state", alias, cluster)
 
 
+def corpus_articles(corpus: Path) -> list:
+    """The articles ingestion keeps of a corpus folder (malformed files skipped, as the
+    reindex skips them)."""
+    from searchsvc.ingest import IngestError, corpus_files, extract, load_manifest
+
+    manifest = load_manifest(corpus)
+    out = []
+    for path in corpus_files(corpus):
+        try:
+            out.extend(extract(path, corpus, manifest, errors=[]))
+        except IngestError:
+            continue
+    return out
+
+
 def make_corpus_store(store: str, name: str, corpus: Path, work: Path, request) -> Store:
     """``corpus`` in ``store`` (a Whoosh index shape, built by the reindex, or OpenSearch,
     reindexed into the session's cluster under the alias ``test-<name>``)."""

@@ -225,6 +225,26 @@ def test_incremental_run_sends_only_what_changed(tmp_path, corpus_copy, client, 
     assert not again.changed and _versions(client, alias) == after
 
 
+def test_a_running_engine_sees_an_incremental_run(tmp_path, corpus_copy, client, alias):
+    """An incremental run updates the live index in place: a running engine drops what it
+    cached of it (the vocabulary of prefixes and suggestions, the document count)."""
+    from searchsvc.backends.opensearch import engine as os_engine
+    from searchsvc.search.params import parse_params
+
+    index = tmp_path / "index"
+    reindex(corpus_copy, index, client, alias)
+    engine = os_engine.OpenSearchEngine(index, alias=alias, client=client)
+    before = engine.info()["documents"]
+    assert engine.search(parse_params({"q": "zinzol*"}))["total"] == 0  # the prefix is cached
+    (corpus_copy / "nouveau.txt").write_text(
+        "Un nouvel article\n\nLe zinzolin des volets de la mairie.\n", encoding="utf-8")
+    reindex(corpus_copy, index, client, alias)
+    time.sleep(os_engine.CHECK_INTERVAL + 0.1)
+    assert engine.search(parse_params({"q": "zinzol*"}))["total"] == 1
+    assert engine.info()["documents"] == before + 1
+    assert engine.generation() == indexer.live_index(client, alias)  # the same index, updated
+
+
 def test_malformed_file_is_skipped_and_named(tmp_path, corpus_copy, client, alias):
     (corpus_copy / "casse.json").write_text("{cassé", encoding="utf-8")
     report = reindex(corpus_copy, tmp_path / "index", client, alias)

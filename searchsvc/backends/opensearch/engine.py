@@ -84,6 +84,7 @@ class OpenSearchEngine(OpenSearchOperations):
         self._lock = threading.Lock()
         self._checked = 0.0
         self._generation: str | None = None
+        self._state = ""
         self._documents: tuple[str, int] | None = None
 
     # -- plumbing -----------------------------------------------------------------
@@ -110,16 +111,26 @@ class OpenSearchEngine(OpenSearchOperations):
         """The generation behind the alias (checked at most once a second)."""
         now = time.monotonic()
         if self._generation is None or now - self._checked > CHECK_INTERVAL:
-            got = self.call(lambda c: c.indices.get_alias(name=self.alias))
+            got = self.call(lambda c: c.indices.get_mapping(
+                index=self.alias, params={"filter_path": "*.mappings._meta"})) or {}
             names = sorted(got)
             # the concrete index ("<alias>-gen-<n>"), as the reindex and stats name it: the
             # export headers say which index of the cluster the rows came from
             self._generation = names[-1] if names else self.alias
-            if self._lexicon is None or self._lexicon.generation != self._generation:
-                self._lexicon = Lexicon(self, self._generation)
+            meta = (got.get(self._generation) or {}).get("mappings", {}).get("_meta") or {}
+            # what is cached of the index (vocabulary, counts, entities) is dropped after
+            # each incremental run too (the indexer counts them in _meta)
+            self._state = f"{self._generation}#{meta.get('updates') or 0}"
+            if self._lexicon is None or self._lexicon.generation != self._state:
+                self._lexicon = Lexicon(self, self._state)
             self._checked = now
             self._reload_synonyms()
         return self._generation
+
+    def state(self) -> str:
+        """The key of what is cached of the live index: its name and its incremental runs."""
+        self.generation()
+        return self._state
 
     def lexicon(self) -> Lexicon:
         """The vocabulary of the live generation (suggestions)."""
@@ -319,7 +330,7 @@ class OpenSearchEngine(OpenSearchOperations):
 
     def documents(self) -> int:
         """The articles of the live generation, counted once per generation."""
-        gen = self.generation()
+        gen = self.state()
         if self._documents is None or self._documents[0] != gen:
             n = self.call(lambda c: c.count(index=self.alias))["count"]
             self._documents = (gen, n)

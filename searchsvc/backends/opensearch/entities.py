@@ -80,7 +80,7 @@ class OpenSearchEntities:
 
     def canon(self) -> Canon:
         engine = self.engine
-        gen = engine.generation()
+        gen = engine.state()
         al = self.aliases.current(engine.synonyms)
         key = (gen, self.aliases.version, id(engine.synonyms))
         got = self._canon

@@ -384,7 +384,8 @@ def _incremental_or_not(cluster: _Cluster, index_dir: Path, live):
     if (folder / PENDING).exists():
         return True, f"la dernière réindexation de {live} a été interrompue", None
     meta = cluster.meta(live)
-    if meta != index_meta() or state.fingerprint != analysis_fingerprint():
+    built = {k: meta.get(k) for k in index_meta()}  # beside them: the count of updates
+    if built != index_meta() or state.fingerprint != analysis_fingerprint():
         return True, "schéma ou analyse modifiés depuis la dernière indexation", None
     if not copies.store_exists(folder):
         return True, f"groupes de copies de {live} absents ou illisibles", None
@@ -593,8 +594,18 @@ class _Job:
         state.manifest = self.manifest.recorded()
         state.save(folder)
         (folder / PENDING).unlink()
+        self.count_update(live)
         report.total_documents = got
         return report
+
+    def count_update(self, index: str) -> None:
+        """Count one more incremental run in the index's ``_meta`` (``updates``): a
+        running engine keys what it caches of an index (vocabulary, counts, entities) on
+        the index and this count, as the Whoosh backend's on its generation."""
+        cluster = self.cluster
+        meta = cluster.meta(index)
+        meta["updates"] = int(meta.get("updates") or 0) + 1
+        cluster.call(cluster.client.indices.put_mapping, index=index, body={"_meta": meta})
 
 
 # ---------------------------------------------------------------- stats
