@@ -3,7 +3,7 @@
 Builds (once, cached under ``bench/out/export-index``) an index of the 33,930
 news-fr articles as articles (title, lead + paragraphs, source, date, lang fr),
 then exports every match of an empty query (all articles) and of common words
-with :func:`searchsvc.analytics.export.export_rows` through the CSV and JSONL
+with :func:`searchsvc.analytics.export.stream` (the Whoosh backend's rows) through the CSV and JSONL
 writers, in-process, and reports rows/s and the peak RSS growth. Beside it, in
 the same run, two references: the bare read of the same rows' stored fields
 (no snippet, no ranking, no writer), and SQLite FTS5 (in memory, ``unicode61

@@ -383,14 +383,13 @@ def test_who_with_whom_page(client):
     assert bad.status_code == 400 and 'id="error"' in bad.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("entity_store", ["opensearch"], indirect=True)
 def test_an_opensearch_search_makes_two_round_trips(entity_store, engine):
     """Counted on the real client's transport (searchsvc.backends.opensearch.trace): a
     search's counts, page, facets (entities included), copy groups and suggestion come in
     two requests to the cluster (once the vocabulary of a new accented word, prefix or
     misspelling has been read: remembered per generation); one more for a later page
     reaching into the partial matches. bench/os_query_cost.py measures what each costs."""
-    if entity_store.backend != "opensearch":
-        pytest.skip("the OpenSearch backend's requests")
     from searchsvc.backends.opensearch.trace import recording
 
     search(engine, q="Kirby")  # the generation's vocabulary and entities, read once

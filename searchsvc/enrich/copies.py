@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 

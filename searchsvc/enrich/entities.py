@@ -618,8 +618,6 @@ class Enricher:
             self.ready = {}
 
     def fields(self, article) -> dict:
-        from searchsvc.enrich import quotes
-
         if not self.on:
             return {}
         try:
