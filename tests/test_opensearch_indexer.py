@@ -269,6 +269,11 @@ def test_copy_groups_are_set_on_the_documents(tmp_path, corpus_copy, client, ali
         index=alias, body={"size": 100, "_source": ["group"]})["hits"]["hits"]}
     pair = [i for i in groups if i.startswith(src.stem) or i.startswith("reprise")]
     assert len(pair) == 2 and groups[pair[0]] == groups[pair[1]]
+    # a full build writes each document once, its group set (indexer.Spool): no replaced
+    # version left behind (a soft delete weighs on BM25's statistics until it merges)
+    docs = client.indices.stats(index=alias, metric="docs")["_all"]["primaries"]["docs"]
+    assert docs == {"count": len(groups), "deleted": 0}
+    assert not list((index / "opensearch").glob("*/spool.ndjson"))
     stats = indexer.index_stats(index, client=client, alias=alias)
     assert stats["copy_groups"]["groups"] == 1 and stats["documents"] == len(groups)
     # the copy removed: the original is alone again, in the index too
