@@ -35,6 +35,7 @@ the service's processes and the load clients share the cores: compare ratios.
 
     flock /work/wt/heavy.lock nice .venv/bin/python bench/http_load.py --backend both \
         --no-entities --no-start --baseline 60
+    ... bench/http_load.py --backend both --scale 10x --baseline 60   # bench/scale.py's 10x indexes
 """
 
 from __future__ import annotations
@@ -338,6 +339,19 @@ def load_only(server: Server, paths: list[str], clients: int, seconds: float) ->
     return rec.samples
 
 
+def scale_indexes(tag: str, env: dict) -> tuple[Path, Path, Path, dict]:
+    """(corpus, Whoosh index, OpenSearch state, serve environment) of the indexes
+    bench/scale.py left for size ``tag`` (``10x``: its corpus-10x, index-10x and the alias
+    bench-scale-10x-os), reused as they are."""
+    out = HERE / "out" / "scale"
+    corpus, index, state = out / f"corpus-{tag}", out / f"index-{tag}", out / f"index-{tag}-os"
+    if not (corpus.is_dir() and (index / "CURRENT").exists() and state.is_dir()):
+        sys.exit(f"no bench/scale.py indexes of {tag} under {out}: run bench/scale.py first")
+    return corpus, index, state, {
+        "SEARCHSVC_BACKEND": "opensearch", "SEARCHSVC_OPENSEARCH_URL": env["SEARCHSVC_OPENSEARCH_URL"],
+        "SEARCHSVC_OPENSEARCH_INDEX": f"bench-scale-{tag}-os".lower()}
+
+
 def compare_backends(a, corpus: Path, index: Path, paths: list[str], extra) -> int:
     """The load phase on each backend of ``a.backend`` in turn; p50/p95 side by side."""
     from _opensearch import bench_cluster
@@ -347,7 +361,10 @@ def compare_backends(a, corpus: Path, index: Path, paths: list[str], extra) -> i
     failures = {b: 0 for b in backends}
     rss: dict[str, list[float]] = {}
     with bench_cluster() as (env, _):
-        state, served = os_index(corpus, a.workdir, a.n, env, extra)
+        if a.scale:
+            corpus, index, state, served = scale_indexes(a.scale, env)
+        else:
+            state, served = os_index(corpus, a.workdir, a.n, env, extra)
         where = {"whoosh": (index, {}), "opensearch": (state, served)}
         for r in range(a.rounds):
             for b in backends:
@@ -411,9 +428,17 @@ def main(argv=None) -> int:
                     help="opensearch/both: the load phase alone (no reindex) on the OpenSearch "
                          "backend, or on each in turn, side by side")
     ap.add_argument("--rounds", type=int, default=1, help="with --backend both: turns of each backend")
+    ap.add_argument("--scale", metavar="SIZE", default=None,
+                    help="with --backend: serve the indexes bench/scale.py built for SIZE (10x: "
+                         "339,300 articles) instead of building -n articles' (its cluster: "
+                         "SEARCHSVC_OPENSEARCH_URL)")
     a = ap.parse_args(argv)
 
     extra = ["--no-entities"] if a.no_entities else []
+    if a.scale:
+        if a.backend == "whoosh":
+            sys.exit("--scale compares backends: give --backend opensearch or both")
+        return compare_backends(a, None, None, request_mix(a.n), extra)
     corpus, index = prepare(a.workdir / (f"n{a.n}" + ("-noent" if a.no_entities else "")), a.n, a.workers, extra)
     paths = request_mix(a.n)
     if a.backend != "whoosh":
