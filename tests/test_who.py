@@ -309,3 +309,28 @@ def test_et_de_preciser_continues_the_speaker():
             "dans une prison belge ont été très dures pour moi ».")
     got = _extract(text, {"person": ["Alvin de Coninck"], "org": [], "place": []})
     assert got[0]["speaker"] == "Alvin de Coninck"
+
+
+def test_quotes_of_an_index_without_entities_on_every_store(store_index):
+    """An index built without extraction has no quote to give, on every backend: an empty
+    answer that says why (the OpenSearch backend no longer reads 200 articles for it)."""
+    from search_stores import held
+    from searchsvc.article import Article
+    from searchsvc.enrich.entities import NOTE_OFF
+    from searchsvc.search import parse_params
+
+    text = "« Nous ne céderons rien à personne ici », a dit Emmanuel Macron à Paris."
+    store = store_index("quotes-off", [Article(id="a", title="Titre", text=text)])
+    engine = store.engine()
+    try:
+        got = engine.quotes(parse_params({"q": "céderons"}), None, 10)
+        assert got == {"total": 0, "quotes": [], "notes": [NOTE_OFF]}
+        assert held(engine) == 0
+        if store.backend == "opensearch":  # known from the cached entity counts alone
+            from searchsvc.backends.opensearch.trace import recording
+
+            with recording(engine.client) as trips:
+                assert engine.quotes(parse_params({"q": "céderons"}), None, 10) == got
+            assert [t.kind for t in trips if t.kind != "generation"] == []
+    finally:
+        engine.close()

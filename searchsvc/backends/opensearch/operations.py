@@ -392,6 +392,8 @@ class OpenSearchOperations:
         from searchsvc.backends.opensearch.engine import meta
         from searchsvc.enrich.entities import NOTE_OFF, entity_key
 
+        if not self.entity_search.extracted():  # no article went through extraction
+            return {"total": 0, "quotes": [], "notes": [NOTE_OFF]}
         want = entity_key(speaker, self.synonyms) if speaker else ()
         found = []
         with self.hits_of(params, source=["id", "title", "source", "date", "quotes"]) as (_, hits, t):
@@ -411,8 +413,7 @@ class OpenSearchOperations:
                     found.append(dict({k: meta(src)[k] for k in ("id", "title", "source", "date")},
                                       text=qt["text"], speaker=name, position=qt.get("position"),
                                       role=qt.get("role"), title_quote=bool(qt.get("title"))))
-        notes = [] if self.entity_search.extracted() else [NOTE_OFF]
-        return {"total": len(found), "quotes": found[offset:offset + limit], "notes": notes}
+        return {"total": len(found), "quotes": found[offset:offset + limit], "notes": []}
 
 
 def word_counts(docs: list[dict]) -> tuple[dict[str, int], dict[str, list]]:
