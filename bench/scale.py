@@ -161,11 +161,14 @@ def os_env(env: dict, tag: str) -> dict:
 
 
 def os_size(env: dict) -> tuple[int, int]:
-    """(primaries, with replicas) bytes of the index behind the alias of ``env``."""
+    """(primaries, with replicas) bytes of the index behind the alias of ``env``, once its
+    replicas are copied (the reindex switches the alias at yellow)."""
     from searchsvc.backends.opensearch.client import connect
 
     c = connect(env)
     try:
+        c.cluster.health(index=env["SEARCHSVC_OPENSEARCH_INDEX"], wait_for_status="green",
+                         params={"timeout": "600s", "request_timeout": 660})
         st = c.indices.stats(index=env["SEARCHSVC_OPENSEARCH_INDEX"], metric="store")["_all"]
         return st["primaries"]["store"]["size_in_bytes"], st["total"]["store"]["size_in_bytes"]
     finally:
@@ -207,10 +210,11 @@ def measure_index(tag: str, corpus_dir: Path, n: int, out: Path, extra: list[str
 
 
 def node_rss(os_cluster: dict) -> list[int]:
-    """Each local node's RSS in bytes (none for a cluster elsewhere)."""
+    """Each local node's RSS in bytes: the run's own cluster, or the one started by
+    ``searchsvc cluster start --dir $SEARCHSVC_CLUSTER_DIR`` (none for a cluster elsewhere)."""
     from searchsvc.backends.opensearch import cluster
 
-    folder = os_cluster.get("_cluster_dir")
+    folder = os_cluster.get("_cluster_dir") or os.environ.get("SEARCHSVC_CLUSTER_DIR")
     if not folder:
         return []
     return [int((cluster.node_rss_mb(n["pid"]) or 0) * 2**20) for n in cluster.status(folder)["nodes"]]

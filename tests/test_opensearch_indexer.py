@@ -104,6 +104,35 @@ def test_full_reindex_gives_exactly_the_corpus(tmp_path, seed_corpus, client, al
     assert (tmp_path / "index" / "opensearch" / report.generation / "state.json").is_file()
 
 
+def _segments(client, index: str) -> dict:
+    """Segments of each primary shard of ``index``."""
+    from collections import Counter
+
+    return dict(Counter(r["shard"] for r in client.cat.segments(index=index, format="json")
+                        if r["prirep"] == "p"))
+
+
+def test_a_full_build_merges_its_segments(tmp_path, seed_corpus, client, alias):
+    """A search visits every segment of a shard: a full build ends with one a shard
+    (bench/scale.py: ~20 a shard after loading 10x news-fr, a p50 2.7x slower)."""
+    from searchsvc.backends.opensearch import mapping
+
+    said: list[str] = []
+    reindex(seed_corpus, tmp_path / "index", client, alias, full=True, log=said.append)
+    assert "fusion des segments…" in said
+    # the merge itself, on an index loaded in several refreshes (a segment each)
+    index = f"{alias}-gen-99"
+    client.indices.create(index=index, body=mapping.index_body())
+    for k in range(12):
+        client.index(index=index, id=str(k), body={"id": str(k), "body": "x"}, params={"refresh": "true"})
+    assert max(_segments(client, index).values()) > 1
+    cluster = indexer._Cluster(client, alias, indexer.client_url(client))
+    indexer._Job(cluster, tmp_path, tmp_path, None, 1, None, said.append).merge(index)
+    client.indices.refresh(index=index)  # as loaded() does next: the searcher sees the merge
+    assert set(_segments(client, index).values()) == {1}
+    assert client.count(index=index)["count"] == 12
+
+
 def test_engine_and_exports_name_the_index_the_reindex_named(tmp_path, seed_corpus, client, alias):
     from searchsvc.backends.opensearch.engine import OpenSearchEngine
     from searchsvc.search.params import parse_params
