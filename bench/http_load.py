@@ -87,13 +87,14 @@ def prepare(workdir: Path, n: int, workers: int | None, extra=()) -> tuple[Path,
     return corpus, index
 
 
-def request_mix(n_records: int, seed: int = 42) -> list[str]:
-    """A fixed list of request paths drawn from the dataset's own titles."""
+def request_mix(n_records: int, seed: int = 42, id_suffix: str = "") -> list[str]:
+    """A fixed list of request paths drawn from the dataset's own titles (article ids
+    with ``id_suffix``: bench/scale.py's corpora name news-fr's articles ``<id>-x0``)."""
     rng = random.Random(seed)
     titles, sources, years, ids = [], set(), set(), []
     for rec in _newsfr.iter_records(min(n_records, 3000)):
         titles.append(rec.get("title") or "")
-        ids.append(rec["id"])
+        ids.append(rec["id"] + id_suffix)
         if rec.get("source"):
             sources.add(rec["source"])
         if rec.get("date"):
@@ -380,6 +381,8 @@ def compare_backends(a, corpus: Path, index: Path, paths: list[str], extra) -> i
                 ms = [x[1] * 1000 for x in samples]
                 lat[b] += ms
                 failures[b] += sum(1 for x in samples if x[2])
+                for e in sorted({x[2] for x in samples if x[2]})[:5]:
+                    print(f"           e.g. {e}")
                 print(f"round {r + 1} {b:<10} {h['documents']} documents: {len(ms)} requests in "
                       f"{a.baseline:.0f} s ({len(ms) / a.baseline:.1f} req/s), p50 {pct(ms, 50):.1f} ms, "
                       f"p95 {pct(ms, 95):.1f} ms, failures {sum(1 for x in samples if x[2])}", flush=True)
@@ -438,7 +441,7 @@ def main(argv=None) -> int:
     if a.scale:
         if a.backend == "whoosh":
             sys.exit("--scale compares backends: give --backend opensearch or both")
-        return compare_backends(a, None, None, request_mix(a.n), extra)
+        return compare_backends(a, None, None, request_mix(a.n, id_suffix="-x0"), extra)
     corpus, index = prepare(a.workdir / (f"n{a.n}" + ("-noent" if a.no_entities else "")), a.n, a.workers, extra)
     paths = request_mix(a.n)
     if a.backend != "whoosh":

@@ -155,3 +155,27 @@ def test_a_large_set_is_sampled_and_says_so(eng, monkeypatch):
     r = run(eng)
     assert r["sample"] == 10 and any("Mots comptés sur 10 histoires" in n for n in r["notes"])
     assert all(e["count"] <= 10 for e in r["top"])
+
+
+def test_index_counts_are_each_words_documents_on_every_store(shaped_eng, search_store):
+    """``index_count``: the articles holding the word in the whole index, on every backend
+    (OpenSearch reads it from the shards' term dictionaries, one request for every word).
+    As term statistics, they still count a deleted document until its segment merges
+    (the Whoosh shapes with deletions)."""
+    r = run(shaped_eng, q="zeppelin", limit="100", copies="all")
+    docs = Counter(w.lower() for a in ARTICLES for w in {t.lower() for t in words_of(a)})
+    entries = r["significant"]
+    assert entries
+    deletions = search_store in ("segments-deletions", "incremental-runs")
+    for e in entries:
+        if deletions:
+            assert e["index_count"] >= docs[e["term"].lower()], e
+        else:
+            assert e["index_count"] == docs[e["term"].lower()], e
+    if getattr(shaped_eng, "alias", None):  # OpenSearch
+        from searchsvc.backends.opensearch.trace import recording
+
+        with recording(shaped_eng.client) as trips:
+            run(shaped_eng, q="zeppelin", limit="100", copies="all")
+        assert [t.kind for t in trips].count("post _mtermvectors") == 1
+        assert not [t for t in trips if t.kind == "search"]

@@ -50,6 +50,7 @@ class Lexicon:
         self._df: dict[tuple[str, str], int] = {}
         self._forms: dict[str, list[str]] = {}
         self._completions: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        self._routing: list[str] | None = None  # one routing value a shard (term_counts)
 
     def _search(self, body: dict) -> dict:
         return self.engine.call(lambda c: c.search(index=self.engine.alias, body=body))
@@ -82,6 +83,47 @@ class Lexicon:
         if len(self._df) >= CACHE_MAX:
             self._df.clear()
         self._df[key] = df
+
+    def term_counts(self, fieldname: str, terms: list[str]) -> list[int]:
+        """The document frequency of each of ``terms`` in the keyword field ``fieldname``,
+        read from each shard's term dictionary (``_mtermvectors`` of one artificial
+        document a shard, ``term_statistics``): one request whatever the number of terms,
+        and no posting read, where a count or a ``filters`` aggregation walks every
+        matching document (a list of 2,000 words, 0.2-0.4 s a chunk of 500 at 10x news-fr).
+        As the Whoosh backend's term statistics, a document deleted by an incremental
+        run still counts until its segment merges."""
+        if not terms:
+            return []
+        docs = [{"doc": {fieldname: list(terms)}, "routing": r, "fields": [fieldname],
+                 "term_statistics": True, "field_statistics": False, "positions": False,
+                 "offsets": False, "payloads": False} for r in self._routings()]
+        got = self.engine.call(lambda c: c.mtermvectors(index=self.engine.alias, body={"docs": docs}))
+        out = dict.fromkeys(terms, 0)
+        for d in got["docs"]:
+            if "error" in d:
+                raise RuntimeError(f"_mtermvectors: {d['error']}")
+            for term, st in ((d.get("term_vectors") or {}).get(fieldname, {}).get("terms") or {}).items():
+                if term in out:
+                    out[term] += int(st.get("doc_freq") or 0)
+        return [out[t] for t in terms]
+
+    def _routings(self) -> list[str]:
+        """One routing value a shard of the live index (found once a generation with
+        ``_search_shards``): an artificial document goes to the shard of its routing."""
+        if self._routing is None:
+            first = self.engine.call(lambda c: c.search_shards(index=self.engine.alias))
+            want = {group[0]["shard"] for group in first["shards"]}
+            found: dict[int, str] = {}
+            for k in range(64 * len(want)):
+                if len(found) == len(want):
+                    break
+                got = self.engine.call(lambda c: c.search_shards(index=self.engine.alias,
+                                                                 routing=str(k)))
+                found.setdefault(got["shards"][0][0]["shard"], str(k))
+            if len(found) != len(want):
+                raise RuntimeError(f"routing: {len(found)} shards of {len(want)} found")
+            self._routing = [found[k] for k in sorted(found)]
+        return self._routing
 
     def leaf_readers(self):
         return [(self, 0)]

@@ -375,17 +375,10 @@ class OpenSearchOperations:
                 "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
     def _df(self, words: list[str]) -> tuple[np.ndarray, int]:
-        """Each word's document frequency in the index (``words``), and the index size."""
-        out = np.zeros(len(words), dtype=np.int64)
+        """Each word's document frequency in the index (``words``, from the shards' term
+        dictionaries: :meth:`Lexicon.term_counts`), and the index size."""
         size = self.info()["documents"]
-        for k in range(0, len(words), 500):
-            chunk = words[k:k + 500]
-            body = {"size": 0, "aggs": {"w": {"filters": {"filters": {
-                str(i): {"term": {"words": w}} for i, w in enumerate(chunk)}}}}}
-            res = self.call(lambda c: c.search(index=self.alias, body=body))
-            for key, b in res["aggregations"]["w"]["buckets"].items():
-                out[k + int(key)] = b["doc_count"]
-        return out, size
+        return np.array(self.lexicon().term_counts("words", words), dtype=np.int64), size
 
     def quotes(self, params: SearchParams, speaker: str | None, limit: int, offset: int = 0,
                max_docs: int = 2000) -> dict:
