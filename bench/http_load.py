@@ -87,14 +87,15 @@ def prepare(workdir: Path, n: int, workers: int | None, extra=()) -> tuple[Path,
     return corpus, index
 
 
-def request_mix(n_records: int, seed: int = 42, id_suffix: str = "") -> list[str]:
+def request_mix(n_records: int, seed: int = 42, id_form: str = "{}") -> list[str]:
     """A fixed list of request paths drawn from the dataset's own titles (article ids
-    with ``id_suffix``: bench/scale.py's corpora name news-fr's articles ``<id>-x0``)."""
+    as ``id_form`` says: bench/scale.py's corpora name news-fr's articles
+    ``news-00/<id>-x0``)."""
     rng = random.Random(seed)
     titles, sources, years, ids = [], set(), set(), []
     for rec in _newsfr.iter_records(min(n_records, 3000)):
         titles.append(rec.get("title") or "")
-        ids.append(rec["id"] + id_suffix)
+        ids.append(id_form.format(rec["id"]))
         if rec.get("source"):
             sources.add(rec["source"])
         if rec.get("date"):
@@ -441,7 +442,7 @@ def main(argv=None) -> int:
     if a.scale:
         if a.backend == "whoosh":
             sys.exit("--scale compares backends: give --backend opensearch or both")
-        return compare_backends(a, None, None, request_mix(a.n, id_suffix="-x0"), extra)
+        return compare_backends(a, None, None, request_mix(a.n, id_form="news-00/{}-x0"), extra)
     corpus, index = prepare(a.workdir / (f"n{a.n}" + ("-noent" if a.no_entities else "")), a.n, a.workers, extra)
     paths = request_mix(a.n)
     if a.backend != "whoosh":
