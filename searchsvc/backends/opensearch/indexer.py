@@ -194,9 +194,10 @@ class _ParentSender:
 class Spool:
     """A full build's documents on local disk until their copy groups are known.
 
-    The workers' bulk lines are appended as they come (the pipeline's ``receive``), and
-    so are deletions (:meth:`delete`: a duplicate id's loser). :meth:`send` then sends
-    the last operation of each id once, its ``group`` set, in bulks. So a full build
+    The workers' bulk lines (action and document, in pairs) are appended as they come
+    (the pipeline's ``receive``), and so are deletions (:meth:`delete`: a duplicate id's
+    loser); the line of each id's last operation is kept meanwhile. :meth:`send` then
+    sends each id's last version once, its ``group`` set, in bulks. So a full build
     writes each document once: the partial updates that set the groups afterwards left
     soft-deleted versions, counted in BM25's statistics until their segments merged,
     and at 10x news-fr nine documents in ten changed group (each written twice)."""
@@ -206,66 +207,50 @@ class Spool:
     def __init__(self, folder: Path):
         self.path = Path(folder) / self.NAME
         self.file = open(self.path, "w", encoding="utf-8")
+        self.lines = 0
+        self.last: dict[str, int] = {}  # id -> line of its last action (-1: deleted)
 
     def __call__(self, lines) -> None:
         if lines:
+            for k in range(0, len(lines), 2):
+                self.last[json.loads(lines[k])["index"]["_id"]] = self.lines + k
             self.file.write("\n".join(lines) + "\n")
+            self.lines += len(lines)
 
     def delete(self, ids) -> None:
-        self(sorted(json.dumps({"delete": {"_id": i}}) for i in ids))
-
-    def _last(self) -> dict[str, int]:
-        """Each id's last operation: the line number of its action (a deletion: -1)."""
-        last: dict[str, int] = {}
-        with open(self.path, encoding="utf-8") as f:
-            body_next = False
-            for n, line in enumerate(f):
-                if body_next:
-                    body_next = False
-                    continue
-                action = json.loads(line)
-                op, meta = next(iter(action.items()))
-                last[meta["_id"]] = n if op == "index" else -1
-                body_next = op == "index"
-        return last
+        for i in ids:
+            self.last[i] = -1  # the index is new: nothing to send for it
 
     def send(self, client, index: str, url: str, groups: dict[str, str], log=None) -> int:
-        """Send each id's last operation (deleted ids are not sent: the index is new),
-        the ``group`` of those in ``groups`` set; the count sent. The spool is removed."""
+        """Send each id's last version, the ``group`` of those in ``groups`` set; the
+        count sent. The spool is removed."""
         from concurrent.futures import ThreadPoolExecutor
 
         self.file.close()
-        last = self._last()
-        total = sum(1 for n in last.values() if n >= 0)
+        keep = {n: doc_id for doc_id, n in self.last.items() if n >= 0}
         if log:
-            log(f"envoi de {count_fr(total, 'document')} à OpenSearch…")
+            log(f"envoi de {count_fr(len(keep), 'document')} à OpenSearch…")
         sent = 0
         # two bulks in flight: the nodes index one while the next is read and sent
         with ThreadPoolExecutor(2) as pool, open(self.path, encoding="utf-8") as f:
             pending: list = []
             lines: list[str] = []
             size = 0
-            head = None
+            doc_id = None  # the id whose document is the next line
             for n, line in enumerate(f):
-                line = line.rstrip("\n")
-                if head is None:
-                    meta = json.loads(line).get("index")
-                    if meta is not None and last.get(meta["_id"]) == n:
-                        head = meta["_id"]
-                        lines.append(line)
-                    elif meta is not None:
-                        head = ""  # an older version: its body is skipped
-                    continue
-                if head:
-                    lines.append(_with_group(line, head, groups.get(head)))
+                if doc_id is not None:
+                    lines.append(_with_group(line.rstrip("\n"), doc_id, groups.get(doc_id)))
                     size += len(line)
                     sent += 1
-                head = None
-                if len(lines) >= 2 * BULK_DOCS or size >= BULK_BYTES:
-                    pending.append(pool.submit(bulk, client, lines, url, index))
-                    lines, size = [], 0
-                    if len(pending) >= 2:
-                        pending.pop(0).result()
+                    doc_id = None
+                    if len(lines) >= 2 * BULK_DOCS or size >= BULK_BYTES:
+                        pending.append(pool.submit(bulk, client, lines, url, index))
+                        lines, size = [], 0
+                        if len(pending) >= 2:
+                            pending.pop(0).result()
+                elif n in keep:
+                    doc_id = keep[n]
+                    lines.append(line.rstrip("\n"))
             if lines:
                 pending.append(pool.submit(bulk, client, lines, url, index))
             for fut in pending:
@@ -279,15 +264,12 @@ class Spool:
 
 
 def _with_group(body: str, doc_id: str, group: str | None) -> str:
-    """A document's bulk line with ``group`` (its own id when None) in place of its id."""
+    """A document's bulk line (:class:`DocumentSink`'s: ``group`` first, the id) with
+    ``group`` instead (unchanged when None)."""
     if group is None or group == doc_id:
         return body
     prefix = '{"group":' + json.dumps(doc_id, ensure_ascii=False) + ","
-    if body.startswith(prefix):
-        return '{"group":' + json.dumps(group, ensure_ascii=False) + "," + body[len(prefix):]
-    doc = json.loads(body)
-    doc["group"] = group
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return '{"group":' + json.dumps(group, ensure_ascii=False) + "," + body[len(prefix):]
 
 
 def bulk(client, lines: list[str], url: str = "", index: str | None = None) -> None:
@@ -573,9 +555,9 @@ class _Job:
         store = copies.CopyStore() if update.pop("fresh", False) else copies.CopyStore.load(folder)
         store.update(rows, **update)
         store.save(folder)
-        lines = []
         if self.spool is not None:
             return {doc_id: group for doc_id, group in zip(store.ids, store.groups) if group != doc_id}
+        lines = []
         for doc_id, group in zip(store.ids, store.groups):
             before = doc_id if doc_id in sent else old_groups.get(doc_id, doc_id)
             if group != before:
