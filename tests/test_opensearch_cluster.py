@@ -158,6 +158,29 @@ def test_cli_refuses_a_busy_port():
     assert f"Le port {port} de 127.0.0.1 est déjà utilisé" in r.stderr
 
 
+def test_a_node_this_process_started_runs_until_it_is_reaped(tmp_path):
+    """Just after the exec, ``/proc/<pid>/environ`` can read empty (the kernel fills it in
+    after Popen returns): a restarted node was once judged dead at once (CI, 2026-12-05).
+    A child of ours is running until reaped; a pid not ours must still prove it is the
+    node (pids get reused)."""
+    proc = subprocess.Popen(["sleep", "60"], start_new_session=True)  # no node's environ
+    node = {"name": "node-1", "pid": proc.pid}
+    try:
+        cluster._children[proc.pid] = proc
+        assert cluster.is_running(tmp_path, node)
+        del cluster._children[proc.pid]
+        assert not cluster.is_running(tmp_path, node)  # not ours: not that node's process
+        cluster._children[proc.pid] = proc
+        proc.kill()
+        proc.wait(10)
+        assert not cluster.is_running(tmp_path, node)
+        assert proc.pid not in cluster._children
+    finally:
+        cluster._children.pop(proc.pid, None)
+        proc.kill()
+        proc.wait(10)
+
+
 # -- the session's cluster -----------------------------------------------------------
 
 

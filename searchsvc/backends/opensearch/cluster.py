@@ -112,12 +112,19 @@ def _node_dir(cluster_dir: Path, node: dict) -> Path:
 
 
 def is_running(cluster_dir: Path, node: dict) -> bool:
-    """True while the node's recorded pid is alive and still that node's process."""
+    """True while the node's recorded pid is alive and still that node's process.
+
+    A node this process started is running until it is reaped: its pid cannot have been
+    reused, and its ``/proc/<pid>/environ`` may still read empty just after the exec (the
+    kernel fills it in after the exec has closed the pipe :class:`subprocess.Popen` waits
+    on), which once made a freshly restarted node look dead."""
     pid = node.get("pid")
     if not pid:
         return False
     proc = _children.get(pid)
-    if proc is not None and proc.poll() is not None:
+    if proc is not None:
+        if proc.poll() is None:
+            return True
         _children.pop(pid, None)
         return False
     try:
