@@ -411,3 +411,57 @@ def test_an_opensearch_search_makes_two_round_trips(entity_store, engine):
         r = search(engine, q="munitions Russie", per_page="3", page="2")
     assert len([t for t in trips if t.kind != "generation"]) <= 3
     assert any(h["partial"] for h in r["results"])
+
+
+def test_candidate_aggregations_read_each_distinct_scope_once():
+    """Without an entity filter the three kinds share one scope: one aggregation, read
+    for all three; a person filter gives the person facet a scope of its own."""
+    from searchsvc.backends.opensearch.entities import OpenSearchEntities as E
+
+    plain = {"source": {"terms": {"source": ["a"]}}}
+    assert list(E.candidate_aggs(plain)) == ["ek_person"]
+    response = {"ek_person": {"person": "P"}}
+    assert E.candidates_of(response, plain) == {k: {"person": "P"} for k in ("person", "org", "place")}
+    by_person = {**plain, "person": {"terms": {"person": ["X"]}}}
+    aggs = E.candidate_aggs(by_person)
+    assert sorted(aggs) == ["ek_org", "ek_person"]
+    assert aggs["ek_person"]["filter"]["bool"]["filter"] == [plain["source"]]
+    got = E.candidates_of({"ek_person": 1, "ek_org": 2}, by_person)
+    assert got == {"person": 1, "org": 2, "place": 2}
+
+
+@pytest.mark.parametrize("entity_store", ["opensearch"], indirect=True)
+def test_more_raw_names_than_a_search_may_return(entity_store, engine, monkeypatch):
+    """news-fr has 88,697 raw names, more than the 65,535 buckets a search may return by
+    default (``search.max_buckets``): the engine failed with a 503 on its first search.
+    The same failure on the seeds, the cluster's limit set below their names: the names
+    are read in pages (the same entities as without the limit), and each search reads
+    the most frequent names of a kind only (here 4: fewer entities, counted exactly)."""
+    from searchsvc.backends.opensearch import entities as os_entities
+
+    client = entity_store.cluster.client()
+    body = {"size": 0, "aggs": {f: {"cardinality": {"field": f}} for f in os_entities.FIELDS}}
+    sizes = client.search(index=entity_store.alias, body=body)["aggregations"]
+    names = sum(sizes[f]["value"] for f in os_entities.FIELDS)
+    limit = names - 1
+    assert limit >= 60, names  # room for a search's other buckets
+    before = search(engine, q="munitions")
+    canon_before = engine.entity_search.canon()
+    monkeypatch.setattr(os_entities, "PAGE", 7)
+    monkeypatch.setattr(os_entities, "RAW_CANDIDATES", 4)
+    client.cluster.put_settings(body={"transient": {"search.max_buckets": limit}})
+    fresh = entity_store.engine()
+    try:
+        canon = fresh.entity_search.canon()
+        after = search(fresh, q="munitions")
+    finally:
+        client.cluster.put_settings(body={"transient": {"search.max_buckets": None}})
+        fresh.close()
+    assert canon.code_of_raw == canon_before.code_of_raw and len(canon.code_of_raw) > 7
+    assert canon.view.names == canon_before.view.names
+    assert after["total"] == before["total"]
+    for kind in ("person", "org", "place"):  # fewer candidates, each counted exactly
+        shown = after["facets"][kind]
+        assert shown, kind
+        for e in shown:  # the articles its filter keeps
+            assert search(engine, q="munitions", **{kind: e["value"]})["total"] == e["count"], e

@@ -311,7 +311,7 @@ class OpenSearchEngine(OpenSearchOperations):
         written several ways (in the scope of each kind: ``q`` under the other filters)."""
         ents = self.entity_search
         canon = ents.canon()
-        picks = ents.picks(canon, {k: shown["aggregations"][f"ek_{k}"] for k in KINDS}, FACET_TOP)
+        picks = ents.picks(canon, ents.candidates_of(shown["aggregations"], filters), FACET_TOP)
         scopes = {k: {"bool": {"must": [q], "filter": [f for n, f in filters.items() if n != k]}}
                   for k in KINDS}
         return canon, ents.exact_requests(canon, picks, scopes), picks

@@ -3,15 +3,18 @@
 The grouping of raw names into entities (the aliases file, a surname alone joined to the
 full name, an acronym to the full form articles write beside it, the majority kind and
 form) is the Whoosh backend's own :class:`~searchsvc.backends.whoosh.entities.View`,
-built once per generation from two aggregations: every raw name of each kind with its
-document count, and every acronym link with its votes. The counts of a search come from
-the cluster: ``terms`` aggregations of the raw names give the candidates of each kind,
-then one ``filters`` aggregation counts the first of them exactly (an article naming an
-entity twice, as "Poutine" and "Vladimir Poutine", counts once).
+built once per generation from ``composite`` aggregations read page by page: every raw
+name of each kind with its document count, and every acronym link with its votes (news-fr
+has 88,697 raw names: more than the 65,535 buckets a search may return by default). The
+counts of a search come from the cluster: ``terms`` aggregations of the most frequent raw
+names give the candidates of each kind, then one ``filters`` aggregation counts the first
+of them exactly (an article naming an entity twice, as "Poutine" and "Vladimir Poutine",
+counts once).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 
@@ -20,9 +23,15 @@ import numpy as np
 from searchsvc.backends.whoosh.entities import FACET_TOP, KINDS, MAX_COOCCURRENCE, AliasFile, View
 from searchsvc.enrich.entities import NOTE_OFF
 
-#: distinct raw names read per kind (per generation, and per search's candidates)
-RAW_MAX = 65_000
+#: raw names a page when a generation's names are read (``composite`` pages: each page's
+#: buckets count against the cluster's ``search.max_buckets``, 65,535 by default)
+PAGE = 10_000
+#: the most frequent raw names of each kind a search reads for its candidates, in each
+#: distinct scope (3 kinds x 3 scopes at most: 18,000 buckets). An entity left out has
+#: every one of its names below the last one read, in a scope where 2,000 names rank higher
+RAW_CANDIDATES = 2_000
 CANDIDATES = 4  # times the entities shown: candidates counted exactly
+FIELDS = (*KINDS, "links")
 
 
 class _Data:
@@ -87,27 +96,60 @@ class OpenSearchEntities:
         if got is not None and got[0] == key:
             return got[1]
         with self._lock:
-            body = {"size": 0, "track_total_hits": True, "aggs": {
-                **{k: {"terms": {"field": k, "size": RAW_MAX}} for k in KINDS},
-                "links": {"terms": {"field": "links", "size": RAW_MAX}},
-                "extracted": {"filter": {"term": {"extracted": True}}}}}
-            res = engine.call(lambda c: c.search(index=engine.alias, body=body))
-            aggs = res["aggregations"]
+            names, total, extracted = self._read_names()
             raw, df = [], []
             for k in KINDS:
-                for b in aggs[k]["buckets"]:
-                    raw.append((k, b["key"]))
-                    df.append(b["doc_count"])
+                for name, n in names[k]:
+                    raw.append((k, name))
+                    df.append(n)
             votes: dict[str, Counter] = {}
-            for b in aggs["links"]["buckets"]:
-                acr, _, full = b["key"].partition("\t")
-                votes.setdefault(acr, Counter())[full] += b["doc_count"]
+            for link, n in names["links"]:
+                acr, _, full = link.partition("\t")
+                votes.setdefault(acr, Counter())[full] += n
             links = {a: c.most_common(1)[0][0] for a, c in votes.items()}
-            data = _Data(raw, df, links, res["hits"]["total"]["value"])
-            data.enabled = aggs["extracted"]["doc_count"] > 0
+            data = _Data(raw, df, links, total)
+            data.enabled = extracted
             canon = Canon(data, View(data, al, engine.synonyms))
             self._canon = (key, canon)
             return canon
+
+    def _read_names(self) -> tuple[dict[str, list[tuple[str, int]]], int, bool]:
+        """``({field: [(name, documents)]}, articles, extracted)``: every raw name of each
+        kind and every acronym link, most frequent first (then by name, as ``terms``
+        orders them), read in pages of :data:`PAGE` with one ``_msearch`` a round."""
+        engine = self.engine
+        names: dict[str, list[tuple[str, int]]] = {f: [] for f in FIELDS}
+        after: dict[str, dict | None] = {f: None for f in FIELDS}
+        first = {"size": 0, "track_total_hits": True,
+                 "aggs": {"extracted": {"filter": {"term": {"extracted": True}}}}}
+        total, extracted = 0, False
+        pending = list(FIELDS)
+        while pending:
+            reqs = []
+            for f in pending:
+                comp = {"size": PAGE, "sources": [{"n": {"terms": {"field": f}}}]}
+                if after[f] is not None:
+                    comp["after"] = after[f]
+                body = {"size": 0, "aggs": {"names": {"composite": comp}}}
+                if first is not None and f == pending[0]:
+                    body = {**first, "aggs": {**first["aggs"], **body["aggs"]}}
+                reqs += [{"index": engine.alias}, body]
+            res = engine._msearch(reqs)
+            if first is not None:
+                total = res[0]["hits"]["total"]["value"]
+                extracted = res[0]["aggregations"]["extracted"]["doc_count"] > 0
+                first = None
+            left = []
+            for f, r in zip(pending, res):
+                agg = r["aggregations"]["names"]
+                names[f] += [(b["key"]["n"], b["doc_count"]) for b in agg["buckets"]]
+                after[f] = agg.get("after_key")
+                if len(agg["buckets"]) == PAGE and after[f] is not None:
+                    left.append(f)
+            pending = left
+        for f in FIELDS:
+            names[f].sort(key=lambda kn: (-kn[1], kn[0]))
+        return names, total, extracted
 
     # -- filters -------------------------------------------------------------------------
 
@@ -150,12 +192,35 @@ class OpenSearchEntities:
         return bool(self.canon().code_of_raw)
 
     @staticmethod
-    def candidate_aggs(filters: dict[str, dict]) -> dict:
-        """Aggregations (``ek_<kind>``) of the raw names' counts in each kind's scope: the
-        search's matches under every filter but that kind's own."""
-        return {f"ek_{kind}": {"filter": {"bool": {"filter": [f for n, f in filters.items() if n != kind]}},
-                               "aggs": {k: {"terms": {"field": k, "size": RAW_MAX}} for k in KINDS}}
-                for kind in KINDS}
+    def scope_names(scopes: dict[str, object]) -> dict[str, str]:
+        """Kind -> the kind whose scope it shares (the first with an equal one): without
+        an entity filter the three scopes are one, read once."""
+        seen: dict[str, str] = {}
+        out = {}
+        for kind in KINDS:
+            key = json.dumps(scopes[kind], sort_keys=True, ensure_ascii=False)
+            out[kind] = seen.setdefault(key, kind)
+        return out
+
+    @classmethod
+    def candidate_aggs(cls, filters: dict[str, dict]) -> dict:
+        """Aggregations (``ek_<kind>``) of the most frequent raw names' counts in each
+        kind's scope (the search's matches under every filter but that kind's own), one
+        a distinct scope; :meth:`candidates_of` reads them back."""
+        scopes = {kind: [f for n, f in filters.items() if n != kind] for kind in KINDS}
+        return {f"ek_{kind}": {"filter": {"bool": {"filter": scopes[kind]}}, "aggs": cls._raw_aggs()}
+                for kind in set(cls.scope_names(scopes).values())}
+
+    @classmethod
+    def candidates_of(cls, aggregations: dict, filters: dict[str, dict]) -> dict[str, dict]:
+        """``{kind: its scope's raw names' aggregations}`` of a response to
+        :meth:`candidate_aggs`."""
+        scopes = {kind: [f for n, f in filters.items() if n != kind] for kind in KINDS}
+        return {kind: aggregations[f"ek_{shared}"] for kind, shared in cls.scope_names(scopes).items()}
+
+    @staticmethod
+    def _raw_aggs() -> dict:
+        return {k: {"terms": {"field": k, "size": RAW_CANDIDATES}} for k in KINDS}
 
     def picks(self, canon: Canon, aggs_of: dict[str, dict], limit: int) -> dict[str, dict[int, int]]:
         """``{kind: {entity: summed count}}``: the ``CANDIDATES * limit`` first entities of
@@ -203,12 +268,13 @@ class OpenSearchEntities:
 
     def _top(self, canon: Canon, scopes: dict[str, dict], limit: int) -> dict:
         engine = self.engine
+        shared = self.scope_names(scopes)
+        distinct = sorted(set(shared.values()), key=KINDS.index)
         reqs = []
-        for kind in KINDS:
-            reqs += [{"index": engine.alias}, {"size": 0, "query": scopes[kind], "aggs": {
-                k: {"terms": {"field": k, "size": RAW_MAX}} for k in KINDS}}]
-        first = engine._msearch(reqs)
-        picks = self.picks(canon, {kind: r["aggregations"] for kind, r in zip(KINDS, first)}, limit)
+        for kind in distinct:
+            reqs += [{"index": engine.alias}, {"size": 0, "query": scopes[kind], "aggs": self._raw_aggs()}]
+        first = dict(zip(distinct, engine._msearch(reqs)))
+        picks = self.picks(canon, {kind: first[shared[kind]]["aggregations"] for kind in KINDS}, limit)
         todo = self.exact_requests(canon, picks, scopes)
         reqs = [x for _, body in todo for x in ({"index": engine.alias}, body)]
         exact = dict(zip([k for k, _ in todo], engine._msearch(reqs))) if todo else {}
