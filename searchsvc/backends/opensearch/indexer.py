@@ -26,6 +26,7 @@ live. One reindex at a time: the reindex lock of ``index_dir``.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import re
@@ -64,6 +65,9 @@ MERGE_TIMEOUT = 3600
 #: ``"parent"`` (workers make the documents, the parent sends them); see
 #: docs/opensearch-indexing.md for the measurement that chose it.
 BULK_FROM = "parent"
+#: Copy groups read a page by ``searchsvc stats`` (a ``composite`` page's buckets count
+#: against the cluster's ``search.max_buckets``).
+GROUP_PAGE = 10_000
 #: Where the local states live, under ``index_dir``.
 STATE_FOLDER = "opensearch"
 #: Mark of an incremental run under way (the next run is full if it is left).
@@ -762,13 +766,11 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
         "first": {"min": {"field": "day"}},
         "last": {"max": {"field": "day"}},
         "undated": {"missing": {"field": "date"}},
-        # copy groups counted in the cluster: groups of two or more, the largest first
-        "groups": {"terms": {"field": "group", "min_doc_count": 2, "size": 65_000,
-                             "order": [{"_count": "desc"}, {"_key": "asc"}]}},
     }}
     try:
         res = client.search(index=live, body=body)
         st = client.indices.stats(index=live, metric=["store", "segments"])
+        groups = _group_stats(client, live)
     except OSConnectionError as exc:
         raise _unreachable(url, exc) from None
     aggs = res["aggregations"]
@@ -793,7 +795,7 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
         "size_bytes": stats["primaries"]["store"]["size_in_bytes"],
         "total_size_bytes": stats["total"]["store"]["size_in_bytes"],
         "segments": stats["primaries"]["segments"]["count"],
-        "copy_groups": _group_stats(client, live, aggs["groups"]["buckets"]),
+        "copy_groups": groups,
         "files": len(state.files) if state else None,
         "corpus": state.corpus if state else None,
         "index_dir": str(index_dir.resolve()),
@@ -803,18 +805,35 @@ def index_stats(index_dir, client=None, alias: str | None = None) -> dict:
     }
 
 
-def _group_stats(client, index: str, buckets: list, top: int = 5) -> dict:
-    """``CopyStore.stats()``'s object from the ``group`` aggregation (titles of the
-    largest groups' first publications read from the index)."""
-    largest = buckets[:top]
+def _group_stats(client, index: str, top: int = 5) -> dict:
+    """``CopyStore.stats()``'s object, counted in the cluster: every copy group read in
+    ``composite`` pages of :data:`GROUP_PAGE` (a ``terms`` aggregation of them all would
+    pass the cluster's ``search.max_buckets``, 65,535 by default, past that many groups),
+    the groups of two or more kept; titles of the largest groups' first publications read
+    from the index."""
+    groups = grouped = 0
+    largest: list[tuple[int, str]] = []  # (-size, group): the largest first, then by name
+    after = None
+    while True:
+        comp = {"size": GROUP_PAGE, "sources": [{"g": {"terms": {"field": "group"}}}]}
+        if after is not None:
+            comp["after"] = after
+        agg = client.search(index=index, body={"size": 0, "aggs": {"g": {"composite": comp}}}
+                            )["aggregations"]["g"]
+        page = [(-b["doc_count"], b["key"]["g"]) for b in agg["buckets"] if b["doc_count"] >= 2]
+        groups += len(page)
+        grouped -= sum(n for n, _ in page)
+        largest = heapq.nsmallest(top, largest + page)
+        after = agg.get("after_key")
+        if len(agg["buckets"]) < GROUP_PAGE or after is None:
+            break
     titles = {}
     if largest:
         got = client.search(index=index, body={"size": len(largest), "_source": ["id", "title"],
-                                               "query": {"ids": {"values": [b["key"] for b in largest]}}})
+                                               "query": {"ids": {"values": [g for _, g in largest]}}})
         titles = {h["_source"]["id"]: h["_source"].get("title") for h in got["hits"]["hits"]}
-    return {"groups": len(buckets), "grouped_documents": sum(b["doc_count"] for b in buckets),
-            "largest": [{"group": b["key"], "size": b["doc_count"], "title": titles.get(b["key"]) or None}
-                        for b in largest]}
+    return {"groups": groups, "grouped_documents": grouped,
+            "largest": [{"group": g, "size": -n, "title": titles.get(g) or None} for n, g in largest]}
 
 
 def live_generation(index_dir, client=None, alias: str | None = None) -> str:
