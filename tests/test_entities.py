@@ -246,6 +246,41 @@ def test_entity_facets_count_the_whole_result_set(engine):
     assert names(stories["person"])["John Kirby"] == 4  # entity facets count articles
 
 
+@pytest.mark.parametrize("q", ["munitions", "", "Kirby Moscou"])
+def test_each_entity_count_is_its_filters_total(engine, q):
+    """An article naming an entity two ways ("Poutine", "Vladimir Poutine") counts once:
+    every count shown is the total its own filter gives, whichever way it was counted."""
+    facets = search(engine, q=q)["facets"]
+    several = 0
+    for kind in ("person", "org", "place"):
+        for e in facets[kind]:
+            assert search(engine, q=q, **{kind: e["value"]})["total"] == e["count"], (kind, e)
+        several += len(facets[kind])
+    assert several > 10
+
+
+def test_an_entity_named_two_ways_in_one_article_counts_once(entity_store, tmp_path, monkeypatch):
+    """Two places merged by the aliases file, both named in the same articles: the
+    merged entity counts each article once (OpenSearch: counted exactly, not summed)."""
+    a, b = "Corée du Nord", "Pyongyang"
+    base = entity_store.engine()
+    try:
+        apart = names(search(base, q="munitions")["facets"]["place"])
+    finally:
+        base.close()
+    aliases = tmp_path / "entities.txt"
+    aliases.write_text(f"{a} = {b}\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHSVC_ENTITIES", str(aliases))
+    e = entity_store.engine()
+    try:
+        merged = names(search(e, q="munitions")["facets"]["place"])
+        total = search(e, q="munitions", place=a)["total"]
+    finally:
+        e.close()
+    assert b not in merged and merged[a] == total
+    assert max(apart[a], apart[b]) <= total < apart[a] + apart[b]
+
+
 def test_entity_filters_drill_down_like_the_other_facets(engine):
     base = search(engine, q="munitions")
     one = search(engine, q="munitions", person="Jack Watling")

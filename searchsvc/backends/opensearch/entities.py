@@ -65,13 +65,27 @@ class Canon:
 
     def clause(self, codes) -> dict:
         """The documents naming any raw name of these entities, in any kind's field."""
+        return self.names_clause(pair for c in codes for pair in self.raw_of.get(c, ()))
+
+    @staticmethod
+    def names_clause(pairs) -> dict:
+        """The documents naming any of these ``(kind, raw name)`` pairs."""
         terms: dict[str, list[str]] = {}
-        for c in codes:
-            for kind, name in self.raw_of.get(c, ()):
-                terms.setdefault(kind, []).append(name)
+        for kind, name in pairs:
+            terms.setdefault(kind, []).append(name)
         should = [{"terms": {k: sorted(v)}} for k, v in terms.items()]
         return {"bool": {"should": should, "minimum_should_match": 1}} if should else \
             {"bool": {"must_not": [{"match_all": {}}]}}
+
+
+class Picks(dict):
+    """``{kind: {entity: summed count}}`` of :meth:`OpenSearchEntities.picks`, and
+    ``seen``: ``{kind: {entity: [(field, raw name)]}}``, the raw names each candidate has
+    in that kind's scope, or None for a kind whose scope has more names than were read."""
+
+    def __init__(self, counts: dict, seen: dict):
+        super().__init__(counts)
+        self.seen = seen
 
 
 class OpenSearchEntities:
@@ -222,46 +236,68 @@ class OpenSearchEntities:
     def _raw_aggs() -> dict:
         return {k: {"terms": {"field": k, "size": RAW_CANDIDATES}} for k in KINDS}
 
-    def picks(self, canon: Canon, aggs_of: dict[str, dict], limit: int) -> dict[str, dict[int, int]]:
+    def picks(self, canon: Canon, aggs_of: dict[str, dict], limit: int) -> Picks:
         """``{kind: {entity: summed count}}``: the ``CANDIDATES * limit`` first entities of
         each kind by the sum of their raw names' counts (``aggs_of[kind]``: the raw names'
-        ``terms`` aggregations in that kind's scope)."""
+        ``terms`` aggregations in that kind's scope). The sum is an upper bound of an
+        entity's count, its most frequent name's count a lower bound: an entity whose sum
+        is below the ``limit``-th lower bound cannot be shown, and is not counted exactly."""
         v = canon.view
-        out = {}
+        out, seen = {}, {}
         for kind in KINDS:
             summed: Counter = Counter()
+            high: Counter = Counter()
+            names: dict[int, list[tuple[str, str]]] = {}
             for k in KINDS:
                 for b in aggs_of[kind][k]["buckets"]:
                     c = canon.code_of_raw.get((k, b["key"]))
                     if c is not None and v.kinds[c] == kind:
                         summed[c] += b["doc_count"]
-            out[kind] = dict(sorted(summed.items(), key=lambda cn: (-cn[1], v.names[cn[0]]))
-                             [:CANDIDATES * limit])
-        return out
+                        high[c] = max(high[c], b["doc_count"])
+                        names.setdefault(c, []).append((k, b["key"]))
+            lows = sorted(high.values(), reverse=True)
+            floor = lows[limit - 1] if len(lows) >= limit else 0
+            out[kind] = dict(sorted(((c, n) for c, n in summed.items() if n >= floor),
+                                    key=lambda cn: (-cn[1], v.names[cn[0]]))[:CANDIDATES * limit])
+            every = all(not aggs_of[kind][k].get("sum_other_doc_count") for k in KINDS)
+            seen[kind] = {c: names[c] for c in out[kind]} if every else None
+        return Picks(out, seen)
 
-    def exact_requests(self, canon: Canon, picks: dict[str, dict[int, int]],
+    def exact_requests(self, canon: Canon, picks: Picks,
                        scopes: dict[str, dict]) -> list[tuple[str, dict]]:
-        """``[(kind, search body)]`` counting exactly the candidates written several ways
-        (an article may name them twice); the others' sums are their exact counts."""
-        out = []
+        """``[(scope, search body)]`` counting exactly the candidates written several ways
+        in their scope (an article may name them twice); the others' sums are their exact
+        counts. When every raw name of a kind's scope was read, an entity is written
+        several ways there only if several of its names were, and only those names are
+        asked for. Kinds sharing a scope share a search (filters named ``<kind>:<entity>``).
+        On 100 news-fr headlines: 41 filters and 106 kB a search before, 16 after."""
+        filters: dict[str, dict] = {}
+        shared = self.scope_names(scopes)
         for kind in KINDS:
-            several = [c for c in picks[kind] if len(canon.raw_of.get(c, ())) > 1]
-            if several:
-                out.append((kind, {"size": 0, "query": scopes[kind], "aggs": {"e": {"filters": {
-                    "filters": {str(c): canon.clause([c]) for c in several}}}}}))
-        return out
+            seen = picks.seen.get(kind)
+            if seen is None:
+                asked = {c: canon.clause([c]) for c in picks[kind] if len(canon.raw_of.get(c, ())) > 1}
+            else:
+                asked = {c: canon.names_clause(seen[c]) for c in picks[kind] if len(seen[c]) > 1}
+            filters.setdefault(shared[kind], {}).update({f"{kind}:{c}": q for c, q in asked.items()})
+        return [(scope, {"size": 0, "query": scopes[scope], "aggs": {"e": {"filters": {"filters": f}}}})
+                for scope, f in filters.items() if f]
 
     @staticmethod
-    def ranked(canon: Canon, picks: dict[str, dict[int, int]], exact: dict[str, dict],
+    def ranked(canon: Canon, picks: Picks, exact: dict[str, dict],
                limit: int) -> dict:
         """``{kind: [{"value", "count"}]}``: the candidates by their exact counts
-        (``exact[kind]``: the response of that kind's :meth:`exact_requests` search)."""
+        (``exact``: the responses of the :meth:`exact_requests` searches, by scope)."""
         v = canon.view
+        counted: dict[str, dict[int, int]] = {k: {} for k in KINDS}
+        for r in exact.values():
+            for key, b in (r or {}).get("aggregations", {}).get("e", {}).get("buckets", {}).items():
+                kind, _, c = key.partition(":")
+                counted[kind][int(c)] = b["doc_count"]
         out = {}
         for kind in KINDS:
             counts = dict(picks[kind])
-            buckets = (exact.get(kind) or {}).get("aggregations", {}).get("e", {}).get("buckets", {})
-            counts.update({int(c): b["doc_count"] for c, b in buckets.items()})
+            counts.update(counted[kind])
             rows = sorted(((c, n) for c, n in counts.items() if n), key=lambda cn: (-cn[1], v.names[cn[0]]))
             out[kind] = [{"value": v.names[c], "count": n} for c, n in rows[:limit]]
         return out
