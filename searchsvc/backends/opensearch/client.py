@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from searchsvc import engine
@@ -241,3 +241,21 @@ def complete(method, **kwargs) -> dict:
 def search(client, **kwargs) -> dict:
     """``client.search(**kwargs)`` answered by every shard (see :func:`complete`)."""
     return complete(client.search, **kwargs)
+
+
+def composite_terms(send: Callable[[dict], dict], field: str, page: int) -> Iterator[tuple[str, int]]:
+    """Every term of ``field`` with its document count, in term order, read in
+    ``composite`` pages of ``page`` terms (``send(body)``: one search). One ``terms``
+    aggregation of them all would pass the cluster's ``search.max_buckets`` (65,535 by
+    default) on a big index; a page's buckets only count against it."""
+    after = None
+    while True:
+        comp = {"size": page, "sources": [{"t": {"terms": {"field": field}}}]}
+        if after is not None:
+            comp["after"] = after
+        agg = send({"size": 0, "aggs": {"t": {"composite": comp}}})["aggregations"]["t"]
+        for b in agg["buckets"]:
+            yield b["key"]["t"], b["doc_count"]
+        after = agg.get("after_key")
+        if len(agg["buckets"]) < page or after is None:
+            return

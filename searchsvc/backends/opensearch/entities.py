@@ -20,6 +20,7 @@ from collections import Counter
 
 import numpy as np
 
+from searchsvc.backends.opensearch.client import composite_terms
 from searchsvc.backends.whoosh.entities import FACET_TOP, KINDS, MAX_COOCCURRENCE, AliasFile, View
 from searchsvc.enrich.entities import NOTE_OFF
 
@@ -130,40 +131,17 @@ class OpenSearchEntities:
     def _read_names(self) -> tuple[dict[str, list[tuple[str, int]]], int, bool]:
         """``({field: [(name, documents)]}, articles, extracted)``: every raw name of each
         kind and every acronym link, most frequent first (then by name, as ``terms``
-        orders them), read in pages of :data:`PAGE` with one ``_msearch`` a round."""
+        orders them), read in pages of :data:`PAGE`."""
         engine = self.engine
-        names: dict[str, list[tuple[str, int]]] = {f: [] for f in FIELDS}
-        after: dict[str, dict | None] = {f: None for f in FIELDS}
-        first = {"size": 0, "track_total_hits": True,
-                 "aggs": {"extracted": {"filter": {"term": {"extracted": True}}}}}
-        total, extracted = 0, False
-        pending = list(FIELDS)
-        while pending:
-            reqs = []
-            for f in pending:
-                comp = {"size": PAGE, "sources": [{"n": {"terms": {"field": f}}}]}
-                if after[f] is not None:
-                    comp["after"] = after[f]
-                body = {"size": 0, "aggs": {"names": {"composite": comp}}}
-                if first is not None and f == pending[0]:
-                    body = {**first, "aggs": {**first["aggs"], **body["aggs"]}}
-                reqs += [{"index": engine.alias}, body]
-            res = engine._msearch(reqs)
-            if first is not None:
-                total = res[0]["hits"]["total"]["value"]
-                extracted = res[0]["aggregations"]["extracted"]["doc_count"] > 0
-                first = None
-            left = []
-            for f, r in zip(pending, res):
-                agg = r["aggregations"]["names"]
-                names[f] += [(b["key"]["n"], b["doc_count"]) for b in agg["buckets"]]
-                after[f] = agg.get("after_key")
-                if len(agg["buckets"]) == PAGE and after[f] is not None:
-                    left.append(f)
-            pending = left
-        for f in FIELDS:
-            names[f].sort(key=lambda kn: (-kn[1], kn[0]))
-        return names, total, extracted
+
+        def send(body: dict) -> dict:
+            return engine.call(lambda c: c.search(index=engine.alias, body=body))
+
+        head = send({"size": 0, "track_total_hits": True,
+                     "aggs": {"extracted": {"filter": {"term": {"extracted": True}}}}})
+        names = {f: sorted(composite_terms(send, f, PAGE), key=lambda kn: (-kn[1], kn[0]))
+                 for f in FIELDS}
+        return names, head["hits"]["total"]["value"], head["aggregations"]["extracted"]["doc_count"] > 0
 
     # -- filters -------------------------------------------------------------------------
 
@@ -216,12 +194,17 @@ class OpenSearchEntities:
             out[kind] = seen.setdefault(key, kind)
         return out
 
+    @staticmethod
+    def _filter_scopes(filters: dict[str, dict]) -> dict[str, list[dict]]:
+        """Kind -> the filters of its scope: every filter but that kind's own."""
+        return {kind: [f for n, f in filters.items() if n != kind] for kind in KINDS}
+
     @classmethod
     def candidate_aggs(cls, filters: dict[str, dict]) -> dict:
         """Aggregations (``ek_<kind>``) of the most frequent raw names' counts in each
         kind's scope (the search's matches under every filter but that kind's own), one
         a distinct scope; :meth:`candidates_of` reads them back."""
-        scopes = {kind: [f for n, f in filters.items() if n != kind] for kind in KINDS}
+        scopes = cls._filter_scopes(filters)
         return {f"ek_{kind}": {"filter": {"bool": {"filter": scopes[kind]}}, "aggs": cls._raw_aggs()}
                 for kind in set(cls.scope_names(scopes).values())}
 
@@ -229,7 +212,7 @@ class OpenSearchEntities:
     def candidates_of(cls, aggregations: dict, filters: dict[str, dict]) -> dict[str, dict]:
         """``{kind: its scope's raw names' aggregations}`` of a response to
         :meth:`candidate_aggs`."""
-        scopes = {kind: [f for n, f in filters.items() if n != kind] for kind in KINDS}
+        scopes = cls._filter_scopes(filters)
         return {kind: aggregations[f"ek_{shared}"] for kind, shared in cls.scope_names(scopes).items()}
 
     @staticmethod

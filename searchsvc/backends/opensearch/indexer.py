@@ -36,6 +36,7 @@ from pathlib import Path
 
 from searchsvc import pipeline
 from searchsvc.backends.opensearch import mapping
+from searchsvc.backends.opensearch.client import composite_terms
 from searchsvc.backends.whoosh.indexer.build import fingerprint as analysis_fingerprint
 from searchsvc.backends.whoosh.indexer.state import IndexState
 from searchsvc.backends.whoosh.indexer.store import os_errors_as, reindex_lock
@@ -811,28 +812,15 @@ def _group_stats(client, index: str, top: int = 5) -> dict:
     pass the cluster's ``search.max_buckets``, 65,535 by default, past that many groups),
     the groups of two or more kept; titles of the largest groups' first publications read
     from the index."""
-    groups = grouped = 0
-    largest: list[tuple[int, str]] = []  # (-size, group): the largest first, then by name
-    after = None
-    while True:
-        comp = {"size": GROUP_PAGE, "sources": [{"g": {"terms": {"field": "group"}}}]}
-        if after is not None:
-            comp["after"] = after
-        agg = client.search(index=index, body={"size": 0, "aggs": {"g": {"composite": comp}}}
-                            )["aggregations"]["g"]
-        page = [(-b["doc_count"], b["key"]["g"]) for b in agg["buckets"] if b["doc_count"] >= 2]
-        groups += len(page)
-        grouped -= sum(n for n, _ in page)
-        largest = heapq.nsmallest(top, largest + page)
-        after = agg.get("after_key")
-        if len(agg["buckets"]) < GROUP_PAGE or after is None:
-            break
+    sizes = [(-n, group) for group, n in composite_terms(
+        lambda body: client.search(index=index, body=body), "group", GROUP_PAGE) if n >= 2]
+    largest = heapq.nsmallest(top, sizes)  # the largest first, then by name
     titles = {}
     if largest:
         got = client.search(index=index, body={"size": len(largest), "_source": ["id", "title"],
                                                "query": {"ids": {"values": [g for _, g in largest]}}})
         titles = {h["_source"]["id"]: h["_source"].get("title") for h in got["hits"]["hits"]}
-    return {"groups": groups, "grouped_documents": grouped,
+    return {"groups": len(sizes), "grouped_documents": -sum(n for n, _ in sizes),
             "largest": [{"group": g, "size": -n, "title": titles.get(g) or None} for n, g in largest]}
 
 
