@@ -195,6 +195,12 @@ def _shard_failure(exc) -> bool:
     return getattr(exc, "error", None) == "search_phase_execution_exception"
 
 
+def _part_failed(part: dict) -> bool:
+    """A search of a multi-search failed for lost shards (its own error, in a 200
+    answer): worth asking again, like :func:`_shard_failure`."""
+    return (part.get("error") or {}).get("type") == "search_phase_execution_exception"
+
+
 def _whole(shards: dict) -> bool:
     """Every shard answered. A shard whose copies are all gone (unassigned) is counted in
     ``total`` but neither in ``failed`` nor in ``successful``: OpenSearch then answers 200
@@ -207,8 +213,8 @@ def _whole(shards: dict) -> bool:
 
 def complete(method, **kwargs) -> dict:
     """``method(**kwargs)`` (a client call answering with ``_shards``: ``search``,
-    ``count``) answered by every shard. A response with failed or missing shards, or a
-    search phase that failed for lost shards, is asked again (up to ``PARTIAL_RETRIES`` times, a node
+    ``count``, ``msearch``) answered by every shard. A response with failed or missing
+    shards, or a search phase that failed for lost shards (a multi-search's too), is asked again (up to ``PARTIAL_RETRIES`` times, a node
     in turn, as the others take over the lost node's shard copies); after that, and for any
     other error of the client, :class:`BackendUnavailable`."""
     from opensearchpy import exceptions as ex
@@ -226,6 +232,9 @@ def complete(method, **kwargs) -> dict:
             raise unavailable(exc, client) from exc
         # a multi-search is whole when each of its searches is
         parts = response.get("responses") if isinstance(response, dict) else None
+        if parts is not None and attempt < PARTIAL_RETRIES and any(map(_part_failed, parts)):
+            time.sleep(0.1 * (attempt + 1))
+            continue
         shards = next((r.get("_shards") or {} for r in parts or () if not _whole(r.get("_shards") or {})),
                       {}) if parts is not None else (response.get("_shards") or {} if isinstance(response, dict) else {})
         if _whole(shards):
